@@ -1,0 +1,118 @@
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from sources.models import Source
+from sources.urlnorm import MAX_URL_LENGTH, normalize_url
+
+from .choices import ClaimStatus, ExcerptStatus, Stance, Verdict
+
+
+class Article(models.Model):
+    """A published piece in which claims appear."""
+
+    url = models.URLField(max_length=MAX_URL_LENGTH, unique=True, help_text="Stored in canonical form.")
+    title = models.CharField(max_length=500, blank=True)
+    outlet = models.CharField(max_length=255, blank=True)
+    author = models.CharField(max_length=255, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag, e.g. zh-Hans or en.")
+    place = models.CharField(max_length=255, blank=True)
+    cover_image_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    def save(self, *args, **kwargs):
+        self.url = normalize_url(self.url)
+        super().save(*args, **kwargs)
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Claim(models.Model):
+    """One checkable statement, its verdict, and where it stands in review."""
+
+    article = models.ForeignKey(Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="claims")
+    quote = models.TextField(blank=True, help_text="Verbatim, in the original language.")
+    text = models.TextField(help_text="The checkable statement, plain and self-contained.")
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag of the quote.")
+    claimant = models.CharField(max_length=255, blank=True, help_text="Who asserts it.")
+    value = models.DecimalField(max_digits=30, decimal_places=6, null=True, blank=True,
+                                help_text="The figure the claim states, if any (e.g. 10, 1080, 150000000000).")
+    unit = models.CharField(max_length=32, blank=True, help_text="Unit of the figure, e.g. s, p, USD.")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNRATED)
+    explanation = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="reviewed_claims")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When the fact-check was first published.")
+    recheck_after = models.DateField(null=True, blank=True,
+                                     help_text="For time-sensitive claims: when the verdict should be looked at again.")
+    original_rating = models.CharField(max_length=255, blank=True,
+                                       help_text="The rating text as first received, for imported claims.")
+    version = models.PositiveIntegerField(default=1, help_text="Raised on every save; guards against lost updates.")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["verdict", "id"], name="claim_verdict_idx"),
+            models.Index(fields=["status", "id"], name="claim_status_idx"),
+            models.Index(fields=["language", "id"], name="claim_language_idx"),
+            models.Index(fields=["reviewed_at", "id"], name="claim_reviewed_at_idx"),
+            models.Index(fields=["created_at", "id"], name="claim_created_at_idx"),
+            models.Index(fields=["recheck_after"], name="claim_recheck_after_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED)
+
+
+class Evidence(models.Model):
+    """A source cited for or against a claim, with the passage we rely on."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
+    stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.SUPPORTS)
+    excerpt = models.TextField(blank=True, help_text="A passage that should appear on the source page.")
+    excerpt_status = models.CharField(max_length=16, choices=ExcerptStatus.choices, default=ExcerptStatus.UNCHECKED)
+    excerpt_checked_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["claim", "source"], name="evidence_one_per_source")]
+        indexes = [models.Index(fields=["source", "claim"], name="evidence_source_claim_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_stance_display()}: {self.source_id}"

@@ -1,0 +1,228 @@
+"""Every write to claims, evidence and articles goes through these functions."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sources.services import source_get_or_create
+from sources.urlnorm import normalize_url
+
+from .choices import STATUS_TRANSITIONS, ClaimStatus, Stance, Verdict
+from .models import Article, Claim, Evidence
+
+# Fields a reviewer may change through claim_update (the rest are kept by the services themselves).
+EDITABLE_CLAIM_FIELDS = frozenset({
+    "article", "quote", "text", "language", "claimant", "value", "unit",
+    "verdict", "explanation", "status", "recheck_after", "original_rating",
+})
+
+
+class VersionConflict(ValidationError):
+    """Raised when a claim was saved by someone else since the caller read it."""
+
+
+def publish_problems(*, verdict: str, explanation: str, evidence_count: int) -> list[str]:
+    """Why a claim with these values may not be published (empty when it may)."""
+    problems = []
+    if verdict == Verdict.UNRATED:
+        problems.append("choose a verdict other than “unrated”")
+    if not (explanation or "").strip():
+        problems.append("write an explanation of the verdict")
+    if evidence_count < 1:
+        problems.append("add at least one piece of evidence")
+    return problems
+
+
+def claim_publish_problems(claim: Claim) -> list[str]:
+    return publish_problems(verdict=claim.verdict, explanation=claim.explanation,
+                            evidence_count=claim.evidence.count())
+
+
+def _refuse_publishing(problems: list[str]) -> ValidationError:
+    return ValidationError("This claim cannot be published yet: " + "; ".join(problems) + ".", code="not_publishable")
+
+
+def version_conflict_message(current: Claim) -> str:
+    who = current.reviewer.get_username() if current.reviewer_id else "someone else"
+    return (f"This claim was changed by {who} since you opened it (it is now at version {current.version}). "
+            "Reload it to see their changes, then apply yours again; nothing was saved.")
+
+
+def check_status_transition(old: str, new: str) -> None:
+    if old != new and new not in STATUS_TRANSITIONS[old]:
+        raise ValidationError(
+            f"A claim cannot go from “{ClaimStatus(old).label}” to “{ClaimStatus(new).label}”.", code="transition")
+
+
+def _stamp(claim: Claim, *, before: dict[str, Any], user) -> None:
+    """Keep the derived fields of a claim consistent with what just changed."""
+    now = timezone.now()
+    if user is not None and (claim.verdict != before["verdict"] or claim.explanation != before["explanation"]):
+        claim.reviewer = user
+        claim.reviewed_at = now
+    if claim.status == ClaimStatus.PUBLISHED and claim.published_at is None:
+        claim.published_at = now
+        claim.reviewed_at = claim.reviewed_at or now
+    claim.version = before["version"] + 1
+    claim._history_user = user
+
+
+def claim_save(*, claim: Claim, user, before: dict[str, Any], evidence_count: int | None = None) -> Claim:
+    """Validate and save a claim whose fields the caller has already set (the admin form does this)."""
+    check_status_transition(before["status"], claim.status)
+    if claim.status == ClaimStatus.PUBLISHED:
+        count = claim.evidence.count() if evidence_count is None else evidence_count
+        problems = publish_problems(verdict=claim.verdict, explanation=claim.explanation, evidence_count=count)
+        if problems:
+            raise _refuse_publishing(problems)
+    _stamp(claim, before=before, user=user)
+    claim.full_clean(exclude=["article", "reviewer"])
+    claim.save()
+    return claim
+
+
+def snapshot(claim: Claim) -> dict[str, Any]:
+    return {"verdict": claim.verdict, "explanation": claim.explanation, "status": claim.status,
+            "version": claim.version}
+
+
+@transaction.atomic
+def claim_lock(*, claim_id: int, expected_version: int | None) -> Claim:
+    """Lock the claim row; refuse if it moved past the version the caller saw."""
+    current = Claim.objects.select_for_update(of=("self",)).select_related("reviewer").get(pk=claim_id)
+    if expected_version is not None and current.version != expected_version:
+        raise VersionConflict(version_conflict_message(current), code="version_conflict")
+    return current
+
+
+@transaction.atomic
+def claim_create(*, user, text: str, tags: Iterable[str] = (), **fields: Any) -> Claim:
+    """Create a claim (draft unless a status is given)."""
+    unknown = set(fields) - EDITABLE_CLAIM_FIELDS
+    if unknown:
+        raise ValidationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
+    claim = Claim(text=text, **fields)
+    # A new claim has no evidence yet, so it can start as anything but published.
+    before = {"verdict": Verdict.UNRATED, "explanation": "", "status": claim.status, "version": 0}
+    claim_save(claim=claim, user=user, before=before, evidence_count=0)
+    if tags:
+        claim_set_tags(claim=claim, tags=tags)
+    return claim
+
+
+def claim_set_tags(*, claim: Claim, tags: Iterable[str]) -> None:
+    from .models import Tag
+
+    names = sorted({t.strip() for t in tags if t and t.strip()})
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    for name in names:
+        if name not in existing:
+            existing[name], _ = Tag.objects.get_or_create(name=name)
+    claim.tags.set(existing.values())
+
+
+@transaction.atomic
+def claim_update(*, claim_id: int, user, data: dict[str, Any], expected_version: int | None = None) -> Claim:
+    """Change a claim's fields. Refused (VersionConflict) if it changed since `expected_version`."""
+    unknown = set(data) - EDITABLE_CLAIM_FIELDS - {"tags"}
+    if unknown:
+        raise ValidationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
+    claim = claim_lock(claim_id=claim_id, expected_version=expected_version)
+    before = snapshot(claim)
+    tags = data.pop("tags", None)
+    for name, value in data.items():
+        setattr(claim, name, value)
+    claim_save(claim=claim, user=user, before=before)
+    if tags is not None:
+        claim_set_tags(claim=claim, tags=tags)
+    return claim
+
+
+@dataclass
+class BulkResult:
+    changed: list[Claim] = field(default_factory=list)
+    refused: list[tuple[Claim, str]] = field(default_factory=list)
+
+
+def _bulk_apply(claims: Iterable[Claim], *, user, change) -> BulkResult:
+    """Apply `change(claim)` to each claim through claim_save, so each gets its history row."""
+    result = BulkResult()
+    for claim in claims:
+        try:
+            with transaction.atomic():
+                locked = Claim.objects.select_for_update().get(pk=claim.pk)
+                before = snapshot(locked)
+                change(locked)
+                claim_save(claim=locked, user=user, before=before)
+        except ValidationError as exc:
+            result.refused.append((claim, " ".join(exc.messages)))
+        else:
+            result.changed.append(locked)
+    return result
+
+
+def claims_move_to_review(*, claims: Iterable[Claim], user) -> BulkResult:
+    def change(claim: Claim) -> None:
+        claim.status = ClaimStatus.IN_REVIEW
+
+    return _bulk_apply(claims, user=user, change=change)
+
+
+def claims_publish(*, claims: Iterable[Claim], user) -> BulkResult:
+    """Publish each claim that meets the publishing rule; the others are returned with the reason."""
+
+    def change(claim: Claim) -> None:
+        claim.status = ClaimStatus.PUBLISHED
+
+    return _bulk_apply(claims, user=user, change=change)
+
+
+def claims_set_verdict(*, claims: Iterable[Claim], verdict: str, user) -> BulkResult:
+    if verdict not in Verdict.values:
+        raise ValidationError(f"“{verdict}” is not a verdict.")
+
+    def change(claim: Claim) -> None:
+        claim.verdict = verdict
+
+    return _bulk_apply(claims, user=user, change=change)
+
+
+@transaction.atomic
+def evidence_add(*, claim: Claim, url: str, user=None, stance: str = Stance.SUPPORTS, excerpt: str = "",
+                 note: str = "", source_title: str = "", publisher: str = "") -> Evidence:
+    """Cite a source (created on first use, by canonical url) for a claim."""
+    if stance not in Stance.values:
+        raise ValidationError(f"“{stance}” is not a stance; use one of {', '.join(Stance.values)}.")
+    source = source_get_or_create(url=url, title=source_title, publisher=publisher)
+    if Evidence.objects.filter(claim=claim, source=source).exists():
+        raise ValidationError(f"This claim already cites {source.url}.", code="duplicate")
+    return Evidence.objects.create(claim=claim, source=source, stance=stance, excerpt=excerpt, note=note,
+                                   added_by=user)
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence) -> None:
+    """Remove a citation; a published claim keeps at least one."""
+    claim = Claim.objects.select_for_update().get(pk=evidence.claim_id)
+    if claim.status == ClaimStatus.PUBLISHED and claim.evidence.count() <= 1:
+        raise ValidationError("This is the only evidence of a published claim; add another source first, "
+                              "or move the claim back to review.", code="last_evidence")
+    evidence.delete()
+
+
+@transaction.atomic
+def article_upsert(*, url: str, **fields: Any) -> tuple[Article, bool]:
+    """Create the article or update the one with the same canonical url."""
+    canonical = normalize_url(url)
+    article, created = Article.objects.select_for_update().get_or_create(url=canonical, defaults=fields)
+    if not created:
+        changed = [name for name, value in fields.items() if getattr(article, name) != value]
+        for name in changed:
+            setattr(article, name, fields[name])
+        if changed:
+            article.save()
+    return article, created

@@ -1,0 +1,69 @@
+from django.db import models
+
+from .choices import Health, Outcome
+from .urlnorm import MAX_URL_LENGTH, normalize_url, url_domain
+
+
+class Source(models.Model):
+    """A page that supports or refutes claims, with the health of its link over time."""
+
+    url = models.URLField(max_length=MAX_URL_LENGTH, unique=True, help_text="Stored in canonical form.")
+    domain = models.CharField(max_length=253, editable=False, db_index=True)
+    title = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=255, blank=True)
+
+    health = models.CharField(max_length=16, choices=Health.choices, default=Health.UNKNOWN)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="HTTP status of the last check.")
+    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True, help_text="Where a permanent redirect led.")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField(null=True, blank=True)
+    archive_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True, help_text="Date of the archived snapshot.")
+    next_check_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["health", "id"], name="source_health_idx"),
+            models.Index(fields=["next_check_at"], name="source_next_check_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    def save(self, *args, **kwargs):
+        # Keep the row consistent with itself: one canonical url, its domain beside it.
+        self.url = normalize_url(self.url)
+        self.domain = url_domain(self.url)
+        super().save(*args, **kwargs)
+
+
+class LinkCheck(models.Model):
+    """One check of one source. A check delivered twice for the same run writes one row (the constraint)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="checks")
+    run_key = models.CharField(
+        max_length=64, help_text="Identifies the scheduled run; the same run is recorded once per source."
+    )
+    checked_at = models.DateTimeField()
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
+    elapsed_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "run_key"], name="linkcheck_one_per_run"),
+        ]
+        indexes = [models.Index(fields=["source", "-checked_at"], name="linkcheck_source_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"

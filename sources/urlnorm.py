@@ -1,0 +1,72 @@
+"""Canonical form of the urls we store, so one page is one row.
+
+Lower-case scheme and host, IDN host to punycode, default port and fragment dropped,
+tracking parameters removed. The rest of the url (path, query order, escapes) is kept
+byte for byte: servers may treat any of it as significant.
+"""
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from django.core.exceptions import ValidationError
+
+MAX_URL_LENGTH = 2048
+ALLOWED_SCHEMES = ("http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+TRACKING_PARAMETERS = frozenset({"fbclid", "gclid"})
+_FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _is_tracking_parameter(pair: str) -> bool:
+    name = pair.split("=", 1)[0].lower()
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS
+
+
+def _ascii_host(host: str) -> str:
+    if host.startswith("["):  # IPv6 literal, already ASCII
+        return host.lower()
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError as exc:
+        raise ValidationError(f"The host name “{host}” is not a valid domain name.", code="invalid_host") from exc
+
+
+def normalize_url(raw: str) -> str:
+    """Return the canonical form of ``raw`` or raise ValidationError saying what is wrong with it."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValidationError("Enter a url.", code="required")
+    url = raw.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise ValidationError(f"The url is {len(url)} characters long; at most {MAX_URL_LENGTH} are allowed.",
+                              code="too_long")
+    if _FORBIDDEN_CHARACTERS.search(url):
+        raise ValidationError("The url contains spaces or control characters; percent-encode them.",
+                              code="bad_characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(f"The url could not be parsed: {exc}.", code="invalid") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        shown = f"“{scheme}:”" if scheme else "no scheme"
+        raise ValidationError(f"Only http and https urls are accepted, not {shown}.", code="scheme")
+    hostname = parts.hostname or ""
+    if not hostname:
+        raise ValidationError("The url has no host name.", code="no_host")
+    host = _ascii_host(f"[{hostname}]" if ":" in hostname else hostname)
+    if len(host) > 253:
+        raise ValidationError("The host name is longer than 253 characters.", code="invalid_host")
+    netloc = host
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        netloc = f"{host}:{port}"
+    if parts.username is not None:
+        userinfo = parts.netloc.rsplit("@", 1)[0]
+        netloc = f"{userinfo}@{netloc}"
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking_parameter(pair))
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def url_domain(url: str) -> str:
+    """The host of an already normalised url, without port (used for filters and politeness)."""
+    return (urlsplit(url).hostname or "").lower()
