@@ -68,6 +68,7 @@ class Claim(models.Model):
                                      help_text="For time-sensitive claims: when the verdict should be looked at again.")
     original_rating = models.CharField(max_length=255, blank=True,
                                        help_text="The rating text as first received, for imported claims.")
+    needs_recheck = models.BooleanField(default=False, help_text="Set by the daily job once recheck_after has passed.")
     version = models.PositiveIntegerField(default=1, help_text="Raised on every save; guards against lost updates.")
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -116,3 +117,28 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: {self.source_id}"
+
+
+class Appearance(models.Model):
+    """A further place where a claim was made (the first is the claim's own article)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    article = models.ForeignKey(Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
+    appeared_at = models.DateTimeField(null=True, blank=True)
+    quote = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["appeared_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "url"], name="appearance_one_per_url"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url or str(self.article)
+
+    def save(self, *args, **kwargs):
+        if self.url:
+            self.url = normalize_url(self.url)
+        super().save(*args, **kwargs)

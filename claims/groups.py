@@ -1,0 +1,37 @@
+"""The two roles, as auth groups. Migrations call sync_groups whenever a model is added."""
+
+from django.contrib.auth.management import create_permissions
+
+# Models reviewers edit; researchers may view these and the read-only ones.
+REVIEWER_EDITS = {
+    "claims": ["article", "claim", "evidence", "tag", "appearance"],
+    "sources": ["source"],
+}
+READ_ONLY = {
+    "claims": ["historicalclaim"],
+    "sources": ["linkcheck"],
+}
+
+
+def sync_groups(apps, schema_editor=None) -> None:
+    # Permissions are normally made after all migrations have run; make them now so the groups can hold them.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+
+    def permissions(models_by_app, actions):
+        wanted = [(app, f"{action}_{model}") for app, models in models_by_app.items()
+                  for model in models for action in actions]
+        found = Permission.objects.filter(content_type__app_label__in=[app for app, _ in wanted],
+                                          codename__in=[codename for _, codename in wanted])
+        return [p for p in found.select_related("content_type") if (p.content_type.app_label, p.codename) in wanted]
+
+    reviewer, _ = Group.objects.get_or_create(name="Reviewer")
+    reviewer.permissions.set(permissions(REVIEWER_EDITS, ("view", "add", "change", "delete"))
+                             + permissions(READ_ONLY, ("view",)))
+    researcher, _ = Group.objects.get_or_create(name="Researcher")
+    researcher.permissions.set(permissions(REVIEWER_EDITS, ("view",)) + permissions(READ_ONLY, ("view",)))
