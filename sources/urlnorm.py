@@ -15,6 +15,8 @@ ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid"})
 _FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x20\x7f]")
+# Underscores are not legal in host names but do occur in the wild; browsers accept them, so do we.
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
 
 def _is_tracking_parameter(pair: str) -> bool:
@@ -25,10 +27,18 @@ def _is_tracking_parameter(pair: str) -> bool:
 def _ascii_host(host: str) -> str:
     if host.startswith("["):  # IPv6 literal, already ASCII
         return host.lower()
+    invalid = ValidationError(f"The host name “{host}” is not a valid domain name.", code="invalid_host")
     try:
-        return host.encode("idna").decode("ascii").lower()
+        ascii_host = host.encode("idna").decode("ascii").lower()
+        labels = ascii_host.removesuffix(".").split(".")
+        for label in labels:
+            if label.startswith("xn--"):
+                label.encode("ascii").decode("idna")  # a punycode label must decode
     except UnicodeError as exc:
-        raise ValidationError(f"The host name “{host}” is not a valid domain name.", code="invalid_host") from exc
+        raise invalid from exc
+    if not all(_HOST_LABEL.match(label) for label in labels):
+        raise invalid
+    return ascii_host
 
 
 def normalize_url(raw: str) -> str:

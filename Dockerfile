@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY factcheck ./factcheck
+COPY claims ./claims
+COPY sources ./sources
+COPY manage.py ./
+RUN pip install --no-cache-dir . && useradd --system --home /app factcheck \
+    && DJANGO_SECRET_KEY=build-only DJANGO_DEBUG=0 python manage.py collectstatic --noinput
+USER factcheck
+EXPOSE 8000
+CMD ["gunicorn", "factcheck.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
