@@ -10,7 +10,6 @@ def _tasks_run_in_process():
     """Tasks run in-process unless a test starts a real worker (those tests switch this off)."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
-    yield
 
 
 @pytest.fixture
