@@ -31,6 +31,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	scripts/ensure-services.sh
+	scripts/ensure-browser.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
