@@ -151,6 +151,16 @@ FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="fa
 FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="https://factcheck.example.org/")
 FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="http://127.0.0.1:8000")
 
+# --- Import (article and ClaimReview import, similar claims) ---------------
+# Similarity scores are 0..1 (claims.similarity). Above SUGGEST a match is shown to reviewers; above LINK an
+# importer adds the appearance to the existing claim instead of creating another (see README "Similar claims").
+SIMILAR_CLAIMS_SUGGEST_THRESHOLD = env.float("SIMILAR_CLAIMS_SUGGEST_THRESHOLD", default=0.35)
+SIMILAR_CLAIMS_LINK_THRESHOLD = env.float("SIMILAR_CLAIMS_LINK_THRESHOLD", default=0.7)
+SIMILAR_CLAIMS_LIMIT = env.int("SIMILAR_CLAIMS_LIMIT", default=10)
+# Zone for a Markdown export's 发布时间 when neither the file nor its 发布地 says which (the exporter's own).
+IMPORT_DEFAULT_TIME_ZONE = env.str("IMPORT_DEFAULT_TIME_ZONE", default="Asia/Shanghai")
+# --- end Import -------------------------------------------------------------
+
 # --- Production hardening (TLS ends at the reverse proxy) ------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
