@@ -226,3 +226,46 @@ def article_upsert(*, url: str, **fields: Any) -> tuple[Article, bool]:
         if changed:
             article.save()
     return article, created
+
+
+def check_publishable(*, verdict: str, explanation: str, evidence_count: int) -> None:
+    """Raise the reviewer-facing refusal if a claim with these values may not be published."""
+    problems = publish_problems(verdict=verdict, explanation=explanation, evidence_count=evidence_count)
+    if problems:
+        raise _refuse_publishing(problems)
+
+
+@transaction.atomic
+def evidence_update(*, evidence: Evidence, url: str | None = None, stance: str | None = None,
+                    excerpt: str | None = None, note: str | None = None) -> Evidence:
+    """Change a citation. A new source or excerpt has not been checked yet, so its excerpt status is reset."""
+    from .choices import ExcerptStatus
+
+    current = Evidence.objects.select_for_update().select_related("source").get(pk=evidence.pk)
+    changed: list[str] = []
+    if url is not None:
+        source = source_get_or_create(url=url)
+        if source.pk != current.source_id:
+            if Evidence.objects.filter(claim_id=current.claim_id, source=source).exists():
+                raise ValidationError(f"This claim already cites {source.url}.", code="duplicate")
+            current.source = source
+            changed.append("source")
+    if stance is not None and stance != current.stance:
+        if stance not in Stance.values:
+            raise ValidationError(f"“{stance}” is not a stance; use one of {', '.join(Stance.values)}.")
+        current.stance = stance
+        changed.append("stance")
+    if excerpt is not None and excerpt != current.excerpt:
+        current.excerpt = excerpt
+        changed.append("excerpt")
+    if note is not None and note != current.note:
+        current.note = note
+        changed.append("note")
+    if {"source", "excerpt"} & set(changed):
+        current.excerpt_status = ExcerptStatus.UNCHECKED
+        current.excerpt_checked_at = None
+        changed += ["excerpt_status", "excerpt_checked_at"]
+    if changed:
+        current.save(update_fields=changed)
+    return current
+

@@ -1,0 +1,288 @@
+"""The reviewer admin for claims, their evidence and articles.
+
+The admin classes are thin: forms validate and lock (claims/forms.py), every write goes through claims.services.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+
+from sources.choices import Health
+
+from . import services
+from .choices import ClaimStatus, Verdict
+from .forms import (
+    AppearanceInlineForm,
+    ArticleAdminForm,
+    ClaimAdminForm,
+    EvidenceInlineForm,
+    EvidenceInlineFormSet,
+    SetVerdictForm,
+)
+from .models import Appearance, Article, Claim, Evidence, Tag
+
+LABELS_CSS = {"all": ("claims/admin.css",)}
+
+
+def label(kind: str, value: str, text: str):
+    """A coloured label; the colours live in claims/static/claims/admin.css."""
+    return format_html('<span class="fc-label fc-{}-{}">{}</span>', kind, value, text)
+
+
+def _claims(n: int) -> str:
+    return f"{n} claim" if n == 1 else f"{n} claims"
+
+
+def _change_url(claim: Claim) -> str:
+    return reverse("admin:claims_claim_change", args=[claim.pk])
+
+
+class SourceHealthFilter(admin.SimpleListFilter):
+    """Claims citing at least one source in the chosen health state."""
+
+    title = "source health"
+    parameter_name = "source_health"
+
+    def lookups(self, request, model_admin):
+        return Health.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Health.values:
+            return queryset
+        citing = Evidence.objects.filter(claim=OuterRef("pk"), source__health=self.value())
+        return queryset.filter(Exists(citing))
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    form = EvidenceInlineForm
+    formset = EvidenceInlineFormSet
+    fields = ("url", "stance", "excerpt", "excerpt_status", "source_health", "note")
+    readonly_fields = ("excerpt_status", "source_health")
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+    # Shown in place of the url field when the page is read-only (researchers).
+    @admin.display(description="Source url")
+    def url(self, obj: Evidence):
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{0}" target="_blank" rel="noopener noreferrer">{0}</a>', obj.source.url)
+
+    @admin.display(description="Link health")
+    def source_health(self, obj: Evidence):
+        if obj.pk is None:
+            return "—"
+        return label("health", obj.source.health, obj.source.get_health_display())
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    form = AppearanceInlineForm
+    autocomplete_fields = ("article",)
+    extra = 0
+    verbose_name_plural = "further appearances"
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    form = ClaimAdminForm
+    list_display = ("claim", "verdict_label", "status_label", "article_title", "claimant", "reviewer",
+                    "dead_sources_warning", "updated_at")
+    list_select_related = ("article", "reviewer")
+    list_filter = ("verdict", "status", "language", ("reviewer", admin.RelatedOnlyFieldListFilter),
+                   SourceHealthFilter)
+    search_fields = ("quote", "text", "claimant", "article__title")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("article", "tags")
+    inlines = (EvidenceInline, AppearanceInline)
+    readonly_fields = ("reviewer", "reviewed_at", "published_at", "needs_recheck", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("text", "quote", ("language", "claimant"), "article", "tags")}),
+        ("Figure", {
+            "fields": (("value", "unit"),),
+            "classes": ("collapse",),
+            "description": "The figure the claim states, if it states one: 10 s, 1080 p, 150000000000 USD.",
+        }),
+        ("Verdict", {
+            "fields": ("verdict", "explanation", "status", "recheck_after", "original_rating", "version"),
+            "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
+                           "piece of evidence.",
+        }),
+        ("Review", {"fields": (("reviewer", "reviewed_at"), ("published_at", "needs_recheck"),
+                               ("created_at", "updated_at"))}),
+    )
+    actions = ("move_to_review", "publish", "set_verdict")
+    history_list_display = ("verdict", "status", "version")
+
+    class Media:
+        css = LABELS_CSS
+
+    def get_queryset(self, request):
+        # One aggregate over the page's rows instead of one query per row for the warning column.
+        return super().get_queryset(request).annotate(
+            dead_sources=Count("evidence", filter=Q(evidence__source__health=Health.DEAD)))
+
+    # --- list columns --------------------------------------------------------------------------------------
+
+    @admin.display(description="claim", ordering="text")
+    def claim(self, obj: Claim) -> str:
+        return Truncator(obj.text).chars(90)
+
+    @admin.display(description="verdict", ordering="verdict")
+    def verdict_label(self, obj: Claim):
+        return label("verdict", obj.verdict, obj.get_verdict_display())
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, obj: Claim):
+        return label("status", obj.status, obj.get_status_display())
+
+    @admin.display(description="article", ordering="article__title")
+    def article_title(self, obj: Claim) -> str:
+        return Truncator(str(obj.article)).chars(50) if obj.article_id else "—"
+
+    @admin.display(description="dead sources", ordering="dead_sources")
+    def dead_sources_warning(self, obj: Claim):
+        n = getattr(obj, "dead_sources", 0)
+        if not n:
+            return "—"
+        return format_html('<span class="fc-warning" title="Cited sources whose link is dead">⚠ {} dead</span>', n)
+
+    # --- saving --------------------------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        # The evidence formset is validated after this form and counted the rows saved along with the claim.
+        services.claim_save(claim=obj, user=request.user, before=form.claim_before,
+                            evidence_count=getattr(obj, "_evidence_count", None))
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, EvidenceInlineFormSet):
+            formset.user = request.user
+        formset.save()
+
+    # --- history -------------------------------------------------------------------------------------------
+
+    def revert_disabled(self, request, obj=None):
+        # A revert would save an old version of the claim past the version check and the evidence inline.
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("Reverting a claim from its history is not supported; edit the claim instead.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # --- bulk actions --------------------------------------------------------------------------------------
+
+    def _report(self, request, result: services.BulkResult, *, done: str, refused: str) -> None:
+        if result.changed:
+            self.message_user(request, f"{done} {_claims(len(result.changed))}.", messages.SUCCESS)
+        if result.refused:
+            items = format_html_join("", '<li><a href="{}">#{} {}</a>: {}</li>', (
+                (_change_url(claim), claim.pk, Truncator(claim.text).chars(60), reason)
+                for claim, reason in result.refused))
+            self.message_user(request, format_html("{} {}:<ul>{}</ul>", _claims(len(result.refused)), refused, items),
+                              messages.WARNING)
+
+    @admin.action(description="Move selected claims to review", permissions=["change"])
+    def move_to_review(self, request, queryset):
+        result = services.claims_move_to_review(claims=queryset, user=request.user)
+        self._report(request, result, done="Moved to review:", refused="not moved to review")
+
+    @admin.action(description="Publish selected claims", permissions=["change"])
+    def publish(self, request, queryset):
+        result = services.claims_publish(claims=queryset, user=request.user)
+        self._report(request, result, done="Published", refused="not published")
+
+    @admin.action(description="Set verdict of selected claims…", permissions=["change"])
+    def set_verdict(self, request, queryset):
+        form = SetVerdictForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            verdict = form.cleaned_data["verdict"]
+            result = services.claims_set_verdict(claims=queryset, verdict=verdict, user=request.user)
+            self._report(request, result, done=f"Set the verdict “{Verdict(verdict).label}” on",
+                         refused="left unchanged")
+            return None  # back to the list
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Set the verdict of the selected claims",
+            "opts": self.opts,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "published": ClaimStatus.PUBLISHED,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/claims/claim/set_verdict.html", context)
+
+
+class ArticleClaimInline(admin.TabularInline):
+    """The article's claims, read-only: they are edited on their own pages."""
+
+    model = Claim
+    fields = ("text", "claimant", "verdict_label", "status_label")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="verdict")
+    def verdict_label(self, obj: Claim):
+        return label("verdict", obj.verdict, obj.get_verdict_display())
+
+    @admin.display(description="status")
+    def status_label(self, obj: Claim):
+        return label("status", obj.status, obj.get_status_display())
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
+    list_display = ("__str__", "outlet", "published_at", "language", "claims_link")
+    list_filter = ("outlet", "language")
+    search_fields = ("title", "url", "outlet")
+    date_hierarchy = "published_at"
+    inlines = (ArticleClaimInline,)
+    readonly_fields = ("created_at", "updated_at")
+
+    class Media:
+        css = LABELS_CSS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claims_link(self, obj: Article):
+        if not obj.claim_count:
+            return "0"
+        url = reverse("admin:claims_claim_changelist") + f"?article__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.claim_count)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "claim_count")
+    search_fields = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, obj: Tag) -> int:
+        return obj.claim_count

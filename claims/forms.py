@@ -1,0 +1,177 @@
+"""Forms of the reviewer admin. They validate and lock; the writes happen in claims.services."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+
+from sources.urlnorm import MAX_URL_LENGTH, normalize_url
+
+from . import services
+from .choices import ClaimStatus, Verdict
+from .models import Appearance, Article, Claim, Evidence
+
+
+class ClaimAdminForm(forms.ModelForm):
+    # The version the reviewer opened. Saving is refused once someone else has saved the claim since.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = Claim
+        fields = ("text", "quote", "language", "claimant", "article", "tags", "value", "unit", "verdict",
+                  "explanation", "status", "recheck_after", "original_rating", "version")
+        widgets = {
+            "quote": forms.Textarea(attrs={"rows": 3}),
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "explanation": forms.Textarea(attrs={"rows": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["version"].required = False  # a new claim has nothing to conflict with
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            # Any starting status is a valid one; publishing straight away is checked with the evidence rows.
+            self.claim_before = {"verdict": Verdict.UNRATED, "explanation": "",
+                                 "status": cleaned.get("status", ClaimStatus.DRAFT), "version": 0}
+            return cleaned
+        if cleaned.get("version") is None:
+            return cleaned  # the field's own error says what is wrong
+        # The admin's change view runs in one transaction, so this row lock is held until the claim and its
+        # inlines are saved: nobody can slip a save in between our check and our write.
+        current = services.claim_lock(claim_id=self.instance.pk, expected_version=cleaned["version"])
+        self.claim_before = services.snapshot(current)
+        if "status" in cleaned:
+            try:
+                services.check_status_transition(current.status, cleaned["status"])
+            except ValidationError as exc:
+                self.add_error("status", exc)
+        return cleaned
+
+
+class EvidenceInlineForm(forms.ModelForm):
+    """A citation as the reviewer types it: the source's url, not a pick from a list of sources."""
+
+    url = forms.CharField(label="Source url", max_length=MAX_URL_LENGTH,
+                          widget=forms.URLInput(attrs={"size": 45, "placeholder": "https://"}))
+
+    class Meta:
+        model = Evidence
+        fields = ("stance", "excerpt", "note")
+        widgets = {
+            "excerpt": forms.Textarea(attrs={"rows": 2, "cols": 40}),
+            "note": forms.Textarea(attrs={"rows": 2, "cols": 28}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["url"] = self.instance.source.url
+
+    def clean_url(self) -> str:
+        return normalize_url(self.cleaned_data["url"])
+
+
+class EvidenceInlineFormSet(BaseInlineFormSet):
+    """Checks what only the whole set of rows can tell: duplicates, and the publishing rule.
+
+    The admin validates this formset after the claim's own form, against the same (unsaved) claim, so the
+    evidence count used for the publishing rule is the rows being saved, not the rows in the database.
+    """
+
+    def _kept_forms(self) -> list[tuple[forms.Form, str]]:
+        kept = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or (self.can_delete and self._should_delete_form(form)):
+                continue
+            if form.instance.pk is None and not form.has_changed():
+                continue  # an empty extra row
+            url = form.cleaned_data.get("url")
+            if url:
+                kept.append((form, url))
+        return kept
+
+    def clean(self) -> None:
+        super().clean()
+        kept = self._kept_forms()
+        cited = {}
+        if self.instance.pk is not None:
+            cited = dict(Evidence.objects.filter(claim=self.instance).values_list("source__url", "pk"))
+        seen: set[str] = set()
+        for form, url in kept:
+            if url in seen:
+                form.add_error("url", ValidationError(f"This claim already cites {url} in another row.",
+                                                      code="duplicate"))
+                continue
+            seen.add(url)
+            holder = cited.get(url)
+            if holder is not None and holder != form.instance.pk:
+                # Cited by another saved row (perhaps one being deleted or changed in this same save, or one
+                # added meanwhile): edit that row rather than citing the page twice.
+                form.add_error("url", ValidationError(
+                    f"This claim already cites {url}; change that row instead of adding it again.",
+                    code="duplicate"))
+        # Read by ClaimAdmin.save_model, which saves the claim before the rows exist.
+        self.instance._evidence_count = len(kept)
+        if self.instance.status == ClaimStatus.PUBLISHED:
+            services.check_publishable(verdict=self.instance.verdict, explanation=self.instance.explanation,
+                                       evidence_count=len(kept))
+
+    def save_new(self, form, commit=True):
+        data = form.cleaned_data
+        return services.evidence_add(claim=self.instance, url=data["url"], user=self.user, stance=data["stance"],
+                                     excerpt=data.get("excerpt", ""), note=data.get("note", ""))
+
+    def save_existing(self, form, obj, commit=True):
+        data = form.cleaned_data
+        return services.evidence_update(evidence=obj, url=data["url"], stance=data["stance"],
+                                        excerpt=data.get("excerpt", ""), note=data.get("note", ""))
+
+    def save(self, commit=True):
+        """Changes and additions first, removals last, so a published claim is never left without evidence."""
+        if not commit:
+            raise ValueError("Evidence rows are written through the claim services; save with commit=True.")
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        for form in self.initial_forms:
+            if form.has_changed() and not self._should_delete_form(form):
+                self.changed_objects.append((self.save_existing(form, form.instance), form.changed_data))
+        for form in self.extra_forms:
+            if form.has_changed() and not (self.can_delete and self._should_delete_form(form)):
+                self.new_objects.append(self.save_new(form))
+        for form in self.initial_forms:
+            if self.can_delete and self._should_delete_form(form):
+                services.evidence_remove(evidence=form.instance)
+                self.deleted_objects.append(form.instance)
+        return self.new_objects + [obj for obj, _ in self.changed_objects]
+
+
+class AppearanceInlineForm(forms.ModelForm):
+    class Meta:
+        model = Appearance
+        fields = ("article", "url", "appeared_at", "quote")
+        widgets = {"quote": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        # Canonical before the uniqueness check, so two spellings of one page are caught here, not by the database.
+        return normalize_url(url) if url else url
+
+
+class SetVerdictForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices, help_text=(
+        "Each selected claim is saved with this verdict. Published claims keep to the publishing rule, "
+        "so a published claim cannot be set to “Unrated”."))
+
+
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = ("url", "title", "outlet", "author", "published_at", "language", "place", "cover_image_url", "body")
+
+    def clean_url(self) -> str:
+        # Canonical before the uniqueness check, so a second spelling of a known article is a form error.
+        return normalize_url(self.cleaned_data["url"])

@@ -1,0 +1,123 @@
+"""The reviewer admin for sources and their link checks. Link health is written by the link checker only."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from .models import LinkCheck, Source
+from .urlnorm import normalize_url
+
+# Shared with the claims admin, which owns the label styles.
+LABELS_CSS = {"all": ("claims/admin.css",)}
+RECENT_CHECKS = 20
+CITING_CLAIMS = 50
+HEALTH_FIELDS = ("health", "last_checked_at", "last_outcome", "last_status", "final_url", "consecutive_failures",
+                 "first_failure_at", "next_check_at")
+
+
+def health_label(source: Source):
+    return format_html('<span class="fc-label fc-health-{}">{}</span>', source.health, source.get_health_display())
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else "—"
+
+
+class SourceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ("url", "title", "publisher", "archive_url", "archived_at")
+
+    def clean_url(self) -> str:
+        # Canonical before the uniqueness check, so a second spelling of a known page is a form error.
+        return normalize_url(self.cleaned_data["url"])
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    form = SourceAdminForm
+    list_display = ("__str__", "domain", "health_column", "last_checked_at", "last_status", "last_outcome",
+                    "claim_count")
+    list_filter = ("health", "last_outcome")
+    search_fields = ("url", "title", "domain")
+    readonly_fields = ("domain", *HEALTH_FIELDS, "recent_checks", "citing_claims", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("url", "title", "publisher", "domain")}),
+        ("Link health", {
+            "fields": (("health", "last_checked_at"), ("last_outcome", "last_status"), "final_url",
+                       ("consecutive_failures", "first_failure_at"), "next_check_at"),
+            "description": "Kept up to date by the link checker.",
+        }),
+        ("Archive", {"fields": ("archive_url", "archived_at")}),
+        ("Recent checks", {"fields": ("recent_checks",)}),
+        ("Cited by", {"fields": ("citing_claims",)}),
+        (None, {"fields": (("created_at", "updated_at"),)}),
+    )
+
+    class Media:
+        css = LABELS_CSS
+
+    def get_queryset(self, request):
+        # Evidence is one row per (claim, source), so counting it counts the citing claims.
+        return super().get_queryset(request).annotate(claim_count=Count("evidence"))
+
+    @admin.display(description="health", ordering="health")
+    def health_column(self, obj: Source):
+        return health_label(obj)
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, obj: Source) -> int:
+        return obj.claim_count
+
+    @admin.display(description="Newest checks")
+    def recent_checks(self, obj: Source):
+        if obj.pk is None:
+            return "—"
+        checks = list(obj.checks.order_by("-checked_at", "-id")[:RECENT_CHECKS])
+        if not checks:
+            return "Not checked yet."
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td></tr>", (
+            (_when(c.checked_at), c.get_outcome_display(), c.http_status or "—", c.elapsed_ms, c.final_url,
+             Truncator(c.error).chars(120)) for c in checks))
+        all_url = reverse("admin:sources_linkcheck_changelist") + f"?source__id__exact={obj.pk}"
+        return format_html(
+            '<table class="fc-checks"><thead><tr><th>Checked</th><th>Outcome</th><th>HTTP</th><th>Time</th>'
+            '<th>Final url</th><th>Error</th></tr></thead><tbody>{}</tbody></table>'
+            '<p><a href="{}">All checks of this source</a></p>', rows, all_url)
+
+    @admin.display(description="Claims citing it")
+    def citing_claims(self, obj: Source):
+        if obj.pk is None:
+            return "—"
+        evidence = list(obj.evidence.select_related("claim").order_by("-claim_id")[:CITING_CLAIMS])
+        if not evidence:
+            return "No claim cites this source."
+        items = format_html_join("", '<li><a href="{}">#{} {}</a> ({})</li>', (
+            (reverse("admin:claims_claim_change", args=[e.claim_id]), e.claim_id, Truncator(e.claim.text).chars(80),
+             e.get_stance_display().lower()) for e in evidence))
+        return format_html("<ul>{}</ul>", items)
+
+
+@admin.register(LinkCheck)
+class LinkCheckAdmin(admin.ModelAdmin):
+    """Checks are a log written by the link checker: readable by everyone who may see sources, edited by nobody."""
+
+    list_display = ("checked_at", "source", "outcome", "http_status", "elapsed_ms", "final_url")
+    list_filter = ("outcome",)
+    list_select_related = ("source",)
+    search_fields = ("source__url", "final_url", "error")
+    date_hierarchy = "checked_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
