@@ -1,0 +1,99 @@
+"""What every importer shares: the parsed-article dataclass, parse errors that name their field, text sniffing."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+
+
+class ParseError(ValidationError):
+    """Input that cannot be imported; `field` names the part of the input that is wrong."""
+
+    def __init__(self, field_name: str, reason: str):
+        self.field = field_name
+        self.reason = reason
+        super().__init__(f"{field_name}: {reason}", code="parse")
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+@dataclass
+class CandidateLink:
+    """A link found in an article's main text, offered to the reviewer as a possible source."""
+
+    url: str
+    text: str = ""
+
+
+@dataclass
+class ArticleData:
+    """An article as read from a file or a page, before anything is written."""
+
+    url: str
+    title: str = ""
+    author: str = ""
+    outlet: str = ""
+    published_at: datetime | None = None
+    language: str = ""
+    place: str = ""
+    cover_image_url: str = ""
+    body: str = ""
+    links: list[CandidateLink] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    origin: str = ""  # "seed-markdown", "markdown", "html": which parser read it
+
+    def model_fields(self) -> dict:
+        """The Article fields this import sets (empty values are left out so a re-import never blanks a field)."""
+        values = {
+            "title": self.title[:500], "author": self.author[:255], "outlet": self.outlet[:255],
+            "published_at": self.published_at, "language": self.language, "place": self.place[:255],
+            "cover_image_url": self.cover_image_url, "body": self.body,
+        }
+        return {name: value for name, value in values.items() if value not in ("", None)}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode_text(data: bytes, *, what: str = "file") -> str:
+    """Bytes to text, or a ParseError saying the input is not text (a binary file, an unknown encoding)."""
+    if not data.strip():
+        raise ParseError(what, "it is empty")
+    if b"\x00" in data[:8192]:
+        raise ParseError(what, "it is a binary file, not text (it contains NUL bytes)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        # gb18030 decodes almost any byte string; many control characters mean it was not text after all.
+        if len(_CONTROL.findall(text[:8192])) > max(2, len(text[:8192]) // 100):
+            break
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    raise ParseError(what, "it is a binary file or not in a text encoding we read (UTF-8, GB18030)")
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def guess_language(text: str) -> str:
+    """A BCP 47 guess from the script alone; '' when the script does not tell (Latin could be any language)."""
+    sample = text[:5000]
+    letters = len(_HAN.findall(sample)) + len(_LATIN.findall(sample)) or 1
+    if _KANA.search(sample) and len(_KANA.findall(sample)) * 20 > letters:
+        return "ja"
+    if len(_HANGUL.findall(sample)) * 5 > letters:
+        return "ko"
+    if len(_HAN.findall(sample)) * 3 > letters:
+        return "zh"
+    return ""
+
+
+def clean_line(text: str) -> str:
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text)).strip()
