@@ -1,0 +1,636 @@
+"""The safe fetcher: checks a url people typed without letting it reach what it must not.
+
+Every request goes through the same steps, on every redirect hop:
+1. the url must be http(s) with a host;
+2. the host is resolved once (an IP literal is parsed the way the C resolver would take it, so
+   ``0177.1`` or ``2130706433`` are 127.0.0.1), and every address it resolves to must be public
+   or inside ``LINKCHECK_ALLOW_NETWORKS``;
+3. the connection goes to those checked addresses only: the aiohttp connector asks a resolver
+   that answers from the addresses we pinned, never from DNS again (no rebinding window), while
+   the url keeps its host name so TLS SNI, certificate verification and the Host header use it.
+
+aiohttp rather than requests/httpx: one event loop in a Celery task checks hundreds of urls at
+once (the batch task), the resolver hook is public API (``AbstractResolver``), and bodies are
+streamed, so the cap is counted in decoded bytes by our own zlib loop, not after inflation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import email.utils
+import hashlib
+import ipaddress
+import re
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
+
+from .choices import Outcome
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+RESTRICTED_STATUSES = frozenset({401, 402, 403})
+MAX_RETRY_AFTER = 30 * 24 * 3600  # a Retry-After of years is a misconfiguration, not a request
+
+# --------------------------------------------------------------------------------------------
+# Address rules (pure functions: tested over a table, no network)
+# --------------------------------------------------------------------------------------------
+
+# Ranges refused beyond what the ipaddress flags say (they change between Python versions; this
+# list does not). Sources: IANA IPv4/IPv6 special-purpose registries.
+_BLOCKED_NETWORKS: tuple[IPNetwork, ...] = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24",
+    "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
+    "::/96",  # unspecified, loopback and the deprecated IPv4-compatible ::a.b.c.d
+    "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): always a private translator
+    "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16",
+    "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+_V4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT "IPv4-translated" (RFC 2765)
+
+
+_DIGITS = {8: set("01234567"), 10: set("0123456789"), 16: set("0123456789abcdefABCDEF")}
+
+
+class InvalidHost(ValueError):
+    """The host of a url is neither a name nor an address the resolver would accept."""
+
+
+def _inet_aton(text: str) -> ipaddress.IPv4Address | None:
+    """Parse ``text`` as glibc's inet_aton does (1 to 4 parts, decimal/octal/hex); None if it is a name."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    numbers = []
+    for part in parts:
+        if part[:2] in ("0x", "0X"):
+            digits, base = part[2:], 16
+        elif len(part) > 1 and part.startswith("0"):
+            digits, base = part[1:], 8
+        else:
+            digits, base = part, 10
+        if not digits or not set(digits) <= _DIGITS[base]:
+            return None
+        numbers.append(int(digits, base))
+    *head, last = numbers
+    if any(n > 255 for n in head) or last >= 1 << (8 * (4 - len(head))):
+        return None
+    value = last
+    for index, number in enumerate(head):
+        value |= number << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)
+
+
+def parse_ip_host(host: str) -> IPAddress | None:
+    """The address a url host denotes if it is an IP literal in any form the resolver accepts, else None."""
+    text = host.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+        if ":" not in text:
+            raise InvalidHost(f"“{host}” is not an IPv6 address.")
+    if ":" in text:
+        try:
+            return ipaddress.IPv6Address(text)
+        except ValueError as exc:
+            raise InvalidHost(f"“{host}” is not an IPv6 address.") from exc
+    return _inet_aton(text)
+
+
+def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, translated, NAT64, 6to4), if any."""
+    if ip.version == 4:
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _V4_TRANSLATED or ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    return None
+
+
+def unwrap(ip: IPAddress) -> IPAddress:
+    """An IPv4-mapped IPv6 address is the IPv4 address on a dual-stack socket: judge it as such."""
+    if ip.version == 6:
+        ip = ip.ipv4_mapped or ip
+    if ip.version == 6 and ip.scope_id:
+        ip = ipaddress.IPv6Address(str(ip).split("%", 1)[0])
+    return ip
+
+
+def address_is_public(ip: IPAddress) -> bool:
+    """True for an address anyone on the internet could reach; False for every special range."""
+    ip = unwrap(ip)
+    if ip.version == 6 and ip in _NAT64:
+        # Python calls all of ::/8 reserved, but on an IPv6-only network with DNS64 every IPv4-only
+        # site resolves into 64:ff9b::/96: judge the IPv4 address the translator will reach.
+        return address_is_public(embedded_ipv4(ip))
+    if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+            or ip.is_unspecified or not ip.is_global):
+        return False
+    if ip.version == 6 and ip.is_site_local:
+        return False
+    if any(ip in network for network in _BLOCKED_NETWORKS if network.version == ip.version):
+        return False
+    inner = embedded_ipv4(ip)
+    return inner is None or address_is_public(inner)
+
+
+def address_is_allowed(ip: IPAddress, allow_networks: Iterable[IPNetwork] = ()) -> bool:
+    """May the fetcher connect to ``ip``? Public addresses, and those inside an allowed network."""
+    ip = unwrap(ip)
+    if any(ip.version == network.version and ip in network for network in allow_networks):
+        return True
+    return address_is_public(ip)
+
+
+def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values if v and v.strip())
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration and result
+# --------------------------------------------------------------------------------------------
+
+Resolve = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    connect_timeout: float = 10.0
+    read_timeout: float = 10.0
+    deadline: float = 20.0
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_redirects: int = 10
+    user_agent: str = "factcheck-linkcheck/1.0"
+    allow_networks: tuple[IPNetwork, ...] = ()
+    concurrency: int = 100
+    host_concurrency: int = 2
+
+    @classmethod
+    def from_settings(cls, **overrides) -> FetchConfig:
+        from django.conf import settings
+
+        values = {
+            "connect_timeout": settings.LINKCHECK_CONNECT_TIMEOUT,
+            "read_timeout": settings.LINKCHECK_READ_TIMEOUT,
+            "deadline": settings.LINKCHECK_DEADLINE,
+            "max_body_bytes": settings.LINKCHECK_MAX_BODY_BYTES,
+            "max_redirects": settings.LINKCHECK_MAX_REDIRECTS,
+            "user_agent": user_agent_from_settings(),
+            "allow_networks": parse_networks(settings.LINKCHECK_ALLOW_NETWORKS),
+            "concurrency": settings.LINKCHECK_BATCH_CONCURRENCY,
+            "host_concurrency": settings.LINKCHECK_HOST_CONCURRENCY,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+def user_agent_from_settings() -> str:
+    from django.conf import settings
+
+    if settings.LINKCHECK_USER_AGENT:
+        return settings.LINKCHECK_USER_AGENT
+    return f"factcheck-linkcheck/1.0 (+{settings.LINKCHECK_CONTACT_URL}; {settings.FACTCHECK_ORGANIZATION_NAME})"
+
+
+@dataclass
+class CheckResult:
+    """What one check found. ``text`` is the decoded page (up to the cap) when a body was asked for."""
+
+    url: str
+    outcome: str
+    http_status: int | None = None
+    final_url: str = ""
+    elapsed_ms: int = 0
+    error: str = ""
+    content_hash: str = ""
+    text: str | None = None
+    retry_after: int | None = None
+    truncated: bool = False
+    content_type: str = ""
+    redirects: list[tuple[int, str]] = field(default_factory=list)
+    checked_at: datetime | None = None
+
+
+class Blocked(Exception):
+    pass
+
+
+class InvalidTarget(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# The pinned resolver
+# --------------------------------------------------------------------------------------------
+
+
+class PinnedResolver(AbstractResolver):
+    """Answers aiohttp's lookups only with the addresses the guard checked; never asks DNS."""
+
+    def __init__(self) -> None:
+        self._pins: dict[tuple[str, int], list[IPAddress]] = {}
+
+    def pin(self, host: str, port: int, addresses: Sequence[IPAddress]) -> None:
+        self._pins[(host.lower(), port)] = list(addresses)
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+                      ) -> list[ResolveResult]:
+        addresses = self._pins.get((host.lower(), port))
+        if not addresses:
+            # Only reachable if aiohttp connects to a host the guard did not see: refuse.
+            raise OSError(f"{host}:{port} was not checked by the address guard")
+        return [
+            ResolveResult(hostname=host, host=str(ip), port=port,
+                          family=socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                          proto=socket.IPPROTO_TCP, flags=socket.AI_NUMERICHOST)
+            for ip in addresses
+            if family in (socket.AF_UNSPEC, 0) or family == (socket.AF_INET6 if ip.version == 6 else socket.AF_INET)
+        ]
+
+    async def close(self) -> None:
+        self._pins.clear()
+
+
+async def system_resolve(host: str, port: int) -> list[IPAddress]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    seen: dict[IPAddress, None] = {}
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        seen[ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])] = None
+    return list(seen)
+
+
+# --------------------------------------------------------------------------------------------
+# Politeness hook (the Redis limiter lives in health.py's neighbour, sources/politeness in tasks)
+# --------------------------------------------------------------------------------------------
+
+
+class NoLimiter:
+    @contextlib.asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        yield
+
+
+# --------------------------------------------------------------------------------------------
+# Body decoding
+# --------------------------------------------------------------------------------------------
+
+
+class _Decoder:
+    """Inflates a body chunk by chunk, never producing more than the caller asks for."""
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        if encoding in ("", "identity"):
+            self._zlib = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._zlib = zlib.decompressobj(32 + zlib.MAX_WBITS)  # zlib or gzip header, auto
+            self._raw_fallback = True
+        else:
+            raise ValueError(f"unsupported content encoding “{encoding}”")
+        self._first = True
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        if self._zlib is None:
+            return data[:limit]
+        try:
+            out = self._zlib.decompress(data, limit)
+        except zlib.error:
+            if not (self._first and getattr(self, "_raw_fallback", False)):
+                raise
+            # Some servers send raw deflate without the zlib header.
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, limit)
+        self._first = False
+        return out
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-8859-1": "cp1252",
+                    "latin1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252"}
+_TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "application/ld+json")
+
+
+def decode_body(body: bytes, *, charset: str | None, content_type: str) -> str | None:
+    """The body as text if it is a text type; charset from the header, else a <meta>, else UTF-8."""
+    if content_type and not content_type.lower().startswith(_TEXT_TYPES):
+        return None
+    if not charset:
+        match = _META_CHARSET.search(body[:4096])
+        charset = match.group(1).decode("ascii") if match else "utf-8"
+    charset = _CHARSET_ALIASES.get(charset.lower(), charset.lower())
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        charset = "utf-8"
+    return body.decode(charset, errors="replace")
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> int | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), capped; None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(int(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = int(when.timestamp() - (time.time() if now is None else now))
+    return min(max(seconds, 0), MAX_RETRY_AFTER)
+
+
+def outcome_for_status(status: int, *, retry_after: int | None = None) -> str:
+    if 200 <= status < 300:
+        return Outcome.OK
+    if status in (404, 410):
+        return Outcome.NOT_FOUND
+    if status == 429 or (status == 503 and retry_after is not None):
+        return Outcome.RATE_LIMITED
+    if status in RESTRICTED_STATUSES:
+        return Outcome.RESTRICTED
+    if 400 <= status < 500:
+        return Outcome.CLIENT_ERROR
+    # 5xx, and 1xx/3xx that did not lead anywhere: the server's fault.
+    return Outcome.SERVER_ERROR
+
+
+def _outcome_for_exception(exc: BaseException) -> tuple[str, str]:
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    if isinstance(exc, Blocked):
+        return Outcome.BLOCKED, str(exc)
+    if isinstance(exc, (InvalidTarget, InvalidHost, aiohttp.InvalidURL, ValueError)):
+        return Outcome.INVALID_URL, str(exc) or text
+    if isinstance(exc, (aiohttp.ClientConnectorDNSError, socket.gaierror)):
+        return Outcome.DNS_ERROR, text
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError, ssl.SSLError,
+                        aiohttp.ServerFingerprintMismatch)):
+        return Outcome.TLS_ERROR, text
+    if isinstance(exc, (TimeoutError, aiohttp.ServerTimeoutError)):
+        return Outcome.TIMEOUT, text or "timed out"
+    if isinstance(exc, (aiohttp.ClientError, OSError, zlib.error)):
+        return Outcome.CONNECTION_ERROR, text
+    raise exc
+
+
+# --------------------------------------------------------------------------------------------
+# The client
+# --------------------------------------------------------------------------------------------
+
+
+def _without_fragment(url: URL) -> str:
+    return str(url.with_fragment(None))
+
+
+class SafeClient:
+    """One aiohttp session behind the address guard. Use as ``async with SafeClient(config) as client``."""
+
+    def __init__(self, config: FetchConfig | None = None, *, limiter=None, resolve: Resolve | None = None) -> None:
+        self.config = config or FetchConfig.from_settings()
+        self.limiter = limiter or NoLimiter()
+        self._resolve = resolve or system_resolve
+        self._resolver = PinnedResolver()
+        self._session: aiohttp.ClientSession | None = None
+        self._global = asyncio.Semaphore(self.config.concurrency)
+
+    async def __aenter__(self) -> SafeClient:
+        connector = aiohttp.TCPConnector(
+            resolver=self._resolver, use_dns_cache=False, limit=0,
+            limit_per_host=self.config.host_concurrency, ssl=ssl.create_default_context(),
+            enable_cleanup_closed=False,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,  # we inflate ourselves so the cap counts decoded bytes
+            trust_env=False,  # never a proxy from the environment: it would bypass the guard
+            headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate",
+                     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout,
+                                          sock_read=self.config.read_timeout),
+        )
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- the guard --------------------------------------------------------------------------
+
+    def _target(self, url: str | URL) -> URL:
+        try:
+            parsed = url if isinstance(url, URL) else URL(url)
+        except (ValueError, TypeError) as exc:
+            raise InvalidTarget(f"The url could not be parsed: {exc}.") from exc
+        if parsed.scheme not in ("http", "https"):
+            raise InvalidTarget(f"Only http and https urls are fetched, not “{parsed.scheme}:”.")
+        if not parsed.raw_host:
+            raise InvalidTarget("The url has no host.")
+        if parsed.user or parsed.password:
+            # Credentials in a url people typed would be sent to whoever the url names.
+            parsed = parsed.with_user(None)
+        return parsed
+
+    async def guard(self, url: URL) -> list[IPAddress]:
+        """Resolve the url's host once, check every address, pin them for the connector."""
+        host, port = url.raw_host or "", url.port or (443 if url.scheme == "https" else 80)
+        literal = parse_ip_host(host)
+        addresses = [literal] if literal is not None else await self._resolve(host, port)
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} has no address")
+        for ip in addresses:
+            if not address_is_allowed(ip, self.config.allow_networks):
+                shown = f"{host} resolves to {ip}" if literal is None or str(literal) != host else str(ip)
+                raise Blocked(f"{shown}, which is not a public address; not fetched.")
+        self._resolver.pin(host, port, addresses)
+        return addresses
+
+    # -- checks -----------------------------------------------------------------------------
+
+    async def check(self, url: str, *, want_body: bool = False) -> CheckResult:
+        """Check one url: HEAD (or GET when a body is wanted), redirects by hand, all under the deadline."""
+        started = time.monotonic()
+        result = CheckResult(url=url, outcome=Outcome.OK)
+        try:
+            target = self._target(url)
+        except InvalidTarget as exc:
+            result.outcome, result.error = Outcome.INVALID_URL, str(exc)
+            return self._finish(result, started)
+        async with self.limiter.slot(target.raw_host or ""), self._global:
+            started = time.monotonic()  # waiting for our turn is politeness, not the server's slowness
+            try:
+                async with asyncio.timeout(self.config.deadline):
+                    await self._follow(target, result, want_body=want_body)
+            except TimeoutError:
+                if result.outcome == Outcome.OK and not result.error:
+                    result.error = f"no complete answer within the {self.config.deadline:g} s deadline"
+                result.outcome = Outcome.TIMEOUT
+                result.text = None
+            except Exception as exc:  # noqa: BLE001 - mapped to an outcome, re-raised if unknown
+                result.outcome, result.error = _outcome_for_exception(exc)
+                result.text = None
+        return self._finish(result, started)
+
+    @staticmethod
+    def _finish(result: CheckResult, started: float) -> CheckResult:
+        result.elapsed_ms = int((time.monotonic() - started) * 1000)
+        result.checked_at = datetime.now(UTC)
+        return result
+
+    async def _follow(self, target: URL, result: CheckResult, *, want_body: bool) -> None:
+        assert self._session is not None, "use SafeClient as an async context manager"
+        method = "GET" if want_body else "HEAD"
+        current = target
+        seen = {_without_fragment(current)}
+        permanent = False
+        while True:
+            await self.guard(current)
+            async with self._session.request(method, current, allow_redirects=False) as response:
+                status = response.status
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if method == "HEAD" and status >= 400 and not (status == 429 or (status == 503 and retry_after)):
+                    # HEAD is often refused or answered wrongly (405, 403, 501...): ask the real question.
+                    # Not after 429/503+Retry-After: the server asked us to slow down, not to ask again.
+                    method = "GET"
+                    continue
+                location = response.headers.get("Location")
+                if status in REDIRECT_STATUSES and location:
+                    try:
+                        following = self._target(current.join(URL(location.strip())))
+                    except (InvalidTarget, ValueError) as exc:
+                        result.http_status = status
+                        raise InvalidTarget(f"Redirect to an unusable location “{location[:200]}”: {exc}") from exc
+                    result.redirects.append((status, str(following)))
+                    result.http_status = status
+                    key = _without_fragment(following)
+                    if key in seen:
+                        result.outcome, result.final_url = Outcome.REDIRECT_LOOP, str(following)
+                        result.error = f"redirect loop after {len(result.redirects)} hops"
+                        return
+                    if len(result.redirects) > self.config.max_redirects:
+                        result.outcome, result.final_url = Outcome.TOO_MANY_REDIRECTS, str(following)
+                        result.error = f"more than {self.config.max_redirects} redirects"
+                        return
+                    permanent = permanent or status in PERMANENT_REDIRECTS
+                    seen.add(key)
+                    current = following
+                    continue
+                result.http_status = status
+                result.retry_after = retry_after
+                result.content_type = response.content_type or ""
+                result.outcome = outcome_for_status(status, retry_after=retry_after)
+                if current != target:
+                    result.final_url = str(current)
+                    if result.outcome == Outcome.OK and permanent:
+                        result.outcome = Outcome.REDIRECTED
+                if status in REDIRECT_STATUSES:
+                    result.error = "redirect without a Location header"
+                if want_body and 200 <= status < 300 and method == "GET":
+                    await self._read_body(response, result)
+                return
+
+    async def _read_body(self, response: aiohttp.ClientResponse, result: CheckResult) -> None:
+        cap = self.config.max_body_bytes
+        try:
+            decoder = _Decoder(response.headers.get("Content-Encoding", ""))
+        except ValueError as exc:
+            result.error = str(exc)
+            return
+        body = bytearray()
+        async for chunk in response.content.iter_any():
+            out = decoder.feed(chunk, cap - len(body))
+            body += out
+            if len(body) >= cap:
+                result.truncated = True
+                break
+        if result.truncated:
+            response.close()  # drop the connection rather than drain a 50 MB (or endless) body
+        data = bytes(body)
+        result.content_hash = hashlib.sha256(data).hexdigest()
+        result.text = decode_body(data, charset=response.charset, content_type=result.content_type)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
+
+
+async def check_many(urls: Sequence[str], *, want_body: Callable[[int], bool] | None = None,
+                     config: FetchConfig | None = None, limiter=None, resolve: Resolve | None = None,
+                     on_result: Callable[[int, CheckResult], None] | None = None,
+                     stop_at: float | None = None) -> list[CheckResult | None]:
+    """Check many urls concurrently; per host at most ``host_concurrency`` at a time.
+
+    One runner per host slot pulls that host's urls in turn, so a host whose turn has not come
+    yet never holds up the others. Urls not started before ``stop_at`` (monotonic) stay None.
+    """
+    config = config or FetchConfig.from_settings()
+    results: list[CheckResult | None] = [None] * len(urls)
+    queues: dict[str, list[int]] = {}
+    for index, url in enumerate(urls):
+        try:
+            host = (URL(url).raw_host or "").lower()
+        except ValueError:
+            host = ""
+        queues.setdefault(host, []).append(index)
+
+    async with SafeClient(config, limiter=limiter, resolve=resolve) as client:
+        async def runner(queue: list[int]) -> None:
+            while queue:
+                if stop_at is not None and time.monotonic() >= stop_at:
+                    return
+                index = queue.pop(0)
+                body = bool(want_body(index)) if want_body else False
+                results[index] = result = await client.check(urls[index], want_body=body)
+                if on_result is not None:
+                    on_result(index, result)
+
+        runners = [runner(queue) for queue in queues.values()
+                   for _ in range(min(config.host_concurrency, len(queue)))]
+        await asyncio.gather(*runners)
+    return results
+
+
+def check_url(url: str, *, want_body: bool = False, config: FetchConfig | None = None, limiter=None,
+              resolve: Resolve | None = None) -> CheckResult:
+    """Check one url from synchronous code."""
+
+    async def run() -> CheckResult:
+        async with SafeClient(config, limiter=limiter, resolve=resolve) as client:
+            return await client.check(url, want_body=want_body)
+
+    return asyncio.run(run())
+
+
+def fetch_text(url: str, *, config: FetchConfig | None = None) -> CheckResult:
+    """GET a page through the guard and return it with ``text`` decoded (up to the body cap).
+
+    For callers that need the page itself (an article importer): ``result.text`` is None unless
+    the outcome is ok/redirected and the body was text.
+    """
+    return check_url(url, want_body=True, config=config)
