@@ -155,11 +155,79 @@ FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="http://127.0.0.1:800
 # Similarity scores are 0..1 (claims.similarity). Above SUGGEST a match is shown to reviewers; above LINK an
 # importer adds the appearance to the existing claim instead of creating another (see README "Similar claims").
 SIMILAR_CLAIMS_SUGGEST_THRESHOLD = env.float("SIMILAR_CLAIMS_SUGGEST_THRESHOLD", default=0.35)
-SIMILAR_CLAIMS_LINK_THRESHOLD = env.float("SIMILAR_CLAIMS_LINK_THRESHOLD", default=0.7)
+SIMILAR_CLAIMS_LINK_THRESHOLD = env.float("SIMILAR_CLAIMS_LINK_THRESHOLD", default=0.65)
 SIMILAR_CLAIMS_LIMIT = env.int("SIMILAR_CLAIMS_LIMIT", default=10)
 # Zone for a Markdown export's 发布时间 when neither the file nor its 发布地 says which (the exporter's own).
 IMPORT_DEFAULT_TIME_ZONE = env.str("IMPORT_DEFAULT_TIME_ZONE", default="Asia/Shanghai")
 # --- end Import -------------------------------------------------------------
+
+# --- Link health (sources/fetch.py, sources/health.py, sources/tasks.py) -----
+LINKCHECK_CONNECT_TIMEOUT = env.float("LINKCHECK_CONNECT_TIMEOUT", default=10.0)
+LINKCHECK_READ_TIMEOUT = env.float("LINKCHECK_READ_TIMEOUT", default=10.0)
+LINKCHECK_DEADLINE = env.float("LINKCHECK_DEADLINE", default=20.0)  # whole check, all hops; cuts tricklers
+LINKCHECK_MAX_BODY_BYTES = env.int("LINKCHECK_MAX_BODY_BYTES", default=2 * 1024 * 1024)  # decoded bytes
+LINKCHECK_MAX_REDIRECTS = env.int("LINKCHECK_MAX_REDIRECTS", default=10)
+# CIDRs the SSRF guard lets through although they are not public (tests: 127.0.0.1/32). Empty in production.
+LINKCHECK_ALLOW_NETWORKS = env.list("LINKCHECK_ALLOW_NETWORKS", default=[])
+LINKCHECK_CONTACT_URL = env.str("LINKCHECK_CONTACT_URL", default=FACTCHECK_ORGANIZATION_URL)
+LINKCHECK_USER_AGENT = env.str("LINKCHECK_USER_AGENT", default="")  # empty: "factcheck-linkcheck/1.0 (+contact)"
+LINKCHECK_DEAD_AFTER_FAILURES = env.int("LINKCHECK_DEAD_AFTER_FAILURES", default=3)
+LINKCHECK_DEAD_AFTER_DAYS = env.float("LINKCHECK_DEAD_AFTER_DAYS", default=3)
+LINKCHECK_OK_INTERVAL_HOURS = env.float("LINKCHECK_OK_INTERVAL_HOURS", default=7 * 24)
+LINKCHECK_FAILING_INTERVAL_HOURS = env.float("LINKCHECK_FAILING_INTERVAL_HOURS", default=24)
+LINKCHECK_DEAD_INTERVAL_HOURS = env.float("LINKCHECK_DEAD_INTERVAL_HOURS", default=7 * 24)
+LINKCHECK_JITTER = env.float("LINKCHECK_JITTER", default=0.1)  # +-10% of each interval
+LINKCHECK_HOST_CONCURRENCY = env.int("LINKCHECK_HOST_CONCURRENCY", default=2)
+LINKCHECK_HOST_INTERVAL = env.float("LINKCHECK_HOST_INTERVAL", default=0.5)
+LINKCHECK_REDIS_URL = env.str("LINKCHECK_REDIS_URL", default=REDIS_URL)  # politeness; empty: per process
+LINKCHECK_REDIS_PREFIX = env.str("LINKCHECK_REDIS_PREFIX", default="linkcheck:host:")
+LINKCHECK_BATCH_SIZE = env.int("LINKCHECK_BATCH_SIZE", default=200)  # sources per batch task
+LINKCHECK_BATCH_CONCURRENCY = env.int("LINKCHECK_BATCH_CONCURRENCY", default=100)  # checks in flight per task
+LINKCHECK_BATCH_BUDGET = env.float("LINKCHECK_BATCH_BUDGET", default=240.0)  # s; unstarted urls go back
+LINKCHECK_DUE_LIMIT = env.int("LINKCHECK_DUE_LIMIT", default=20000)  # sources claimed per beat run
+LINKCHECK_DUE_PER_HOST = env.int("LINKCHECK_DUE_PER_HOST", default=100)  # per host per beat run
+LINKCHECK_LEASE_SECONDS = env.int("LINKCHECK_LEASE_SECONDS", default=3600)  # a claimed source is re-due after
+ARCHIVE_LOOKUP_URL = env.str("ARCHIVE_LOOKUP_URL", default="https://archive.org/wayback/available")
+
+# Celery reliability: a task is acknowledged after it ran, so a killed worker's task is delivered
+# again (tasks are idempotent: LinkCheck is unique per source and run); one task prefetched at a time;
+# the broker waits longer than any time limit or retry countdown before redelivering.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)}
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=int(LINKCHECK_BATCH_BUDGET) + 120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=int(LINKCHECK_BATCH_BUDGET) + 180)
+# --- end of Link health ------------------------------------------------------
+
+# --- API (claims/api, sources/api) ----------------------------------------
+# Anonymous clients are throttled per address; the counters live in the default cache (Redis when REDIS_URL is set,
+# so every web process shares them).
+API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="120/min")
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+# Rows fetched per round trip by the streamed export (server-side cursor): memory stays flat whatever the size.
+API_EXPORT_CHUNK_SIZE = env.int("API_EXPORT_CHUNK_SIZE", default=2000)
+REST_FRAMEWORK.update({
+    "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.ReadAnyoneWriteReviewers"],
+    "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.AnonThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "factcheck.api.KeysetPagination",
+    "EXCEPTION_HANDLER": "factcheck.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+})
+SPECTACULAR_SETTINGS.update({
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": "claims.choices.Verdict",
+        "ClaimStatusEnum": "claims.choices.ClaimStatus",
+        "StanceEnum": "claims.choices.Stance",
+        "HealthEnum": "sources.choices.Health",
+        "OutcomeEnum": "sources.choices.Outcome",
+    },
+})
+# --- end API -----------------------------------------------------------------
 
 # --- Production hardening (TLS ends at the reverse proxy) ------------------
 if not DEBUG:

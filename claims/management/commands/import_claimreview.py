@@ -1,0 +1,41 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.importers.article import looks_like_url
+from claims.importers.base import ParseError
+from claims.importers.runner import ImportReport, ReportRow, claimreviews_import, fetch_claimreview_text
+from claims.importers.services import SKIPPED
+
+
+class Command(BaseCommand):
+    help = ("Import schema.org ClaimReview: JSON-LD objects or lists, DataFeeds, or HTML pages with ld+json "
+            "blocks, from files or urls. Ends with a table of created / updated / linked / skipped items.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
+        parser.add_argument("--publish", action="store_true",
+                            help="Publish the imported claims (the review url is their evidence); default: in review.")
+        parser.add_argument("--user", help="Username recorded as the importer in the claims' history.")
+
+    def handle(self, *args, inputs, publish, user, **options):
+        importer = None
+        if user:
+            importer = get_user_model().objects.filter(username=user).first()
+            if importer is None:
+                raise CommandError(f"No user called “{user}”.")
+        report = ImportReport()
+        loaded = []
+        for source in inputs:
+            try:
+                if looks_like_url(source):
+                    loaded.append((source, fetch_claimreview_text(source.strip())))
+                else:
+                    with open(source, "rb") as handle:
+                        loaded.append((source, handle.read()))
+            except (OSError, ParseError) as exc:
+                reason = str(exc) if isinstance(exc, ParseError) else f"cannot be read: {exc.strerror or exc}"
+                report.rows.append(ReportRow(label=source, action=SKIPPED, detail=reason))
+        claimreviews_import(loaded, user=importer, publish=publish, report=report)
+        self.stdout.write(report.table())
+        if not report.read_anything:
+            raise CommandError("Nothing could be imported.")
