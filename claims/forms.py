@@ -57,14 +57,14 @@ class EvidenceInlineForm(forms.ModelForm):
     """A citation as the reviewer types it: the source's url, not a pick from a list of sources."""
 
     url = forms.CharField(label="Source url", max_length=MAX_URL_LENGTH,
-                          widget=forms.URLInput(attrs={"size": 45, "placeholder": "https://"}))
+                          widget=forms.URLInput(attrs={"size": 38, "placeholder": "https://"}))
 
     class Meta:
         model = Evidence
         fields = ("stance", "excerpt", "note")
         widgets = {
-            "excerpt": forms.Textarea(attrs={"rows": 2, "cols": 40}),
-            "note": forms.Textarea(attrs={"rows": 2, "cols": 28}),
+            "excerpt": forms.Textarea(attrs={"rows": 2, "cols": 34}),
+            "note": forms.Textarea(attrs={"rows": 2, "cols": 22}),
         }
 
     def __init__(self, *args, **kwargs):
