@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -70,11 +72,14 @@ class Claim(models.Model):
                                        help_text="The rating text as first received, for imported claims.")
     needs_recheck = models.BooleanField(default=False, help_text="Set by the daily job once recheck_after has passed.")
     version = models.PositiveIntegerField(default=1, help_text="Raised on every save; guards against lost updates.")
+    # English words, Chinese bigrams and jieba segments of quote, text, claimant and article title (claims.search);
+    # kept current by the services. PostgreSQL only: on SQLite search falls back to substring matching.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector"])
 
     class Meta:
         ordering = ["-id"]
@@ -85,6 +90,7 @@ class Claim(models.Model):
             models.Index(fields=["reviewed_at", "id"], name="claim_reviewed_at_idx"),
             models.Index(fields=["created_at", "id"], name="claim_created_at_idx"),
             models.Index(fields=["recheck_after"], name="claim_recheck_after_idx"),
+            GinIndex(fields=["search_vector"], name="claim_search_vector_idx"),
         ]
 
     def __str__(self) -> str:

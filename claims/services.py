@@ -81,6 +81,7 @@ def claim_save(*, claim: Claim, user, before: dict[str, Any], evidence_count: in
             raise _refuse_publishing(problems)
     _stamp(claim, before=before, user=user)
     claim.full_clean(exclude=["article", "reviewer"])
+    claim_search_vector_set(claim=claim)
     claim.save()
     return claim
 
@@ -225,6 +226,8 @@ def article_upsert(*, url: str, **fields: Any) -> tuple[Article, bool]:
             setattr(article, name, fields[name])
         if changed:
             article.save()
+        if "title" in changed:
+            claims_search_refresh(article_id=article.pk)
     return article, created
 
 
@@ -269,3 +272,34 @@ def evidence_update(*, evidence: Evidence, url: str | None = None, stance: str |
         current.save(update_fields=changed)
     return current
 
+
+def claim_search_vector_set(*, claim: Claim) -> None:
+    """Recompute the claim's stored search vector from its fields (PostgreSQL only; see claims.search)."""
+    from . import search
+
+    if search.uses_vector():
+        claim.search_vector = search.claim_search_document(claim)
+
+
+def claims_search_refresh(*, article_id: int | None = None, claim_ids: Iterable[int] | None = None,
+                          batch_size: int = 1000) -> int:
+    """Recompute the stored search vector of an article's claims (its title is indexed) or of given claims."""
+    from . import search
+
+    if not search.uses_vector():
+        return 0
+    claims = Claim.objects.select_related("article").only("quote", "text", "claimant", "article__title")
+    if article_id is not None:
+        claims = claims.filter(article_id=article_id)
+    if claim_ids is not None:
+        claims = claims.filter(pk__in=list(claim_ids))
+    done, batch = 0, []
+    for claim in claims.iterator(chunk_size=batch_size):
+        claim.search_vector = search.claim_search_document(claim)
+        batch.append(claim)
+        if len(batch) >= batch_size:
+            done += Claim.objects.bulk_update(batch, ["search_vector"])
+            batch = []
+    if batch:
+        done += Claim.objects.bulk_update(batch, ["search_vector"])
+    return done

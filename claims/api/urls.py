@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("claims", views.ClaimViewSet, basename="api-claim")
+router.register("articles", views.ArticleViewSet, basename="api-article")
+
+urlpatterns = [
+    path("claims/export/", views.ClaimExportView.as_view(), name="api-claim-export"),
+    path("claims/<int:claim_id>/evidence/<int:evidence_id>/", views.EvidenceDetailView.as_view(),
+         name="api-evidence-detail"),
+    path("claimreview/", views.ClaimReviewFeedView.as_view(), name="api-claimreview-feed"),
+    *router.urls,
+]

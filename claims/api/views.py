@@ -1,0 +1,326 @@
+"""Claims, articles, evidence, history, ClaimReview and the streamed export. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import selectors, services
+from claims.filters import ClaimFilterSet
+from claims.models import Article, Claim, Evidence
+from factcheck.api import KeysetPagination, SchemaOnlyFilterBackend
+
+from . import claimreview
+from .serializers import (
+    ArticleDetailSerializer,
+    ArticleSerializer,
+    ClaimDetailSerializer,
+    ClaimSerializer,
+    ClaimWriteSerializer,
+    EvidenceSerializer,
+    EvidenceWriteSerializer,
+    HistoryEntrySerializer,
+)
+
+_ETAG = re.compile(r'(?:W/)?"claim-(\d+)-v(\d+)"')
+
+
+def claim_etag(claim: Claim) -> str:
+    return f'"claim-{claim.pk}-v{claim.version}"'
+
+
+class JSONLDRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+
+def _get_or_404(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except (Claim.DoesNotExist, Article.DoesNotExist, Evidence.DoesNotExist) as exc:
+        raise Http404 from exc
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Claims, filtered and searched, newest first (relevance first with q)"),
+    retrieve=extend_schema(summary="One claim with its article and evidence; sends an ETag"),
+    create=extend_schema(summary="Create a claim (reviewers)", request=ClaimWriteSerializer,
+                         responses={201: ClaimDetailSerializer}),
+    partial_update=extend_schema(
+        summary="Change a claim (reviewers); If-Match with a stale ETag is refused with 412",
+        request=ClaimWriteSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
+                                     description="The ETag of the claim as last read.")],
+        responses={200: ClaimDetailSerializer, 412: OpenApiResponse(description="The claim changed since.")}),
+)
+class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimFilterSet
+    filter_backends = [SchemaOnlyFilterBackend]
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    write_permissions = {"POST": ["claims.add_claim"], "PATCH": ["claims.change_claim"]}
+    queryset = Claim.objects.none()  # for the schema; every action reads through a selector
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return ClaimWriteSerializer
+        if self.action == "retrieve":
+            return ClaimDetailSerializer
+        return ClaimSerializer
+
+    def get_queryset(self):
+        return selectors.claim_list(filters=self.request.query_params, user=self.request.user)
+
+    def _detail(self, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+        claim = _get_or_404(selectors.claim_get, claim_id=claim_id, user=self.request.user)
+        data = ClaimDetailSerializer(claim, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers={"ETag": claim_etag(claim)})
+
+    def retrieve(self, request, *args, **kwargs):
+        claim = _get_or_404(selectors.claim_get, claim_id=int(kwargs["pk"]), user=request.user)
+        etag = claim_etag(claim)
+        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        data = ClaimDetailSerializer(claim, context=self.get_serializer_context()).data
+        return Response(data, headers={"ETag": etag})
+
+    def create(self, request, *args, **kwargs):
+        serializer = ClaimWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        text = data.pop("text")
+        claim = services.claim_create(user=request.user, text=text, **data)
+        response = self._detail(claim.pk, status_code=status.HTTP_201_CREATED)
+        response["Location"] = ClaimSerializer(claim, context=self.get_serializer_context()).data["api_url"]
+        return response
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return Response({"detail": "Use PATCH with the fields to change."},
+                            status=status.HTTP_405_METHOD_NOT_ALLOWED)
+        claim_id = int(kwargs["pk"])
+        _get_or_404(selectors.claim_get_for_update, claim_id=claim_id, user=request.user)
+        expected = self._expected_version(claim_id)
+        serializer = ClaimWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.claim_update(claim_id=claim_id, user=request.user, data=dict(serializer.validated_data),
+                                  expected_version=expected)
+        except services.VersionConflict as conflict:
+            return Response({"detail": " ".join(conflict.messages)}, status=status.HTTP_412_PRECONDITION_FAILED)
+        return self._detail(claim_id)
+
+    def _expected_version(self, claim_id: int) -> int | None:
+        header = self.request.headers.get("If-Match")
+        if not header or header.strip() == "*":
+            return None
+        for claim, version in _ETAG.findall(header):
+            if int(claim) == claim_id:
+                return int(version)
+        # An ETag of something else cannot match this claim: a version no claim has makes the service refuse.
+        return 0
+
+    @extend_schema(summary="The claim's verdict, explanation and status changes, newest first",
+                   responses=HistoryEntrySerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request, pk=None):
+        claim = _get_or_404(selectors.claim_get_for_update, claim_id=int(pk), user=request.user)
+        records = selectors.claim_history(claim=claim, user=request.user)
+        page = self.paginate_queryset(records)
+        context = {**self.get_serializer_context(), "show_who": selectors.user_sees_drafts(request.user)}
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True, context=context).data)
+
+    @extend_schema(summary="schema.org ClaimReview (JSON-LD) of a published claim",
+                   responses={(200, "application/ld+json"): OpenApiTypes.OBJECT}, filters=False)
+    @action(detail=True, methods=["get"], renderer_classes=[JSONLDRenderer, JSONRenderer], filter_backends=[],
+            pagination_class=None)
+    def claimreview(self, request, pk=None):
+        claim = _get_or_404(selectors.claimreview_get, claim_id=int(pk))
+        return Response(claimreview.claim_review(claim))
+
+    @extend_schema(summary="Cite a source for the claim (reviewers)", request=EvidenceWriteSerializer,
+                   responses={201: EvidenceSerializer}, filters=False)
+    @action(detail=True, methods=["post"], url_path="evidence", filter_backends=[],
+            write_permissions={"POST": ["claims.add_evidence"]})
+    def evidence(self, request, pk=None):
+        claim = _get_or_404(selectors.claim_get_for_update, claim_id=int(pk), user=request.user)
+        serializer = EvidenceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evidence = services.evidence_add(claim=claim, user=request.user, **serializer.validated_data)
+        evidence = Evidence.objects.select_related("source").get(pk=evidence.pk)
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceDetailView(APIView):
+    """DELETE /claims/{id}/evidence/{evidence_id}/: remove a citation (a published claim keeps one)."""
+
+    write_permissions = {"DELETE": ["claims.delete_evidence"]}
+    http_method_names = ["get", "delete", "head", "options"]
+
+    def _evidence(self, request, claim_id: int, evidence_id: int) -> Evidence:
+        claim = _get_or_404(selectors.claim_get_for_update, claim_id=claim_id, user=request.user)
+        return _get_or_404(Evidence.objects.select_related("source").get, pk=evidence_id, claim=claim)
+
+    @extend_schema(summary="One piece of evidence", responses=EvidenceSerializer)
+    def get(self, request, claim_id: int, evidence_id: int):
+        return Response(EvidenceSerializer(self._evidence(request, claim_id, evidence_id)).data)
+
+    @extend_schema(summary="Remove a piece of evidence (reviewers)", responses={204: None})
+    def delete(self, request, claim_id: int, evidence_id: int):
+        services.evidence_remove(evidence=self._evidence(request, claim_id, evidence_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClaimReviewFeedView(APIView):
+    """All published claims as a schema.org DataFeed of ClaimReview items, newest first, paginated."""
+
+    renderer_classes = [JSONLDRenderer, JSONRenderer]
+    pagination_class = KeysetPagination
+
+    @extend_schema(summary="Published claims as a schema.org DataFeed of ClaimReview (JSON-LD)",
+                   parameters=[
+                       OpenApiParameter("cursor", str, description="Position from a `next` or `previous` link."),
+                       OpenApiParameter("page_size", int, description="Items per page (capped at 200)."),
+                   ],
+                   responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    def get(self, request):
+        paginator = KeysetPagination()
+        claims = paginator.paginate_queryset(selectors.claimreview_list(), request, view=self)
+        return Response(claimreview.data_feed(claims, next_url=paginator.next_url,
+                                              previous_url=paginator.previous_url))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Articles (with at least one claim you may see)"),
+    retrieve=extend_schema(summary="One article with its claims"),
+)
+class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ArticleSerializer
+    lookup_value_regex = r"\d+"
+    queryset = Article.objects.none()  # for the schema
+
+    def get_queryset(self):
+        return selectors.article_list(user=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        article = _get_or_404(selectors.article_get, article_id=int(kwargs["pk"]), user=request.user)
+        return Response(ArticleDetailSerializer(article, context=self.get_serializer_context()).data)
+
+    def get_serializer_class(self):
+        return ArticleDetailSerializer if self.action == "retrieve" else ArticleSerializer
+
+
+# --- Export ------------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ["id", "status", "retracted", "verdict", "language", "claimant", "quote", "text", "explanation",
+                  "value", "unit", "tags", "article_id", "article_url", "article_title", "sources",
+                  "reviewed_at", "published_at", "created_at", "updated_at", "version"]
+
+
+def _export_row(claim: Claim) -> dict:
+    article = claim.article
+    return {
+        "id": claim.pk, "status": claim.status, "retracted": claim.status == "retracted",
+        "verdict": claim.verdict, "language": claim.language, "claimant": claim.claimant, "quote": claim.quote,
+        "text": claim.text, "explanation": claim.explanation,
+        "value": None if claim.value is None else str(claim.value), "unit": claim.unit,
+        "tags": sorted(t.name for t in claim.tags.all()),
+        "article_id": claim.article_id, "article_url": article.url if article else None,
+        "article_title": article.title if article else None,
+        "sources": [e.source.url for e in claim.evidence.all()],
+        "reviewed_at": claim.reviewed_at.isoformat() if claim.reviewed_at else None,
+        "published_at": claim.published_at.isoformat() if claim.published_at else None,
+        "created_at": claim.created_at.isoformat(), "updated_at": claim.updated_at.isoformat(),
+        "version": claim.version,
+    }
+
+
+class _Line:
+    """A file-like that hands back what csv.writer writes, so each row is yielded as it is made."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(value)
+    return str(value)
+
+
+def export_csv(claims):
+    writer = csv.writer(_Line())
+    yield writer.writerow(EXPORT_COLUMNS)
+    for claim in claims:
+        row = _export_row(claim)
+        yield writer.writerow([_csv_cell(row[c]) for c in EXPORT_COLUMNS])
+
+
+def export_ndjson(claims):
+    for claim in claims:
+        yield json.dumps(_export_row(claim), ensure_ascii=False) + "\n"
+
+
+class IgnoreFormatNegotiation(BaseContentNegotiation):
+    """Errors are JSON; `?format=` names the export format here, not DRF's renderer override."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+
+EXPORT_FORMATS = {"csv": ("text/csv; charset=utf-8", export_csv),
+                  "ndjson": ("application/x-ndjson; charset=utf-8", export_ndjson)}
+
+
+class ClaimExportView(APIView):
+    """Every claim that matches the filters, streamed row by row over a server-side cursor (flat memory)."""
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = IgnoreFormatNegotiation
+    filterset_class = ClaimFilterSet
+    filter_backends = [SchemaOnlyFilterBackend]
+    queryset = Claim.objects.none()
+
+    @extend_schema(
+        summary="Export claims as CSV (with a header row) or NDJSON, streamed; same filters as the list",
+        parameters=[OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="csv",
+                                     description="csv or ndjson.")],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/x-ndjson"): OpenApiTypes.STR},
+    )
+    def get(self, request):
+        name = request.query_params.get("format", "csv")
+        if name not in EXPORT_FORMATS:
+            raise ValidationError({"format": [f"“{name}” is not an export format; use csv or ndjson."]})
+        try:
+            claims = selectors.claim_export(filters=request.query_params, user=request.user)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        content_type, render = EXPORT_FORMATS[name]
+        rows = claims.iterator(chunk_size=settings.API_EXPORT_CHUNK_SIZE)
+        response = StreamingHttpResponse(render(rows), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="claims.{name}"'
+        response["X-Accel-Buffering"] = "no"
+        return response

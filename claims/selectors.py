@@ -1,0 +1,178 @@
+"""Reads of claims and evidence that are more than a filter call."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from sources.choices import Health
+
+from .models import Claim, Evidence
+
+# --- Link health (sources/health.py reaches claims only through these) --------------------
+
+
+def evidence_for_sources(*, source_ids) -> QuerySet[Evidence]:
+    """Evidence citing any of these sources (the link checker updates excerpt_status through it)."""
+    return Evidence.objects.filter(source_id__in=list(source_ids))
+
+
+def evidence_excerpts_for_sources(*, source_ids) -> dict[int, list[tuple[int, str]]]:
+    """For each source, the (evidence id, excerpt) pairs the checker must look for on the page."""
+    excerpts: dict[int, list[tuple[int, str]]] = {}
+    rows = (Evidence.objects.filter(source_id__in=list(source_ids)).exclude(excerpt="")
+            .values_list("source_id", "id", "excerpt"))
+    for source_id, evidence_id, excerpt in rows:
+        excerpts.setdefault(source_id, []).append((evidence_id, excerpt))
+    return excerpts
+
+
+def claims_needing_attention(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
+    """Claims whose every cited source is dead with no archived copy: nothing left backs the verdict.
+
+    Every piece of evidence counts (supports, refutes, context): any live or archived source is
+    something a reader can still follow. Claims without evidence are not included.
+    """
+    queryset = Claim.objects.all() if queryset is None else queryset
+    cited = Evidence.objects.filter(claim=OuterRef("pk"))
+    still_backed = cited.filter(~Q(source__health=Health.DEAD) | ~Q(source__archive_url=""))
+    return queryset.filter(Exists(cited)).exclude(Exists(still_backed))
+
+
+def claims_for_recheck_flags(*, today) -> tuple[QuerySet[Claim], QuerySet[Claim]]:
+    """(claims whose recheck_after has come, claims whose recheck_after has not or is unset)."""
+    due = Claim.objects.filter(recheck_after__lte=today)
+    not_due = Claim.objects.filter(Q(recheck_after__gt=today) | Q(recheck_after__isnull=True))
+    return due, not_due
+
+
+# --- The API (claims/api, sources/api) ------------------------------------------------------------------
+# Anonymous users and researchers see published and retracted claims only, and what hangs off them; reviewers
+# see everything. Each function returns a queryset with what its serializer reads already joined or prefetched,
+# so an endpoint runs the same number of queries whatever the page size.
+
+
+def user_sees_drafts(user) -> bool:
+    """Reviewers (the Reviewer group, or staff given the permission) see every claim."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("claims.change_claim"))
+
+
+def claims_visible(*, user) -> QuerySet[Claim]:
+    from .choices import PUBLIC_STATUSES
+
+    claims = Claim.objects.all()
+    return claims if user_sees_drafts(user) else claims.filter(status__in=PUBLIC_STATUSES)
+
+
+def claim_list(*, filters, user) -> QuerySet[Claim]:
+    """Claims the user may see, filtered by the ClaimFilterSet; a bad parameter is a ValidationError naming it."""
+    from django.core.exceptions import ValidationError
+
+    from .filters import ClaimFilterSet
+
+    filterset = ClaimFilterSet(data=filters, queryset=claims_visible(user=user))
+    if not filterset.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+    return (filterset.qs.defer("search_vector", "explanation")
+            .select_related("article").prefetch_related("tags"))
+
+
+def claim_export(*, filters, user) -> QuerySet[Claim]:
+    """claim_list for the streamed export: article joined, tags and cited urls prefetched per chunk."""
+    from django.db.models import Prefetch
+
+    evidence = Prefetch("evidence", queryset=Evidence.objects.select_related("source").only(
+        "claim_id", "source__url", "source__health", "source__archive_url"))
+    return claim_list(filters=filters, user=user).defer(None).defer("search_vector").prefetch_related(evidence)
+
+
+def claim_get(*, claim_id: int, user) -> Claim:
+    """One claim with its article, reviewer, tags and evidence (with sources); Claim.DoesNotExist if hidden."""
+    from django.db.models import Prefetch
+
+    evidence = Prefetch("evidence", queryset=Evidence.objects.select_related("source"))
+    return (claims_visible(user=user).defer("search_vector").select_related("article", "reviewer")
+            .prefetch_related("tags", evidence).get(pk=claim_id))
+
+
+def claim_get_for_update(*, claim_id: int, user) -> Claim:
+    """The claim a reviewer is about to change (Claim.DoesNotExist if they may not see it)."""
+    return claims_visible(user=user).defer("search_vector").get(pk=claim_id)
+
+
+HISTORY_FIELDS = ("verdict", "explanation", "status")
+
+
+def claim_history(*, claim: Claim, user) -> QuerySet:
+    """The claim's verdict, explanation and status changes, newest first, each with the values before it.
+
+    Public users see the record from publication on (the publishing itself, then corrections and retraction);
+    what happened while it was a draft is the newsroom's.
+    """
+    from django.db.models import F, Subquery
+
+    History = Claim.history.model
+    before = History.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by("-history_id")
+    records = (History.objects.filter(id=claim.pk)
+               .annotate(**{f"prev_{name}": Subquery(before.values(name)[:1]) for name in HISTORY_FIELDS})
+               .annotate(has_prev=Exists(before)))
+    changed = Q(has_prev=False)
+    for name in HISTORY_FIELDS:
+        changed |= ~Q(**{name: F(f"prev_{name}")})
+    records = records.filter(changed).only("history_id", "history_date", "history_type", "history_user_id",
+                                           *HISTORY_FIELDS)
+    if user_sees_drafts(user):
+        return records.select_related("history_user").order_by("-history_id")
+    if claim.published_at is None:
+        return records.none()
+    return records.filter(history_date__gte=claim.published_at).order_by("-history_id")
+
+
+def claimreview_list() -> QuerySet[Claim]:
+    """Published claims for the ClaimReview DataFeed (retracted ones leave the feed), newest first."""
+    from .choices import ClaimStatus
+
+    return (Claim.objects.filter(status=ClaimStatus.PUBLISHED).defer("search_vector")
+            .select_related("article").prefetch_related("appearances").order_by("-id"))
+
+
+def claimreview_get(*, claim_id: int) -> Claim:
+    return claimreview_list().get(pk=claim_id)
+
+
+def article_list(*, user) -> QuerySet:
+    """Articles with at least one claim the user may see (all articles for reviewers)."""
+    from .models import Article
+
+    articles = Article.objects.defer("body")
+    if user_sees_drafts(user):
+        return articles.order_by("-id")
+    visible = claims_visible(user=user).filter(article_id=OuterRef("pk"))
+    return articles.filter(Exists(visible)).order_by("-id")
+
+
+def article_get(*, article_id: int, user):
+    """One article with the claims the user may see (Article.DoesNotExist if it has none)."""
+    from django.db.models import Prefetch
+
+    claims = claims_visible(user=user).defer("search_vector").prefetch_related("tags").order_by("id")
+    return article_list(user=user).prefetch_related(Prefetch("claims", queryset=claims)).get(pk=article_id)
+
+
+def source_list(*, user) -> QuerySet:
+    """Sources cited by at least one claim the user may see (all sources for reviewers)."""
+    from sources.models import Source
+
+    sources = Source.objects.all()
+    if user_sees_drafts(user):
+        return sources.order_by("-id")
+    citing = Evidence.objects.filter(source_id=OuterRef("pk"), claim__in=claims_visible(user=user))
+    return sources.filter(Exists(citing)).order_by("-id")
+
+
+def source_get(*, source_id: int, user):
+    return source_list(user=user).get(pk=source_id)
+
+
+def source_checks(*, source) -> QuerySet:
+    """The source's link checks, newest first."""
+    from sources.models import LinkCheck
+
+    return LinkCheck.objects.filter(source=source).order_by("-checked_at", "-id")

@@ -1,0 +1,55 @@
+"""Sources and their link checks. Sources cited only by unpublished claims are hidden like those claims.
+
+Visibility is a claims rule, so these views read through claims.selectors (the API layer sits above both apps).
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+
+from claims import selectors
+from factcheck.api import SchemaOnlyFilterBackend
+from sources.models import Source
+
+from .filters import SourceFilterSet
+from .serializers import LinkCheckSerializer, SourceSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Sources cited by claims, filter by health and domain"),
+    retrieve=extend_schema(summary="One source and the health of its link"),
+)
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilterSet
+    filter_backends = [SchemaOnlyFilterBackend]
+    lookup_value_regex = r"\d+"
+    queryset = Source.objects.none()  # for the schema
+
+    def get_queryset(self):
+        visible = selectors.source_list(user=self.request.user)
+        if self.action != "list":
+            return visible
+        filterset = SourceFilterSet(data=self.request.query_params, queryset=visible)
+        if not filterset.is_valid():
+            raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+        return filterset.qs
+
+    def _source(self, pk) -> Source:
+        try:
+            return selectors.source_get(source_id=int(pk), user=self.request.user)
+        except Source.DoesNotExist as exc:
+            raise Http404 from exc
+
+    def get_object(self):
+        return self._source(self.kwargs["pk"])
+
+    @extend_schema(summary="The source's link checks, newest first", responses=LinkCheckSerializer(many=True),
+                   filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[], serializer_class=LinkCheckSerializer)
+    def checks(self, request, pk=None):
+        checks = selectors.source_checks(source=self._source(pk))
+        page = self.paginate_queryset(checks)
+        return self.get_paginated_response(LinkCheckSerializer(page, many=True).data)
