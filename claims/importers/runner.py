@@ -34,7 +34,9 @@ class ImportReport:
     def table(self) -> str:
         """A plain-text table for the terminal."""
         header = ("item", "result", "claim", "detail")
-        lines = [header] + [(r.label, r.action, str(r.claim_id or ""), r.detail) for r in self.rows]
+        # Long labels (a file path, then where in it) keep their end: that is the part that tells items apart.
+        lines = [header] + [(r.label if len(r.label) <= 60 else "…" + r.label[-59:], r.action,
+                             str(r.claim_id or ""), r.detail) for r in self.rows]
         widths = [min(max(len(line[i]) for line in lines), 60) for i in range(3)]
         out = []
         for index, line in enumerate(lines):
