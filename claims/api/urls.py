@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .similar import SimilarClaimsView
 
 router = SimpleRouter()
 router.register("claims", views.ClaimViewSet, basename="api-claim")
@@ -12,5 +13,6 @@ urlpatterns = [
     path("claims/<int:claim_id>/evidence/<int:evidence_id>/", views.EvidenceDetailView.as_view(),
          name="api-evidence-detail"),
     path("claimreview/", views.ClaimReviewFeedView.as_view(), name="api-claimreview-feed"),
+    path("claims/<int:pk>/similar/", SimilarClaimsView.as_view(), name="api-claim-similar"),
     *router.urls,
 ]

@@ -54,7 +54,8 @@ def test_single_object_maps_every_field(tmp_path):
     claim = Claim.objects.get()
     assert claim.text.startswith("The mayor of Exampletown")
     assert claim.claimant == "A. Blogger"
-    assert claim.verdict == Verdict.FALSE and claim.original_rating == "False"
+    assert claim.verdict == Verdict.FALSE
+    assert claim.original_rating == "False"
     assert claim.language == "en"
     assert claim.status == ClaimStatus.IN_REVIEW
     assert claim.reviewed_at.date().isoformat() == "2024-11-28"
@@ -85,8 +86,10 @@ def test_html_page_with_ld_json_blocks_and_graph(tmp_path):
       <script type="application/ld+json">{{ not json </script>
       <script>var x = 1;</script></head><body>hello</body></html>"""
     output = run(tmp_path, html, name="page.html")
-    assert "2 created" in output and "1 skipped" in output
-    assert "ld+json block 3" in output and "not valid JSON" in output
+    assert "2 created" in output
+    assert "1 skipped" in output
+    assert "ld+json block 3" in output
+    assert "not valid JSON" in output
 
 
 def test_fetched_by_url_through_the_safe_fetcher(loopback):
@@ -161,7 +164,8 @@ def test_reimporting_the_same_review_updates(tmp_path):
     assert Claim.objects.count() == 2
     claim = Claim.objects.get(evidence__source__url="https://checker.example.org/checks/1")
     assert claim.verdict == Verdict.MOSTLY_FALSE
-    assert claim.appearances.count() == 2 and Evidence.objects.count() == 2
+    assert claim.appearances.count() == 2
+    assert Evidence.objects.count() == 2
     assert Article.objects.count() == 2
 
 
@@ -177,12 +181,14 @@ def test_a_reworded_claim_is_linked_to_the_existing_one_not_duplicated(tmp_path)
     run(tmp_path, review(1, claimReviewed="The leaked Sora model can generate 10-second videos at 1080p resolution."))
     other = review(9, claimReviewed="Sora, as leaked, is able to produce 1080p videos that are 10 seconds long.")
     output = run(tmp_path, other)
-    assert "1 linked" in output and "looks like claim" in output
+    assert "1 linked" in output
+    assert "looks like claim" in output
     claim = Claim.objects.get()
     assert set(claim.appearances.values_list("url", flat=True)) == {
         "https://social.example.org/status/1", "https://blog.example.org/post/9", "https://social.example.org/status/9"}
     assert "1 linked" in run(tmp_path, other)  # and again: nothing new
-    assert Claim.objects.count() == 1 and claim.appearances.count() == 3
+    assert Claim.objects.count() == 1
+    assert claim.appearances.count() == 3
 
 
 def test_publish_flag_publishes_with_the_review_as_evidence(tmp_path):
@@ -224,7 +230,8 @@ def test_exit_is_non_zero_only_when_nothing_could_be_read(tmp_path):
     out = StringIO()
     (tmp_path / "ok.json").write_text(json.dumps(review(1)))
     call_command("import_claimreview", str(tmp_path / "missing.json"), str(tmp_path / "ok.json"), stdout=out)
-    assert "cannot be read" in out.getvalue() and "1 created" in out.getvalue()
+    assert "cannot be read" in out.getvalue()
+    assert "1 created" in out.getvalue()
 
 
 def test_parser_reports_where_each_item_was_found():

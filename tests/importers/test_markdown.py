@@ -32,10 +32,12 @@ def test_time_is_read_in_china_time_when_the_place_is_in_china():
 def test_images_are_not_body_text_and_links_are_candidate_sources():
     data = article_data_from_path(FIXTURES / "export-article.md")
     assert "img.example.org" not in data.body
-    assert "![" not in data.body and "](" not in data.body
+    assert "![" not in data.body
+    assert "](" not in data.body
     # wrapped lines are joined, markup dropped, link text kept
     assert "生成 10 秒钟的 1080p 分辨率视频" in data.body
-    assert "合理报酬" in data.body and "**" not in data.body
+    assert "合理报酬" in data.body
+    assert "**" not in data.body
     assert "据《示例日报》报道，原始系统制作一分钟的视频需要超过 10 分钟的处理时间" in data.body
     assert "相关阅读：另一篇文章" in data.body
     assert [link.url for link in data.links] == [
