@@ -30,6 +30,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
+	@mkdir -p var/static
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run

@@ -2,12 +2,14 @@
 # The admin is tested in headless Chromium from Debian's packages (Playwright drives it; it does not
 # download a browser of its own). Install it where we can, otherwise say what is needed.
 set -u
-if [ -x /usr/bin/chromium ]; then
-    exit 0
-fi
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+# A CJK font, so the Chinese in the screenshots under var/screenshots/ is legible.
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-zenhei)
+[ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian's chromium for the browser tests." >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >&2
+    echo "Installing Debian packages for the browser tests: ${missing[*]}" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >&2
 fi
 if [ ! -x /usr/bin/chromium ]; then
     echo "make test needs /usr/bin/chromium (Debian packages chromium and chromium-driver) for tests/e2e." >&2
