@@ -1,0 +1,56 @@
+"""Per-host politeness shared through Redis by every worker."""
+
+import asyncio
+import threading
+import time
+
+from sources.choices import Outcome
+from sources.fetch import FetchConfig, check_many
+from sources.politeness import limiter_from_settings
+
+
+def run_batch(urls, results, key, on_result=None):
+    async def go():
+        limiter = limiter_from_settings()
+        try:
+            results[key] = await check_many(urls, config=FetchConfig.from_settings(), limiter=limiter,
+                                            on_result=on_result)
+        finally:
+            await limiter.aclose()
+
+    asyncio.run(go())
+
+
+def test_two_workers_share_the_per_host_concurrency(farm, settings):
+    settings.LINKCHECK_HOST_CONCURRENCY = 2
+    farm.delay = 0.3
+    urls = [farm.url(f"/ok?n={n}") for n in range(6)]
+    results = {}
+    threads = [threading.Thread(target=run_batch, args=(urls, results, name)) for name in ("w1", "w2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r.outcome == Outcome.OK for rs in results.values() for r in rs)
+    # Each worker alone would run 2 at a time; together they still run at most 2 against the host.
+    assert farm.max_in_flight["127.0.0.1"] == 2
+
+
+def test_interval_between_starts_to_one_host(farm, settings):
+    settings.LINKCHECK_HOST_INTERVAL = 0.25
+    results = {}
+    run_batch([farm.url(f"/ok?n={n}") for n in range(5)], results, "w")
+    starts = sorted(entry["at"] for entry in farm.log)
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 0.23
+
+
+def test_waiting_on_one_host_does_not_hold_up_the_others(farm, settings):
+    settings.LINKCHECK_HOST_INTERVAL = 0.5
+    slow = [farm.url(f"/ok?n={n}") for n in range(4)]
+    other = [farm.url("/ok?other", host="localhost")]
+    finished = {}
+    started = time.monotonic()
+    run_batch(slow + other, {}, "w", on_result=lambda i, r: finished.setdefault(i, time.monotonic() - started))
+    assert finished[4] < 0.4  # the other host's check did not wait behind the busy host's turns
+    assert max(finished[i] for i in range(4)) >= 1.4  # four starts 0.5 s apart
