@@ -1,0 +1,80 @@
+"""ClaimReview JSON-LD, checked against the fields schema.org and the fact-check aggregators require."""
+
+import pytest
+
+from claims.choices import ClaimStatus, Verdict
+from tests import factories
+
+# What Google's ClaimReview guidelines and the schema.org ClaimReview type need for a review to be ingested.
+REQUIRED_REVIEW = {"@context", "@type", "url", "claimReviewed", "author", "reviewRating", "itemReviewed",
+                   "datePublished"}
+REQUIRED_RATING = {"@type", "alternateName"}
+REQUIRED_ITEM = {"@type", "datePublished", "appearance"}
+
+
+def check_claim_review(review: dict, *, with_context: bool = True) -> None:
+    required = REQUIRED_REVIEW if with_context else REQUIRED_REVIEW - {"@context"}
+    assert required <= set(review), required - set(review)
+    assert review["@type"] == "ClaimReview"
+    assert review["url"].startswith("http")
+    assert review["author"]["@type"] == "Organization"
+    assert review["author"]["name"]
+    assert REQUIRED_RATING <= set(review["reviewRating"])
+    assert review["reviewRating"]["@type"] == "Rating"
+    assert REQUIRED_ITEM <= set(review["itemReviewed"])
+    assert review["itemReviewed"]["@type"] == "Claim"
+    for appearance in review["itemReviewed"]["appearance"]:
+        assert appearance["url"].startswith("http")
+
+
+@pytest.mark.parametrize(("verdict", "value"), [
+    (Verdict.FALSE, 1), (Verdict.MOSTLY_FALSE, 2), (Verdict.MISLEADING, 2), (Verdict.MIXED, 3),
+    (Verdict.MOSTLY_TRUE, 4), (Verdict.TRUE, 5),
+])
+def test_graded_verdicts_have_a_numeric_rating(client, db, verdict, value):
+    claim = factories.PublishedClaimFactory(verdict=verdict, claimant="OpenAI", language="zh-Hans")
+    response = client.get(f"/api/v1/claims/{claim.pk}/claimreview/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/ld+json")
+    review = response.json()
+    check_claim_review(review)
+    assert review["@context"] == "https://schema.org"
+    assert review["reviewRating"] == {"@type": "Rating", "ratingValue": value, "bestRating": 5, "worstRating": 1,
+                                      "alternateName": verdict.label}
+    assert review["itemReviewed"]["author"] == {"@type": "Person", "name": "OpenAI"}
+    assert review["itemReviewed"]["appearance"][0]["url"] == claim.article.url
+    assert review["inLanguage"] == "zh-Hans"
+    assert review["claimReviewed"] == claim.text
+    assert review["author"]["name"] == "factcheck demo desk"
+
+
+def test_unverifiable_has_no_number(client, db):
+    claim = factories.PublishedClaimFactory(verdict=Verdict.UNVERIFIABLE)
+    review = client.get(f"/api/v1/claims/{claim.pk}/claimreview/").json()
+    check_claim_review(review)
+    assert review["reviewRating"] == {"@type": "Rating", "alternateName": "Unverifiable"}
+
+
+@pytest.mark.parametrize("status", [ClaimStatus.RETRACTED, ClaimStatus.DRAFT, ClaimStatus.IN_REVIEW])
+def test_only_published_claims(client, db, status):
+    claim = factories.PublishedClaimFactory(status=status)
+    assert client.get(f"/api/v1/claims/{claim.pk}/claimreview/").status_code == 404
+
+
+def test_data_feed_is_paginated_and_public_only(client, db):
+    published = [factories.PublishedClaimFactory() for _ in range(3)]
+    factories.PublishedClaimFactory(status=ClaimStatus.RETRACTED)
+    factories.ClaimFactory()
+    first = client.get("/api/v1/claimreview/?page_size=2")
+    assert first["Content-Type"].startswith("application/ld+json")
+    body = first.json()
+    assert body["@context"] == "https://schema.org"
+    assert body["@type"] == "DataFeed"
+    assert len(body["dataFeedElement"]) == 2
+    for review in body["dataFeedElement"]:
+        check_claim_review(review, with_context=False)
+    rest = client.get(body["next"]).json()
+    assert rest["next"] is None
+    seen = [r["url"] for r in body["dataFeedElement"] + rest["dataFeedElement"]]
+    assert len(seen) == 3
+    assert {u.rstrip("/").rsplit("/", 1)[1] for u in seen} == {str(c.pk) for c in published}
