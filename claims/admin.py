@@ -16,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from sources.choices import Health
 
 from . import services
+from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
     AppearanceInlineForm,
@@ -93,7 +94,7 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = ("claim", "verdict_label", "status_label", "article_title", "claimant", "reviewer",
                     "dead_sources_warning", "updated_at")
@@ -252,7 +253,7 @@ class ArticleClaimInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = ("__str__", "outlet", "published_at", "language", "claims_link")
     list_filter = ("outlet", "language")

@@ -1,0 +1,186 @@
+"""Admin pages for getting claims in: "Add article from url" (or file), ClaimReview upload, and the
+"similar claims" panel on the claim page. Mixed into the ArticleAdmin and ClaimAdmin of claims/admin.py.
+
+The views are thin: parsers in claims.importers, writes in claims.importers.services.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from .importers.article import article_data_from_bytes, article_data_from_url
+from .importers.base import CandidateLink
+from .importers.runner import claimreviews_import, fetch_claimreview_text
+from .importers.services import article_import, sources_add
+from .similarity import claim_similar_list
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ArticleImportForm(forms.Form):
+    url = forms.URLField(label="Article url", required=False, assume_scheme="https",
+                         help_text="Fetched through the link checker's safe fetcher; title, author, outlet, date, "
+                                   "language and main text are extracted.")
+    file = forms.FileField(label="…or a file", required=False,
+                           help_text="The Markdown export form (文章作者 / 发布时间 / 发布地 / 原文链接 lines), "
+                                     "plain Markdown or HTML.")
+    file_url = forms.URLField(label="Url of the file's article", required=False, assume_scheme="https",
+                              help_text="Only for a file that does not name its own url.")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("url")) == bool(data.get("file")):
+            raise ValidationError("Give either a url or a file.")
+        if data.get("file") and data["file"].size > MAX_UPLOAD_BYTES:
+            raise ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        return data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
+class ClaimReviewImportForm(forms.Form):
+    files = MultipleFileField(label="ClaimReview files", required=False,
+                            help_text="JSON-LD ClaimReview (one or a list), a DataFeed, or HTML pages with "
+                                      "ld+json blocks.")
+    url = forms.URLField(label="…or a url", required=False, assume_scheme="https")
+    publish = forms.BooleanField(required=False, help_text="Publish the imported claims (the review is their "
+                                                           "evidence). Otherwise they land in review.")
+
+
+class ArticleImportAdminMixin:
+    """For ArticleAdmin: the "Add article from url" page, linked from the article list."""
+
+    change_list_template = "admin/claims/import_article_change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_article_view)
+        return [path("import/", view, name="claims_article_import"), *super().get_urls()]
+
+    def import_article_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and request.POST.get("action") == "add_sources":
+            chosen = request.POST.getlist("link")
+            texts = dict(zip(request.POST.getlist("link_all"), request.POST.getlist("link_text"), strict=False))
+            try:
+                created = sources_add(links=[CandidateLink(url=u, text=texts.get(u, "")) for u in chosen])
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, f"{len(created)} source(s) added.")
+            return redirect(request.POST.get("next") or reverse("admin:claims_article_changelist"))
+
+        form = ArticleImportForm(request.POST or None, request.FILES or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": "Add article from url"}
+        if request.method == "POST" and form.is_valid():
+            try:
+                if form.cleaned_data["url"]:
+                    data = article_data_from_url(form.cleaned_data["url"])
+                else:
+                    upload = form.cleaned_data["file"]
+                    data = article_data_from_bytes(upload.read(), name=upload.name,
+                                                   url=form.cleaned_data["file_url"] or "")
+                article, created = article_import(data=data)
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                context.update(article=article, created=created, data=data,
+                               article_url=reverse("admin:claims_article_change", args=[article.pk]))
+        return TemplateResponse(request, "admin/claims/import_article.html", context)
+
+
+class ClaimImportAdminMixin:
+    """For ClaimAdmin: the ClaimReview upload page, and the similar-claims panel on the claim page."""
+
+    change_list_template = "admin/claims/import_claim_change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_claimreview_view)
+        return [path("import-claimreview/", view, name="claims_claim_import_claimreview"), *super().get_urls()]
+
+    def import_claimreview_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ClaimReviewImportForm(request.POST or None, request.FILES or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": "Import ClaimReview"}
+        if request.method == "POST" and form.is_valid():
+            inputs = []
+            for upload in request.FILES.getlist("files"):
+                if upload.size > MAX_UPLOAD_BYTES:
+                    form.add_error("files", f"{upload.name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+                    break
+                inputs.append((upload.name, upload.read()))
+            if form.cleaned_data["url"]:
+                try:
+                    inputs.append((form.cleaned_data["url"], fetch_claimreview_text(form.cleaned_data["url"])))
+                except ValidationError as exc:
+                    form.add_error("url", " ".join(exc.messages))
+            if not inputs and not form.errors:
+                form.add_error(None, "Choose a file or give a url.")
+            if not form.errors:
+                report = claimreviews_import(inputs, user=request.user, publish=form.cleaned_data["publish"])
+                context.update(report=report, counts=report.counts)
+        return TemplateResponse(request, "admin/claims/import_claimreview.html", context)
+
+    # --- similar claims on the claim page --------------------------------------------------------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "similar_claims") if obj is not None else fields
+
+    def get_fieldsets(self, request, obj=None):
+        """The panel goes right under the claim's text in the first fieldset, where the reviewer reads it."""
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None or not fieldsets:
+            return fieldsets
+        name, options = fieldsets[0]
+        fields = list(options.get("fields", ()))
+        at = fields.index("text") + 1 if "text" in fields else len(fields)
+        fields.insert(at, "similar_claims")
+        fieldsets[0] = (name, {**options, "fields": tuple(fields)})
+        return fieldsets
+
+    def similar_claims(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        similar = claim_similar_list(claim=obj)
+        if not similar:
+            return "None found."
+        rows = format_html_join(
+            "", '<li><a href="{}">#{}</a> {} <span class="fc-label fc-verdict-{}">{}</span> '
+                '<span title="similarity score">{}</span>{}</li>',
+            ((reverse("admin:claims_claim_change", args=[s.claim.pk]), s.claim.pk, s.claim.text[:160],
+              s.claim.verdict, s.claim.get_verdict_display(), f"{s.score:.2f}",
+              " (same claim?)" if s.score >= settings.SIMILAR_CLAIMS_LINK_THRESHOLD else "")
+             for s in similar),
+        )
+        return format_html('<ul class="fc-similar">{}</ul>', rows)
+
+    similar_claims.short_description = "looks like"
+
+    def response_add(self, request, obj, post_url_continue=None):
+        similar = claim_similar_list(claim=obj, limit=3)
+        if similar:
+            listed = ", ".join(f"#{s.claim.pk} ({s.score:.2f})" for s in similar)
+            messages.info(request, f"This looks like existing claim(s) {listed}: see “looks like” on its page.")
+        return super().response_add(request, obj, post_url_continue)
