@@ -1,0 +1,54 @@
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from tests import factories
+
+
+def test_openapi_schema_is_valid_without_warnings(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    for path in ("/api/v1/claims/", "/api/v1/claims/{id}/history/", "/api/v1/claims/{id}/claimreview/",
+                 "/api/v1/claimreview/", "/api/v1/claims/export/", "/api/v1/sources/{id}/checks/"):
+        assert f"{path}:" in text
+
+
+def test_schema_and_docs_are_served(client, db):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"openapi: 3" in schema.content
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content
+
+
+def test_anonymous_requests_are_throttled_with_retry_after(client, db, settings):
+    settings.API_ANON_THROTTLE_RATE = "3/min"
+    cache.delete("throttle_anon_127.0.0.1")
+    factories.PublishedClaimFactory()
+    codes = [client.get("/api/v1/claims/").status_code for _ in range(3)]
+    assert codes == [200, 200, 200]
+    refused = client.get("/api/v1/claims/")
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+
+
+@pytest.mark.parametrize("url", ["/api/v1/claims/export/?format=csv", "/api/v1/claimreview/"])
+def test_every_endpoint_counts(client, db, settings, url):
+    settings.API_ANON_THROTTLE_RATE = "1/min"
+    cache.delete("throttle_anon_127.0.0.1")
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 429
+
+
+def test_signed_in_users_are_not_throttled_by_the_anonymous_rate(client, db, settings, researcher_headers):
+    settings.API_ANON_THROTTLE_RATE = "1/min"
+    cache.delete("throttle_anon_127.0.0.1")
+    assert [client.get("/api/v1/claims/", headers=researcher_headers).status_code for _ in range(3)] == [200] * 3
+
+
+def test_the_cache_is_redis_when_configured(settings):
+    if not settings.REDIS_URL:
+        pytest.skip("no REDIS_URL")
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
