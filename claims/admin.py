@@ -268,6 +268,11 @@ class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=Count("claims"))
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "title" in form.changed_data:  # the title is part of its claims' search text
+            services.claims_search_refresh(article_id=obj.pk)
+
     @admin.display(description="claims", ordering="claim_count")
     def claims_link(self, obj: Article):
         if not obj.claim_count:
@@ -283,6 +288,11 @@ class TagAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "title" in form.changed_data:  # the title is part of its claims' search text
+            services.claims_search_refresh(article_id=obj.pk)
 
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, obj: Tag) -> int:

@@ -523,3 +523,16 @@ def test_tag_admin(rclient):
     response = rclient.get(reverse("admin:claims_tag_changelist"), {"q": "vid"})
     assert response.status_code == 200
     assert [t.name for t in response.context["cl"].result_list] == ["video"]
+
+
+def test_renaming_an_article_reindexes_its_claims_for_search(rclient):
+    article = ArticleFactory(title="Old headline")
+    claim = ClaimFactory(article=article, status=ClaimStatus.IN_REVIEW)
+    services.claim_update(claim_id=claim.pk, user=None, data={"claimant": "someone"})  # fills its search vector
+    page = rclient.get(reverse("admin:claims_article_change", args=[article.pk]))
+    data = form_data(page)
+    data["title"] = "Zeppelin headline"
+    response = rclient.post(reverse("admin:claims_article_change", args=[article.pk]), data)
+    assert response.status_code == 302, errors_of(response)
+    found = rclient.get("/api/v1/claims/", {"q": "zeppelin"}).json()["results"]
+    assert [c["id"] for c in found] == [claim.pk]
