@@ -1,0 +1,493 @@
+"""Build the benchmark database: a fresh PostgreSQL database, migrated, then filled with COPY.
+
+The rows are generated in worker processes (one COPY stream each). Secondary indexes and constraints are
+dropped before the load and rebuilt after it, which is how a bulk load is done on PostgreSQL; the claims'
+stored search vector is filled by the project's own code (see ``fill_search_vector``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import random
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+from . import words
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 20261127
+EPOCH = datetime(2019, 1, 1, tzinfo=UTC)
+SPAN_DAYS = 7 * 365
+CHUNK = 10_000
+# Generated sources are next checked some time in the coming week, so only the farm's sources are due.
+NOW = datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    claims: int
+    articles: int
+    sources: int
+    evidence_per_claim: float  # 2.0 gives 2,000,000 evidence rows for 1,000,000 claims
+    checks_per_source: int  # 10 gives 3,000,000 link checks for 300,000 sources
+    users: int = 20
+
+
+SCALES = {
+    "full": Scale("full", claims=1_000_000, articles=200_000, sources=300_000, evidence_per_claim=2.0,
+                  checks_per_source=10),
+    "small": Scale("small", claims=20_000, articles=4_000, sources=6_000, evidence_per_claim=2.0,
+                   checks_per_source=10),
+}
+
+VERDICTS = [("false", 30), ("mostly_false", 12), ("misleading", 15), ("mixed", 10), ("mostly_true", 9),
+            ("true", 10), ("unverifiable", 9), ("unrated", 5)]
+# status for rated claims; unrated claims cannot be published (the publishing rule) so they are drafts
+STATUSES = [("published", 82), ("retracted", 3), ("in_review", 7), ("draft", 8)]
+HEALTH = [("ok", 80), ("unknown", 5), ("failing", 8), ("dead", 7)]
+OUTCOME_BY_HEALTH = {
+    "ok": [("ok", 90), ("redirected", 6), ("timeout", 2), ("rate_limited", 2)],
+    "unknown": [("ok", 50), ("blocked", 50)],
+    "failing": [("ok", 40), ("not_found", 25), ("server_error", 20), ("timeout", 15)],
+    "dead": [("not_found", 60), ("connection_error", 15), ("dns_error", 15), ("server_error", 10)],
+}
+STATUS_FOR_OUTCOME = {"ok": 200, "redirected": 200, "not_found": 404, "server_error": 503, "rate_limited": 429}
+
+
+def _cum(pairs):
+    total, out = 0, []
+    for _, w in pairs:
+        total += w
+        out.append(total)
+    return [v for v, _ in pairs], out
+
+
+_V_VERDICT, _W_VERDICT = _cum(VERDICTS)
+_V_STATUS, _W_STATUS = _cum(STATUSES)
+_V_HEALTH, _W_HEALTH = _cum(HEALTH)
+_OUTCOMES = {h: _cum(p) for h, p in OUTCOME_BY_HEALTH.items()}
+
+
+def _zipf(seq):
+    acc, cw = 0.0, []
+    for rank in range(1, len(seq) + 1):
+        acc += 1.0 / rank**0.8
+        cw.append(acc)
+    return cw
+
+
+_ZH_CW = _zipf(words.ZH_COMMON)
+_EN_CW = _zipf(words.EN_COMMON)
+
+
+def ts(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S+00")
+
+
+def _with_rare(rng: random.Random, drawn: list[str], rare: dict[str, float]) -> list[str]:
+    n = len(drawn)
+    for word, p in rare.items():
+        # Poisson(n*p) occurrences; n*p is far below 1 so one try is enough
+        if rng.random() < n * p:
+            drawn[rng.randrange(n)] = word
+    return drawn
+
+
+def zh_sentence(rng: random.Random, nwords: int) -> str:
+    drawn = _with_rare(rng, rng.choices(words.ZH_COMMON, cum_weights=_ZH_CW, k=nwords), words.ZH_RARE)
+    out, since = [], 0
+    for w in drawn:
+        out.append(w)
+        since += 1
+        if since >= 5 and rng.random() < 0.25:
+            out.append("，")
+            since = 0
+        elif rng.random() < 0.04:
+            out.append(f"{rng.randint(2, 2025)}{rng.choice(('年', '%', '万', '亿', '个', '人'))}")
+    return "".join(out).rstrip("，") + "。"
+
+
+def en_sentence(rng: random.Random, nwords: int) -> str:
+    drawn = _with_rare(rng, rng.choices(words.EN_COMMON, cum_weights=_EN_CW, k=nwords), words.EN_RARE)
+    out = []
+    for i, w in enumerate(drawn):
+        if rng.random() < 0.04:
+            w = f"{w} {rng.randint(2, 2025)}{rng.choice(('', '%', ' million', ' percent'))}"
+        if i and rng.random() < 0.08:
+            out[-1] += ","
+        out.append(w)
+    s = " ".join(out)
+    return s[0].upper() + s[1:] + "."
+
+
+def _length(rng: random.Random, lo: int, hi: int) -> int:
+    # lognormal-ish between lo and hi, most texts short, a tail of long ones
+    x = rng.lognormvariate(0, 0.5)
+    return max(lo, min(hi, int(lo + (hi - lo) * (x / 4.0))))
+
+
+def _text(rng: random.Random, zh: bool, lo: int, hi: int) -> str:
+    n = _length(rng, lo, hi)
+    parts, left = [], n
+    while left > 0:
+        k = min(left, rng.randint(8, 24))
+        parts.append(zh_sentence(rng, k) if zh else en_sentence(rng, k))
+        left -= k
+    return ("" if zh else " ").join(parts)
+
+
+def article_is_zh(article_id: int) -> bool:
+    return article_id % 2 == 0
+
+
+# --- row generators: each returns the COPY text of one chunk ---------------------------------------------------
+
+def rows_users(scale: Scale, start: int, count: int) -> str:
+    now = ts(EPOCH)
+    return "".join(
+        f"{i}\t!\t\\N\tf\tbench_reviewer_{i}\tReviewer\t{i}\treviewer{i}@bench.invalid\tt\tt\t{now}\n"
+        for i in range(start, start + count))
+
+
+def rows_tags(scale: Scale, start: int, count: int) -> str:
+    return "".join(f"{i + 1}\t{name}\n" for i, name in enumerate(words.TAGS))
+
+
+def article_fields(scale: Scale, i: int) -> tuple[str, str, datetime, bool]:
+    """(title, outlet, published, zh) of article ``i``: a function of the id, so claims can index the title."""
+    rng = random.Random(SEED * 3 + i)
+    zh = article_is_zh(i)
+    outlet = rng.choice(words.ZH_OUTLETS if zh else words.EN_OUTLETS)
+    published = EPOCH + timedelta(days=SPAN_DAYS * (i / scale.articles) + rng.uniform(-5, 0))
+    title = _text(rng, zh, 8, 20).rstrip("。.")
+    return title, outlet, published, zh
+
+
+def rows_articles(scale: Scale, start: int, count: int) -> str:
+    out = []
+    for i in range(start, start + count):
+        title, outlet, published, zh = article_fields(scale, i)
+        url = f"https://news{i % 97}.bench.example/{published:%Y/%m}/story-{i}"
+        created = ts(published + timedelta(hours=1 + i % 47))
+        out.append(f"{i}\t{url}\t{title}\t{outlet}\t\t{ts(published)}\t{'zh-Hans' if zh else 'en'}\t\t\t\t"
+                   f"{created}\t{created}\n")
+    return "".join(out)
+
+
+def rows_sources(scale: Scale, start: int, count: int) -> str:
+    rng = random.Random(SEED * 5 + start)
+    out = []
+    for i in range(start, start + count):
+        domain = f"site{rng.randrange(5000)}.bench.example"
+        health = rng.choices(_V_HEALTH, cum_weights=_W_HEALTH)[0]
+        created = EPOCH + timedelta(days=SPAN_DAYS * (i / scale.sources))
+        checked = created + timedelta(days=rng.uniform(1, 60))
+        outcomes, cw = _OUTCOMES[health]
+        outcome = rng.choices(outcomes, cum_weights=cw)[0]
+        status = STATUS_FOR_OUTCOME.get(outcome)
+        failures = rng.randint(1, 6) if health in ("failing", "dead") else 0
+        first_failure = ts(checked - timedelta(days=failures * 2)) if failures else "\\N"
+        archive = f"https://web.archive.org/web/2020/https://{domain}/page/{i}" if health == "dead" and i % 3 else ""
+        out.append(
+            f"{i}\thttps://{domain}/page/{i}\t{domain}\tSource page {i}\tPublisher {i % 300}\t{health}\t"
+            f"{ts(checked)}\t{outcome}\t{status if status else chr(92) + 'N'}\t\t{failures}\t{first_failure}\t"
+            f"{archive}\t{ts(checked) if archive else chr(92) + 'N'}\t"
+            f"{ts(NOW + timedelta(hours=rng.uniform(1, 168)))}\t"
+            f"{ts(created)}\t{ts(checked)}\n")
+    return "".join(out)
+
+
+def rows_linkchecks(scale: Scale, start: int, count: int) -> str:
+    # one chunk is a range of source ids; each source gets checks_per_source checks
+    rng = random.Random(SEED * 7 + start)
+    per = scale.checks_per_source
+    out = []
+    for s in range(start, start + count):
+        health = rng.choices(_V_HEALTH, cum_weights=_W_HEALTH)[0]
+        outcomes, cw = _OUTCOMES[health]
+        t0 = EPOCH + timedelta(days=SPAN_DAYS * (s / scale.sources))
+        for j in range(per):
+            outcome = rng.choices(outcomes, cum_weights=cw)[0]
+            status = STATUS_FOR_OUTCOME.get(outcome)
+            when = t0 + timedelta(days=7 * j + rng.uniform(0, 2))
+            out.append(f"{(s - 1) * per + j + 1}\trun-{j}\t{ts(when)}\t{outcome}\t"
+                       f"{status if status else chr(92) + 'N'}\t\t{rng.randint(40, 3000)}\t\t\t{s}\n")
+    return "".join(out)
+
+
+def claim_row(scale: Scale, rng: random.Random, i: int) -> dict:
+    zh = rng.random() < 0.5
+    article_id = None
+    if rng.random() < 0.92:
+        a = rng.randint(1, scale.articles)
+        # claims appear in articles of their own language
+        if article_is_zh(a) != zh:
+            a = a + 1 if a < scale.articles else a - 1
+        article_id = a
+    verdict = rng.choices(_V_VERDICT, cum_weights=_W_VERDICT)[0]
+    status = "draft" if verdict == "unrated" else rng.choices(_V_STATUS, cum_weights=_W_STATUS)[0]
+    created = EPOCH + timedelta(days=SPAN_DAYS * (i / scale.claims) + rng.uniform(-1, 0))
+    reviewed = created + timedelta(days=rng.uniform(0.1, 10)) if status != "draft" else None
+    published = reviewed + timedelta(hours=rng.uniform(1, 30)) if status in ("published", "retracted") else None
+    has_value = rng.random() < 0.3
+    claimant = rng.choice(words.ZH_CLAIMANTS if zh else words.EN_CLAIMANTS).replace("-", " ")
+    return {
+        "id": i,
+        "article_id": article_id,
+        "quote": _text(rng, zh, 12, 70),
+        "text": _text(rng, zh, 10, 40),
+        "language": "zh-Hans" if zh else "en",
+        "claimant": claimant,
+        "value": f"{rng.randint(1, 10**9)}.000000" if has_value else None,
+        "unit": rng.choice(("%", "USD", "人", "s", "p", "")) if has_value else "",
+        "verdict": verdict,
+        "explanation": _text(rng, zh, 30, 180) if verdict != "unrated" else "",
+        "status": status,
+        "reviewer_id": rng.randint(1, scale.users) if reviewed else None,
+        "reviewed_at": ts(reviewed) if reviewed else None,
+        "published_at": ts(published) if published else None,
+        "recheck_after": (created + timedelta(days=365)).strftime("%Y-%m-%d") if rng.random() < 0.05 else None,
+        "original_rating": "",
+        "needs_recheck": "f",
+        "version": rng.randint(1, 4),
+        "created_at": ts(created),
+        "updated_at": ts(published or reviewed or created),
+    }
+
+
+CLAIM_COLUMNS = ["id", "article_id", "quote", "text", "language", "claimant", "value", "unit", "verdict",
+                 "explanation", "status", "reviewer_id", "reviewed_at", "published_at", "recheck_after",
+                 "original_rating", "needs_recheck", "version", "created_at", "updated_at"]
+
+
+def _copy_value(v) -> str:
+    return "\\N" if v is None else str(v)
+
+
+def _search_document():
+    """The project's own function that computes the stored search vector (claims.search), if it has one."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    import django
+
+    django.setup()
+    from claims.search import search_document
+
+    return search_document
+
+
+def rows_claims(scale: Scale, start: int, count: int, with_search: bool = False) -> str:
+    rng = random.Random(SEED * 11 + start)
+    document = _search_document() if with_search else None
+    out = []
+    for i in range(start, start + count):
+        row = claim_row(scale, rng, i)
+        line = "\t".join(_copy_value(row[c]) for c in CLAIM_COLUMNS)
+        if document is not None:
+            title = article_fields(scale, row["article_id"])[0] if row["article_id"] else ""
+            vector = document(quote=row["quote"], text=row["text"], claimant=row["claimant"], article_title=title)
+            line += "\t" + vector.replace("\\", "\\\\")
+        out.append(line + "\n")
+    return "".join(out)
+
+
+def rows_claim_tags(scale: Scale, start: int, count: int) -> str:
+    rng = random.Random(SEED * 13 + start)
+    ntags = len(words.TAGS)
+    out = []
+    for c in range(start, start + count):
+        k = rng.choices((0, 1, 2), cum_weights=(30, 70, 100))[0]
+        for j, t in enumerate(rng.sample(range(1, ntags + 1), k)):
+            out.append(f"{c * 2 + j}\t{c}\t{t}\n")
+    return "".join(out)
+
+
+def rows_evidence(scale: Scale, start: int, count: int) -> str:
+    rng = random.Random(SEED * 17 + start)
+    out = []
+    stances = ("supports", "supports", "refutes", "refutes", "context")
+    for c in range(start, start + count):
+        # mean evidence_per_claim (1..3 around 2)
+        k = max(1, min(3, round(rng.gauss(scale.evidence_per_claim, 0.75))))
+        chosen = set()
+        while len(chosen) < k:
+            # popular sources are cited more often
+            chosen.add(1 + int(scale.sources * rng.random() ** 1.6))
+        created = ts(EPOCH + timedelta(days=SPAN_DAYS * (c / scale.claims)))
+        for j, s in enumerate(sorted(chosen)):
+            excerpt = _text(rng, c % 2 == 0, 6, 20) if rng.random() < 0.5 else ""
+            status = rng.choices(("unchecked", "found", "missing"), cum_weights=(50, 95, 100))[0] if excerpt \
+                else "unchecked"
+            out.append(f"{c * 4 + j}\t{rng.choice(stances)}\t{excerpt}\t{status}\t\\N\t\t{created}\t\\N\t{c}\t{s}\n")
+    return "".join(out)
+
+
+# table, columns, row function, total units (ids or source/claim ranges)
+def plan(scale: Scale):
+    return [
+        ("auth_user", "id,password,last_login,is_superuser,username,first_name,last_name,email,is_staff,is_active,"
+         "date_joined", rows_users, scale.users),
+        ("claims_tag", "id,name", rows_tags, 1),
+        ("sources_source", "id,url,domain,title,publisher,health,last_checked_at,last_outcome,last_status,final_url,"
+         "consecutive_failures,first_failure_at,archive_url,archived_at,next_check_at,created_at,updated_at",
+         rows_sources, scale.sources),
+        ("sources_linkcheck", "id,run_key,checked_at,outcome,http_status,final_url,elapsed_ms,error,content_hash,"
+         "source_id", rows_linkchecks, scale.sources),
+        ("claims_article", "id,url,title,outlet,author,published_at,language,place,cover_image_url,body,created_at,"
+         "updated_at", rows_articles, scale.articles),
+        ("claims_claim", ",".join(CLAIM_COLUMNS), rows_claims, scale.claims),
+        ("claims_claim_tags", "id,claim_id,tag_id", rows_claim_tags, scale.claims),
+        ("claims_evidence", "id,stance,excerpt,excerpt_status,excerpt_checked_at,note,created_at,added_by_id,"
+         "claim_id,source_id", rows_evidence, scale.claims),
+    ]
+
+
+BIG_TABLES = ["sources_source", "sources_linkcheck", "claims_article", "claims_claim", "claims_claim_tags",
+              "claims_evidence"]
+
+
+def _copy_chunk(args) -> tuple[str, int]:
+    dsn, table, columns, fn_name, scale_dict, start, count, with_search = args
+    scale = Scale(**scale_dict)
+    if fn_name == "rows_claims" and with_search:
+        columns += ",search_vector"
+        data = rows_claims(scale, start, count, with_search=True)
+    else:
+        data = globals()[fn_name](scale, start, count)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SET synchronous_commit = off")
+        with conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as cp:
+            cp.write(data.encode())
+    return table, data.count("\n")
+
+
+def _saved_definitions(conn, tables: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Return (drop statements, index/unique restore statements, foreign-key restore statements)."""
+    drops_fk, drops_other, restore_idx, restore_fk = [], [], [], []
+    for t in tables:
+        for name, kind, definition in conn.execute(
+                "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')", (t,)):
+            stmt = f'ALTER TABLE {t} ADD CONSTRAINT "{name}" {definition}'
+            if kind == "f":
+                drops_fk.append(f'ALTER TABLE {t} DROP CONSTRAINT "{name}"')
+                restore_fk.append(stmt)
+            else:
+                drops_other.append(f'ALTER TABLE {t} DROP CONSTRAINT "{name}"')
+                restore_idx.append(stmt)
+        for name, definition in conn.execute(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", (t,)):
+            drops_other.append(f'DROP INDEX "{name}"')
+            restore_idx.append(definition)
+    return drops_fk + drops_other, restore_idx, restore_fk
+
+
+def recreate_database(admin_dsn: str, dbname: str) -> None:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+
+
+def migrate(database_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench",
+           "REDIS_URL": ""}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+
+
+def has_search_vector(conn) -> bool:
+    return conn.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'claims_claim' "
+                        "AND column_name = 'search_vector'").fetchone() is not None
+
+
+def generate(dsn: str, scale: Scale, log=print) -> dict:
+    """Load ``scale`` into the (migrated, empty) database at ``dsn``; return timings and row counts."""
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        with_search = has_search_vector(conn)
+        drops, restore_idx, restore_fk = _saved_definitions(conn, BIG_TABLES)
+        for stmt in drops:
+            conn.execute(stmt)
+    t0 = time.perf_counter()
+    jobs = []
+    for table, columns, fn, total in plan(scale):
+        step = CHUNK if fn not in (rows_linkchecks, rows_evidence, rows_claim_tags) else CHUNK // 2
+        if fn in (rows_tags,):
+            jobs.append((dsn, table, columns, fn.__name__, asdict(scale), 1, 1, with_search))
+            continue
+        for start in range(1, total + 1, step):
+            jobs.append((dsn, table, columns, fn.__name__, asdict(scale), start, min(step, total + 1 - start),
+                         with_search))
+    counts: dict[str, int] = {}
+    # users and tags first: small, and the rest of the load does not depend on them
+    procs = max(2, os.cpu_count() or 2)
+    with mp.get_context("fork").Pool(procs) as pool:
+        for table, n in pool.imap_unordered(_copy_chunk, jobs, chunksize=1):
+            counts[table] = counts.get(table, 0) + n
+    timings["copy_s"] = time.perf_counter() - t0
+    log(f"  COPY done in {timings['copy_s']:.1f}s: {counts}")
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for table in ("auth_user", "claims_tag", *BIG_TABLES):
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                         f"(SELECT coalesce(max(id), 1) FROM {table}))")
+    search_info = {"column": "search_vector" if with_search else None,
+                   "how": "claims.search.search_document, written by COPY with each claim" if with_search
+                   else "the schema has no search vector"}
+
+    t0 = time.perf_counter()
+
+    def run(stmt: str) -> None:
+        with psycopg.connect(dsn, autocommit=True) as c:
+            c.execute("SET maintenance_work_mem = '1GB'")
+            c.execute(stmt)
+
+    # biggest first so the two connections finish together
+    with ThreadPoolExecutor(2) as ex:
+        list(ex.map(run, sorted(restore_idx, key=lambda s: ("gin" not in s.lower(), "claims_claim" not in s))))
+    timings["indexes_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(2) as ex:
+        list(ex.map(run, restore_fk))
+    timings["foreign_keys_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    timings["vacuum_analyze_s"] = time.perf_counter() - t0
+    timings["total_s"] = time.perf_counter() - t_all
+    with psycopg.connect(dsn) as conn:
+        sizes = {t: conn.execute(f"SELECT pg_total_relation_size('{t}')").fetchone()[0] for t in BIG_TABLES}
+        db_size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    return {"timings": timings, "rows": counts, "search": search_info,
+            "table_bytes": sizes, "database_bytes": db_size,
+            "rows_per_s": sum(counts.values()) / timings["total_s"]}
+
+
+def main() -> None:
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--scale", default="small", choices=SCALES)
+    p.add_argument("--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--db", default="factcheck_bench_small")
+    args = p.parse_args()
+    recreate_database(args.admin_dsn, args.db)
+    url = args.admin_dsn.rsplit("/", 1)[0] + "/" + args.db
+    migrate(url)
+    print(generate(url, SCALES[args.scale]))
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,82 @@
+"""`BENCH_SCALE=small make bench` end to end, so the benchmark never rots: every measurement is in the results.
+
+It builds its own database beside the test database (``<name>_bench_small``) and uses Redis database 9 of the
+test Redis; the one-time install of the peer's virtualenv (Datasette, LinkChecker) is not counted in the
+two-minute budget.
+"""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results-small.json"
+CALLS = ["list", "list_verdict", "list_dead", "list_deep", "search_en", "search_zh", "detail", "feed", "sources"]
+NO_PEER = {"feed"}  # Datasette has no ClaimReview feed
+
+
+def _bench_env() -> dict[str, str]:
+    db = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/factcheck"))
+    redis = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"))
+    return {
+        **os.environ,
+        "BENCH_SCALE": "small",
+        "BENCH_PG": urlunsplit(("postgresql", db.netloc, "", "", "")),
+        "BENCH_DB": f"{db.path.strip('/') or 'factcheck'}_bench_small",
+        "BENCH_REDIS_URL": urlunsplit((redis.scheme, redis.netloc, "/9", "", "")),
+    }
+
+
+def _has_latency(entry: dict) -> bool:
+    return all(entry[c]["requests"] > 0 and entry[c]["p50_ms"] > 0 and entry[c]["p99_ms"] >= entry[c]["p50_ms"]
+               and entry[c]["rps"] > 0 for c in ("c1", "c8"))
+
+
+@pytest.mark.slow
+def test_bench_small_writes_every_measurement():
+    RESULTS.unlink(missing_ok=True)
+    proc = subprocess.run(["make", "bench"], cwd=ROOT, env=_bench_env(), capture_output=True, text=True,
+                          timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    results = json.loads(RESULTS.read_text())
+
+    assert results["scale"] == "small"
+    assert results["errors"] == []
+    assert results["total_s"] - results["setup_s"] < 120, "BENCH_SCALE=small must run in under two minutes"
+    assert results["data"]["rows"]["claims_claim"] == results["sizes"]["claims"]
+    assert results["data"]["search"]["column"] == "search_vector"
+    for name in CALLS:
+        entry = results["calls"][name]
+        assert _has_latency(entry["api"]), name
+        assert _has_latency(entry["floor_http"]), name
+        assert entry["floor_inprocess"]["p50_ms"] > 0, name
+        assert entry["rows_match_floor"], f"{name}: the floor's SQL must return the API's rows"
+        if name not in NO_PEER:
+            assert _has_latency(entry["peer_default"]), name
+            assert _has_latency(entry["peer_lean"]), name
+        assert entry["api"]["c1"]["errors"] == 0, name
+        assert entry["api"]["c8"]["errors"] == 0, name
+    for query, recall in results["recall"].items():
+        assert recall["api_found"] == recall["truth"], query
+    assert results["recall"]["渲染"]["truth"] > 0
+    export = results["export"]
+    for fmt in ("ndjson", "csv"):
+        assert export[fmt]["status"] == 200, fmt
+        assert export[fmt]["rows"] == export["expected_rows"], fmt
+        assert export[fmt]["rows_per_s"] > 0, fmt
+        assert export[fmt]["worker_peak_rss_mb"] > 0, fmt
+    assert export["ndjson_subset"]["rows"] == export["subset_expected_rows"]
+    links = results["links"]
+    for key in ("checker_interval_0", "checker_default"):
+        assert links[key]["complete"], key
+        assert links[key]["ratio_to_limit"] > 0, key
+        # the checker kept to the politeness limits the farm saw
+        assert links[key]["farm"]["max_in_flight_per_host"] <= 2, key
+    assert links["linkchecker"]["checked"] == links["linkchecker"]["urls"]
+    targets = results["summary"]["targets"]
+    assert targets
+    assert all({"target", "met", "figure"} <= set(t) for t in targets)
