@@ -217,6 +217,30 @@ def _insert_linkchecks(rows: Sequence[tuple], chunk: int = 500) -> set[int]:
     return inserted
 
 
+_SOURCE_UPDATE_SQL = """
+UPDATE {table} AS s SET health = v.health, last_checked_at = v.last_checked_at, last_outcome = v.last_outcome,
+    last_status = v.last_status, final_url = v.final_url, consecutive_failures = v.consecutive_failures,
+    first_failure_at = v.first_failure_at, next_check_at = v.next_check_at, updated_at = v.updated_at
+FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::varchar[], %s::integer[], %s::varchar[],
+            %s::integer[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])
+    AS v(id, health, last_checked_at, last_outcome, last_status, final_url, consecutive_failures,
+         first_failure_at, next_check_at, updated_at)
+WHERE s.id = v.id
+"""
+
+
+def _update_sources(sources: list[Source], fields: list[str]) -> None:
+    """One UPDATE for the batch. On PostgreSQL an UPDATE ... FROM unnest(arrays): Django's bulk_update
+    builds a CASE per field and row, which cost 3 s of Python for 1,000 sources."""
+    if connection.vendor != "postgresql":
+        Source.objects.bulk_update(sources, fields)
+        return
+    columns = ["id", *fields]
+    params = [[getattr(source, column) for source in sources] for column in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(_SOURCE_UPDATE_SQL.format(table=connection.ops.quote_name(Source._meta.db_table)), params)
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -268,7 +292,7 @@ def linkchecks_record(*, results: Iterable[SourceResult], run_key: str, rng: ran
         source.updated_at = now
         if state.health == Health.DEAD and not source.archive_url:
             report.need_archive.append(source.id)
-    Source.objects.bulk_update(sources, fields)
+    _update_sources(sources, fields)
     report.recorded = sorted(inserted)
 
     found = [eid for item in by_source.values() if item.source_id in inserted
