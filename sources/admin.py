@@ -16,6 +16,7 @@ from .urlnorm import normalize_url
 LABELS_CSS = {"all": ("claims/admin.css",)}
 RECENT_CHECKS = 20
 CITING_CLAIMS = 50
+CHECK_NOW_INLINE = 20  # more than this are checked by the worker
 HEALTH_FIELDS = ("health", "last_checked_at", "last_outcome", "last_status", "final_url", "consecutive_failures",
                  "first_failure_at", "next_check_at")
 
@@ -42,7 +43,8 @@ class SourceAdminForm(forms.ModelForm):
 class SourceAdmin(admin.ModelAdmin):
     form = SourceAdminForm
     list_display = ("__str__", "domain", "health_column", "last_checked_at", "last_status", "last_outcome",
-                    "claim_count")
+                    "claim_count", "moved_or_archived")
+    actions = ["check_now"]
     list_filter = ("health", "last_outcome")
     search_fields = ("url", "title", "domain")
     readonly_fields = ("domain", *HEALTH_FIELDS, "recent_checks", "citing_claims", "created_at", "updated_at")
@@ -73,6 +75,31 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, obj: Source) -> int:
         return obj.claim_count
+
+    @admin.display(description="moved to / archived copy")
+    def moved_or_archived(self, obj: Source):
+        # What a reviewer can put in place of the link: where a permanent redirect led, or the snapshot.
+        links = [("moved to", obj.final_url)] if obj.final_url else []
+        links += [("archived copy", obj.archive_url)] if obj.archive_url else []
+        if not links:
+            return "—"
+        return format_html_join(" · ", '<a href="{1}" rel="noopener noreferrer">{0}</a>', links)
+
+    @admin.action(description="Check now", permissions=["change"])
+    def check_now(self, request, queryset):
+        # A few sources are checked while the reviewer waits; more go to the worker as one batch.
+        from .services import new_run_key, sources_check
+        from .tasks import check_sources_batch
+
+        ids = list(queryset.values_list("id", flat=True))
+        run_key = new_run_key("admin")
+        if len(ids) > CHECK_NOW_INLINE:
+            check_sources_batch.delay(ids, run_key)
+            self.message_user(request, f"{len(ids)} sources queued for checking (run {run_key}).")
+            return
+        report = sources_check(source_ids=ids, run_key=run_key)
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in report.outcomes.most_common()) or "nothing"
+        self.message_user(request, f"Checked {len(report.recorded)} sources: {summary}.")
 
     @admin.display(description="Newest checks")
     def recent_checks(self, obj: Source):

@@ -186,3 +186,15 @@ def test_management_command_refuses_unknown_ids():
 
     with pytest.raises(CommandError, match="No source with id 999999"):
         call_command("check_sources", "--source", "999999")
+
+
+def test_admin_check_now_action(farm, admin_client):
+    source = factories.SourceFactory(url=farm.url("/moved"))
+    response = admin_client.post("/admin/sources/source/", {"action": "check_now", "_selected_action": [source.id]},
+                                 follow=True)
+    assert response.status_code == 200
+    assert "Checked 1 sources: 1 redirected." in response.content.decode()
+    source.refresh_from_db()
+    assert source.final_url == farm.url("/ok")
+    listing = admin_client.get("/admin/sources/source/").content.decode()
+    assert "moved to" in listing
