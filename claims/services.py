@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -303,3 +304,19 @@ def claims_search_refresh(*, article_id: int | None = None, claim_ids: Iterable[
     if batch:
         done += Claim.objects.bulk_update(batch, ["search_vector"])
     return done
+
+
+def claims_flag_stale(*, today: date | None = None) -> tuple[int, int]:
+    """Set needs_recheck on claims past their recheck_after date; clear it where the date moved on.
+
+    Only the needs_recheck flag changes (no verdict, explanation or status), so no history row is due.
+    Returns (flagged, cleared).
+    """
+    from .selectors import claims_for_recheck_flags
+
+    today = today or timezone.localdate()
+    due, not_due = claims_for_recheck_flags(today=today)
+    with transaction.atomic():
+        flagged = due.filter(needs_recheck=False).update(needs_recheck=True)
+        cleared = not_due.filter(needs_recheck=True).update(needs_recheck=False)
+    return flagged, cleared

@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -195,19 +195,3 @@ def sources_claim_due(*, limit: int | None = None, per_host: int | None = None, 
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [source_id for source_id, _rank in sorted(rows, key=lambda row: (row[1], row[0]))]
-
-
-def claims_flag_stale(*, today: date | None = None) -> tuple[int, int]:
-    """Set needs_recheck on claims past their recheck_after date; clear it where the date moved on.
-
-    Lives here because the daily job is part of the link-health schedule; it touches claims only
-    through this one UPDATE pair. Returns (flagged, cleared).
-    """
-    from claims.selectors import claims_for_recheck_flags
-
-    today = today or timezone.localdate()
-    due, not_due = claims_for_recheck_flags(today=today)
-    with transaction.atomic():
-        flagged = due.filter(needs_recheck=False).update(needs_recheck=True)
-        cleared = not_due.filter(needs_recheck=True).update(needs_recheck=False)
-    return flagged, cleared

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from .models import Source
-from .services import claims_flag_stale as claims_flag_stale_service
 from .services import new_run_key, source_check, sources_check, sources_claim_due
 
 logger = get_task_logger(__name__)
@@ -65,10 +64,3 @@ def check_due_sources(self) -> int:
     for number, start in enumerate(range(0, len(claimed), size)):
         check_sources_batch.delay(claimed[start:start + size], f"{run_key}-{number}")
     return len(claimed)
-
-
-@shared_task(bind=True, soft_time_limit=300, time_limit=360, **_RELIABLE)
-def claims_flag_stale(self) -> dict:
-    """Daily: flag claims whose recheck_after date has come (needs_recheck)."""
-    flagged, cleared = claims_flag_stale_service()
-    return {"flagged": flagged, "cleared": cleared}

@@ -5,7 +5,7 @@ from django.db import migrations
 TASKS = (
     # (name, task, schedule)
     ("Link health: check due sources", "sources.tasks.check_due_sources", ("interval", 60)),
-    ("Claims: flag those past recheck_after", "sources.tasks.claims_flag_stale", ("crontab", "15", "3")),
+    ("Claims: flag those past recheck_after", "claims.tasks.claims_flag_stale", ("crontab", "15", "3")),
 )
 
 

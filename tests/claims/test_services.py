@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -136,3 +138,22 @@ def test_article_upsert_updates_instead_of_duplicating(db):
     assert (created, created_again) == (True, False)
     assert again.pk == article.pk
     assert again.title == "Second"
+
+
+def test_claims_flag_stale(db):
+    today = date(2026, 5, 1)
+    past = ClaimFactory(recheck_after=date(2026, 4, 30))
+    due_today = ClaimFactory(recheck_after=today)
+    later = ClaimFactory(recheck_after=date(2026, 6, 1), needs_recheck=True)  # date moved on
+    never = ClaimFactory()
+    assert services.claims_flag_stale(today=today) == (2, 1)
+    assert services.claims_flag_stale(today=today) == (0, 0)  # a second run changes nothing
+    flags = dict(Claim.objects.values_list("id", "needs_recheck"))
+    assert flags == {past.id: True, due_today.id: True, later.id: False, never.id: False}
+
+
+def test_claims_flag_stale_task_runs_the_service(db):
+    from claims.tasks import claims_flag_stale
+
+    ClaimFactory(recheck_after=date(2000, 1, 1))
+    assert claims_flag_stale.delay().get() == {"flagged": 1, "cleared": 0}

@@ -1,7 +1,7 @@
 """Recording, idempotency, claiming due sources, the jobs and the management command."""
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -9,13 +9,12 @@ from django.db import connection
 from django.utils import timezone
 
 from claims.choices import Stance
-from claims.models import Claim
 from claims.selectors import claims_needing_attention
 from sources.choices import Health, Outcome
 from sources.fetch import CheckResult
 from sources.health import SourceResult, linkchecks_record
 from sources.models import LinkCheck, Source
-from sources.services import claims_flag_stale, source_check, sources_check, sources_claim_due
+from sources.services import source_check, sources_check, sources_claim_due
 from sources.tasks import check_due_sources, check_source, check_sources_batch
 from tests import factories
 
@@ -152,18 +151,6 @@ def test_claims_needing_attention():
     factories.ClaimFactory()  # no evidence at all: nothing to flag
     assert set(claims_needing_attention()) == {all_dead, refuting_dead}
     assert archived not in claims_needing_attention()
-
-
-def test_claims_flag_stale():
-    today = date(2026, 5, 1)
-    past = factories.ClaimFactory(recheck_after=date(2026, 4, 30))
-    due_today = factories.ClaimFactory(recheck_after=today)
-    later = factories.ClaimFactory(recheck_after=date(2026, 6, 1), needs_recheck=True)  # date moved on
-    never = factories.ClaimFactory()
-    assert claims_flag_stale(today=today) == (2, 1)
-    assert claims_flag_stale(today=today) == (0, 0)  # a second run changes nothing
-    flags = dict(Claim.objects.values_list("id", "needs_recheck"))
-    assert flags == {past.id: True, due_today.id: True, later.id: False, never.id: False}
 
 
 def test_management_command_prints_a_summary(farm, capsys):
