@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from sources.choices import Health
 
-from . import services
+from . import selectors, services
 from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
@@ -60,6 +60,21 @@ class SourceHealthFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(citing))
 
 
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """Claims whose every cited source is dead with no archived copy."""
+
+    title = "needs attention"
+    parameter_name = "needs_attention"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Every source dead, no archive"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return selectors.claims_needing_attention(queryset)
+        return queryset
+
+
 class EvidenceInline(admin.TabularInline):
     model = Evidence
     form = EvidenceInlineForm
@@ -100,7 +115,7 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
                     "dead_sources_warning", "updated_at")
     list_select_related = ("article", "reviewer")
     list_filter = ("verdict", "status", "language", ("reviewer", admin.RelatedOnlyFieldListFilter),
-                   SourceHealthFilter)
+                   SourceHealthFilter, NeedsAttentionFilter, "needs_recheck")
     search_fields = ("quote", "text", "claimant", "article__title")
     date_hierarchy = "created_at"
     autocomplete_fields = ("article", "tags")

@@ -30,6 +30,24 @@ class ISODateFilter(django_filters.DateFilter):
         super().__init__(*args, **kwargs)
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, yes/no); anything else is an error rather than being ignored."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        word = str(value).strip().lower()
+        if word in ("true", "1", "yes"):
+            return True
+        if word in ("false", "0", "no"):
+            return False
+        raise forms.ValidationError(f"“{value}” is not a boolean; use true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -46,6 +64,11 @@ class ClaimFilterSet(django_filters.FilterSet):
     source_health = django_filters.ChoiceFilter(
         choices=Health.choices, method="filter_source_health",
         help_text="Claims citing at least one source in this state, e.g. `dead`.")
+    needs_recheck = StrictBooleanFilter(
+        field_name="needs_recheck", help_text="Claims past their recheck_after date (flagged daily for re-review).")
+    needs_attention = StrictBooleanFilter(
+        method="filter_needs_attention",
+        help_text="Claims whose every cited source is dead with no archived copy.")
     reviewed_after = ISODateFilter(method="filter_reviewed_after",
                                    help_text="ISO date (YYYY-MM-DD); reviewed on or after that day.")
     reviewed_before = ISODateFilter(method="filter_reviewed_before",
@@ -71,6 +94,12 @@ class ClaimFilterSet(django_filters.FilterSet):
     def filter_source_health(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         citing = Evidence.objects.filter(claim_id=OuterRef("pk"), source__health=value)
         return queryset.filter(Exists(citing))
+
+    def filter_needs_attention(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        from .selectors import needs_attention_condition
+
+        condition = needs_attention_condition()
+        return queryset.filter(condition if value else ~condition)
 
     def filter_reviewed_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
         return queryset.filter(reviewed_at__gte=_day_start(value))

@@ -1,6 +1,6 @@
 """Reads of claims and evidence that are more than a filter call."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from sources.choices import Health
 
@@ -24,16 +24,25 @@ def evidence_excerpts_for_sources(*, source_ids) -> dict[int, list[tuple[int, st
     return excerpts
 
 
-def claims_needing_attention(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
-    """Claims whose every cited source is dead with no archived copy: nothing left backs the verdict.
+def needs_attention_condition() -> Q:
+    """True for a claim whose every cited source is dead with no archived copy: nothing left backs the verdict.
 
     Every piece of evidence counts (supports, refutes, context): any live or archived source is
     something a reader can still follow. Claims without evidence are not included.
     """
-    queryset = Claim.objects.all() if queryset is None else queryset
     cited = Evidence.objects.filter(claim=OuterRef("pk"))
     still_backed = cited.filter(~Q(source__health=Health.DEAD) | ~Q(source__archive_url=""))
-    return queryset.filter(Exists(cited)).exclude(Exists(still_backed))
+    return Q(Exists(cited)) & ~Q(Exists(still_backed))
+
+
+def claims_needing_attention(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
+    queryset = Claim.objects.all() if queryset is None else queryset
+    return queryset.filter(needs_attention_condition())
+
+
+def with_needs_attention(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    return queryset.annotate(needs_attention=ExpressionWrapper(needs_attention_condition(),
+                                                               output_field=BooleanField()))
 
 
 def claims_for_recheck_flags(*, today) -> tuple[QuerySet[Claim], QuerySet[Claim]]:
@@ -61,8 +70,7 @@ def claims_visible(*, user) -> QuerySet[Claim]:
     return claims if user_sees_drafts(user) else claims.filter(status__in=PUBLIC_STATUSES)
 
 
-def claim_list(*, filters, user) -> QuerySet[Claim]:
-    """Claims the user may see, filtered by the ClaimFilterSet; a bad parameter is a ValidationError naming it."""
+def _claims_filtered(*, filters, user) -> QuerySet[Claim]:
     from django.core.exceptions import ValidationError
 
     from .filters import ClaimFilterSet
@@ -70,8 +78,12 @@ def claim_list(*, filters, user) -> QuerySet[Claim]:
     filterset = ClaimFilterSet(data=filters, queryset=claims_visible(user=user))
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
-    return (filterset.qs.defer("search_vector", "explanation")
-            .select_related("article").prefetch_related("tags"))
+    return filterset.qs.defer("search_vector", "explanation").select_related("article").prefetch_related("tags")
+
+
+def claim_list(*, filters, user) -> QuerySet[Claim]:
+    """Claims the user may see, filtered by the ClaimFilterSet; a bad parameter is a ValidationError naming it."""
+    return with_needs_attention(_claims_filtered(filters=filters, user=user))
 
 
 def claim_export(*, filters, user) -> QuerySet[Claim]:
@@ -80,7 +92,7 @@ def claim_export(*, filters, user) -> QuerySet[Claim]:
 
     evidence = Prefetch("evidence", queryset=Evidence.objects.select_related("source").only(
         "claim_id", "source__url", "source__health", "source__archive_url"))
-    return claim_list(filters=filters, user=user).defer(None).defer("search_vector").prefetch_related(evidence)
+    return _claims_filtered(filters=filters, user=user).defer(None).defer("search_vector").prefetch_related(evidence)
 
 
 def claim_get(*, claim_id: int, user) -> Claim:
@@ -88,8 +100,8 @@ def claim_get(*, claim_id: int, user) -> Claim:
     from django.db.models import Prefetch
 
     evidence = Prefetch("evidence", queryset=Evidence.objects.select_related("source"))
-    return (claims_visible(user=user).defer("search_vector").select_related("article", "reviewer")
-            .prefetch_related("tags", evidence).get(pk=claim_id))
+    return with_needs_attention(claims_visible(user=user).defer("search_vector").select_related("article", "reviewer")
+                                .prefetch_related("tags", evidence)).get(pk=claim_id)
 
 
 def claim_get_for_update(*, claim_id: int, user) -> Claim:
@@ -152,8 +164,9 @@ def article_get(*, article_id: int, user):
     """One article with the claims the user may see (Article.DoesNotExist if it has none)."""
     from django.db.models import Prefetch
 
-    claims = claims_visible(user=user).defer("search_vector").prefetch_related("tags").order_by("id")
-    return article_list(user=user).prefetch_related(Prefetch("claims", queryset=claims)).get(pk=article_id)
+    claims = with_needs_attention(claims_visible(user=user).defer("search_vector").prefetch_related("tags"))
+    return (article_list(user=user).prefetch_related(Prefetch("claims", queryset=claims.order_by("id")))
+            .get(pk=article_id))
 
 
 def source_list(*, user) -> QuerySet:

@@ -44,12 +44,14 @@ class ClaimSerializer(serializers.ModelSerializer):
     article = ArticleRefSerializer(read_only=True)
     tags = serializers.SerializerMethodField()
     rank = serializers.SerializerMethodField(help_text="Relevance to `q` (PostgreSQL only), else null.")
+    needs_attention = serializers.SerializerMethodField(
+        help_text="Every cited source is dead with no archived copy: nothing left backs the verdict.")
 
     class Meta:
         model = Claim
         fields = ["id", "api_url", "text", "quote", "claimant", "language", "value", "unit", "verdict", "status",
                   "retracted", "article", "tags", "reviewed_at", "published_at", "created_at", "updated_at",
-                  "version", "rank"]
+                  "version", "needs_recheck", "needs_attention", "rank"]
 
     def get_api_url(self, claim: Claim) -> str:
         path = reverse("api-claim-detail", kwargs={"pk": claim.pk})
@@ -61,6 +63,13 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def get_tags(self, claim: Claim) -> list[str]:
         return sorted(t.name for t in claim.tags.all())
+
+    def get_needs_attention(self, claim: Claim) -> bool:
+        if hasattr(claim, "needs_attention"):  # annotated by the selectors
+            return claim.needs_attention
+        from claims.selectors import claims_needing_attention
+
+        return claims_needing_attention(Claim.objects.filter(pk=claim.pk)).exists()
 
     @extend_schema_field(OpenApiTypes.FLOAT)
     def get_rank(self, claim: Claim) -> float | None:
