@@ -1,6 +1,6 @@
 """Reads of claims and evidence that are more than a filter call."""
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 
 from sources.choices import Health
 
@@ -41,8 +41,22 @@ def claims_needing_attention(queryset: QuerySet[Claim] | None = None) -> QuerySe
 
 
 def with_needs_attention(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-    return queryset.annotate(needs_attention=ExpressionWrapper(needs_attention_condition(),
-                                                               output_field=BooleanField()))
+    """Annotate ``needs_attention`` for the rows returned, with one correlated aggregate per row.
+
+    Not the EXISTS pair of needs_attention_condition(): in a select list PostgreSQL plans those as hashed
+    subplans that read the whole evidence table and join it to sources on every page (18 ms at 20,000
+    claims, growing with the table; make bench). As a filter the EXISTS form is right (semi/anti joins).
+    """
+    from django.db.models import Case, IntegerField, Min, Subquery, Value, When
+    from django.db.models.lookups import Exact
+
+    dead = Case(When(Q(source__health=Health.DEAD) & Q(source__archive_url=""), then=Value(1)), default=Value(0),
+                output_field=IntegerField())
+    all_dead = (Evidence.objects.filter(claim=OuterRef("pk")).order_by().values("claim")
+                .annotate(all_dead=Min(dead)).values("all_dead"))
+    # No evidence: the subquery is NULL, so not "needs attention" (as in needs_attention_condition).
+    return queryset.annotate(needs_attention=Case(When(Exact(Subquery(all_dead), Value(1)), then=Value(True)),
+                                                  default=Value(False), output_field=BooleanField()))
 
 
 def claims_for_recheck_flags(*, today) -> tuple[QuerySet[Claim], QuerySet[Claim]]:
