@@ -11,9 +11,18 @@ from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 from . import services
 from .choices import ClaimStatus, Verdict
 from .models import Appearance, Article, Claim, Evidence
+from .validators import harden_form
 
 
-class ClaimAdminForm(forms.ModelForm):
+class HardenedTextMixin:
+    """Text fields refuse control characters and lone surrogates and have the lengths of claims.validators."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        harden_form(self)
+
+
+class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
     # The version the reviewer opened. Saving is refused once someone else has saved the claim since.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -53,7 +62,7 @@ class ClaimAdminForm(forms.ModelForm):
         return cleaned
 
 
-class EvidenceInlineForm(forms.ModelForm):
+class EvidenceInlineForm(HardenedTextMixin, forms.ModelForm):
     """A citation as the reviewer types it: the source's url, not a pick from a list of sources."""
 
     url = forms.CharField(label="Source url", max_length=MAX_URL_LENGTH,
@@ -149,7 +158,7 @@ class EvidenceInlineFormSet(BaseInlineFormSet):
         return self.new_objects + [obj for obj, _ in self.changed_objects]
 
 
-class AppearanceInlineForm(forms.ModelForm):
+class AppearanceInlineForm(HardenedTextMixin, forms.ModelForm):
     class Meta:
         model = Appearance
         fields = ("article", "url", "appeared_at", "quote")
@@ -167,7 +176,7 @@ class SetVerdictForm(forms.Form):
         "so a published claim cannot be set to “Unrated”."))
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(HardenedTextMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = ("url", "title", "outlet", "author", "published_at", "language", "place", "cover_image_url", "body")

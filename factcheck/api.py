@@ -17,7 +17,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, permissions, throttling
+from rest_framework import exceptions, parsers, permissions, throttling
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -53,6 +53,16 @@ class AnonThrottle(throttling.AnonRateThrottle):
 
     def get_rate(self) -> str | None:
         return settings.API_ANON_THROTTLE_RATE or None
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser, but a body nested too deep for Python's parser is a 400 like any other bad JSON."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from exc
 
 
 class SchemaOnlyFilterBackend(DjangoFilterBackend):

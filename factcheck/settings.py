@@ -243,6 +243,60 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Security (issue 7: CORS, admin login throttling, request size, API docs CSP) -------------------------
+from datetime import timedelta  # noqa: E402
+
+INSTALLED_APPS += ["corsheaders", "axes", "drf_spectacular_sidecar"]
+# CORS answers before anything else can; the size guard refuses oversized bodies before anyone reads them.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "corsheaders.middleware.CorsMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("corsheaders.middleware.CorsMiddleware") + 1,
+                  "factcheck.security.RequestSizeLimitMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+
+# Cross-origin reads of the public API from any site, without credentials; nothing else (writes need a token
+# or a session, both of which a preflight for them is refused: only GET, HEAD and OPTIONS are allowed).
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-language", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 86400
+
+# Admin login: AXES_FAILURE_LIMIT failures for one user name from one address lock that pair out for
+# AXES_COOLOFF_MINUTES (a 429 page that says so). Kept in the database, so it works while Redis is down.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "factcheck/lockout.html"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
+AXES_ALLOWED_CORS_ORIGINS = FACTCHECK_SITE_URL  # the lockout JSON (XHR logins) is for our own pages only
+
+# Request bodies: forms and JSON up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB default), uploads (the
+# admin's article and ClaimReview files, 20 MB each) up to REQUEST_MAX_UPLOAD_BYTES; larger is a 413 before
+# the body is read (DRF reads JSON as a stream, past Django's own limit).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+REQUEST_MAX_UPLOAD_BYTES = env.int("REQUEST_MAX_UPLOAD_BYTES", default=21 * 1024 * 1024)
+
+# Swagger UI from drf-spectacular-sidecar (our own static files, no CDN), its initialiser served as a separate
+# script (factcheck.security.SwaggerDocsView), so the docs page runs under a CSP that allows only 'self'.
+SPECTACULAR_SETTINGS.update({
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+})
+API_DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+# A JSON body nested deeper than Python's parser goes is a 400, not a RecursionError (factcheck.api.JSONParser).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["factcheck.api.JSONParser", "rest_framework.parsers.FormParser",
+                                            "rest_framework.parsers.MultiPartParser"]
+# --- end Security ------------------------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
@@ -9,7 +10,9 @@ from rest_framework import serializers
 
 from claims.choices import ClaimStatus, Stance
 from claims.models import Article, Claim, Evidence
+from claims.validators import harden_serializer_fields
 from sources.choices import Health
+from sources.urlnorm import normalize_url
 
 
 class ArticleRefSerializer(serializers.ModelSerializer):
@@ -90,7 +93,16 @@ class ClaimDetailSerializer(ClaimSerializer):
         return claim.reviewer.get_full_name() or claim.reviewer.get_username()
 
 
-class ClaimWriteSerializer(serializers.ModelSerializer):
+class HardenedTextMixin:
+    """Text fields refuse control characters and have the lengths of claims.validators (a 400 naming the field)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        harden_serializer_fields(fields)
+        return fields
+
+
+class ClaimWriteSerializer(HardenedTextMixin, serializers.ModelSerializer):
     """What reviewers may set. The services validate transitions and the publishing rule."""
 
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.only("id"), allow_null=True,
@@ -103,13 +115,20 @@ class ClaimWriteSerializer(serializers.ModelSerializer):
                   "status", "recheck_after", "original_rating", "tags"]
 
 
-class EvidenceWriteSerializer(serializers.Serializer):
+class EvidenceWriteSerializer(HardenedTextMixin, serializers.Serializer):
     url = serializers.CharField(max_length=2048, help_text="The source page; stored in canonical form.")
     stance = serializers.ChoiceField(choices=Stance.choices, default=Stance.SUPPORTS)
     excerpt = serializers.CharField(allow_blank=True, required=False, default="")
     note = serializers.CharField(allow_blank=True, required=False, default="")
     source_title = serializers.CharField(allow_blank=True, required=False, default="", max_length=500)
     publisher = serializers.CharField(allow_blank=True, required=False, default="", max_length=255)
+
+    def validate_url(self, value: str) -> str:
+        # The service normalises again; checking here names the field in the 400.
+        try:
+            return normalize_url(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
 
 HistoryChangeSerializer = inline_serializer("HistoryChange", many=True, fields={

@@ -4,6 +4,8 @@ Mounted in claims/api/urls.py. Visibility is the API's: the claim itself is a 40
 (selectors.claim_get), and only claims the user may see are candidates (selectors.claims_visible).
 """
 
+import math
+
 from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -53,6 +55,9 @@ def _number(raw, kind, name, default):
     if raw in (None, ""):
         return default
     try:
-        return kind(raw)
-    except ValueError as exc:
+        number = kind(raw)
+    except (ValueError, OverflowError) as exc:
         raise serializers.ValidationError({name: [f"“{raw}” is not a number."]}) from exc
+    if not math.isfinite(number):
+        raise serializers.ValidationError({name: [f"“{raw}” is not a finite number."]})
+    return number

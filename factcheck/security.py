@@ -1,0 +1,45 @@
+"""Request-level hardening that is not an app's: the request size guard and the API docs page under a CSP."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
+
+
+class RequestSizeLimitMiddleware:
+    """413, with a message, for a body larger than the limits, before anything reads it.
+
+    Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only when it reads a form body itself; DRF parses JSON from the
+    stream, so without this a 20 MB JSON body would be read and parsed in full.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse({"detail": "The Content-Length header is not a number."}, status=400)
+        is_upload = request.content_type == "multipart/form-data"
+        limit = settings.REQUEST_MAX_UPLOAD_BYTES if is_upload else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            what = "an upload" if is_upload else "a request body"
+            return JsonResponse(
+                {"detail": f"The request body is {length:,} bytes; {what} may be at most {limit:,} bytes."},
+                status=413)
+        return self.get_response(request)
+
+
+class SwaggerDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from the sidecar's static files, its initialiser a separate script, under API_DOCS_CSP."""
+
+    template_name = "factcheck/swagger_ui.html"
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Content-Security-Policy"] = settings.API_DOCS_CSP
+        return response
