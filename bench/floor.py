@@ -17,12 +17,16 @@ import orjson
 import psycopg
 
 PUBLIC = "c.status IN ('published', 'retracted')"
+# every cited source dead with no archived copy (claims without evidence: false)
+NEEDS_ATTENTION = """coalesce((SELECT bool_and(s.health = 'dead' AND s.archive_url = '') FROM claims_evidence e
+    JOIN sources_source s ON s.id = e.source_id WHERE e.claim_id = c.id), false)"""
 LIST_COLUMNS = """
     c.id, c.text, c.quote, c.claimant, c.language, c.value::text, c.unit, c.verdict, c.status,
     c.reviewed_at, c.published_at, c.created_at, c.updated_at, c.version,
     a.id, a.url, a.title,
     ARRAY(SELECT t.name FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id
-          WHERE ct.claim_id = c.id ORDER BY t.name)"""
+          WHERE ct.claim_id = c.id ORDER BY t.name),
+    c.needs_recheck, """ + NEEDS_ATTENTION
 PAGE = 50
 
 
@@ -48,6 +52,7 @@ SQL = {
                a.id, a.url, a.title,
                ARRAY(SELECT t.name FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id
                      WHERE ct.claim_id = c.id ORDER BY t.name),
+               c.needs_recheck, {NEEDS_ATTENTION},
                c.explanation, coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.username),
                c.recheck_after, c.original_rating,
                coalesce((SELECT json_agg(json_build_object(
@@ -111,6 +116,8 @@ def _claim_dict(row, host: str) -> dict:
     d["retracted"] = row[8] == "retracted"
     d["article"] = {"id": row[14], "url": row[15], "title": row[16]} if row[14] is not None else None
     d["tags"] = row[17]
+    d["needs_recheck"] = row[18]
+    d["needs_attention"] = row[19]
     return d
 
 
@@ -120,9 +127,9 @@ def _claim_page(rows, host: str, base: str) -> bytes:
     results = []
     for row in rows:
         d = _claim_dict(row, host)
-        d["rank"] = row[18]
+        d["rank"] = row[20]
         results.append(d)
-    nxt = _cursor(rows[-1][0], rows[-1][18], base) if more else None
+    nxt = _cursor(rows[-1][0], rows[-1][20], base) if more else None
     return orjson.dumps({"next": nxt, "previous": None, "results": results})
 
 
@@ -171,8 +178,8 @@ def _sources(rows, base: str) -> bytes:
 
 def _detail(row, host: str) -> bytes:
     d = _claim_dict(row, host)
-    d.update(explanation=row[18], reviewer=row[19], recheck_after=row[20], original_rating=row[21],
-             evidence=row[22])
+    d.update(explanation=row[20], reviewer=row[21], recheck_after=row[22], original_rating=row[23],
+             evidence=row[24])
     return orjson.dumps(d)
 
 

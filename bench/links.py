@@ -6,6 +6,7 @@ exactly as beat would; and LinkChecker over the same url list.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -88,6 +89,17 @@ class Workers:
         self._out.close()
 
 
+def cpu_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine since boot, from /proc/stat."""
+    fields = [float(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def _task_seconds(log_text: str, task: str) -> list[float]:
+    return [float(m) for m in re.findall(rf"{re.escape(task)}\[[^\]]+\] succeeded in ([0-9.]+)s", log_text)]
+
+
 def _send_due(redis_url: str) -> None:
     # What beat does: send the task by name (a bare Celery client, so the clock starts at the send).
     from celery import Celery
@@ -119,6 +131,7 @@ def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last
                          "WHERE id BETWEEN %s AND %s", (first, last))
             urllib.request.urlopen(farm_url + "/__reset").read()
             since = datetime.now(UTC)
+            busy0, total0 = cpu_busy()
             t0 = time.perf_counter()
             _send_due(redis_url)
             done = 0
@@ -129,6 +142,7 @@ def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last
                 done = conn.execute("SELECT count(*) FROM sources_linkcheck WHERE source_id BETWEEN %s AND %s "
                                     "AND checked_at >= %s", (first, last, since)).fetchone()[0]
             wall = time.perf_counter() - t0
+            busy1, total1 = cpu_busy()
             outcomes = dict(conn.execute(
                 "SELECT outcome, count(*) FROM sources_linkcheck WHERE source_id BETWEEN %s AND %s "
                 "AND checked_at >= %s GROUP BY 1", (first, last, since)).fetchall())
@@ -137,9 +151,13 @@ def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last
         stats = json.loads(urllib.request.urlopen(farm_url + "/__stats").read())
     finally:
         workers.stop()
+    text = workers.log.read_text(errors="replace")
     rate = done / wall if wall else 0.0
     out = {"sources": n, "checked": done, "complete": done >= n, "wall_s": wall, "checks_per_s": rate,
-           "outcomes": outcomes, "batches": runs, "farm": stats, "worker_concurrency": int(WORKER_CONCURRENCY)}
+           "outcomes": outcomes, "batches": runs, "farm": stats, "worker_concurrency": int(WORKER_CONCURRENCY),
+           "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None,
+           "due_task_s": _task_seconds(text, "sources.tasks.check_due_sources"),
+           "batch_task_s": _task_seconds(text, "sources.tasks.check_sources_batch")}
     log(f"  checker ({name}): {done}/{n} in {wall:.1f}s = {rate:.0f} checks/s; {outcomes}")
     return out
 
@@ -150,6 +168,7 @@ def linkchecker_run(urls: list[str], farm_url: str, timeout: float, log=print) -
 
     urllib.request.urlopen(farm_url + "/__reset").read()
     out_path = VAR / "linkchecker.csv"
+    busy0, total0 = cpu_busy()
     t0 = time.perf_counter()
     with open(out_path, "wb") as out:
         proc = subprocess.run(
@@ -157,6 +176,7 @@ def linkchecker_run(urls: list[str], farm_url: str, timeout: float, log=print) -
              "--verbose", "-o", "csv"],
             input="\n".join(urls).encode(), stdout=out, stderr=subprocess.DEVNULL, timeout=timeout, check=False)
     wall = time.perf_counter() - t0
+    busy1, total1 = cpu_busy()
     lines = [ln for ln in out_path.read_text(errors="replace").splitlines()
              if ln.startswith("http://127.0.0.")]
     valid = sum(1 for ln in lines if ";True;" in ln)
@@ -164,7 +184,8 @@ def linkchecker_run(urls: list[str], farm_url: str, timeout: float, log=print) -
     rate = len(lines) / wall if wall else 0.0
     log(f"  LinkChecker: {len(lines)}/{len(urls)} in {wall:.1f}s = {rate:.0f} urls/s (exit {proc.returncode})")
     return {"urls": len(urls), "checked": len(lines), "valid": valid, "wall_s": wall, "checks_per_s": rate,
-            "exit_code": proc.returncode, "farm": stats, "threads": 10}
+            "exit_code": proc.returncode, "farm": stats, "threads": 10,
+            "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None}
 
 
 def run(*, dsn: str, database_url: str, redis_url: str, n: int, log=print, with_default: bool = True) -> dict:

@@ -163,6 +163,11 @@ def markdown(results: dict) -> str:
         lines.append(f"| {e['title']}: HTTP floor | {size} | {_lat(e.get('floor_http', {}).get('c1'))} | "
                      f"{e['floor_http']['c8']['rps']:.0f} req/s | {_x(c['api_over_floor_http_p50'])} | {cores} | "
                      f"{mem} | {date} |")
+        if "django_lean" in e:
+            lean_ratio = _ratio(c["api_p50_ms"], e["django_lean"]["c1"]["p50_ms"])
+            lines.append(f"| {e['title']}: same Django, values() + orjson (experiment, bench/lean.py) | {size} | "
+                         f"{_lat(e['django_lean']['c1'])} | {e['django_lean']['c8']['rps']:.0f} req/s | "
+                         f"{_x(lean_ratio)} | {cores} | {mem} | {date} |")
         fi = e.get("floor_inprocess", {})
         lines.append(f"| {e['title']}: in-process floor | {size} | {_lat(fi)} | "
                      f"{fi.get('rps', 0):.0f} calls/s (1 thread) | {_x(c['api_over_floor_inprocess_p50'])} | "

@@ -99,7 +99,9 @@ def plan_calls(conn, db_name: str, database_url: str) -> dict:
                    "peer": [f"{ds}/claims/{i}.json" for i in ids]},
         "feed": {"api": ["/api/v1/claimreview/"], "floor_arg": [("feed", {})], "peer": []},
         "sources": {"api": ["/api/v1/sources/"], "floor_arg": [("sources", {})],
-                    "peer": [f"{ds}/sources.json?" + urlencode({**page, "_sort_desc": "id"})]},
+                    # the API lists only sources cited by a public claim; the copy's evidence is theirs alone
+                    "peer": [f"{ds}/sources.json?" + urlencode({**page, "_sort_desc": "id",
+                                                                "_where": "id in (select source_id from evidence)"})]},
     }
     for name, q in SEARCHES.items():
         tq = tsquery(q, database_url)
@@ -263,8 +265,10 @@ def main() -> int:
     # 4. over HTTP: the API, the HTTP floor, Datasette
     api_env = django_env(database_url, redis_url, API_ANON_THROTTLE_RATE="100000000/min")
     floor_env = {**api_env, "BENCH_FLOOR_DSN": dsn}
+    lean_env = {**api_env, "DJANGO_SETTINGS_MODULE": "bench.lean"}
     with gunicorn("api", "factcheck.wsgi:application", api_env) as api, \
-            gunicorn("floor", "bench.floor:application", floor_env) as fl, datasette(peer_db) as ds:
+            gunicorn("floor", "bench.floor:application", floor_env) as fl, datasette(peer_db) as ds, \
+            gunicorn("lean", "bench.lean:application", lean_env) as lean:
         results["servers"] = {"api": "gunicorn factcheck.wsgi --workers 3 (sync), DEBUG off, anonymous client, "
                                      "throttle counters in Redis",
                               "floor": "gunicorn bench.floor:application --workers 3 (sync)",
@@ -276,6 +280,10 @@ def main() -> int:
             entry["api"] = measure_http(api.url, c["api"], budget)
             entry["floor_http"] = measure_http(fl.url, c["floor_http"], budget)
             entry["api_paths"] = c["api"][:2]
+            if name == "list":
+                # the experiment: the same list, same Django, read with values() + orjson (bench/lean.py)
+                entry["django_lean"] = measure_http(lean.url, c["api"], budget)
+                entry["rows_match_django_lean"] = first_ids(lean.url, c["api"][0]) == first_ids(api.url, c["api"][0])
             if c["peer"]:
                 entry["peer_default"] = measure_http(ds.url, c["peer"], budget,
                                                      requests=budget["peer_default_requests"])
@@ -289,7 +297,7 @@ def main() -> int:
             if c["peer"] and not name.startswith("search"):
                 peer_ids = first_ids(ds.url, c["peer"][0], peer_shape=True)
                 entry["rows_match_peer"] = api_ids == peer_ids
-            for target in ("api", "floor_http", "peer_default", "peer_lean"):
+            for target in ("api", "django_lean", "floor_http", "peer_default", "peer_lean"):
                 if target in entry:
                     e = entry[target]
                     log(f"  {target:12s} c1 p50 {e['c1']['p50_ms']:8.2f} p95 {e['c1']['p95_ms']:8.2f} ms | "

@@ -84,10 +84,43 @@ class Server:
         self.stop()
 
 
-def gunicorn(name: str, app: str, env: dict[str, str], extra: list[str] | None = None) -> Server:
-    port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", *GUNICORN_ARGS, *(extra or [])]
-    return Server(name, argv, env, port, VAR / f"{name}.log")
+def _answers(url: str) -> bool:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("GET", "/__bench_probe__")
+        conn.getresponse().read()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+def gunicorn(name: str, app: str, env: dict[str, str], extra: list[str] | None = None, tries: int = 4) -> Server:
+    """gunicorn serving ``app``, once a worker answers. The tree is shared with engineers at work, so a worker
+    that fails to boot (a half-written module) is retried a few times before giving up."""
+    for attempt in range(tries):
+        port = free_port()
+        argv = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", *GUNICORN_ARGS,
+                *(extra or [])]
+        try:
+            server = Server(name, argv, env, port, VAR / f"{name}.log")
+        except RuntimeError:
+            server = None
+        if server is not None:
+            deadline = time.monotonic() + 60
+            while server.proc.poll() is None and time.monotonic() < deadline:
+                if _answers(server.url):
+                    return server
+                time.sleep(0.2)
+            server.stop()
+        if attempt + 1 < tries:
+            time.sleep(15)
+    raise RuntimeError(f"gunicorn {app} did not boot; see {VAR / (name + '.log')}")
 
 
 def datasette(db_path: Path, metadata: Path | None = None) -> Server:
