@@ -54,6 +54,16 @@ class AnonThrottle(throttling.AnonRateThrottle):
     def get_rate(self) -> str | None:
         return settings.API_ANON_THROTTLE_RATE or None
 
+    def allow_request(self, request, view) -> bool:
+        # Fail open: with Redis away (and a cache that raises), serving unthrottled beats refusing everyone.
+        from factcheck.failsafe import REDIS_DOWN, warn_unavailable
+
+        try:
+            return super().allow_request(request, view)
+        except REDIS_DOWN as exc:
+            warn_unavailable("throttle cache (Redis)", exc)
+            return True
+
 
 class JSONParser(parsers.JSONParser):
     """DRF's parser, but a body nested too deep for Python's parser is a 400 like any other bad JSON."""

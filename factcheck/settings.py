@@ -297,6 +297,62 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["factcheck.api.JSONParser", "rest_fr
                                             "rest_framework.parsers.MultiPartParser"]
 # --- end Security ------------------------------------------------------------------------------------------
 
+# --- Scale-out and faults (issue 7: replicas, queues, /healthz, fail-open Redis, 503 on a lost database) ---
+from kombu import Queue  # noqa: E402
+
+# Read replicas: DATABASE_REPLICA_URLS="postgres://...,postgres://..." become DATABASES "replica_1", "replica_2"...
+# factcheck.routers sends anonymous and researcher API reads there; writes, reviewers and all else stay on default.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = {**env.db_url_config(_url), "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+                         "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["factcheck.routers.PrimaryReplicaRouter"]
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        # A database that does not answer fails the request in seconds (a 503), instead of hanging a worker.
+        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+
+# /healthz is answered first (no host check, no TLS redirect, no throttle); a lost database is a 503 with
+# Retry-After; the router's per-request choice is made after authentication middleware.
+MIDDLEWARE.insert(0, "factcheck.middleware.HealthzMiddleware")
+MIDDLEWARE.insert(1, "factcheck.middleware.DatabaseUnavailableMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "factcheck.middleware.ReadReplicaMiddleware")
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)  # seconds
+HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat
+
+# Redis stopped: the cache (throttle counters) answers "nothing cached" and logs a warning instead of failing
+# the request; a short timeout keeps a blackholed Redis from holding requests.
+if REDIS_URL:
+    CACHES["default"]["BACKEND"] = "factcheck.failsafe.FailOpenRedisCache"
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
+# Queues: link checks, imports and maintenance apart, so a large import never starves the check schedule.
+# A worker started without -Q consumes them all (make run, tests); production runs a worker per group.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("linkcheck"), Queue("imports"), Queue("maintenance")]
+CELERY_TASK_ROUTES = {
+    "sources.tasks.check_source": {"queue": "linkcheck"},
+    "sources.tasks.check_sources_batch": {"queue": "linkcheck"},
+    "sources.tasks.check_due_sources": {"queue": "maintenance"},
+    "claims.tasks.claims_flag_stale": {"queue": "maintenance"},
+    "*.tasks.*import*": {"queue": "imports"},  # none yet: imports run in the request or the command
+}
+# The broker may go away: workers retry the connection forever (also at start-up) and web processes give up
+# publishing after about a second (the request still succeeds: what is due lives in PostgreSQL).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 2, "socket_keepalive": True})
+# A lost broker connection does not cancel running checks; their late acks may be lost, and the redelivery
+# after the visibility timeout records nothing new (one LinkCheck per source and run).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# --- end Scale-out and faults ---------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

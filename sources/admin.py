@@ -1,7 +1,7 @@
 """The reviewer admin for sources and their link checks. Link health is written by the link checker only."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -94,8 +94,15 @@ class SourceAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("id", flat=True))
         run_key = new_run_key("admin")
         if len(ids) > CHECK_NOW_INLINE:
-            check_sources_batch.delay(ids, run_key)
-            self.message_user(request, f"{len(ids)} sources queued for checking (run {run_key}).")
+            from factcheck.failsafe import enqueue
+
+            if enqueue(check_sources_batch, ids, run_key):
+                self.message_user(request, f"{len(ids)} sources queued for checking (run {run_key}).")
+                return
+            # The broker is away: make them due instead, and the beat job checks them once it is back.
+            Source.objects.filter(id__in=ids).update(next_check_at=timezone.now())
+            self.message_user(request, f"The task queue is unavailable; {len(ids)} sources are marked due and "
+                                       "will be checked by the scheduled job when it is back.", messages.WARNING)
             return
         report = sources_check(source_ids=ids, run_key=run_key)
         summary = ", ".join(f"{count} {outcome}" for outcome, count in report.outcomes.most_common()) or "nothing"
