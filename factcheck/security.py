@@ -37,6 +37,8 @@ class SwaggerDocsView(SpectacularSwaggerSplitView):
     """Swagger UI from the sidecar's static files, its initialiser a separate script, under API_DOCS_CSP."""
 
     template_name = "factcheck/swagger_ui.html"
+    # OPTIONS would be rendered by the HTML template renderer without a template (a 500): a page needs GET only.
+    http_method_names = ["get", "head"]
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):

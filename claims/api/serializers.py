@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -44,7 +43,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     api_url = serializers.SerializerMethodField()
     retracted = serializers.SerializerMethodField(help_text="True when the fact-check was withdrawn.")
-    article = ArticleRefSerializer(read_only=True)
+    article = ArticleRefSerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     rank = serializers.SerializerMethodField(help_text="Relevance to `q` (PostgreSQL only), else null.")
     needs_attention = serializers.SerializerMethodField(
@@ -74,7 +73,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
         return claims_needing_attention(Claim.objects.filter(pk=claim.pk)).exists()
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_rank(self, claim: Claim) -> float | None:
         return getattr(claim, "rank", None)
 

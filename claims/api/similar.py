@@ -8,7 +8,7 @@ import math
 
 from django.conf import settings
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,7 +34,11 @@ class SimilarClaimsView(APIView):
                                                                 f"at most {MAX_LIMIT})."),
                     OpenApiParameter("min_score", float, description="Lowest score returned (default: the "
                                                                      "suggest threshold).")],
-        responses={200: SimilarClaimSerializer(many=True)},
+        responses={200: inline_serializer("SimilarClaims", fields={
+            "results": SimilarClaimSerializer(many=True),
+            "suggest_threshold": serializers.FloatField(),
+            "link_threshold": serializers.FloatField(),
+        })},
     )
     def get(self, request, pk: int):
         try:
