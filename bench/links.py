@@ -100,6 +100,13 @@ def _task_seconds(log_text: str, task: str) -> list[float]:
     return [float(m) for m in re.findall(rf"{re.escape(task)}\[[^\]]+\] succeeded in ([0-9.]+)s", log_text)]
 
 
+def _redis_commands(redis_url: str) -> int:
+    """Commands the Redis server has processed (server-wide: other clients count too, they are few here)."""
+    import redis
+
+    return int(redis.Redis.from_url(redis_url).info("stats")["total_commands_processed"])
+
+
 def _send_due(redis_url: str) -> None:
     # What beat does: send the task by name (a bare Celery client, so the clock starts at the send).
     from celery import Celery
@@ -132,6 +139,7 @@ def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last
             urllib.request.urlopen(farm_url + "/__reset").read()
             since = datetime.now(UTC)
             busy0, total0 = cpu_busy()
+            redis0 = _redis_commands(redis_url)
             t0 = time.perf_counter()
             _send_due(redis_url)
             done = 0
@@ -143,6 +151,7 @@ def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last
                                     "AND checked_at >= %s", (first, last, since)).fetchone()[0]
             wall = time.perf_counter() - t0
             busy1, total1 = cpu_busy()
+            redis_commands = _redis_commands(redis_url) - redis0
             outcomes = dict(conn.execute(
                 "SELECT outcome, count(*) FROM sources_linkcheck WHERE source_id BETWEEN %s AND %s "
                 "AND checked_at >= %s GROUP BY 1", (first, last, since)).fetchall())
@@ -156,6 +165,7 @@ def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last
     out = {"sources": n, "checked": done, "complete": done >= n, "wall_s": wall, "checks_per_s": rate,
            "outcomes": outcomes, "batches": runs, "farm": stats, "worker_concurrency": int(WORKER_CONCURRENCY),
            "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None,
+           "redis_commands": redis_commands, "redis_commands_per_check": redis_commands / done if done else None,
            "due_task_s": _task_seconds(text, "sources.tasks.check_due_sources"),
            "batch_task_s": _task_seconds(text, "sources.tasks.check_sources_batch")}
     log(f"  checker ({name}): {done}/{n} in {wall:.1f}s = {rate:.0f} checks/s; {outcomes}")
@@ -190,6 +200,7 @@ def linkchecker_run(urls: list[str], farm_url: str, timeout: float, log=print) -
 
 def run(*, dsn: str, database_url: str, redis_url: str, n: int, log=print, with_default: bool = True) -> dict:
     port = free_port("127.0.0.2")
+    VAR.mkdir(parents=True, exist_ok=True)
     farm_log = open(VAR / "farm.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "bench.farm", "--port", str(port), "--hosts", str(HOSTS),
                              "--delay", str(DELAY)], cwd=ROOT, stdout=farm_log, stderr=subprocess.STDOUT,
