@@ -407,6 +407,20 @@ def send(conn, task, *args) -> str:
     return task.apply_async(args=args, connection=conn).id
 
 
+@pytest.fixture(autouse=True)
+def _roles(request):
+    """The Reviewer and Researcher groups come from a data migration, and a transactional test before us may have
+    flushed them: make them again for tests that use the database."""
+    if not set(request.fixturenames) & {"db", "transactional_db", "_django_db_helper"}:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+
+    from claims.groups import sync_groups
+
+    sync_groups(apps)
+
+
 @pytest.fixture
 def needs_postgres_and_redis():
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
