@@ -95,7 +95,10 @@ def snapshot(claim: Claim) -> dict[str, Any]:
 @transaction.atomic
 def claim_lock(*, claim_id: int, expected_version: int | None) -> Claim:
     """Lock the claim row; refuse if it moved past the version the caller saw."""
-    current = Claim.objects.select_for_update(of=("self",)).select_related("reviewer").get(pk=claim_id)
+    # No select_related("reviewer"): when this waits for another transaction's lock, PostgreSQL re-reads the
+    # locked claim row but not the joined user row, so reviewer_id could be new and the joined reviewer NULL
+    # (a 500 in version_conflict_message, found by make loadtest). The reviewer is read on conflict only.
+    current = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
     if expected_version is not None and current.version != expected_version:
         raise VersionConflict(version_conflict_message(current), code="version_conflict")
     return current
