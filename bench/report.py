@@ -256,3 +256,17 @@ def markdown(results: dict) -> str:
         lines.append(ANALYSIS.read_text().strip())
     lines.append("")
     return "\n".join(lines)
+
+
+def main() -> None:
+    """Re-render BENCHMARKS.md from bench/results.json (after editing bench/analysis.md)."""
+    import json
+
+    root = Path(__file__).resolve().parent.parent
+    results = json.loads((root / "bench" / "results.json").read_text())
+    results["summary"] = summarise(results)
+    (root / "BENCHMARKS.md").write_text(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
