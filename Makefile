@@ -46,6 +46,12 @@ bench: $(VENV)/.installed-bench
 	scripts/ensure-services.sh
 	$(PY) -m bench.run
 
+# Load test (issue 7, README "Load test"): its own database (factcheck_load, 20,000 generated claims), gunicorn on
+# loopback, 50 researchers for 60 s plus two reviewers writing. LOADTEST_ARGS="--clients 10 --duration 20".
+loadtest: $(VENV)/.installed-dev
+	scripts/ensure-services.sh
+	$(PY) -m loadtest $(LOADTEST_ARGS)
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

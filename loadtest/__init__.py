@@ -1,0 +1,1 @@
+"""make loadtest: mixed traffic against gunicorn on loopback (see loadtest/run.py)."""
