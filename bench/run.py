@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Per scale: seconds and requests per measurement, link-check sources.
 BUDGET = {
     "full": {"seconds": 6.0, "requests": 600, "peer_default_requests": 60, "inproc_seconds": 2.0, "links": 5000,
-             "recall_page": 200},
-    "small": {"seconds": 0.4, "requests": 60, "peer_default_requests": 8, "inproc_seconds": 0.2, "links": 300,
-              "recall_page": 200},
+             "recall_page": 200, "warmup": 12},
+    "small": {"seconds": 0.25, "requests": 40, "peer_default_requests": 5, "inproc_seconds": 0.15, "links": 200,
+              "recall_page": 200, "warmup": 6},
 }
 SEARCHES = {"search_en": "render", "search_zh": "渲染"}
 RECALL_QUERIES = ["渲染", "render", "处理时间", "1080p", "OpenAI 亿美元"]
@@ -47,8 +47,18 @@ CALL_TITLES = {
 }
 
 
+_T0 = time.perf_counter()
+PHASES: dict[str, float] = {}
+
+
 def log(msg: str) -> None:
-    print(msg, flush=True)
+    print(f"[{time.perf_counter() - _T0:6.1f}s] {msg}", flush=True)
+
+
+def phase(name: str) -> None:
+    """Mark the start of a phase; the results keep how long each took."""
+    PHASES[name] = time.perf_counter()
+    log(name)
 
 
 def machine() -> dict:
@@ -156,7 +166,7 @@ def measure_http(base: str, paths: list[str], budget: dict, *, requests: int | N
     out = {}
     for c in (1, 8):
         r = client.load(base, paths, concurrency=c, requests=requests or budget["requests"],
-                        max_seconds=budget["seconds"])
+                        max_seconds=budget["seconds"], warmup=budget["warmup"] if c == 1 else 0)
         out[f"c{c}"] = r.as_dict()
     return out
 
@@ -175,23 +185,30 @@ def first_ids(base: str, path: str, peer_shape: bool = False) -> list[int]:
     return [data["id"]] if "id" in data else []
 
 
-def export_measure(api_base_env: dict, budget_scale: str, expected_rows: int, subset_rows: int) -> dict:
-    """Stream the export as NDJSON and CSV from fresh servers; rows/s and the serving worker's peak RSS."""
+def export_measure(api_env: dict, expected_rows: int, subset_rows: int) -> dict:
+    """Stream the export as NDJSON and CSV, and a tenth of it; rows/s and the serving workers' RSS over time.
+
+    One server for the three: the workers' RSS is sampled every 50 ms while each export streams, so the peak
+    of each is its own (VmHWM, the high-water mark since the worker started, is kept too).
+    """
     out = {}
-    formats = (("ndjson", "format=ndjson"), ("csv", "format=csv"), ("ndjson_subset", "format=ndjson&verdict=true"))
-    for fmt, query in formats:
-        with gunicorn(f"api-export-{fmt}", "factcheck.wsgi:application", api_base_env) as srv:
-            client.get(srv.url + "/api/v1/claims/?page_size=1")  # wake a worker
-            workers = srv.children()
+    # the tenth first: memory that grew with the rows would show as a higher peak for the whole set after it
+    formats = (("ndjson_subset", "format=ndjson&verdict=true"), ("ndjson", "format=ndjson"), ("csv", "format=csv"))
+    with gunicorn("api-export", "factcheck.wsgi:application", api_env) as srv:
+        for _ in range(6):
+            client.get(srv.url + "/api/v1/claims/?page_size=1")  # wake the workers
+        workers = srv.children()
+        for fmt, query in formats:
             base_rss = max(rss_kb(p) for p in workers)
             with RssSampler(workers) as sampler:
                 status, nbytes, lines, secs = client.stream(srv.url + "/api/v1/claims/export/?" + query)
-            peak = max([sampler.max_kb] + [peak_rss_kb(p) for p in workers])
-        rows = lines - (1 if fmt == "csv" else 0)
-        out[fmt] = {"status": status, "rows": rows, "bytes": nbytes, "seconds": secs,
-                    "rows_per_s": rows / secs if secs else 0.0, "worker_rss_before_mb": base_rss / 1024,
-                    "worker_peak_rss_mb": peak / 1024}
-        log(f"  export {fmt}: {rows} rows in {secs:.1f}s = {rows / secs:.0f} rows/s, peak RSS {peak / 1024:.0f} MB")
+            rows = lines - (1 if fmt == "csv" else 0)
+            out[fmt] = {"status": status, "rows": rows, "bytes": nbytes, "seconds": secs,
+                        "rows_per_s": rows / secs if secs else 0.0, "worker_rss_before_mb": base_rss / 1024,
+                        "worker_peak_rss_mb": sampler.max_kb / 1024,
+                        "worker_vmhwm_mb": max(peak_rss_kb(p) for p in workers) / 1024}
+            log(f"  export {fmt}: {rows} rows in {secs:.1f}s = {rows / secs:.0f} rows/s, "
+                f"RSS {base_rss / 1024:.0f} -> {sampler.max_kb / 1024:.0f} MB")
     out["expected_rows"] = expected_rows
     out["subset_expected_rows"] = subset_rows
     return out
@@ -218,6 +235,7 @@ def main() -> int:
     results["setup_s"] = peer.ensure_venv(log)
 
     # 1. data
+    phase("data")
     t0 = time.perf_counter()
     reuse = os.environ.get("BENCH_REUSE_DATA") == "1" and _has_data(dsn, scale)
     if reuse:
@@ -242,11 +260,12 @@ def main() -> int:
         truths = {q: truth(conn, q) for q in RECALL_QUERIES}
 
         # 2. the peer's copy
+        phase("peer copy")
         peer_db = VAR / "peer.db"
         results["peer_copy"] = peer.build_sqlite(dsn, peer_db, log)
 
         # 3. in-process floor
-        log("in-process floor")
+        phase("in-process floor")
         results["calls"] = {name: {"title": CALL_TITLES[name]} for name in CALLS}
         for name in CALLS:
             args = calls[name]["floor_arg"]
@@ -263,6 +282,7 @@ def main() -> int:
         log(f"  export floor: {n} rows in {secs:.1f}s = {n / secs:.0f} rows/s")
 
     # 4. over HTTP: the API, the HTTP floor, Datasette
+    phase("HTTP measurements")
     # The throttle stays on, its counters in Redis as deployed; a one-second window keeps each client's history
     # about as long as the default 120/min keeps it (a per-minute rate this high would make it thousands long).
     api_env = django_env(database_url, redis_url, API_ANON_THROTTLE_RATE="1000000/s")
@@ -306,7 +326,7 @@ def main() -> int:
                         f"c8 {e['c8']['rps']:7.0f} req/s, errors {e['c1']['errors'] + e['c8']['errors']}")
 
         # 5. recall
-        log("recall")
+        phase("recall")
         results["recall"] = {}
         for q in RECALL_QUERIES:
             want = truths[q]
@@ -331,11 +351,11 @@ def main() -> int:
                                       "rows_per_s": (lines - 1) / secs if secs else 0.0}
 
     # 6. export through the API
-    log("export")
-    results["export"] = export_measure(api_env, scale_name, public, subset)
+    phase("export")
+    results["export"] = export_measure(api_env, public, subset)
 
     # 7. link checks
-    log("link checks")
+    phase("link checks")
     try:
         results["links"] = links.run(dsn=dsn, database_url=database_url, redis_url=redis_url, n=budget["links"],
                                      log=log)
@@ -343,6 +363,9 @@ def main() -> int:
         traceback.print_exc()
         results["errors"].append(f"links: {exc}")
 
+    phase("end")
+    marks = sorted(PHASES.items(), key=lambda kv: kv[1])
+    results["phases_s"] = {name: round(nxt - at, 1) for (name, at), (_, nxt) in zip(marks, marks[1:], strict=False)}
     results["total_s"] = time.perf_counter() - started
     results["summary"] = report.summarise(results)
     out_path.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
