@@ -45,6 +45,7 @@ def worker(transactional_db, farm):
         yield queue
     finally:
         celery_app.conf.task_always_eager = True
+        celery_app.amqp.queues.pop(queue, None)  # apply_async(queue=...) declared it app-wide; forget it
         process.terminate()
         try:
             output, _ = process.communicate(timeout=20)
