@@ -111,11 +111,26 @@ class AppearanceInline(admin.TabularInline):
 @admin.register(Claim)
 class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
-    list_display = ("claim", "verdict_label", "status_label", "article_title", "claimant", "reviewer",
-                    "dead_sources_warning", "updated_at")
+    list_display = (
+        "claim",
+        "verdict_label",
+        "status_label",
+        "article_title",
+        "claimant",
+        "reviewer",
+        "dead_sources_warning",
+        "updated_at",
+    )
     list_select_related = ("article", "reviewer")
-    list_filter = ("verdict", "status", "language", ("reviewer", admin.RelatedOnlyFieldListFilter),
-                   SourceHealthFilter, NeedsAttentionFilter, "needs_recheck")
+    list_filter = (
+        "verdict",
+        "status",
+        "language",
+        ("reviewer", admin.RelatedOnlyFieldListFilter),
+        SourceHealthFilter,
+        NeedsAttentionFilter,
+        "needs_recheck",
+    )
     search_fields = ("quote", "text", "claimant", "article__title")
     date_hierarchy = "created_at"
     autocomplete_fields = ("article", "tags")
@@ -123,18 +138,26 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ("reviewer", "reviewed_at", "published_at", "needs_recheck", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("text", "quote", ("language", "claimant"), "article", "tags")}),
-        ("Figure", {
-            "fields": (("value", "unit"),),
-            "classes": ("collapse",),
-            "description": "The figure the claim states, if it states one: 10 s, 1080 p, 150000000000 USD.",
-        }),
-        ("Verdict", {
-            "fields": ("verdict", "explanation", "status", "recheck_after", "original_rating", "version"),
-            "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
-                           "piece of evidence.",
-        }),
-        ("Review", {"fields": (("reviewer", "reviewed_at"), ("published_at", "needs_recheck"),
-                               ("created_at", "updated_at"))}),
+        (
+            "Figure",
+            {
+                "fields": (("value", "unit"),),
+                "classes": ("collapse",),
+                "description": "The figure the claim states, if it states one: 10 s, 1080 p, 150000000000 USD.",
+            },
+        ),
+        (
+            "Verdict",
+            {
+                "fields": ("verdict", "explanation", "status", "recheck_after", "original_rating", "version"),
+                "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
+                "piece of evidence.",
+            },
+        ),
+        (
+            "Review",
+            {"fields": (("reviewer", "reviewed_at"), ("published_at", "needs_recheck"), ("created_at", "updated_at"))},
+        ),
     )
     actions = ("move_to_review", "publish", "set_verdict")
     history_list_display = ("verdict", "status", "version")
@@ -144,8 +167,11 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         # One aggregate over the page's rows instead of one query per row for the warning column.
-        return super().get_queryset(request).annotate(
-            dead_sources=Count("evidence", filter=Q(evidence__source__health=Health.DEAD)))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(dead_sources=Count("evidence", filter=Q(evidence__source__health=Health.DEAD)))
+        )
 
     # --- list columns --------------------------------------------------------------------------------------
 
@@ -176,8 +202,9 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # The evidence formset is validated after this form and counted the rows saved along with the claim.
-        services.claim_save(claim=obj, user=request.user, before=form.claim_before,
-                            evidence_count=getattr(obj, "_evidence_count", None))
+        services.claim_save(
+            claim=obj, user=request.user, before=form.claim_before, evidence_count=getattr(obj, "_evidence_count", None)
+        )
 
     def save_formset(self, request, form, formset, change):
         if isinstance(formset, EvidenceInlineFormSet):
@@ -201,11 +228,19 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
         if result.changed:
             self.message_user(request, f"{done} {_claims(len(result.changed))}.", messages.SUCCESS)
         if result.refused:
-            items = format_html_join("", '<li><a href="{}">#{} {}</a>: {}</li>', (
-                (_change_url(claim), claim.pk, Truncator(claim.text).chars(60), reason)
-                for claim, reason in result.refused))
-            self.message_user(request, format_html("{} {}:<ul>{}</ul>", _claims(len(result.refused)), refused, items),
-                              messages.WARNING)
+            items = format_html_join(
+                "",
+                '<li><a href="{}">#{} {}</a>: {}</li>',
+                (
+                    (_change_url(claim), claim.pk, Truncator(claim.text).chars(60), reason)
+                    for claim, reason in result.refused
+                ),
+            )
+            self.message_user(
+                request,
+                format_html("{} {}:<ul>{}</ul>", _claims(len(result.refused)), refused, items),
+                messages.WARNING,
+            )
 
     @admin.action(description="Move selected claims to review", permissions=["change"])
     def move_to_review(self, request, queryset):
@@ -223,8 +258,9 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
         if form.is_valid():
             verdict = form.cleaned_data["verdict"]
             result = services.claims_set_verdict(claims=queryset, verdict=verdict, user=request.user)
-            self._report(request, result, done=f"Set the verdict “{Verdict(verdict).label}” on",
-                         refused="left unchanged")
+            self._report(
+                request, result, done=f"Set the verdict “{Verdict(verdict).label}” on", refused="left unchanged"
+            )
             return None  # back to the list
         context = {
             **self.admin_site.each_context(request),

@@ -23,14 +23,24 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class ArticleImportForm(forms.Form):
-    url = forms.URLField(label="Article url", required=False, assume_scheme="https",
-                         help_text="Fetched through the link checker's safe fetcher; title, author, outlet, date, "
-                                   "language and main text are extracted.")
-    file = forms.FileField(label="…or a file", required=False,
-                           help_text="The Markdown export form (文章作者 / 发布时间 / 发布地 / 原文链接 lines), "
-                                     "plain Markdown or HTML.")
-    file_url = forms.URLField(label="Url of the file's article", required=False, assume_scheme="https",
-                              help_text="Only for a file that does not name its own url.")
+    url = forms.URLField(
+        label="Article url",
+        required=False,
+        assume_scheme="https",
+        help_text="Fetched through the link checker's safe fetcher; title, author, outlet, date, "
+        "language and main text are extracted.",
+    )
+    file = forms.FileField(
+        label="…or a file",
+        required=False,
+        help_text="The Markdown export form (文章作者 / 发布时间 / 发布地 / 原文链接 lines), plain Markdown or HTML.",
+    )
+    file_url = forms.URLField(
+        label="Url of the file's article",
+        required=False,
+        assume_scheme="https",
+        help_text="Only for a file that does not name its own url.",
+    )
 
     def clean(self):
         data = super().clean()
@@ -57,12 +67,16 @@ class MultipleFileField(forms.FileField):
 
 
 class ClaimReviewImportForm(forms.Form):
-    files = MultipleFileField(label="ClaimReview files", required=False,
-                            help_text="JSON-LD ClaimReview (one or a list), a DataFeed, or HTML pages with "
-                                      "ld+json blocks.")
+    files = MultipleFileField(
+        label="ClaimReview files",
+        required=False,
+        help_text="JSON-LD ClaimReview (one or a list), a DataFeed, or HTML pages with ld+json blocks.",
+    )
     url = forms.URLField(label="…or a url", required=False, assume_scheme="https")
-    publish = forms.BooleanField(required=False, help_text="Publish the imported claims (the review is their "
-                                                           "evidence). Otherwise they land in review.")
+    publish = forms.BooleanField(
+        required=False,
+        help_text="Publish the imported claims (the review is their evidence). Otherwise they land in review.",
+    )
 
 
 class ArticleImportAdminMixin:
@@ -89,22 +103,31 @@ class ArticleImportAdminMixin:
             return redirect(request.POST.get("next") or reverse("admin:claims_article_changelist"))
 
         form = ArticleImportForm(request.POST or None, request.FILES or None)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": "Add article from url"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": "Add article from url",
+        }
         if request.method == "POST" and form.is_valid():
             try:
                 if form.cleaned_data["url"]:
                     data = article_data_from_url(form.cleaned_data["url"])
                 else:
                     upload = form.cleaned_data["file"]
-                    data = article_data_from_bytes(upload.read(), name=upload.name,
-                                                   url=form.cleaned_data["file_url"] or "")
+                    data = article_data_from_bytes(
+                        upload.read(), name=upload.name, url=form.cleaned_data["file_url"] or ""
+                    )
                 article, created = article_import(data=data)
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             else:
-                context.update(article=article, created=created, data=data,
-                               article_url=reverse("admin:claims_article_change", args=[article.pk]))
+                context.update(
+                    article=article,
+                    created=created,
+                    data=data,
+                    article_url=reverse("admin:claims_article_change", args=[article.pk]),
+                )
         return TemplateResponse(request, "admin/claims/import_article.html", context)
 
 
@@ -121,8 +144,12 @@ class ClaimImportAdminMixin:
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ClaimReviewImportForm(request.POST or None, request.FILES or None)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": "Import ClaimReview"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": "Import ClaimReview",
+        }
         if request.method == "POST" and form.is_valid():
             inputs = []
             for upload in request.FILES.getlist("files"):
@@ -167,12 +194,21 @@ class ClaimImportAdminMixin:
         if not similar:
             return "None found."
         rows = format_html_join(
-            "", '<li><a href="{}">#{}</a> {} <span class="fc-label fc-verdict-{}">{}</span> '
-                '<span title="similarity score">{}</span>{}</li>',
-            ((reverse("admin:claims_claim_change", args=[s.claim.pk]), s.claim.pk, s.claim.text[:160],
-              s.claim.verdict, s.claim.get_verdict_display(), f"{s.score:.2f}",
-              " (same claim?)" if s.score >= settings.SIMILAR_CLAIMS_LINK_THRESHOLD else "")
-             for s in similar),
+            "",
+            '<li><a href="{}">#{}</a> {} <span class="fc-label fc-verdict-{}">{}</span> '
+            '<span title="similarity score">{}</span>{}</li>',
+            (
+                (
+                    reverse("admin:claims_claim_change", args=[s.claim.pk]),
+                    s.claim.pk,
+                    s.claim.text[:160],
+                    s.claim.verdict,
+                    s.claim.get_verdict_display(),
+                    f"{s.score:.2f}",
+                    " (same claim?)" if s.score >= settings.SIMILAR_CLAIMS_LINK_THRESHOLD else "",
+                )
+                for s in similar
+            ),
         )
         return format_html('<ul class="fc-similar">{}</ul>', rows)
 

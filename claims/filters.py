@@ -55,30 +55,42 @@ def _day_start(day: dt.date) -> dt.datetime:
 class ClaimFilterSet(django_filters.FilterSet):
     verdict = ChoiceInFilter(choices=Verdict.choices, help_text="One verdict or several, comma-separated.")
     status = ChoiceInFilter(choices=ClaimStatus.choices, help_text="One status or several, comma-separated.")
-    language = django_filters.CharFilter(method="filter_language",
-                                         help_text="BCP 47 tag; `zh` also matches `zh-Hans`, `zh-CN`.")
-    claimant = django_filters.CharFilter(field_name="claimant", lookup_expr="iexact",
-                                         help_text="Who made the claim (exact, case-insensitive).")
+    language = django_filters.CharFilter(
+        method="filter_language", help_text="BCP 47 tag; `zh` also matches `zh-Hans`, `zh-CN`."
+    )
+    claimant = django_filters.CharFilter(
+        field_name="claimant", lookup_expr="iexact", help_text="Who made the claim (exact, case-insensitive)."
+    )
     article = django_filters.NumberFilter(field_name="article_id", help_text="Article id.")
     tag = django_filters.CharFilter(method="filter_tag", help_text="Tag name.")
     source_health = django_filters.ChoiceFilter(
-        choices=Health.choices, method="filter_source_health",
-        help_text="Claims citing at least one source in this state, e.g. `dead`.")
+        choices=Health.choices,
+        method="filter_source_health",
+        help_text="Claims citing at least one source in this state, e.g. `dead`.",
+    )
     needs_recheck = StrictBooleanFilter(
-        field_name="needs_recheck", help_text="Claims past their recheck_after date (flagged daily for re-review).")
+        field_name="needs_recheck", help_text="Claims past their recheck_after date (flagged daily for re-review)."
+    )
     needs_attention = StrictBooleanFilter(
-        method="filter_needs_attention",
-        help_text="Claims whose every cited source is dead with no archived copy.")
-    reviewed_after = ISODateFilter(method="filter_reviewed_after",
-                                   help_text="ISO date (YYYY-MM-DD); reviewed on or after that day.")
-    reviewed_before = ISODateFilter(method="filter_reviewed_before",
-                                    help_text="ISO date (YYYY-MM-DD); reviewed on or before that day.")
-    q = django_filters.CharFilter(method="filter_q", max_length=256,
-                                  help_text="Full text over quote, text, claimant and article title, in English "
-                                            "or Chinese; words are ANDed. Results are ranked by relevance.")
+        method="filter_needs_attention", help_text="Claims whose every cited source is dead with no archived copy."
+    )
+    reviewed_after = ISODateFilter(
+        method="filter_reviewed_after", help_text="ISO date (YYYY-MM-DD); reviewed on or after that day."
+    )
+    reviewed_before = ISODateFilter(
+        method="filter_reviewed_before", help_text="ISO date (YYYY-MM-DD); reviewed on or before that day."
+    )
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=256,
+        help_text="Full text over quote, text, claimant and article title, in English "
+        "or Chinese; words are ANDed. Results are ranked by relevance.",
+    )
     ordering = django_filters.ChoiceFilter(
-        choices=[(o, o) for o in ORDERINGS], method="filter_ordering",
-        help_text="Sort key; newest id first by default. With `q`, relevance comes first and this breaks ties.")
+        choices=[(o, o) for o in ORDERINGS],
+        method="filter_ordering",
+        help_text="Sort key; newest id first by default. With `q`, relevance comes first and this breaks ties.",
+    )
 
     class Meta:
         model = Claim

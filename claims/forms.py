@@ -28,8 +28,22 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = ("text", "quote", "language", "claimant", "article", "tags", "value", "unit", "verdict",
-                  "explanation", "status", "recheck_after", "original_rating", "version")
+        fields = (
+            "text",
+            "quote",
+            "language",
+            "claimant",
+            "article",
+            "tags",
+            "value",
+            "unit",
+            "verdict",
+            "explanation",
+            "status",
+            "recheck_after",
+            "original_rating",
+            "version",
+        )
         widgets = {
             "quote": forms.Textarea(attrs={"rows": 3}),
             "text": forms.Textarea(attrs={"rows": 3}),
@@ -45,8 +59,12 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk is None:
             # Any starting status is a valid one; publishing straight away is checked with the evidence rows.
-            self.claim_before = {"verdict": Verdict.UNRATED, "explanation": "",
-                                 "status": cleaned.get("status", ClaimStatus.DRAFT), "version": 0}
+            self.claim_before = {
+                "verdict": Verdict.UNRATED,
+                "explanation": "",
+                "status": cleaned.get("status", ClaimStatus.DRAFT),
+                "version": 0,
+            }
             return cleaned
         if cleaned.get("version") is None:
             return cleaned  # the field's own error says what is wrong
@@ -65,8 +83,11 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
 class EvidenceInlineForm(HardenedTextMixin, forms.ModelForm):
     """A citation as the reviewer types it: the source's url, not a pick from a list of sources."""
 
-    url = forms.CharField(label="Source url", max_length=MAX_URL_LENGTH,
-                          widget=forms.URLInput(attrs={"size": 38, "placeholder": "https://"}))
+    url = forms.CharField(
+        label="Source url",
+        max_length=MAX_URL_LENGTH,
+        widget=forms.URLInput(attrs={"size": 38, "placeholder": "https://"}),
+    )
 
     class Meta:
         model = Evidence
@@ -113,32 +134,48 @@ class EvidenceInlineFormSet(BaseInlineFormSet):
         seen: set[str] = set()
         for form, url in kept:
             if url in seen:
-                form.add_error("url", ValidationError(f"This claim already cites {url} in another row.",
-                                                      code="duplicate"))
+                form.add_error(
+                    "url", ValidationError(f"This claim already cites {url} in another row.", code="duplicate")
+                )
                 continue
             seen.add(url)
             holder = cited.get(url)
             if holder is not None and holder != form.instance.pk:
                 # Cited by another saved row (perhaps one being deleted or changed in this same save, or one
                 # added meanwhile): edit that row rather than citing the page twice.
-                form.add_error("url", ValidationError(
-                    f"This claim already cites {url}; change that row instead of adding it again.",
-                    code="duplicate"))
+                form.add_error(
+                    "url",
+                    ValidationError(
+                        f"This claim already cites {url}; change that row instead of adding it again.", code="duplicate"
+                    ),
+                )
         # Read by ClaimAdmin.save_model, which saves the claim before the rows exist.
         self.instance._evidence_count = len(kept)
         if self.instance.status == ClaimStatus.PUBLISHED:
-            services.check_publishable(verdict=self.instance.verdict, explanation=self.instance.explanation,
-                                       evidence_count=len(kept))
+            services.check_publishable(
+                verdict=self.instance.verdict, explanation=self.instance.explanation, evidence_count=len(kept)
+            )
 
     def save_new(self, form, commit=True):
         data = form.cleaned_data
-        return services.evidence_add(claim=self.instance, url=data["url"], user=self.user, stance=data["stance"],
-                                     excerpt=data.get("excerpt", ""), note=data.get("note", ""))
+        return services.evidence_add(
+            claim=self.instance,
+            url=data["url"],
+            user=self.user,
+            stance=data["stance"],
+            excerpt=data.get("excerpt", ""),
+            note=data.get("note", ""),
+        )
 
     def save_existing(self, form, obj, commit=True):
         data = form.cleaned_data
-        return services.evidence_update(evidence=obj, url=data["url"], stance=data["stance"],
-                                        excerpt=data.get("excerpt", ""), note=data.get("note", ""))
+        return services.evidence_update(
+            evidence=obj,
+            url=data["url"],
+            stance=data["stance"],
+            excerpt=data.get("excerpt", ""),
+            note=data.get("note", ""),
+        )
 
     def save(self, commit=True):
         """Changes and additions first, removals last, so a published claim is never left without evidence."""
@@ -171,9 +208,13 @@ class AppearanceInlineForm(HardenedTextMixin, forms.ModelForm):
 
 
 class SetVerdictForm(forms.Form):
-    verdict = forms.ChoiceField(choices=Verdict.choices, help_text=(
-        "Each selected claim is saved with this verdict. Published claims keep to the publishing rule, "
-        "so a published claim cannot be set to “Unrated”."))
+    verdict = forms.ChoiceField(
+        choices=Verdict.choices,
+        help_text=(
+            "Each selected claim is saved with this verdict. Published claims keep to the publishing rule, "
+            "so a published claim cannot be set to “Unrated”."
+        ),
+    )
 
 
 class ArticleAdminForm(HardenedTextMixin, forms.ModelForm):

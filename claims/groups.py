@@ -24,14 +24,20 @@ def sync_groups(apps, schema_editor=None) -> None:
     Permission = apps.get_model("auth", "Permission")
 
     def permissions(models_by_app, actions):
-        wanted = [(app, f"{action}_{model}") for app, models in models_by_app.items()
-                  for model in models for action in actions]
-        found = Permission.objects.filter(content_type__app_label__in=[app for app, _ in wanted],
-                                          codename__in=[codename for _, codename in wanted])
+        wanted = [
+            (app, f"{action}_{model}")
+            for app, models in models_by_app.items()
+            for model in models
+            for action in actions
+        ]
+        found = Permission.objects.filter(
+            content_type__app_label__in=[app for app, _ in wanted], codename__in=[codename for _, codename in wanted]
+        )
         return [p for p in found.select_related("content_type") if (p.content_type.app_label, p.codename) in wanted]
 
     reviewer, _ = Group.objects.get_or_create(name="Reviewer")
-    reviewer.permissions.set(permissions(REVIEWER_EDITS, ("view", "add", "change", "delete"))
-                             + permissions(READ_ONLY, ("view",)))
+    reviewer.permissions.set(
+        permissions(REVIEWER_EDITS, ("view", "add", "change", "delete")) + permissions(READ_ONLY, ("view",))
+    )
     researcher, _ = Group.objects.get_or_create(name="Researcher")
     researcher.permissions.set(permissions(REVIEWER_EDITS, ("view",)) + permissions(READ_ONLY, ("view",)))

@@ -54,22 +54,30 @@ class Claim(models.Model):
     text = models.TextField(help_text="The checkable statement, plain and self-contained.")
     language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag of the quote.")
     claimant = models.CharField(max_length=255, blank=True, help_text="Who asserts it.")
-    value = models.DecimalField(max_digits=30, decimal_places=6, null=True, blank=True,
-                                help_text="The figure the claim states, if any (e.g. 10, 1080, 150000000000).")
+    value = models.DecimalField(
+        max_digits=30,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="The figure the claim states, if any (e.g. 10, 1080, 150000000000).",
+    )
     unit = models.CharField(max_length=32, blank=True, help_text="Unit of the figure, e.g. s, p, USD.")
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
 
     verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNRATED)
     explanation = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="reviewed_claims")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviewed_claims"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, help_text="When the fact-check was first published.")
-    recheck_after = models.DateField(null=True, blank=True,
-                                     help_text="For time-sensitive claims: when the verdict should be looked at again.")
-    original_rating = models.CharField(max_length=255, blank=True,
-                                       help_text="The rating text as first received, for imported claims.")
+    recheck_after = models.DateField(
+        null=True, blank=True, help_text="For time-sensitive claims: when the verdict should be looked at again."
+    )
+    original_rating = models.CharField(
+        max_length=255, blank=True, help_text="The rating text as first received, for imported claims."
+    )
     needs_recheck = models.BooleanField(default=False, help_text="Set by the daily job once recheck_after has passed.")
     version = models.PositiveIntegerField(default=1, help_text="Raised on every save; guards against lost updates.")
     # English words, Chinese bigrams and jieba segments of quote, text, claimant and article title (claims.search);
@@ -111,8 +119,9 @@ class Evidence(models.Model):
     excerpt_status = models.CharField(max_length=16, choices=ExcerptStatus.choices, default=ExcerptStatus.UNCHECKED)
     excerpt_checked_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

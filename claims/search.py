@@ -86,7 +86,7 @@ def _field_tokens(text: str, start: int) -> tuple[list[tuple[str, int]], int]:
             pos += 1
             continue
         for i in range(len(run) - 1):
-            tokens.append((run[i:i + 2], pos + i))
+            tokens.append((run[i : i + 2], pos + i))
         tokens.append((run[-1], pos + len(run) - 2))
         offset = 0
         for segment in _jieba().lcut(run, HMM=False):
@@ -116,8 +116,7 @@ def search_document(*, quote: str = "", text: str = "", claimant: str = "", arti
 def claim_search_document(claim, *, article_title: str | None = None) -> str:
     if article_title is None:
         article_title = claim.article.title if claim.article_id else ""
-    return search_document(quote=claim.quote, text=claim.text, claimant=claim.claimant,
-                           article_title=article_title)
+    return search_document(quote=claim.quote, text=claim.text, claimant=claim.claimant, article_title=article_title)
 
 
 def _chunk_query(chunk: str) -> str | None:
@@ -135,7 +134,7 @@ def _chunk_query(chunk: str) -> str | None:
         if len(run) == 1:
             parts.append(_lexeme(run) + ":*")  # any bigram starting with it, or the run-final unigram
         else:
-            parts.extend(_lexeme(run[i:i + 2]) for i in range(len(run) - 1))
+            parts.extend(_lexeme(run[i : i + 2]) for i in range(len(run) - 1))
     if not parts:
         return None
     phrase = " <-> ".join(parts)

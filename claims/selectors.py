@@ -17,8 +17,11 @@ def evidence_for_sources(*, source_ids) -> QuerySet[Evidence]:
 def evidence_excerpts_for_sources(*, source_ids) -> dict[int, list[tuple[int, str]]]:
     """For each source, the (evidence id, excerpt) pairs the checker must look for on the page."""
     excerpts: dict[int, list[tuple[int, str]]] = {}
-    rows = (Evidence.objects.filter(source_id__in=list(source_ids)).exclude(excerpt="")
-            .values_list("source_id", "id", "excerpt"))
+    rows = (
+        Evidence.objects.filter(source_id__in=list(source_ids))
+        .exclude(excerpt="")
+        .values_list("source_id", "id", "excerpt")
+    )
     for source_id, evidence_id, excerpt in rows:
         excerpts.setdefault(source_id, []).append((evidence_id, excerpt))
     return excerpts
@@ -50,13 +53,26 @@ def with_needs_attention(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
     from django.db.models import Case, IntegerField, Min, Subquery, Value, When
     from django.db.models.lookups import Exact
 
-    dead = Case(When(Q(source__health=Health.DEAD) & Q(source__archive_url=""), then=Value(1)), default=Value(0),
-                output_field=IntegerField())
-    all_dead = (Evidence.objects.filter(claim=OuterRef("pk")).order_by().values("claim")
-                .annotate(all_dead=Min(dead)).values("all_dead"))
+    dead = Case(
+        When(Q(source__health=Health.DEAD) & Q(source__archive_url=""), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    all_dead = (
+        Evidence.objects.filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(all_dead=Min(dead))
+        .values("all_dead")
+    )
     # No evidence: the subquery is NULL, so not "needs attention" (as in needs_attention_condition).
-    return queryset.annotate(needs_attention=Case(When(Exact(Subquery(all_dead), Value(1)), then=Value(True)),
-                                                  default=Value(False), output_field=BooleanField()))
+    return queryset.annotate(
+        needs_attention=Case(
+            When(Exact(Subquery(all_dead), Value(1)), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def claims_for_recheck_flags(*, today) -> tuple[QuerySet[Claim], QuerySet[Claim]]:
@@ -104,8 +120,12 @@ def claim_export(*, filters, user) -> QuerySet[Claim]:
     """claim_list for the streamed export: article joined, tags and cited urls prefetched per chunk."""
     from django.db.models import Prefetch
 
-    evidence = Prefetch("evidence", queryset=Evidence.objects.select_related("source").only(
-        "claim_id", "source__url", "source__health", "source__archive_url"))
+    evidence = Prefetch(
+        "evidence",
+        queryset=Evidence.objects.select_related("source").only(
+            "claim_id", "source__url", "source__health", "source__archive_url"
+        ),
+    )
     return _claims_filtered(filters=filters, user=user).defer(None).defer("search_vector").prefetch_related(evidence)
 
 
@@ -114,8 +134,12 @@ def claim_get(*, claim_id: int, user) -> Claim:
     from django.db.models import Prefetch
 
     evidence = Prefetch("evidence", queryset=Evidence.objects.select_related("source"))
-    return with_needs_attention(claims_visible(user=user).defer("search_vector").select_related("article", "reviewer")
-                                .prefetch_related("tags", evidence)).get(pk=claim_id)
+    return with_needs_attention(
+        claims_visible(user=user)
+        .defer("search_vector")
+        .select_related("article", "reviewer")
+        .prefetch_related("tags", evidence)
+    ).get(pk=claim_id)
 
 
 def claim_get_for_update(*, claim_id: int, user) -> Claim:
@@ -136,14 +160,17 @@ def claim_history(*, claim: Claim, user) -> QuerySet:
 
     History = Claim.history.model
     before = History.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by("-history_id")
-    records = (History.objects.filter(id=claim.pk)
-               .annotate(**{f"prev_{name}": Subquery(before.values(name)[:1]) for name in HISTORY_FIELDS})
-               .annotate(has_prev=Exists(before)))
+    records = (
+        History.objects.filter(id=claim.pk)
+        .annotate(**{f"prev_{name}": Subquery(before.values(name)[:1]) for name in HISTORY_FIELDS})
+        .annotate(has_prev=Exists(before))
+    )
     changed = Q(has_prev=False)
     for name in HISTORY_FIELDS:
         changed |= ~Q(**{name: F(f"prev_{name}")})
-    records = records.filter(changed).only("history_id", "history_date", "history_type", "history_user_id",
-                                           *HISTORY_FIELDS)
+    records = records.filter(changed).only(
+        "history_id", "history_date", "history_type", "history_user_id", *HISTORY_FIELDS
+    )
     if user_sees_drafts(user):
         return records.select_related("history_user").order_by("-history_id")
     if claim.published_at is None:
@@ -155,8 +182,13 @@ def claimreview_list() -> QuerySet[Claim]:
     """Published claims for the ClaimReview DataFeed (retracted ones leave the feed), newest first."""
     from .choices import ClaimStatus
 
-    return (Claim.objects.filter(status=ClaimStatus.PUBLISHED).defer("search_vector")
-            .select_related("article").prefetch_related("appearances").order_by("-id"))
+    return (
+        Claim.objects.filter(status=ClaimStatus.PUBLISHED)
+        .defer("search_vector")
+        .select_related("article")
+        .prefetch_related("appearances")
+        .order_by("-id")
+    )
 
 
 def claimreview_get(*, claim_id: int) -> Claim:
@@ -179,8 +211,9 @@ def article_get(*, article_id: int, user):
     from django.db.models import Prefetch
 
     claims = with_needs_attention(claims_visible(user=user).defer("search_vector").prefetch_related("tags"))
-    return (article_list(user=user).prefetch_related(Prefetch("claims", queryset=claims.order_by("id")))
-            .get(pk=article_id))
+    return (
+        article_list(user=user).prefetch_related(Prefetch("claims", queryset=claims.order_by("id"))).get(pk=article_id)
+    )
 
 
 def source_list(*, user) -> QuerySet:

@@ -16,10 +16,22 @@ from .choices import STATUS_TRANSITIONS, ClaimStatus, Stance, Verdict
 from .models import Article, Claim, Evidence
 
 # Fields a reviewer may change through claim_update (the rest are kept by the services themselves).
-EDITABLE_CLAIM_FIELDS = frozenset({
-    "article", "quote", "text", "language", "claimant", "value", "unit",
-    "verdict", "explanation", "status", "recheck_after", "original_rating",
-})
+EDITABLE_CLAIM_FIELDS = frozenset(
+    {
+        "article",
+        "quote",
+        "text",
+        "language",
+        "claimant",
+        "value",
+        "unit",
+        "verdict",
+        "explanation",
+        "status",
+        "recheck_after",
+        "original_rating",
+    }
+)
 
 
 class VersionConflict(ValidationError):
@@ -39,8 +51,7 @@ def publish_problems(*, verdict: str, explanation: str, evidence_count: int) -> 
 
 
 def claim_publish_problems(claim: Claim) -> list[str]:
-    return publish_problems(verdict=claim.verdict, explanation=claim.explanation,
-                            evidence_count=claim.evidence.count())
+    return publish_problems(verdict=claim.verdict, explanation=claim.explanation, evidence_count=claim.evidence.count())
 
 
 def _refuse_publishing(problems: list[str]) -> ValidationError:
@@ -49,14 +60,17 @@ def _refuse_publishing(problems: list[str]) -> ValidationError:
 
 def version_conflict_message(current: Claim) -> str:
     who = current.reviewer.get_username() if current.reviewer_id else "someone else"
-    return (f"This claim was changed by {who} since you opened it (it is now at version {current.version}). "
-            "Reload it to see their changes, then apply yours again; nothing was saved.")
+    return (
+        f"This claim was changed by {who} since you opened it (it is now at version {current.version}). "
+        "Reload it to see their changes, then apply yours again; nothing was saved."
+    )
 
 
 def check_status_transition(old: str, new: str) -> None:
     if old != new and new not in STATUS_TRANSITIONS[old]:
         raise ValidationError(
-            f"A claim cannot go from “{ClaimStatus(old).label}” to “{ClaimStatus(new).label}”.", code="transition")
+            f"A claim cannot go from “{ClaimStatus(old).label}” to “{ClaimStatus(new).label}”.", code="transition"
+        )
 
 
 def _stamp(claim: Claim, *, before: dict[str, Any], user) -> None:
@@ -88,8 +102,12 @@ def claim_save(*, claim: Claim, user, before: dict[str, Any], evidence_count: in
 
 
 def snapshot(claim: Claim) -> dict[str, Any]:
-    return {"verdict": claim.verdict, "explanation": claim.explanation, "status": claim.status,
-            "version": claim.version}
+    return {
+        "verdict": claim.verdict,
+        "explanation": claim.explanation,
+        "status": claim.status,
+        "version": claim.version,
+    }
 
 
 @transaction.atomic
@@ -197,16 +215,24 @@ def claims_set_verdict(*, claims: Iterable[Claim], verdict: str, user) -> BulkRe
 
 
 @transaction.atomic
-def evidence_add(*, claim: Claim, url: str, user=None, stance: str = Stance.SUPPORTS, excerpt: str = "",
-                 note: str = "", source_title: str = "", publisher: str = "") -> Evidence:
+def evidence_add(
+    *,
+    claim: Claim,
+    url: str,
+    user=None,
+    stance: str = Stance.SUPPORTS,
+    excerpt: str = "",
+    note: str = "",
+    source_title: str = "",
+    publisher: str = "",
+) -> Evidence:
     """Cite a source (created on first use, by canonical url) for a claim."""
     if stance not in Stance.values:
         raise ValidationError(f"“{stance}” is not a stance; use one of {', '.join(Stance.values)}.")
     source = source_get_or_create(url=url, title=source_title, publisher=publisher)
     if Evidence.objects.filter(claim=claim, source=source).exists():
         raise ValidationError(f"This claim already cites {source.url}.", code="duplicate")
-    return Evidence.objects.create(claim=claim, source=source, stance=stance, excerpt=excerpt, note=note,
-                                   added_by=user)
+    return Evidence.objects.create(claim=claim, source=source, stance=stance, excerpt=excerpt, note=note, added_by=user)
 
 
 @transaction.atomic
@@ -214,8 +240,11 @@ def evidence_remove(*, evidence: Evidence) -> None:
     """Remove a citation; a published claim keeps at least one."""
     claim = Claim.objects.select_for_update().get(pk=evidence.claim_id)
     if claim.status == ClaimStatus.PUBLISHED and claim.evidence.count() <= 1:
-        raise ValidationError("This is the only evidence of a published claim; add another source first, "
-                              "or move the claim back to review.", code="last_evidence")
+        raise ValidationError(
+            "This is the only evidence of a published claim; add another source first, "
+            "or move the claim back to review.",
+            code="last_evidence",
+        )
     evidence.delete()
 
 
@@ -243,8 +272,14 @@ def check_publishable(*, verdict: str, explanation: str, evidence_count: int) ->
 
 
 @transaction.atomic
-def evidence_update(*, evidence: Evidence, url: str | None = None, stance: str | None = None,
-                    excerpt: str | None = None, note: str | None = None) -> Evidence:
+def evidence_update(
+    *,
+    evidence: Evidence,
+    url: str | None = None,
+    stance: str | None = None,
+    excerpt: str | None = None,
+    note: str | None = None,
+) -> Evidence:
     """Change a citation. A new source or excerpt has not been checked yet, so its excerpt status is reset."""
     from .choices import ExcerptStatus
 
@@ -285,8 +320,9 @@ def claim_search_vector_set(*, claim: Claim) -> None:
         claim.search_vector = search.claim_search_document(claim)
 
 
-def claims_search_refresh(*, article_id: int | None = None, claim_ids: Iterable[int] | None = None,
-                          batch_size: int = 1000) -> int:
+def claims_search_refresh(
+    *, article_id: int | None = None, claim_ids: Iterable[int] | None = None, batch_size: int = 1000
+) -> int:
     """Recompute the stored search vector of an article's claims (its title is indexed) or of given claims."""
     from . import search
 

@@ -35,28 +35,63 @@ FIGURE_MISMATCH_FACTOR = 0.6
 CROSS_SCRIPT_FACTOR = 0.9
 ANCHOR_WEIGHT = 0.4
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a an the and or but if of to in on at by for with from as is are was were be been being it its this that these
 those there their they them he she his her we our you your i me my not no nor so than too very can could will would
 shall should may might must do does did done has have had having about above after again against all also any
 because before below between both during each few further here how into just more most now only other out over own
 same some such then through under until up when where which while who whom why what says said say according
 claim claims claimed new one
-""".split())
+""".split()
+)
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
 }
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _MULTIPLIERS = {
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
-    "trillion": 1e12, "千": 1e3, "万": 1e4, "十万": 1e5, "百万": 1e6, "千万": 1e7, "亿": 1e8, "万亿": 1e12,
-    "%": "%", "percent": "%", "per cent": "%",
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "千": 1e3,
+    "万": 1e4,
+    "十万": 1e5,
+    "百万": 1e6,
+    "千万": 1e7,
+    "亿": 1e8,
+    "万亿": 1e12,
+    "%": "%",
+    "percent": "%",
+    "per cent": "%",
 }
 _FIGURE = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(万亿|十万|百万|千万|亿|万|千|thousand|million|billion|trillion|bn|mn|per cent|"
-    r"percent|%|k\b|m\b|b\b)?", re.IGNORECASE)
+    r"percent|%|k\b|m\b|b\b)?",
+    re.IGNORECASE,
+)
 # 一 before 个/家 is the article "a", not a figure; before a unit of time it is one.
 _CN_FIGURE = re.compile(r"([二两三四五六七八九十](?=[个小时天年月周倍名次分秒岁])|一(?=[小时天年月周分秒]))")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -111,7 +146,7 @@ def features(text: str) -> Features:
     is_cjk = cjk_chars > sum(len(t) for t in latin_tokens) / 3
     shingles: set[str] = set()
     for run in _CJK_RUN.findall(text):
-        shingles.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
+        shingles.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
     latin = {t.lower() for t in latin_tokens}
     shingles.update(_stem(t) for t in latin if t not in STOPWORDS and len(t) > 1)
     shingles.update(re.findall(r"\d+(?:[.,]\d+)?", text))
@@ -126,11 +161,14 @@ def features(text: str) -> Features:
             sentence_start = False
             continue
         lower = token.lower()
-        distinctive = (re.search(r"\d", token) or re.search(r"[a-z][A-Z]", token)
-                       or (token.isupper() and len(token) > 1))
+        distinctive = re.search(r"\d", token) or re.search(r"[a-z][A-Z]", token) or (token.isupper() and len(token) > 1)
         capitalised = token[0].isupper() and not sentence_start
-        if is_cjk or distinctive or capitalised or (token[0].isupper() and lower not in STOPWORDS
-                                                    and lower not in _COMMON_OPENERS):
+        if (
+            is_cjk
+            or distinctive
+            or capitalised
+            or (token[0].isupper() and lower not in STOPWORDS and lower not in _COMMON_OPENERS)
+        ):
             if lower not in STOPWORDS:
                 names.add(lower)
         sentence_start = False
@@ -138,10 +176,12 @@ def features(text: str) -> Features:
 
 
 # Capitalised sentence openers that are ordinary words, not names.
-_COMMON_OPENERS = frozenset("""
+_COMMON_OPENERS = frozenset(
+    """
 leaked leak artists artist testers users people researchers scientists experts officials police government
 company companies video videos photo image post posts drinking eating taking using new old early many most several
-""".split())
+""".split()
+)
 
 
 def _dice(a: Iterable[str], b: Iterable[str]) -> float:
@@ -212,20 +252,32 @@ def _candidate_ids(text: str, base: QuerySet) -> set[int]:
             # `%` uses the GIN trigram index; lower its cut-off for this query only (SET LOCAL ends with it).
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL pg_trgm.similarity_threshold = 0.15")
-            ids.update(base.filter(text__trigram_similar=text)
-                       .annotate(trgm=TrigramSimilarity("text", text))
-                       .order_by("-trgm").values_list("id", flat=True)[:CANDIDATES_PER_QUERY])
+            ids.update(
+                base.filter(text__trigram_similar=text)
+                .annotate(trgm=TrigramSimilarity("text", text))
+                .order_by("-trgm")
+                .values_list("id", flat=True)[:CANDIDATES_PER_QUERY]
+            )
     else:
-        ids.update(base.order_by("-id").values_list("id", flat=True)[:CANDIDATES_PER_QUERY * 10])
+        ids.update(base.order_by("-id").values_list("id", flat=True)[: CANDIDATES_PER_QUERY * 10])
     for term in _anchor_terms(text):
-        ids.update(base.filter(Q(text__icontains=term) | Q(quote__icontains=term))
-                   .order_by("-id").values_list("id", flat=True)[:CANDIDATES_PER_QUERY])
+        ids.update(
+            base.filter(Q(text__icontains=term) | Q(quote__icontains=term))
+            .order_by("-id")
+            .values_list("id", flat=True)[:CANDIDATES_PER_QUERY]
+        )
     return ids
 
 
-def similar_claims(*, text: str, quote: str = "", queryset: QuerySet | None = None,
-                   exclude_ids: Iterable[int] = (), threshold: float | None = None,
-                   limit: int | None = None) -> list[SimilarClaim]:
+def similar_claims(
+    *,
+    text: str,
+    quote: str = "",
+    queryset: QuerySet | None = None,
+    exclude_ids: Iterable[int] = (),
+    threshold: float | None = None,
+    limit: int | None = None,
+) -> list[SimilarClaim]:
     """Claims (from `queryset`, default all) scoring at least `threshold` against text/quote, best first."""
     threshold = settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD if threshold is None else threshold
     limit = settings.SIMILAR_CLAIMS_LIMIT if limit is None else limit
@@ -245,8 +297,10 @@ def similar_claims(*, text: str, quote: str = "", queryset: QuerySet | None = No
     return scored[:limit]
 
 
-def claim_similar_list(*, claim: Claim, queryset: QuerySet | None = None, threshold: float | None = None,
-                       limit: int | None = None) -> list[SimilarClaim]:
+def claim_similar_list(
+    *, claim: Claim, queryset: QuerySet | None = None, threshold: float | None = None, limit: int | None = None
+) -> list[SimilarClaim]:
     """Claims that look like `claim` (itself excluded), best first: the admin panel and the API use this."""
-    return similar_claims(text=claim.text, quote=claim.quote, queryset=queryset, exclude_ids=[claim.pk],
-                          threshold=threshold, limit=limit)
+    return similar_claims(
+        text=claim.text, quote=claim.quote, queryset=queryset, exclude_ids=[claim.pk], threshold=threshold, limit=limit
+    )

@@ -6,8 +6,16 @@ from django.db import InterfaceError, OperationalError
 from . import services
 
 
-@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, retry_jitter=True, max_retries=5,
-             acks_late=True, reject_on_worker_lost=True, soft_time_limit=300, time_limit=360)
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=300,
+    time_limit=360,
+)
 def claims_flag_stale() -> dict:
     """Daily: flag claims whose recheck_after date has come (needs_recheck). Safe to run twice."""
     flagged, cleared = services.claims_flag_stale()

@@ -49,12 +49,15 @@ class PlainTextValidator:
         if found:
             raise ValidationError(
                 f"The text contains a lone surrogate ({_where(value, found.start())}), which is not a character; "
-                "send valid UTF-8.", code=self.code)
+                "send valid UTF-8.",
+                code=self.code,
+            )
         found = _CONTROL.search(value)
         if found:
             name = "a NUL character" if value[found.start()] == "\x00" else "a control character"
             raise ValidationError(
-                f"The text contains {name} ({_where(value, found.start())}); remove it.", code=self.code)
+                f"The text contains {name} ({_where(value, found.start())}); remove it.", code=self.code
+            )
 
     def __eq__(self, other) -> bool:
         return isinstance(other, PlainTextValidator)
@@ -97,5 +100,6 @@ def harden_serializer_fields(fields) -> None:
         limit = limit_for(name)
         if limit and (field.max_length is None or field.max_length > limit):
             field.max_length = limit
-            field.validators.append(MaxLengthValidator(limit, message=(
-                f"Ensure this field has no more than {limit:,} characters.")))
+            field.validators.append(
+                MaxLengthValidator(limit, message=(f"Ensure this field has no more than {limit:,} characters."))
+            )

@@ -111,7 +111,7 @@ class RowCompare(Func):
             sql, p = compiler.compile(expression)
             parts.append(sql)
             params.extend(p)
-        left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width:])
+        left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width :])
         return f"({left}) {self.operator} ({right})", params
 
 
@@ -272,10 +272,19 @@ class KeysetPagination(BasePagination):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": self.cursor_query_param, "required": False, "in": "query",
-             "description": "Opaque position from a `next` or `previous` link.", "schema": {"type": "string"}},
-            {"name": self.page_size_query_param, "required": False, "in": "query",
-             "description": f"Rows per page (default {settings.API_PAGE_SIZE}, at most "
-                            f"{settings.API_MAX_PAGE_SIZE}; larger asks are capped).",
-             "schema": {"type": "integer"}},
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque position from a `next` or `previous` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page (default {settings.API_PAGE_SIZE}, at most "
+                f"{settings.API_MAX_PAGE_SIZE}; larger asks are capped).",
+                "schema": {"type": "integer"},
+            },
         ]

@@ -92,7 +92,7 @@ def check_redis() -> tuple[dict, dict]:
                 pipe.zcard("unacked_index")
                 counts = pipe.execute()
                 step = len(_PRIORITY_SUFFIXES)
-                queues = {name: sum(counts[i * step:(i + 1) * step]) for i, name in enumerate(names)}
+                queues = {name: sum(counts[i * step : (i + 1) * step]) for i, name in enumerate(names)}
                 queues["unacked"] = counts[-1]
         except Exception as exc:  # noqa: BLE001
             report[role] = {"ok": False, "error": _first_line(exc), "ms": _ms(started)}
@@ -106,8 +106,13 @@ def check_beat() -> dict:
     every few minutes), against that job's own interval."""
     from django_celery_beat.models import PeriodicTask
 
-    task = (PeriodicTask.objects.using("default").filter(task=settings.HEALTHZ_BEAT_TASK, enabled=True)
-            .select_related("interval").order_by("id").first())
+    task = (
+        PeriodicTask.objects.using("default")
+        .filter(task=settings.HEALTHZ_BEAT_TASK, enabled=True)
+        .select_related("interval")
+        .order_by("id")
+        .first()
+    )
     if task is None:
         return {"ok": True, "detail": "no enabled schedule for the due-check job"}
     every = 60.0
@@ -118,8 +123,12 @@ def check_beat() -> dict:
     if task.last_run_at is None:
         return {"ok": False, "last_run_at": None, "detail": "beat has not run the due-check job yet"}
     age = (timezone.now() - task.last_run_at).total_seconds()
-    return {"ok": age <= allowed, "last_run_at": task.last_run_at.isoformat(), "age_seconds": round(age),
-            "allowed_seconds": round(allowed)}
+    return {
+        "ok": age <= allowed,
+        "last_run_at": task.last_run_at.isoformat(),
+        "age_seconds": round(age),
+        "allowed_seconds": round(allowed),
+    }
 
 
 def healthz(request):
@@ -134,13 +143,22 @@ def healthz(request):
             beat = {"ok": False, "error": _first_line(exc)}
     else:
         beat = {"ok": False, "detail": "unknown: the database does not answer"}
-    degraded = (not all(r["ok"] for r in databases.values()) or not all(r["ok"] for r in redis_report.values())
-                or not beat["ok"])
+    degraded = (
+        not all(r["ok"] for r in databases.values())
+        or not all(r["ok"] for r in redis_report.values())
+        or not beat["ok"]
+    )
     status = "down" if not primary_ok else "degraded" if degraded else "ok"
     strict = request.GET.get("strict") in ("1", "true", "yes")
     code = 503 if status == "down" or (strict and status != "ok") else 200
-    body = {"status": status, "database": databases, "redis": redis_report, "queues": queues, "beat": beat,
-            "ms": _ms(started)}
+    body = {
+        "status": status,
+        "database": databases,
+        "redis": redis_report,
+        "queues": queues,
+        "beat": beat,
+        "ms": _ms(started),
+    }
     response = JsonResponse(body, status=code)
     response["Cache-Control"] = "no-store"
     return response

@@ -42,12 +42,21 @@ class HealthzMiddleware:
 
 def database_unavailable(request, exc: BaseException) -> HttpResponse:
     """503 with Retry-After: JSON under /api/, a plain page elsewhere; a warning in the log, not a traceback."""
-    logger.warning("database unavailable during %s %s: %s", request.method, request.path,
-                   str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    logger.warning(
+        "database unavailable during %s %s: %s",
+        request.method,
+        request.path,
+        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+    )
     retry_after = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": "The database is temporarily unavailable; nothing was saved. "
-                                           f"Try again in {retry_after} seconds."}, status=503)
+        response = JsonResponse(
+            {
+                "detail": "The database is temporarily unavailable; nothing was saved. "
+                f"Try again in {retry_after} seconds."
+            },
+            status=503,
+        )
     else:
         response = HttpResponse(_PAGE, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = retry_after

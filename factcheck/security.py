@@ -28,8 +28,8 @@ class RequestSizeLimitMiddleware:
         if limit is not None and length > limit:
             what = "an upload" if is_upload else "a request body"
             return JsonResponse(
-                {"detail": f"The request body is {length:,} bytes; {what} may be at most {limit:,} bytes."},
-                status=413)
+                {"detail": f"The request body is {length:,} bytes; {what} may be at most {limit:,} bytes."}, status=413
+            )
         return self.get_response(request)
 
 

@@ -209,25 +209,31 @@ API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 # Rows fetched per round trip by the streamed export (server-side cursor): memory stays flat whatever the size.
 API_EXPORT_CHUNK_SIZE = env.int("API_EXPORT_CHUNK_SIZE", default=2000)
-REST_FRAMEWORK.update({
-    "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.ReadAnyoneWriteReviewers"],
-    "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.AnonThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "factcheck.api.KeysetPagination",
-    "EXCEPTION_HANDLER": "factcheck.api.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
-                                 "rest_framework.renderers.BrowsableAPIRenderer"],
-})
-SPECTACULAR_SETTINGS.update({
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {
-        "VerdictEnum": "claims.choices.Verdict",
-        "ClaimStatusEnum": "claims.choices.ClaimStatus",
-        "StanceEnum": "claims.choices.Stance",
-        "HealthEnum": "sources.choices.Health",
-        "OutcomeEnum": "sources.choices.Outcome",
-    },
-})
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.ReadAnyoneWriteReviewers"],
+        "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.AnonThrottle"],
+        "DEFAULT_PAGINATION_CLASS": "factcheck.api.KeysetPagination",
+        "EXCEPTION_HANDLER": "factcheck.api.exception_handler",
+        "DEFAULT_RENDERER_CLASSES": [
+            "rest_framework.renderers.JSONRenderer",
+            "rest_framework.renderers.BrowsableAPIRenderer",
+        ],
+    }
+)
+SPECTACULAR_SETTINGS.update(
+    {
+        "SCHEMA_PATH_PREFIX": r"/api/v1",
+        "COMPONENT_SPLIT_REQUEST": True,
+        "ENUM_NAME_OVERRIDES": {
+            "VerdictEnum": "claims.choices.Verdict",
+            "ClaimStatusEnum": "claims.choices.ClaimStatus",
+            "StanceEnum": "claims.choices.Stance",
+            "HealthEnum": "sources.choices.Health",
+            "OutcomeEnum": "sources.choices.Outcome",
+        },
+    }
+)
 # --- end API -----------------------------------------------------------------
 
 # --- Production hardening (TLS ends at the reverse proxy) ------------------
@@ -248,10 +254,12 @@ from datetime import timedelta  # noqa: E402
 
 INSTALLED_APPS += ["corsheaders", "axes", "drf_spectacular_sidecar"]
 # CORS answers before anything else can; the size guard refuses oversized bodies before anyone reads them.
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-                  "corsheaders.middleware.CorsMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("corsheaders.middleware.CorsMiddleware") + 1,
-                  "factcheck.security.RequestSizeLimitMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "corsheaders.middleware.CorsMiddleware"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("corsheaders.middleware.CorsMiddleware") + 1, "factcheck.security.RequestSizeLimitMiddleware"
+)
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
 
 # Cross-origin reads of the public API from any site, without credentials; nothing else (writes need a token
@@ -285,16 +293,23 @@ REQUEST_MAX_UPLOAD_BYTES = env.int("REQUEST_MAX_UPLOAD_BYTES", default=21 * 1024
 
 # Swagger UI from drf-spectacular-sidecar (our own static files, no CDN), its initialiser served as a separate
 # script (factcheck.security.SwaggerDocsView), so the docs page runs under a CSP that allows only 'self'.
-SPECTACULAR_SETTINGS.update({
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-})
-API_DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+    }
+)
+API_DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 # A JSON body nested deeper than Python's parser goes is a 400, not a RecursionError (factcheck.api.JSONParser).
-REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["factcheck.api.JSONParser", "rest_framework.parsers.FormParser",
-                                            "rest_framework.parsers.MultiPartParser"]
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "factcheck.api.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 # --- end Security ------------------------------------------------------------------------------------------
 
 # --- Scale-out and faults (issue 7: replicas, queues, /healthz, fail-open Redis, 503 on a lost database) ---
@@ -305,8 +320,12 @@ from kombu import Queue  # noqa: E402
 DATABASE_REPLICAS = []
 for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
     _alias = f"replica_{_number}"
-    DATABASES[_alias] = {**env.db_url_config(_url), "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
-                         "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}}
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
     DATABASE_REPLICAS.append(_alias)
 DATABASE_ROUTERS = ["factcheck.routers.PrimaryReplicaRouter"]
 for _db in DATABASES.values():
@@ -318,8 +337,10 @@ for _db in DATABASES.values():
 # Retry-After; the router's per-request choice is made after authentication middleware.
 MIDDLEWARE.insert(0, "factcheck.middleware.HealthzMiddleware")
 MIDDLEWARE.insert(1, "factcheck.middleware.DatabaseUnavailableMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-                  "factcheck.middleware.ReadReplicaMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "factcheck.middleware.ReadReplicaMiddleware",
+)
 DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)  # seconds
 HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat
 

@@ -38,10 +38,22 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/factcheck_load"
 SEARCH_EN = ["unemployment", "OpenAI", "1080p video", "central bank", "vaccinated", "bridge billion", "Sora trained"]
 SEARCH_ZH = ["失业率", "处理时间", "视频生成器", "亿美元", "房价", "发言人", "泄露"]
 # Exports as researchers pull them: one verdict in one language (about 1,000 of the 20,000 rows, 0.5 MB).
-EXPORTS = ["verdict=false&language=zh", "verdict=true&language=en", "verdict=misleading&language=zh",
-           "verdict=mixed&language=en"]
-FILTERS = ["verdict=false", "verdict=true,mostly_true", "language=zh", "language=en&verdict=misleading",
-           "source_health=dead", "ordering=-reviewed_at", "claimant=load:OpenAI", "verdict=mixed&language=zh"]
+EXPORTS = [
+    "verdict=false&language=zh",
+    "verdict=true&language=en",
+    "verdict=misleading&language=zh",
+    "verdict=mixed&language=en",
+]
+FILTERS = [
+    "verdict=false",
+    "verdict=true,mostly_true",
+    "language=zh",
+    "language=en&verdict=misleading",
+    "source_health=dead",
+    "ordering=-reviewed_at",
+    "claimant=load:OpenAI",
+    "verdict=mixed&language=zh",
+]
 
 
 @dataclass
@@ -80,9 +92,26 @@ def start_gunicorn(env: dict[str, str], log_path: Path) -> tuple[subprocess.Pope
     port = free_port()
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3", "--timeout", "60", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "factcheck.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     import httpx
@@ -167,8 +196,11 @@ async def reviewer(client, stats: Stats, ids: list[int], until: float, rng: rand
                 n += 1
                 explanation = f"Load test: {name} edit {n}."
                 started = time.monotonic()
-                write = await client.patch(f"/api/v1/claims/{claim}/", json={"explanation": explanation},
-                                           headers={"If-Match": read.headers["ETag"]})
+                write = await client.patch(
+                    f"/api/v1/claims/{claim}/",
+                    json={"explanation": explanation},
+                    headers={"If-Match": read.headers["ETag"]},
+                )
             except (httpx.HTTPError, KeyError) as exc:
                 stats.errors.append(f"review: {type(exc).__name__}: {exc}")
                 break
@@ -184,15 +216,18 @@ async def reviewer(client, stats: Stats, ids: list[int], until: float, rng: rand
             break
 
 
-async def drive(base: str, *, clients: int, duration: float, ids: list[int], writable: list[int], token: str,
-                seed: int) -> Stats:
+async def drive(
+    base: str, *, clients: int, duration: float, ids: list[int], writable: list[int], token: str, seed: int
+) -> Stats:
     import httpx
 
     stats = Stats()
     until = time.monotonic() + duration
     limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as anon, \
-            httpx.AsyncClient(base_url=base, timeout=60, headers={"Authorization": f"Token {token}"}) as auth:
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as anon,
+        httpx.AsyncClient(base_url=base, timeout=60, headers={"Authorization": f"Token {token}"}) as auth,
+    ):
         tasks = [researcher(anon, stats, ids, until, random.Random(seed + i)) for i in range(clients)]
         tasks += [reviewer(auth, stats, writable, until, random.Random(seed - i), f"reviewer {i}") for i in (1, 2)]
         await asyncio.gather(*tasks)
@@ -235,27 +270,44 @@ def report(stats: Stats, duration: float, clients: int, claims: int, problems: l
     rows = {}
     for kind in sorted(stats.timings):
         values = stats.timings[kind]
-        rows[kind] = {"requests": len(values), "per_s": round(len(values) / duration, 1),
-                      "p50_ms": round(percentile(values, 50), 1), "p99_ms": round(percentile(values, 99), 1),
-                      "statuses": dict(sorted(stats.statuses[kind].items()))}
+        rows[kind] = {
+            "requests": len(values),
+            "per_s": round(len(values) / duration, 1),
+            "p50_ms": round(percentile(values, 50), 1),
+            "p99_ms": round(percentile(values, 99), 1),
+            "statuses": dict(sorted(stats.statuses[kind].items())),
+        }
     total = sum(r["requests"] for r in rows.values())
-    return {"clients": clients, "duration_s": duration, "claims": claims, "requests": total,
-            "per_s": round(total / duration, 1), "kinds": rows, "server_errors": len(stats.errors),
-            "errors": stats.errors[:20], "acknowledged_writes": len(stats.acked), "conflicts_412": stats.conflicts,
-            "lost_writes": problems}
+    return {
+        "clients": clients,
+        "duration_s": duration,
+        "claims": claims,
+        "requests": total,
+        "per_s": round(total / duration, 1),
+        "kinds": rows,
+        "server_errors": len(stats.errors),
+        "errors": stats.errors[:20],
+        "acknowledged_writes": len(stats.acked),
+        "conflicts_412": stats.conflicts,
+        "lost_writes": problems,
+    }
 
 
 def print_table(result: dict) -> None:
-    print(f"\n{result['clients']} researchers + 2 reviewers, {result['duration_s']:.0f} s, "
-          f"{result['claims']} generated claims: {result['requests']} requests ({result['per_s']}/s)")
+    print(
+        f"\n{result['clients']} researchers + 2 reviewers, {result['duration_s']:.0f} s, "
+        f"{result['claims']} generated claims: {result['requests']} requests ({result['per_s']}/s)"
+    )
     print("| request | count | per s | p50 ms | p99 ms | statuses |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
     for kind, row in result["kinds"].items():
         statuses = ", ".join(f"{k}: {v}" for k, v in row["statuses"].items())
         print(f"| {kind} | {row['requests']} | {row['per_s']} | {row['p50_ms']} | {row['p99_ms']} | {statuses} |")
-    print(f"5xx or transport errors: {result['server_errors']}; acknowledged writes: "
-          f"{result['acknowledged_writes']} ({result['conflicts_412']} answered 412 first, then re-read); "
-          f"lost or inconsistent: {len(result['lost_writes'])}")
+    print(
+        f"5xx or transport errors: {result['server_errors']}; acknowledged writes: "
+        f"{result['acknowledged_writes']} ({result['conflicts_412']} answered 412 first, then re-read); "
+        f"lost or inconsistent: {len(result['lost_writes'])}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,14 +341,29 @@ def main(argv: list[str] | None = None) -> int:
 
     connections.close_all()
 
-    server_env = {**env, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "loadtest-only-" + "k" * 40,
-                  "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_SSL_REDIRECT": "0",
-                  "API_ANON_THROTTLE_RATE": "1000000/min", "DJANGO_LOG_LEVEL": "WARNING"}
+    server_env = {
+        **env,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "loadtest-only-" + "k" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "API_ANON_THROTTLE_RATE": "1000000/min",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     proc, base = start_gunicorn(server_env, args.json.with_suffix(".gunicorn.log"))
     try:
-        stats = asyncio.run(drive(base, clients=args.clients, duration=args.duration, ids=seeded.published_ids,
-                                  writable=seeded.writable_ids, token=seeded.reviewer_token, seed=args.seed))
+        stats = asyncio.run(
+            drive(
+                base,
+                clients=args.clients,
+                duration=args.duration,
+                ids=seeded.published_ids,
+                writable=seeded.writable_ids,
+                token=seeded.reviewer_token,
+                seed=args.seed,
+            )
+        )
     finally:
         stop(proc)
     problems = verify_writes(stats)

@@ -17,8 +17,16 @@ LABELS_CSS = {"all": ("claims/admin.css",)}
 RECENT_CHECKS = 20
 CITING_CLAIMS = 50
 CHECK_NOW_INLINE = 20  # more than this are checked by the worker
-HEALTH_FIELDS = ("health", "last_checked_at", "last_outcome", "last_status", "final_url", "consecutive_failures",
-                 "first_failure_at", "next_check_at")
+HEALTH_FIELDS = (
+    "health",
+    "last_checked_at",
+    "last_outcome",
+    "last_status",
+    "final_url",
+    "consecutive_failures",
+    "first_failure_at",
+    "next_check_at",
+)
 
 
 def health_label(source: Source):
@@ -42,19 +50,35 @@ class SourceAdminForm(forms.ModelForm):
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     form = SourceAdminForm
-    list_display = ("__str__", "domain", "health_column", "last_checked_at", "last_status", "last_outcome",
-                    "claim_count", "moved_or_archived")
+    list_display = (
+        "__str__",
+        "domain",
+        "health_column",
+        "last_checked_at",
+        "last_status",
+        "last_outcome",
+        "claim_count",
+        "moved_or_archived",
+    )
     actions = ["check_now"]
     list_filter = ("health", "last_outcome")
     search_fields = ("url", "title", "domain")
     readonly_fields = ("domain", *HEALTH_FIELDS, "recent_checks", "citing_claims", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("url", "title", "publisher", "domain")}),
-        ("Link health", {
-            "fields": (("health", "last_checked_at"), ("last_outcome", "last_status"), "final_url",
-                       ("consecutive_failures", "first_failure_at"), "next_check_at"),
-            "description": "Kept up to date by the link checker.",
-        }),
+        (
+            "Link health",
+            {
+                "fields": (
+                    ("health", "last_checked_at"),
+                    ("last_outcome", "last_status"),
+                    "final_url",
+                    ("consecutive_failures", "first_failure_at"),
+                    "next_check_at",
+                ),
+                "description": "Kept up to date by the link checker.",
+            },
+        ),
         ("Archive", {"fields": ("archive_url", "archived_at")}),
         ("Recent checks", {"fields": ("recent_checks",)}),
         ("Cited by", {"fields": ("citing_claims",)}),
@@ -101,8 +125,12 @@ class SourceAdmin(admin.ModelAdmin):
                 return
             # The broker is away: make them due instead, and the beat job checks them once it is back.
             Source.objects.filter(id__in=ids).update(next_check_at=timezone.now())
-            self.message_user(request, f"The task queue is unavailable; {len(ids)} sources are marked due and "
-                                       "will be checked by the scheduled job when it is back.", messages.WARNING)
+            self.message_user(
+                request,
+                f"The task queue is unavailable; {len(ids)} sources are marked due and "
+                "will be checked by the scheduled job when it is back.",
+                messages.WARNING,
+            )
             return
         report = sources_check(source_ids=ids, run_key=run_key)
         summary = ", ".join(f"{count} {outcome}" for outcome, count in report.outcomes.most_common()) or "nothing"
@@ -115,14 +143,29 @@ class SourceAdmin(admin.ModelAdmin):
         checks = list(obj.checks.order_by("-checked_at", "-id")[:RECENT_CHECKS])
         if not checks:
             return "Not checked yet."
-        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td></tr>", (
-            (_when(c.checked_at), c.get_outcome_display(), c.http_status or "—", c.elapsed_ms, c.final_url,
-             Truncator(c.error).chars(120)) for c in checks))
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    _when(c.checked_at),
+                    c.get_outcome_display(),
+                    c.http_status or "—",
+                    c.elapsed_ms,
+                    c.final_url,
+                    Truncator(c.error).chars(120),
+                )
+                for c in checks
+            ),
+        )
         all_url = reverse("admin:sources_linkcheck_changelist") + f"?source__id__exact={obj.pk}"
         return format_html(
             '<table class="fc-checks"><thead><tr><th>Checked</th><th>Outcome</th><th>HTTP</th><th>Time</th>'
-            '<th>Final url</th><th>Error</th></tr></thead><tbody>{}</tbody></table>'
-            '<p><a href="{}">All checks of this source</a></p>', rows, all_url)
+            "<th>Final url</th><th>Error</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a href="{}">All checks of this source</a></p>',
+            rows,
+            all_url,
+        )
 
     @admin.display(description="Claims citing it")
     def citing_claims(self, obj: Source):
@@ -131,9 +174,19 @@ class SourceAdmin(admin.ModelAdmin):
         evidence = list(obj.evidence.select_related("claim").order_by("-claim_id")[:CITING_CLAIMS])
         if not evidence:
             return "No claim cites this source."
-        items = format_html_join("", '<li><a href="{}">#{} {}</a> ({})</li>', (
-            (reverse("admin:claims_claim_change", args=[e.claim_id]), e.claim_id, Truncator(e.claim.text).chars(80),
-             e.get_stance_display().lower()) for e in evidence))
+        items = format_html_join(
+            "",
+            '<li><a href="{}">#{} {}</a> ({})</li>',
+            (
+                (
+                    reverse("admin:claims_claim_change", args=[e.claim_id]),
+                    e.claim_id,
+                    Truncator(e.claim.text).chars(80),
+                    e.get_stance_display().lower(),
+                )
+                for e in evidence
+            ),
+        )
         return format_html("<ul>{}</ul>", items)
 
 

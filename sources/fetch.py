@@ -51,16 +51,41 @@ MAX_RETRY_AFTER = 30 * 24 * 3600  # a Retry-After of years is a misconfiguration
 
 # Ranges refused beyond what the ipaddress flags say (they change between Python versions; this
 # list does not). Sources: IANA IPv4/IPv6 special-purpose registries.
-_BLOCKED_NETWORKS: tuple[IPNetwork, ...] = tuple(ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24",
-    "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-    "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-    "::/96",  # unspecified, loopback and the deprecated IPv4-compatible ::a.b.c.d
-    "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): always a private translator
-    "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16",
-    "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-))
+_BLOCKED_NETWORKS: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.31.196.0/24",
+        "192.52.193.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "192.175.48.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "255.255.255.255/32",
+        "::/96",  # unspecified, loopback and the deprecated IPv4-compatible ::a.b.c.d
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): always a private translator
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "3fff::/20",
+        "5f00::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 _V4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT "IPv4-translated" (RFC 2765)
@@ -142,8 +167,15 @@ def address_is_public(ip: IPAddress) -> bool:
         # Python calls all of ::/8 reserved, but on an IPv6-only network with DNS64 every IPv4-only
         # site resolves into 64:ff9b::/96: judge the IPv4 address the translator will reach.
         return address_is_public(embedded_ipv4(ip))
-    if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified or not ip.is_global):
+    if (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    ):
         return False
     if ip.version == 6 and ip.is_site_local:
         return False
@@ -252,16 +284,22 @@ class PinnedResolver(AbstractResolver):
     def pin(self, host: str, port: int, addresses: Sequence[IPAddress]) -> None:
         self._pins[(host.lower(), port)] = list(addresses)
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-                      ) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         addresses = self._pins.get((host.lower(), port))
         if not addresses:
             # Only reachable if aiohttp connects to a host the guard did not see: refuse.
             raise OSError(f"{host}:{port} was not checked by the address guard")
         return [
-            ResolveResult(hostname=host, host=str(ip), port=port,
-                          family=socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
-                          proto=socket.IPPROTO_TCP, flags=socket.AI_NUMERICHOST)
+            ResolveResult(
+                hostname=host,
+                host=str(ip),
+                port=port,
+                family=socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                proto=socket.IPPROTO_TCP,
+                flags=socket.AI_NUMERICHOST,
+            )
             for ip in addresses
             if family in (socket.AF_UNSPEC, 0) or family == (socket.AF_INET6 if ip.version == 6 else socket.AF_INET)
         ]
@@ -327,8 +365,15 @@ class _Decoder:
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
-_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-8859-1": "cp1252",
-                    "latin1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252"}
+_CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+}
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "application/ld+json")
 
 
@@ -387,8 +432,15 @@ def _outcome_for_exception(exc: BaseException) -> tuple[str, str]:
         return Outcome.INVALID_URL, str(exc) or text
     if isinstance(exc, (aiohttp.ClientConnectorDNSError, socket.gaierror)):
         return Outcome.DNS_ERROR, text
-    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError, ssl.SSLError,
-                        aiohttp.ServerFingerprintMismatch)):
+    if isinstance(
+        exc,
+        (
+            aiohttp.ClientConnectorCertificateError,
+            aiohttp.ClientSSLError,
+            ssl.SSLError,
+            aiohttp.ServerFingerprintMismatch,
+        ),
+    ):
         return Outcome.TLS_ERROR, text
     if isinstance(exc, (TimeoutError, aiohttp.ServerTimeoutError)):
         return Outcome.TIMEOUT, text or "timed out"
@@ -419,8 +471,11 @@ class SafeClient:
 
     async def __aenter__(self) -> SafeClient:
         connector = aiohttp.TCPConnector(
-            resolver=self._resolver, use_dns_cache=False, limit=0,
-            limit_per_host=self.config.host_concurrency, ssl=ssl.create_default_context(),
+            resolver=self._resolver,
+            use_dns_cache=False,
+            limit=0,
+            limit_per_host=self.config.host_concurrency,
+            ssl=ssl.create_default_context(),
             enable_cleanup_closed=False,
         )
         self._session = aiohttp.ClientSession(
@@ -428,10 +483,14 @@ class SafeClient:
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,  # we inflate ourselves so the cap counts decoded bytes
             trust_env=False,  # never a proxy from the environment: it would bypass the guard
-            headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate",
-                     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout,
-                                          sock_read=self.config.read_timeout),
+            headers={
+                "User-Agent": self.config.user_agent,
+                "Accept-Encoding": "gzip, deflate",
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            },
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=self.config.connect_timeout, sock_read=self.config.read_timeout
+            ),
         )
         return self
 
@@ -580,10 +639,16 @@ class SafeClient:
 # --------------------------------------------------------------------------------------------
 
 
-async def check_many(urls: Sequence[str], *, want_body: Callable[[int], bool] | None = None,
-                     config: FetchConfig | None = None, limiter=None, resolve: Resolve | None = None,
-                     on_result: Callable[[int, CheckResult], None] | None = None,
-                     stop_at: float | None = None) -> list[CheckResult | None]:
+async def check_many(
+    urls: Sequence[str],
+    *,
+    want_body: Callable[[int], bool] | None = None,
+    config: FetchConfig | None = None,
+    limiter=None,
+    resolve: Resolve | None = None,
+    on_result: Callable[[int, CheckResult], None] | None = None,
+    stop_at: float | None = None,
+) -> list[CheckResult | None]:
     """Check many urls concurrently; per host at most ``host_concurrency`` at a time.
 
     One runner per host slot pulls that host's urls in turn, so a host whose turn has not come
@@ -600,6 +665,7 @@ async def check_many(urls: Sequence[str], *, want_body: Callable[[int], bool] | 
         queues.setdefault(host, []).append(index)
 
     async with SafeClient(config, limiter=limiter, resolve=resolve) as client:
+
         async def runner(queue: list[int]) -> None:
             while queue:
                 if stop_at is not None and time.monotonic() >= stop_at:
@@ -610,14 +676,19 @@ async def check_many(urls: Sequence[str], *, want_body: Callable[[int], bool] | 
                 if on_result is not None:
                     on_result(index, result)
 
-        runners = [runner(queue) for queue in queues.values()
-                   for _ in range(min(config.host_concurrency, len(queue)))]
+        runners = [runner(queue) for queue in queues.values() for _ in range(min(config.host_concurrency, len(queue)))]
         await asyncio.gather(*runners)
     return results
 
 
-def check_url(url: str, *, want_body: bool = False, config: FetchConfig | None = None, limiter=None,
-              resolve: Resolve | None = None) -> CheckResult:
+def check_url(
+    url: str,
+    *,
+    want_body: bool = False,
+    config: FetchConfig | None = None,
+    limiter=None,
+    resolve: Resolve | None = None,
+) -> CheckResult:
     """Check one url from synchronous code."""
 
     async def run() -> CheckResult:

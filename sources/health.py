@@ -51,8 +51,14 @@ def outcome_kind(outcome: str) -> str:
     return FAILURE
 
 
-def health_after(state: HealthState, outcome: str, at: datetime, *, dead_after_failures: int | None = None,
-                 dead_after_days: float | None = None) -> HealthState:
+def health_after(
+    state: HealthState,
+    outcome: str,
+    at: datetime,
+    *,
+    dead_after_failures: int | None = None,
+    dead_after_days: float | None = None,
+) -> HealthState:
     """The health a source has after a check with ``outcome`` at ``at``.
 
     Dead only after N consecutive failures whose first and last are at least D days apart;
@@ -80,8 +86,9 @@ def _interval_hours(health: str) -> float:
     return settings.LINKCHECK_OK_INTERVAL_HOURS
 
 
-def next_check_delay(health: str, outcome: str, *, retry_after: int | None = None,
-                     rng: random.Random | None = None) -> timedelta:
+def next_check_delay(
+    health: str, outcome: str, *, retry_after: int | None = None, rng: random.Random | None = None
+) -> timedelta:
     """How long until the next check: weekly when healthy, daily when failing, spread by jitter.
 
     A rate-limited source is looked at again as soon as a failing one would be; a Retry-After
@@ -101,9 +108,40 @@ def next_check_delay(health: str, outcome: str, *, retry_after: int | None = Non
 # --------------------------------------------------------------------------------------------
 
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
-_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td",
-                         "th", "table", "section", "article", "header", "footer", "blockquote", "pre", "hr",
-                         "title", "dt", "dd", "figcaption", "main", "aside", "nav"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "hr",
+        "title",
+        "dt",
+        "dd",
+        "figcaption",
+        "main",
+        "aside",
+        "nav",
+    }
+)
 
 
 class _TextExtractor(HTMLParser):
@@ -145,10 +183,36 @@ def html_to_text(html: str) -> str:
 
 
 # Punctuation that editors and CMSs swap freely; NFKC leaves these alone.
-_PUNCTUATION = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
-                              "«": '"', "»": '"', "「": '"', "」": '"', "『": '"', "』": '"',
-                              "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
-                              "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None})
+_PUNCTUATION = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+        "–": "-",
+        "—": "-",
+        "―": "-",
+        "−": "-",
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
+    }
+)
 _WHITESPACE = re.compile(r"\s+")
 # A space next to a CJK character is layout, not content (Chinese has no spaces between words).
 _CJK = r"\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
@@ -195,8 +259,17 @@ class RecordReport:
     need_archive: list[int] = field(default_factory=list)  # dead, no archive yet
 
 
-_LINKCHECK_COLUMNS = ("source_id", "run_key", "checked_at", "outcome", "http_status", "final_url", "elapsed_ms",
-                      "error", "content_hash")
+_LINKCHECK_COLUMNS = (
+    "source_id",
+    "run_key",
+    "checked_at",
+    "outcome",
+    "http_status",
+    "final_url",
+    "elapsed_ms",
+    "error",
+    "content_hash",
+)
 
 
 def _insert_linkchecks(rows: Sequence[tuple], chunk: int = 500) -> set[int]:
@@ -206,7 +279,7 @@ def _insert_linkchecks(rows: Sequence[tuple], chunk: int = 500) -> set[int]:
     inserted: set[int] = set()
     with connection.cursor() as cursor:
         for start in range(0, len(rows), chunk):
-            part = rows[start:start + chunk]
+            part = rows[start : start + chunk]
             values = ", ".join(["(" + ", ".join(["%s"] * len(_LINKCHECK_COLUMNS)) + ")"] * len(part))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - only placeholders interpolated
@@ -246,8 +319,9 @@ def _truncate(text: str, limit: int) -> str:
 
 
 @transaction.atomic
-def linkchecks_record(*, results: Iterable[SourceResult], run_key: str, rng: random.Random | None = None
-                      ) -> RecordReport:
+def linkchecks_record(
+    *, results: Iterable[SourceResult], run_key: str, rng: random.Random | None = None
+) -> RecordReport:
     """Record a batch of checks for one run and move each source's health, in one transaction."""
     from claims.choices import ExcerptStatus
     from claims.selectors import evidence_for_sources  # claims knows sources; we reach back only via selectors
@@ -260,24 +334,45 @@ def linkchecks_record(*, results: Iterable[SourceResult], run_key: str, rng: ran
     rows = []
     for item in by_source.values():
         r = item.result
-        rows.append((item.source_id, run_key, r.checked_at or now, r.outcome, r.http_status,
-                     _truncate(r.final_url, 2048), min(r.elapsed_ms, 2**31 - 1), _truncate(r.error, 2000),
-                     r.content_hash))
+        rows.append(
+            (
+                item.source_id,
+                run_key,
+                r.checked_at or now,
+                r.outcome,
+                r.http_status,
+                _truncate(r.final_url, 2048),
+                min(r.elapsed_ms, 2**31 - 1),
+                _truncate(r.error, 2000),
+                r.content_hash,
+            )
+        )
     inserted = _insert_linkchecks(rows)
     report.duplicates = sorted(set(by_source) - inserted)
     if not inserted:
         return report
 
-    fields = ["health", "last_checked_at", "last_outcome", "last_status", "final_url", "consecutive_failures",
-              "first_failure_at", "next_check_at", "updated_at"]
-    sources = list(Source.objects.select_for_update().filter(id__in=inserted).order_by("id")
-                   .only("id", "archive_url", *fields))
+    fields = [
+        "health",
+        "last_checked_at",
+        "last_outcome",
+        "last_status",
+        "final_url",
+        "consecutive_failures",
+        "first_failure_at",
+        "next_check_at",
+        "updated_at",
+    ]
+    sources = list(
+        Source.objects.select_for_update().filter(id__in=inserted).order_by("id").only("id", "archive_url", *fields)
+    )
     for source in sources:
         item = by_source[source.id]
         r = item.result
         at = r.checked_at or now
-        state = health_after(HealthState(source.health, source.consecutive_failures, source.first_failure_at),
-                             r.outcome, at)
+        state = health_after(
+            HealthState(source.health, source.consecutive_failures, source.first_failure_at), r.outcome, at
+        )
         source.health = state.health
         source.consecutive_failures = state.consecutive_failures
         source.first_failure_at = state.first_failure_at
@@ -295,10 +390,20 @@ def linkchecks_record(*, results: Iterable[SourceResult], run_key: str, rng: ran
     _update_sources(sources, fields)
     report.recorded = sorted(inserted)
 
-    found = [eid for item in by_source.values() if item.source_id in inserted
-             for eid, present in item.excerpts.items() if present]
-    missing = [eid for item in by_source.values() if item.source_id in inserted
-               for eid, present in item.excerpts.items() if not present]
+    found = [
+        eid
+        for item in by_source.values()
+        if item.source_id in inserted
+        for eid, present in item.excerpts.items()
+        if present
+    ]
+    missing = [
+        eid
+        for item in by_source.values()
+        if item.source_id in inserted
+        for eid, present in item.excerpts.items()
+        if not present
+    ]
     evidence = evidence_for_sources(source_ids=inserted)
     if found:
         evidence.filter(pk__in=found).update(excerpt_status=ExcerptStatus.FOUND, excerpt_checked_at=now)
@@ -373,11 +478,15 @@ async def archive_lookup(client: SafeClient, url: str, *, cited_at: datetime | N
 
 def sources_cited_at(source_ids: Iterable[int]) -> dict[int, datetime | None]:
     """When each source was first cited (the earliest evidence row), for the archive lookup."""
-    return dict(Source.objects.filter(id__in=list(source_ids)).annotate(cited=Min("evidence__created_at"))
-                .values_list("id", "cited"))
+    return dict(
+        Source.objects.filter(id__in=list(source_ids))
+        .annotate(cited=Min("evidence__created_at"))
+        .values_list("id", "cited")
+    )
 
 
 def source_set_archive(*, source_id: int, snapshot: Snapshot) -> None:
     """Store a snapshot unless one was stored meanwhile."""
-    Source.objects.filter(id=source_id, archive_url="").update(archive_url=snapshot.url, archived_at=snapshot.at,
-                                                               updated_at=timezone.now())
+    Source.objects.filter(id=source_id, archive_url="").update(
+        archive_url=snapshot.url, archived_at=snapshot.at, updated_at=timezone.now()
+    )

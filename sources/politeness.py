@@ -39,8 +39,9 @@ _FULL_POLL_MS = (10, 40)
 class RedisHostLimiter:
     """Host slots shared by all processes that use the same Redis database and prefix."""
 
-    def __init__(self, redis_url: str, *, concurrency: int, interval: float, lease: float,
-                 prefix: str = "linkcheck:host:") -> None:
+    def __init__(
+        self, redis_url: str, *, concurrency: int, interval: float, lease: float, prefix: str = "linkcheck:host:"
+    ) -> None:
         import redis.asyncio as aioredis
 
         self._redis = aioredis.from_url(redis_url)
@@ -59,8 +60,9 @@ class RedisHostLimiter:
             token = uuid.uuid4().hex
             keys = [f"{self.prefix}{host}:slots", f"{self.prefix}{host}:next"]
             while True:
-                wait = int(await self._script(keys=keys, args=[token, self.concurrency, self.interval_ms,
-                                                               self.lease_ms]))
+                wait = int(
+                    await self._script(keys=keys, args=[token, self.concurrency, self.interval_ms, self.lease_ms])
+                )
                 if wait == 0:
                     break
                 delay = random.randint(*_FULL_POLL_MS) if wait < 0 else wait + random.randint(0, 5)
@@ -99,8 +101,11 @@ def limiter_from_settings(*, use_redis: bool = True):
     from django.conf import settings
 
     if use_redis and settings.LINKCHECK_REDIS_URL:
-        return RedisHostLimiter(settings.LINKCHECK_REDIS_URL, concurrency=settings.LINKCHECK_HOST_CONCURRENCY,
-                                interval=settings.LINKCHECK_HOST_INTERVAL, lease=2 * settings.LINKCHECK_DEADLINE + 10,
-                                prefix=settings.LINKCHECK_REDIS_PREFIX)
-    return LocalHostLimiter(concurrency=settings.LINKCHECK_HOST_CONCURRENCY,
-                            interval=settings.LINKCHECK_HOST_INTERVAL)
+        return RedisHostLimiter(
+            settings.LINKCHECK_REDIS_URL,
+            concurrency=settings.LINKCHECK_HOST_CONCURRENCY,
+            interval=settings.LINKCHECK_HOST_INTERVAL,
+            lease=2 * settings.LINKCHECK_DEADLINE + 10,
+            prefix=settings.LINKCHECK_REDIS_PREFIX,
+        )
+    return LocalHostLimiter(concurrency=settings.LINKCHECK_HOST_CONCURRENCY, interval=settings.LINKCHECK_HOST_INTERVAL)

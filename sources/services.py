@@ -68,9 +68,15 @@ def _excerpt_matches(result: CheckResult, excerpts: list[tuple[int, str]]) -> di
     return {evidence_id: excerpt_on_page(excerpt, folded) for evidence_id, excerpt in excerpts}
 
 
-async def _check_batch(todo: list[tuple[int, str]], excerpts: dict[int, list[tuple[int, str]]], *,
-                       config: FetchConfig, budget: float | None, use_redis: bool,
-                       progress: Callable[[int, int, CheckResult], None] | None) -> list[SourceResult | None]:
+async def _check_batch(
+    todo: list[tuple[int, str]],
+    excerpts: dict[int, list[tuple[int, str]]],
+    *,
+    config: FetchConfig,
+    budget: float | None,
+    use_redis: bool,
+    progress: Callable[[int, int, CheckResult], None] | None,
+) -> list[SourceResult | None]:
     limiter = limiter_from_settings(use_redis=use_redis)
     out: list[SourceResult | None] = [None] * len(todo)
     done = 0
@@ -86,9 +92,14 @@ async def _check_batch(todo: list[tuple[int, str]], excerpts: dict[int, list[tup
             progress(done, len(todo), result)
 
     try:
-        await check_many([url for _, url in todo], want_body=lambda i: todo[i][0] in excerpts, config=config,
-                         limiter=limiter, on_result=on_result,
-                         stop_at=None if budget is None else time.monotonic() + budget)
+        await check_many(
+            [url for _, url in todo],
+            want_body=lambda i: todo[i][0] in excerpts,
+            config=config,
+            limiter=limiter,
+            on_result=on_result,
+            stop_at=None if budget is None else time.monotonic() + budget,
+        )
     finally:
         await limiter.aclose()
     return out
@@ -98,16 +109,23 @@ async def _archive_batch(urls: dict[int, str], cited: dict, *, config: FetchConf
     limiter = limiter_from_settings(use_redis=use_redis)
     try:
         async with SafeClient(config, limiter=limiter) as client:
-            found = await asyncio.gather(*(archive_lookup(client, url, cited_at=cited.get(source_id))
-                                           for source_id, url in urls.items()))
+            found = await asyncio.gather(
+                *(archive_lookup(client, url, cited_at=cited.get(source_id)) for source_id, url in urls.items())
+            )
     finally:
         await limiter.aclose()
     return {source_id: snapshot for source_id, snapshot in zip(urls, found, strict=True) if snapshot}
 
 
-def sources_check(*, source_ids: Iterable[int], run_key: str, budget: float | None = None, use_redis: bool = True,
-                  progress: Callable[[int, int, CheckResult], None] | None = None,
-                  config: FetchConfig | None = None) -> BatchReport:
+def sources_check(
+    *,
+    source_ids: Iterable[int],
+    run_key: str,
+    budget: float | None = None,
+    use_redis: bool = True,
+    progress: Callable[[int, int, CheckResult], None] | None = None,
+    config: FetchConfig | None = None,
+) -> BatchReport:
     """Check many sources concurrently, record one LinkCheck each for ``run_key``; safe to run twice."""
     from claims.selectors import evidence_excerpts_for_sources
 
@@ -116,14 +134,14 @@ def sources_check(*, source_ids: Iterable[int], run_key: str, budget: float | No
     ids = list(dict.fromkeys(source_ids))
     done_before = set(LinkCheck.objects.filter(run_key=run_key, source_id__in=ids).values_list("source_id", flat=True))
     report.duplicates = sorted(done_before)
-    todo = list(Source.objects.filter(id__in=ids).exclude(id__in=done_before).order_by("id")
-                .values_list("id", "url"))
+    todo = list(Source.objects.filter(id__in=ids).exclude(id__in=done_before).order_by("id").values_list("id", "url"))
     if not todo:
         return report
     excerpts = evidence_excerpts_for_sources(source_ids=[source_id for source_id, _ in todo])
     config = config or FetchConfig.from_settings()
-    results = asyncio.run(_check_batch(todo, excerpts, config=config, budget=budget, use_redis=use_redis,
-                                       progress=progress))
+    results = asyncio.run(
+        _check_batch(todo, excerpts, config=config, budget=budget, use_redis=use_redis, progress=progress)
+    )
     checked = [item for item in results if item is not None]
     report.deferred = [source_id for (source_id, _), item in zip(todo, results, strict=True) if item is None]
     recorded = linkchecks_record(results=checked, run_key=run_key)
@@ -179,8 +197,9 @@ RETURNING s.id, picked.host_rank
 """
 
 
-def sources_claim_due(*, limit: int | None = None, per_host: int | None = None, lease_seconds: int | None = None
-                      ) -> list[int]:
+def sources_claim_due(
+    *, limit: int | None = None, per_host: int | None = None, lease_seconds: int | None = None
+) -> list[int]:
     """Claim the sources whose check is due, pushing their next check past a lease, in one statement.
 
     Two beat processes (or a beat and ``check_sources --due``) never get the same source: rows

@@ -21,8 +21,13 @@ from .services import new_run_key, source_check, sources_check, sources_claim_du
 
 logger = get_task_logger(__name__)
 
-RETRY_FOR = (OperationalError, InterfaceError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-             kombu.exceptions.OperationalError)
+RETRY_FOR = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
 _DEADLINE = int(settings.LINKCHECK_DEADLINE)
 _RELIABLE = {
     "acks_late": True,
@@ -44,14 +49,25 @@ def check_source(self, source_id: int, run_key: str | None = None) -> str | None
     return check.outcome if check else None
 
 
-@shared_task(bind=True, soft_time_limit=int(settings.LINKCHECK_BATCH_BUDGET) + 3 * _DEADLINE + 60,
-             time_limit=int(settings.LINKCHECK_BATCH_BUDGET) + 3 * _DEADLINE + 120, **_RELIABLE)
+@shared_task(
+    bind=True,
+    soft_time_limit=int(settings.LINKCHECK_BATCH_BUDGET) + 3 * _DEADLINE + 60,
+    time_limit=int(settings.LINKCHECK_BATCH_BUDGET) + 3 * _DEADLINE + 120,
+    **_RELIABLE,
+)
 def check_sources_batch(self, source_ids: list[int], run_key: str | None = None) -> dict:
     """Check many sources concurrently in this one task (one event loop), results written in bulk."""
-    report = sources_check(source_ids=source_ids, run_key=run_key or f"task-{self.request.id}",
-                           budget=settings.LINKCHECK_BATCH_BUDGET)
-    logger.info("run %s: %d checked, %d already done, %d deferred in %.1f s", report.run_key,
-                len(report.recorded), len(report.duplicates), len(report.deferred), report.seconds)
+    report = sources_check(
+        source_ids=source_ids, run_key=run_key or f"task-{self.request.id}", budget=settings.LINKCHECK_BATCH_BUDGET
+    )
+    logger.info(
+        "run %s: %d checked, %d already done, %d deferred in %.1f s",
+        report.run_key,
+        len(report.recorded),
+        len(report.duplicates),
+        len(report.deferred),
+        report.seconds,
+    )
     return {"run_key": report.run_key, "outcomes": dict(report.outcomes), "deferred": report.deferred}
 
 
@@ -62,5 +78,5 @@ def check_due_sources(self) -> int:
     size = max(1, settings.LINKCHECK_BATCH_SIZE)
     run_key = new_run_key("due")
     for number, start in enumerate(range(0, len(claimed), size)):
-        check_sources_batch.delay(claimed[start:start + size], f"{run_key}-{number}")
+        check_sources_batch.delay(claimed[start : start + size], f"{run_key}-{number}")
     return len(claimed)

@@ -47,11 +47,13 @@ def normalize_url(raw: str) -> str:
         raise ValidationError("Enter a url.", code="required")
     url = raw.strip()
     if len(url) > MAX_URL_LENGTH:
-        raise ValidationError(f"The url is {len(url)} characters long; at most {MAX_URL_LENGTH} are allowed.",
-                              code="too_long")
+        raise ValidationError(
+            f"The url is {len(url)} characters long; at most {MAX_URL_LENGTH} are allowed.", code="too_long"
+        )
     if _FORBIDDEN_CHARACTERS.search(url):
-        raise ValidationError("The url contains spaces or control characters; percent-encode them.",
-                              code="bad_characters")
+        raise ValidationError(
+            "The url contains spaces or control characters; percent-encode them.", code="bad_characters"
+        )
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -32,14 +32,19 @@ def test_migrations_are_in_sync_with_models():
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def _production_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 20 + "a-real-looking-secret-key-for-tests-0123456789",
-               DJANGO_ALLOWED_HOSTS="factcheck.example.org", DJANGO_SETTINGS_MODULE="factcheck.settings")
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 20 + "a-real-looking-secret-key-for-tests-0123456789",
+        DJANGO_ALLOWED_HOSTS="factcheck.example.org",
+        DJANGO_SETTINGS_MODULE="factcheck.settings",
+    )
     env.update(extra)
     return env
 

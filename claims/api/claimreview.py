@@ -31,8 +31,11 @@ def _site(path: str) -> str:
 
 
 def organization() -> dict:
-    return {"@type": "Organization", "name": settings.FACTCHECK_ORGANIZATION_NAME,
-            "url": settings.FACTCHECK_ORGANIZATION_URL}
+    return {
+        "@type": "Organization",
+        "name": settings.FACTCHECK_ORGANIZATION_NAME,
+        "url": settings.FACTCHECK_ORGANIZATION_URL,
+    }
 
 
 def review_rating(verdict: str) -> dict:

@@ -47,13 +47,34 @@ class ClaimSerializer(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     rank = serializers.SerializerMethodField(help_text="Relevance to `q` (PostgreSQL only), else null.")
     needs_attention = serializers.SerializerMethodField(
-        help_text="Every cited source is dead with no archived copy: nothing left backs the verdict.")
+        help_text="Every cited source is dead with no archived copy: nothing left backs the verdict."
+    )
 
     class Meta:
         model = Claim
-        fields = ["id", "api_url", "text", "quote", "claimant", "language", "value", "unit", "verdict", "status",
-                  "retracted", "article", "tags", "reviewed_at", "published_at", "created_at", "updated_at",
-                  "version", "needs_recheck", "needs_attention", "rank"]
+        fields = [
+            "id",
+            "api_url",
+            "text",
+            "quote",
+            "claimant",
+            "language",
+            "value",
+            "unit",
+            "verdict",
+            "status",
+            "retracted",
+            "article",
+            "tags",
+            "reviewed_at",
+            "published_at",
+            "created_at",
+            "updated_at",
+            "version",
+            "needs_recheck",
+            "needs_attention",
+            "rank",
+        ]
 
     def get_api_url(self, claim: Claim) -> str:
         path = reverse("api-claim-detail", kwargs={"pk": claim.pk})
@@ -83,8 +104,14 @@ class ClaimDetailSerializer(ClaimSerializer):
     evidence = EvidenceSerializer(many=True, read_only=True)
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*(f for f in ClaimSerializer.Meta.fields if f != "rank"), "explanation", "reviewer",
-                  "recheck_after", "original_rating", "evidence"]
+        fields = [
+            *(f for f in ClaimSerializer.Meta.fields if f != "rank"),
+            "explanation",
+            "reviewer",
+            "recheck_after",
+            "original_rating",
+            "evidence",
+        ]
 
     def get_reviewer(self, claim: Claim) -> str | None:
         if claim.reviewer is None:
@@ -104,14 +131,26 @@ class HardenedTextMixin:
 class ClaimWriteSerializer(HardenedTextMixin, serializers.ModelSerializer):
     """What reviewers may set. The services validate transitions and the publishing rule."""
 
-    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.only("id"), allow_null=True,
-                                                 required=False)
+    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.only("id"), allow_null=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
 
     class Meta:
         model = Claim
-        fields = ["text", "quote", "language", "claimant", "article", "value", "unit", "verdict", "explanation",
-                  "status", "recheck_after", "original_rating", "tags"]
+        fields = [
+            "text",
+            "quote",
+            "language",
+            "claimant",
+            "article",
+            "value",
+            "unit",
+            "verdict",
+            "explanation",
+            "status",
+            "recheck_after",
+            "original_rating",
+            "tags",
+        ]
 
 
 class EvidenceWriteSerializer(HardenedTextMixin, serializers.Serializer):
@@ -130,11 +169,15 @@ class EvidenceWriteSerializer(HardenedTextMixin, serializers.Serializer):
             raise serializers.ValidationError(exc.messages) from exc
 
 
-HistoryChangeSerializer = inline_serializer("HistoryChange", many=True, fields={
-    "field": serializers.CharField(),
-    "from": serializers.CharField(allow_null=True),
-    "to": serializers.CharField(),
-})
+HistoryChangeSerializer = inline_serializer(
+    "HistoryChange",
+    many=True,
+    fields={
+        "field": serializers.CharField(),
+        "from": serializers.CharField(allow_null=True),
+        "to": serializers.CharField(),
+    },
+)
 
 
 class HistoryEntrySerializer(serializers.Serializer):

@@ -30,15 +30,22 @@ class SimilarClaimSerializer(serializers.Serializer):
 class SimilarClaimsView(APIView):
     @extend_schema(
         summary="Claims that look like this one (same language or not), best first, with a 0..1 score",
-        parameters=[OpenApiParameter("limit", int, description=f"How many (default {settings.SIMILAR_CLAIMS_LIMIT}, "
-                                                                f"at most {MAX_LIMIT})."),
-                    OpenApiParameter("min_score", float, description="Lowest score returned (default: the "
-                                                                     "suggest threshold).")],
-        responses={200: inline_serializer("SimilarClaims", fields={
-            "results": SimilarClaimSerializer(many=True),
-            "suggest_threshold": serializers.FloatField(),
-            "link_threshold": serializers.FloatField(),
-        })},
+        parameters=[
+            OpenApiParameter(
+                "limit", int, description=f"How many (default {settings.SIMILAR_CLAIMS_LIMIT}, at most {MAX_LIMIT})."
+            ),
+            OpenApiParameter("min_score", float, description="Lowest score returned (default: the suggest threshold)."),
+        ],
+        responses={
+            200: inline_serializer(
+                "SimilarClaims",
+                fields={
+                    "results": SimilarClaimSerializer(many=True),
+                    "suggest_threshold": serializers.FloatField(),
+                    "link_threshold": serializers.FloatField(),
+                },
+            )
+        },
     )
     def get(self, request, pk: int):
         try:
@@ -46,13 +53,22 @@ class SimilarClaimsView(APIView):
         except Claim.DoesNotExist as exc:
             raise Http404 from exc
         limit = _number(request.query_params.get("limit"), int, "limit", settings.SIMILAR_CLAIMS_LIMIT)
-        threshold = _number(request.query_params.get("min_score"), float, "min_score",
-                            settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD)
-        similar = claim_similar_list(claim=claim, queryset=selectors.claims_visible(user=request.user),
-                                     threshold=threshold, limit=max(1, min(limit, MAX_LIMIT)))
-        return Response({"results": SimilarClaimSerializer(similar, many=True).data,
-                         "suggest_threshold": settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD,
-                         "link_threshold": settings.SIMILAR_CLAIMS_LINK_THRESHOLD})
+        threshold = _number(
+            request.query_params.get("min_score"), float, "min_score", settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD
+        )
+        similar = claim_similar_list(
+            claim=claim,
+            queryset=selectors.claims_visible(user=request.user),
+            threshold=threshold,
+            limit=max(1, min(limit, MAX_LIMIT)),
+        )
+        return Response(
+            {
+                "results": SimilarClaimSerializer(similar, many=True).data,
+                "suggest_threshold": settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD,
+                "link_threshold": settings.SIMILAR_CLAIMS_LINK_THRESHOLD,
+            }
+        )
 
 
 def _number(raw, kind, name, default):

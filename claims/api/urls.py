@@ -10,8 +10,11 @@ router.register("articles", views.ArticleViewSet, basename="api-article")
 
 urlpatterns = [
     path("claims/export/", views.ClaimExportView.as_view(), name="api-claim-export"),
-    path("claims/<int:claim_id>/evidence/<int:evidence_id>/", views.EvidenceDetailView.as_view(),
-         name="api-evidence-detail"),
+    path(
+        "claims/<int:claim_id>/evidence/<int:evidence_id>/",
+        views.EvidenceDetailView.as_view(),
+        name="api-evidence-detail",
+    ),
     path("claimreview/", views.ClaimReviewFeedView.as_view(), name="api-claimreview-feed"),
     path("claims/<int:pk>/similar/", SimilarClaimsView.as_view(), name="api-claim-similar"),
     *router.urls,

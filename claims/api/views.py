@@ -58,17 +58,31 @@ def _get_or_404(fn, **kwargs):
 @extend_schema_view(
     list=extend_schema(summary="Claims, filtered and searched, newest first (relevance first with q)"),
     retrieve=extend_schema(summary="One claim with its article and evidence; sends an ETag"),
-    create=extend_schema(summary="Create a claim (reviewers)", request=ClaimWriteSerializer,
-                         responses={201: ClaimDetailSerializer}),
+    create=extend_schema(
+        summary="Create a claim (reviewers)", request=ClaimWriteSerializer, responses={201: ClaimDetailSerializer}
+    ),
     partial_update=extend_schema(
         summary="Change a claim (reviewers); If-Match with a stale ETag is refused with 412",
         request=ClaimWriteSerializer,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
-                                     description="The ETag of the claim as last read.")],
-        responses={200: ClaimDetailSerializer, 412: OpenApiResponse(description="The claim changed since.")}),
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="The ETag of the claim as last read.",
+            )
+        ],
+        responses={200: ClaimDetailSerializer, 412: OpenApiResponse(description="The claim changed since.")},
+    ),
 )
-class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ClaimViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilterSet
     filter_backends = [SchemaOnlyFilterBackend]
@@ -112,16 +126,18 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     def update(self, request, *args, **kwargs):
         if not kwargs.get("partial"):
-            return Response({"detail": "Use PATCH with the fields to change."},
-                            status=status.HTTP_405_METHOD_NOT_ALLOWED)
+            return Response(
+                {"detail": "Use PATCH with the fields to change."}, status=status.HTTP_405_METHOD_NOT_ALLOWED
+            )
         claim_id = int(kwargs["pk"])
         _get_or_404(selectors.claim_get_for_update, claim_id=claim_id, user=request.user)
         expected = self._expected_version(claim_id)
         serializer = ClaimWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
-            services.claim_update(claim_id=claim_id, user=request.user, data=dict(serializer.validated_data),
-                                  expected_version=expected)
+            services.claim_update(
+                claim_id=claim_id, user=request.user, data=dict(serializer.validated_data), expected_version=expected
+            )
         except services.VersionConflict as conflict:
             return Response({"detail": " ".join(conflict.messages)}, status=status.HTTP_412_PRECONDITION_FAILED)
         return self._detail(claim_id)
@@ -136,8 +152,11 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         # An ETag of something else cannot match this claim: a version no claim has makes the service refuse.
         return 0
 
-    @extend_schema(summary="The claim's verdict, explanation and status changes, newest first",
-                   responses=HistoryEntrySerializer(many=True), filters=False)
+    @extend_schema(
+        summary="The claim's verdict, explanation and status changes, newest first",
+        responses=HistoryEntrySerializer(many=True),
+        filters=False,
+    )
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, pk=None):
         claim = _get_or_404(selectors.claim_get_for_update, claim_id=int(pk), user=request.user)
@@ -146,18 +165,35 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         context = {**self.get_serializer_context(), "show_who": selectors.user_sees_drafts(request.user)}
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True, context=context).data)
 
-    @extend_schema(summary="schema.org ClaimReview (JSON-LD) of a published claim",
-                   responses={(200, "application/ld+json"): OpenApiTypes.OBJECT}, filters=False)
-    @action(detail=True, methods=["get"], renderer_classes=[JSONLDRenderer, JSONRenderer], filter_backends=[],
-            pagination_class=None)
+    @extend_schema(
+        summary="schema.org ClaimReview (JSON-LD) of a published claim",
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
     def claimreview(self, request, pk=None):
         claim = _get_or_404(selectors.claimreview_get, claim_id=int(pk))
         return Response(claimreview.claim_review(claim))
 
-    @extend_schema(summary="Cite a source for the claim (reviewers)", request=EvidenceWriteSerializer,
-                   responses={201: EvidenceSerializer}, filters=False)
-    @action(detail=True, methods=["post"], url_path="evidence", filter_backends=[],
-            write_permissions={"POST": ["claims.add_evidence"]})
+    @extend_schema(
+        summary="Cite a source for the claim (reviewers)",
+        request=EvidenceWriteSerializer,
+        responses={201: EvidenceSerializer},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="evidence",
+        filter_backends=[],
+        write_permissions={"POST": ["claims.add_evidence"]},
+    )
     def evidence(self, request, pk=None):
         claim = _get_or_404(selectors.claim_get_for_update, claim_id=int(pk), user=request.user)
         serializer = EvidenceWriteSerializer(data=request.data)
@@ -193,17 +229,18 @@ class ClaimReviewFeedView(APIView):
     renderer_classes = [JSONLDRenderer, JSONRenderer]
     pagination_class = KeysetPagination
 
-    @extend_schema(summary="Published claims as a schema.org DataFeed of ClaimReview (JSON-LD)",
-                   parameters=[
-                       OpenApiParameter("cursor", str, description="Position from a `next` or `previous` link."),
-                       OpenApiParameter("page_size", int, description="Items per page (capped at 200)."),
-                   ],
-                   responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @extend_schema(
+        summary="Published claims as a schema.org DataFeed of ClaimReview (JSON-LD)",
+        parameters=[
+            OpenApiParameter("cursor", str, description="Position from a `next` or `previous` link."),
+            OpenApiParameter("page_size", int, description="Items per page (capped at 200)."),
+        ],
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         paginator = KeysetPagination()
         claims = paginator.paginate_queryset(selectors.claimreview_list(), request, view=self)
-        return Response(claimreview.data_feed(claims, next_url=paginator.next_url,
-                                              previous_url=paginator.previous_url))
+        return Response(claimreview.data_feed(claims, next_url=paginator.next_url, previous_url=paginator.previous_url))
 
 
 @extend_schema_view(
@@ -228,25 +265,54 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
 
 # --- Export ------------------------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = ["id", "status", "retracted", "verdict", "language", "claimant", "quote", "text", "explanation",
-                  "value", "unit", "tags", "article_id", "article_url", "article_title", "sources",
-                  "reviewed_at", "published_at", "created_at", "updated_at", "version"]
+EXPORT_COLUMNS = [
+    "id",
+    "status",
+    "retracted",
+    "verdict",
+    "language",
+    "claimant",
+    "quote",
+    "text",
+    "explanation",
+    "value",
+    "unit",
+    "tags",
+    "article_id",
+    "article_url",
+    "article_title",
+    "sources",
+    "reviewed_at",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "version",
+]
 
 
 def _export_row(claim: Claim) -> dict:
     article = claim.article
     return {
-        "id": claim.pk, "status": claim.status, "retracted": claim.status == "retracted",
-        "verdict": claim.verdict, "language": claim.language, "claimant": claim.claimant, "quote": claim.quote,
-        "text": claim.text, "explanation": claim.explanation,
-        "value": None if claim.value is None else str(claim.value), "unit": claim.unit,
+        "id": claim.pk,
+        "status": claim.status,
+        "retracted": claim.status == "retracted",
+        "verdict": claim.verdict,
+        "language": claim.language,
+        "claimant": claim.claimant,
+        "quote": claim.quote,
+        "text": claim.text,
+        "explanation": claim.explanation,
+        "value": None if claim.value is None else str(claim.value),
+        "unit": claim.unit,
         "tags": sorted(t.name for t in claim.tags.all()),
-        "article_id": claim.article_id, "article_url": article.url if article else None,
+        "article_id": claim.article_id,
+        "article_url": article.url if article else None,
         "article_title": article.title if article else None,
         "sources": [e.source.url for e in claim.evidence.all()],
         "reviewed_at": claim.reviewed_at.isoformat() if claim.reviewed_at else None,
         "published_at": claim.published_at.isoformat() if claim.published_at else None,
-        "created_at": claim.created_at.isoformat(), "updated_at": claim.updated_at.isoformat(),
+        "created_at": claim.created_at.isoformat(),
+        "updated_at": claim.updated_at.isoformat(),
         "version": claim.version,
     }
 
@@ -298,8 +364,10 @@ class IgnoreFormatNegotiation(BaseContentNegotiation):
         return parsers[0] if parsers else None
 
 
-EXPORT_FORMATS = {"csv": ("text/csv; charset=utf-8", export_csv),
-                  "ndjson": ("application/x-ndjson; charset=utf-8", export_ndjson)}
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", export_csv),
+    "ndjson": ("application/x-ndjson; charset=utf-8", export_ndjson),
+}
 
 
 class ClaimExportView(APIView):
@@ -313,8 +381,9 @@ class ClaimExportView(APIView):
 
     @extend_schema(
         summary="Export claims as CSV (with a header row) or NDJSON, streamed; same filters as the list",
-        parameters=[OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="csv",
-                                     description="csv or ndjson.")],
+        parameters=[
+            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="csv", description="csv or ndjson.")
+        ],
         responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/x-ndjson"): OpenApiTypes.STR},
     )
     def get(self, request):

@@ -48,9 +48,14 @@ class ArticleData:
     def model_fields(self) -> dict:
         """The Article fields this import sets (empty values are left out so a re-import never blanks a field)."""
         values = {
-            "title": self.title[:500], "author": self.author[:255], "outlet": self.outlet[:255],
-            "published_at": self.published_at, "language": self.language, "place": self.place[:255],
-            "cover_image_url": self.cover_image_url, "body": self.body,
+            "title": self.title[:500],
+            "author": self.author[:255],
+            "outlet": self.outlet[:255],
+            "published_at": self.published_at,
+            "language": self.language,
+            "place": self.place[:255],
+            "cover_image_url": self.cover_image_url,
+            "body": self.body,
         }
         return {name: value for name, value in values.items() if value not in ("", None)}
 

@@ -121,18 +121,22 @@ def parse_claimreview_text(text: str, *, source: str = "") -> list[ParsedReview]
         try:
             documents.append(("", json.loads(stripped)))
         except json.JSONDecodeError as exc:
-            raise ParseError(f"{prefix}JSON".strip(), f"not valid JSON: {exc.msg} at line {exc.lineno}, "
-                                                       f"column {exc.colno}") from exc
+            raise ParseError(
+                f"{prefix}JSON".strip(), f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            ) from exc
     elif "<" in stripped[:1000]:
         blocks = ld_json_blocks(text)
         if not blocks:
-            raise ParseError(f"{prefix}page".strip(), "the page has no <script type=\"application/ld+json\"> block")
+            raise ParseError(f"{prefix}page".strip(), 'the page has no <script type="application/ld+json"> block')
         for index, block in enumerate(blocks, 1):
             try:
                 documents.append((f"ld+json block {index}", json.loads(block)))
             except json.JSONDecodeError as exc:
-                results.append(ParsedReview(label=f"{prefix}ld+json block {index}",
-                                            error=f"not valid JSON: {exc.msg} at line {exc.lineno}"))
+                results.append(
+                    ParsedReview(
+                        label=f"{prefix}ld+json block {index}", error=f"not valid JSON: {exc.msg} at line {exc.lineno}"
+                    )
+                )
     else:
         raise ParseError(f"{prefix}input".strip(), "neither JSON nor an HTML page")
     for where, document in documents:
@@ -143,8 +147,10 @@ def parse_claimreview_text(text: str, *, source: str = "") -> list[ParsedReview]
             except ParseError as exc:
                 results.append(ParsedReview(label=full, error=str(exc)))
     if not results:
-        raise ParseError(f"{prefix}ClaimReview".strip(), "no ClaimReview found in the input (looked in lists, "
-                                                         "@graph, DataFeed.dataFeedElement and ld+json blocks)")
+        raise ParseError(
+            f"{prefix}ClaimReview".strip(),
+            "no ClaimReview found in the input (looked in lists, @graph, DataFeed.dataFeedElement and ld+json blocks)",
+        )
     return results
 
 
@@ -249,8 +255,10 @@ def parse_claimreview(obj: dict) -> ClaimReviewData:
     raw_more = item.get("appearance")
     candidates = [("itemReviewed.firstAppearance", raw_first)] if raw_first else []
     more = raw_more if isinstance(raw_more, list) else [raw_more] if raw_more else []
-    candidates += [(f"itemReviewed.appearance[{i + 1}]" if isinstance(raw_more, list) else "itemReviewed.appearance",
-                    value) for i, value in enumerate(more)]
+    candidates += [
+        (f"itemReviewed.appearance[{i + 1}]" if isinstance(raw_more, list) else "itemReviewed.appearance", value)
+        for i, value in enumerate(more)
+    ]
     for field_name, value in candidates:
         appearance = _appearance(value, field_name)
         if appearance and appearance.url not in seen:

@@ -22,8 +22,13 @@ def parse_html(html: str, *, url: str = "", fetched: bool = False) -> ArticleDat
     came with no url); a page may not redirect our import onto another site's article row.
     """
     document = trafilatura.bare_extraction(
-        html, url=url or None, with_metadata=True, include_links=True, include_comments=False,
-        include_images=False, date_extraction_params=_DATE_PARAMS,
+        html,
+        url=url or None,
+        with_metadata=True,
+        include_links=True,
+        include_comments=False,
+        include_images=False,
+        date_extraction_params=_DATE_PARAMS,
     )
     if document is None or document.body is None:
         raise ParseError("body", "no main text could be found in the page")
@@ -36,8 +41,9 @@ def parse_html(html: str, *, url: str = "", fetched: bool = False) -> ArticleDat
     article.body = _body_text(document.body)
     article.published_at = _date(document.date or "", article.warnings)
     match = _HTML_LANG.search(html[:5000])
-    article.language = (document.language or (match.group(1) if match else "")
-                        or guess_language(f"{article.title}\n{article.body}"))
+    article.language = (
+        document.language or (match.group(1) if match else "") or guess_language(f"{article.title}\n{article.body}")
+    )
     article.links = _links(document.body, own_url=article.url)
     if not article.body:
         raise ParseError("body", "the page has no main text")
@@ -83,8 +89,6 @@ def _date(raw: str, warnings: list[str]) -> datetime | None:
             warnings.append("published_at: the page gives a date without a time; stored as midnight UTC")
         moment = moment.replace(tzinfo=UTC)
     return moment
-
-
 
 
 def _body_text(body) -> str:

@@ -25,12 +25,43 @@ _HEADER = re.compile(r"^\s*(" + "|".join(SEED_FIELDS) + r")\s*[:：]\s*(.*?)\s*$
 
 # Places whose local time is UTC+8. The exporter writes 发布地 as a province, municipality or region.
 CHINA_TIME_ZONES = {
-    "香港": "Asia/Hong_Kong", "澳门": "Asia/Macau", "台湾": "Asia/Taipei",
+    "香港": "Asia/Hong_Kong",
+    "澳门": "Asia/Macau",
+    "台湾": "Asia/Taipei",
 }
 MAINLAND_PLACES = (
-    "中国", "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
-    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃",
-    "青海", "内蒙古", "广西", "西藏", "宁夏", "新疆",
+    "中国",
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
 )
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
@@ -40,10 +71,23 @@ _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
 _EMPHASIS = re.compile(r"(\*\*|__)(.*?)\1")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _FRONT_MATTER_KEYS = {
-    "title": "title", "url": "url", "link": "url", "canonical": "url", "source": "url", "author": "author",
-    "date": "published_at", "published": "published_at", "published_at": "published_at",
-    "language": "language", "lang": "language", "outlet": "outlet", "site": "outlet", "sitename": "outlet",
-    "place": "place", "cover": "cover_image_url", "image": "cover_image_url",
+    "title": "title",
+    "url": "url",
+    "link": "url",
+    "canonical": "url",
+    "source": "url",
+    "author": "author",
+    "date": "published_at",
+    "published": "published_at",
+    "published_at": "published_at",
+    "language": "language",
+    "lang": "language",
+    "outlet": "outlet",
+    "site": "outlet",
+    "sitename": "outlet",
+    "place": "place",
+    "cover": "cover_image_url",
+    "image": "cover_image_url",
 }
 
 
@@ -66,19 +110,31 @@ def parse_markdown_file(data: bytes, *, url: str = "") -> ArticleData:
 
     raw_url = header.get("原文链接") or front.get("url") or url
     if not raw_url:
-        raise ParseError("原文链接 (url)", "missing: the file names no original link (a 原文链接: line or url: in "
-                         "front matter), and an article is known by its url; add one or pass --url")
+        raise ParseError(
+            "原文链接 (url)",
+            "missing: the file names no original link (a 原文链接: line or url: in "
+            "front matter), and an article is known by its url; add one or pass --url",
+        )
     article.url = _valid_url(raw_url, "原文链接 (url)" if header.get("原文链接") else "url")
     if article.cover_image_url:
         article.cover_image_url = _valid_url(article.cover_image_url, "封面图链接 (cover_image_url)")
 
     if "发布时间" in header:
-        article.published_at = parse_local_time(header["发布时间"], field_name="发布时间 (published_at)",
-                                                place=article.place, zone=header.get("时区", ""),
-                                                warnings=article.warnings)
+        article.published_at = parse_local_time(
+            header["发布时间"],
+            field_name="发布时间 (published_at)",
+            place=article.place,
+            zone=header.get("时区", ""),
+            warnings=article.warnings,
+        )
     elif front.get("published_at"):
-        article.published_at = parse_local_time(front["published_at"], field_name="date (published_at)",
-                                                place=article.place, zone="", warnings=article.warnings)
+        article.published_at = parse_local_time(
+            front["published_at"],
+            field_name="date (published_at)",
+            place=article.place,
+            zone="",
+            warnings=article.warnings,
+        )
     elif header:
         article.warnings.append("发布时间 (published_at): missing; the article is imported without a date")
 
@@ -105,7 +161,7 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
                 attribute = _FRONT_MATTER_KEYS.get(key.strip().lower())
                 if sep and attribute and value.strip():
                     values[attribute] = value.strip().strip("\"'")
-            return values, lines[end + 1:]
+            return values, lines[end + 1 :]
     return {}, lines
 
 
@@ -115,7 +171,7 @@ def _title(lines: list[str]) -> tuple[str, list[str]]:
             continue
         match = re.match(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", line)
         if match:
-            return clean_line(match.group(1)), lines[index + 1:]
+            return clean_line(match.group(1)), lines[index + 1 :]
         return "", lines[index:]
     return "", []
 
@@ -167,8 +223,9 @@ def _zone_from_text(value: str, field_name: str) -> timezone | ZoneInfo | None:
     try:
         return ZoneInfo(value)
     except (ValueError, KeyError) as exc:
-        raise ParseError(field_name, f"“{value}” is neither a UTC offset (UTC+8) nor a time zone name "
-                                     "(Asia/Shanghai)") from exc
+        raise ParseError(
+            field_name, f"“{value}” is neither a UTC offset (UTC+8) nor a time zone name (Asia/Shanghai)"
+        ) from exc
 
 
 def place_time_zone(place: str) -> ZoneInfo | None:
@@ -193,7 +250,7 @@ def parse_local_time(value: str, *, field_name: str, place: str, zone: str, warn
     offset = _UTC_OFFSET.search(text)
     if offset and offset.group(0).strip():
         zone = zone or offset.group(0).strip(" ()")
-        text = text[:offset.start()].strip()
+        text = text[: offset.start()].strip()
     text = _CHINESE_DATE.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d} ", text).strip()
     text = re.sub(r"\s+", " ", text.replace("/", "-"))
     try:

@@ -35,8 +35,10 @@ class ImportReport:
         """A plain-text table for the terminal."""
         header = ("item", "result", "claim", "detail")
         # Long labels (a file path, then where in it) keep their end: that is the part that tells items apart.
-        lines = [header] + [(r.label if len(r.label) <= 60 else "…" + r.label[-59:], r.action,
-                             str(r.claim_id or ""), r.detail) for r in self.rows]
+        lines = [header] + [
+            (r.label if len(r.label) <= 60 else "…" + r.label[-59:], r.action, str(r.claim_id or ""), r.detail)
+            for r in self.rows
+        ]
         widths = [min(max(len(line[i]) for line in lines), 60) for i in range(3)]
         out = []
         for index, line in enumerate(lines):
@@ -60,8 +62,9 @@ def fetch_claimreview_text(url: str) -> str:
     return result.text
 
 
-def claimreviews_import(inputs: list[tuple[str, bytes | str]], *, user=None, publish: bool = False,
-                        report: ImportReport | None = None) -> ImportReport:
+def claimreviews_import(
+    inputs: list[tuple[str, bytes | str]], *, user=None, publish: bool = False, report: ImportReport | None = None
+) -> ImportReport:
     """Import every ClaimReview in each (label, content) input; each item in its own transaction."""
     report = report or ImportReport()
     for label, content in inputs:
@@ -84,6 +87,7 @@ def claimreviews_import(inputs: list[tuple[str, bytes | str]], *, user=None, pub
             except DatabaseError as exc:  # e.g. a value too long for its column: this item only
                 report.rows.append(ReportRow(label=item.label, action=SKIPPED, detail=f"database refused it: {exc}"))
             else:
-                report.rows.append(ReportRow(label=item.label, action=result.action, claim_id=result.claim.pk,
-                                             detail=result.note))
+                report.rows.append(
+                    ReportRow(label=item.label, action=result.action, claim_id=result.claim.pk, detail=result.note)
+                )
     return report

@@ -64,8 +64,12 @@ def _existing_claim(review: ClaimReviewData) -> Claim | None:
     if claim is not None or not review.appearances:
         return claim
     urls = [a.url for a in review.appearances]
-    return (Claim.objects.filter(text=review.claim_text)
-            .filter(Q(article__url__in=urls) | Q(appearances__url__in=urls)).order_by("id").first())
+    return (
+        Claim.objects.filter(text=review.claim_text)
+        .filter(Q(article__url__in=urls) | Q(appearances__url__in=urls))
+        .order_by("id")
+        .first()
+    )
 
 
 def _article_for(appearance: AppearanceData) -> Article:
@@ -83,9 +87,13 @@ def _add_appearances(claim: Claim, appearances: Iterable[AppearanceData]) -> int
         if appearance.url == own:
             continue
         _, created = Appearance.objects.get_or_create(
-            claim=claim, url=appearance.url,
-            defaults={"appeared_at": appearance.published_at, "quote": appearance.quote,
-                      "article": Article.objects.filter(url=appearance.url).first()},
+            claim=claim,
+            url=appearance.url,
+            defaults={
+                "appeared_at": appearance.published_at,
+                "quote": appearance.quote,
+                "article": Article.objects.filter(url=appearance.url).first(),
+            },
         )
         added += created
     return added
@@ -111,22 +119,35 @@ def claimreview_import(*, review: ClaimReviewData, user=None, publish: bool = Fa
     if link:
         target = link[0]
         added = _add_appearances(target.claim, review.appearances)
-        note = (f"looks like claim {target.claim.pk} (score {target.score:.2f}): {added} appearance(s) added to it, "
-                "no new claim")
+        note = (
+            f"looks like claim {target.claim.pk} (score {target.score:.2f}): {added} appearance(s) added to it, "
+            "no new claim"
+        )
         return ReviewImportResult(LINKED, target.claim, note)
     suggestion = similar_claims(text=review.claim_text, limit=1)
     claim = Claim(
-        text=review.claim_text, claimant=review.claimant, language=review.language, verdict=review.verdict,
-        original_rating=review.original_rating, explanation=_explanation(review), status=ClaimStatus.IN_REVIEW,
+        text=review.claim_text,
+        claimant=review.claimant,
+        language=review.language,
+        verdict=review.verdict,
+        original_rating=review.original_rating,
+        explanation=_explanation(review),
+        status=ClaimStatus.IN_REVIEW,
         reviewed_at=review.reviewed_at,
         article=_article_for(review.appearances[0]) if review.appearances else None,
     )
     # The verdict is the fact-checker's, not the importing user's: stamp no reviewer for it.
     before = {"verdict": claim.verdict, "explanation": claim.explanation, "status": claim.status, "version": 0}
     claim_save(claim=claim, user=user, before=before, evidence_count=0)
-    evidence_add(claim=claim, url=review.review_url, user=user, stance=_stance(review.verdict),
-                 note=f"ClaimReview: {review.original_rating or review.verdict}", source_title=review.headline,
-                 publisher=review.publisher)
+    evidence_add(
+        claim=claim,
+        url=review.review_url,
+        user=user,
+        stance=_stance(review.verdict),
+        note=f"ClaimReview: {review.original_rating or review.verdict}",
+        source_title=review.headline,
+        publisher=review.publisher,
+    )
     _add_appearances(claim, review.appearances[1:])
     if publish:
         _publish(claim, user=user, published_at=review.reviewed_at)
@@ -140,8 +161,17 @@ def _update(claim: Claim, review: ClaimReviewData, *, user, publish: bool) -> Re
     claim = Claim.objects.select_for_update(of=("self",)).get(pk=claim.pk)
     before = snapshot(claim)
     values = {"text": review.claim_text, "verdict": review.verdict, "original_rating": review.original_rating}
-    values.update({k: v for k, v in (("claimant", review.claimant), ("language", review.language),
-                                      ("reviewed_at", review.reviewed_at)) if v})
+    values.update(
+        {
+            k: v
+            for k, v in (
+                ("claimant", review.claimant),
+                ("language", review.language),
+                ("reviewed_at", review.reviewed_at),
+            )
+            if v
+        }
+    )
     if not claim.explanation:
         values["explanation"] = _explanation(review)
     if claim.article_id is None and review.appearances:
@@ -153,8 +183,14 @@ def _update(claim: Claim, review: ClaimReviewData, *, user, publish: bool) -> Re
         before = {**before, "verdict": claim.verdict, "explanation": claim.explanation}
         claim_save(claim=claim, user=user, before=before)
     if not claim.evidence.filter(source__url=review.review_url).exists():
-        evidence_add(claim=claim, url=review.review_url, user=user, stance=_stance(review.verdict),
-                     note=f"ClaimReview: {review.original_rating or review.verdict}", publisher=review.publisher)
+        evidence_add(
+            claim=claim,
+            url=review.review_url,
+            user=user,
+            stance=_stance(review.verdict),
+            note=f"ClaimReview: {review.original_rating or review.verdict}",
+            publisher=review.publisher,
+        )
     added = _add_appearances(claim, review.appearances)
     if publish:
         _publish(claim, user=user, published_at=review.reviewed_at)

@@ -10,8 +10,9 @@ class HealthInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
 
 class SourceFilterSet(django_filters.FilterSet):
     health = HealthInFilter(choices=Health.choices, help_text="ok, failing, dead or unknown; comma-separated.")
-    domain = django_filters.CharFilter(method="filter_domain",
-                                       help_text="Host name, e.g. `example.org` (case-insensitive).")
+    domain = django_filters.CharFilter(
+        method="filter_domain", help_text="Host name, e.g. `example.org` (case-insensitive)."
+    )
 
     class Meta:
         model = Source

@@ -6,9 +6,23 @@ from sources.models import LinkCheck, Source
 class SourceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
-        fields = ["id", "url", "domain", "title", "publisher", "health", "last_checked_at", "last_outcome",
-                  "last_status", "final_url", "consecutive_failures", "first_failure_at", "archive_url",
-                  "archived_at", "created_at"]
+        fields = [
+            "id",
+            "url",
+            "domain",
+            "title",
+            "publisher",
+            "health",
+            "last_checked_at",
+            "last_outcome",
+            "last_status",
+            "final_url",
+            "consecutive_failures",
+            "first_failure_at",
+            "archive_url",
+            "archived_at",
+            "created_at",
+        ]
 
 
 class LinkCheckSerializer(serializers.ModelSerializer):

@@ -46,8 +46,9 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         return self._source(self.kwargs["pk"])
 
-    @extend_schema(summary="The source's link checks, newest first", responses=LinkCheckSerializer(many=True),
-                   filters=False)
+    @extend_schema(
+        summary="The source's link checks, newest first", responses=LinkCheckSerializer(many=True), filters=False
+    )
     @action(detail=True, methods=["get"], filter_backends=[], serializer_class=LinkCheckSerializer)
     def checks(self, request, pk=None):
         checks = selectors.source_checks(source=self._source(pk))

@@ -6,8 +6,16 @@ from claims.choices import ClaimStatus, Verdict
 from tests import factories
 
 # What Google's ClaimReview guidelines and the schema.org ClaimReview type need for a review to be ingested.
-REQUIRED_REVIEW = {"@context", "@type", "url", "claimReviewed", "author", "reviewRating", "itemReviewed",
-                   "datePublished"}
+REQUIRED_REVIEW = {
+    "@context",
+    "@type",
+    "url",
+    "claimReviewed",
+    "author",
+    "reviewRating",
+    "itemReviewed",
+    "datePublished",
+}
 REQUIRED_RATING = {"@type", "alternateName"}
 REQUIRED_ITEM = {"@type", "datePublished", "appearance"}
 
@@ -27,10 +35,17 @@ def check_claim_review(review: dict, *, with_context: bool = True) -> None:
         assert appearance["url"].startswith("http")
 
 
-@pytest.mark.parametrize(("verdict", "value"), [
-    (Verdict.FALSE, 1), (Verdict.MOSTLY_FALSE, 2), (Verdict.MISLEADING, 2), (Verdict.MIXED, 3),
-    (Verdict.MOSTLY_TRUE, 4), (Verdict.TRUE, 5),
-])
+@pytest.mark.parametrize(
+    ("verdict", "value"),
+    [
+        (Verdict.FALSE, 1),
+        (Verdict.MOSTLY_FALSE, 2),
+        (Verdict.MISLEADING, 2),
+        (Verdict.MIXED, 3),
+        (Verdict.MOSTLY_TRUE, 4),
+        (Verdict.TRUE, 5),
+    ],
+)
 def test_graded_verdicts_have_a_numeric_rating(client, db, verdict, value):
     claim = factories.PublishedClaimFactory(verdict=verdict, claimant="OpenAI", language="zh-Hans")
     response = client.get(f"/api/v1/claims/{claim.pk}/claimreview/")
@@ -39,8 +54,13 @@ def test_graded_verdicts_have_a_numeric_rating(client, db, verdict, value):
     review = response.json()
     check_claim_review(review)
     assert review["@context"] == "https://schema.org"
-    assert review["reviewRating"] == {"@type": "Rating", "ratingValue": value, "bestRating": 5, "worstRating": 1,
-                                      "alternateName": verdict.label}
+    assert review["reviewRating"] == {
+        "@type": "Rating",
+        "ratingValue": value,
+        "bestRating": 5,
+        "worstRating": 1,
+        "alternateName": verdict.label,
+    }
     assert review["itemReviewed"]["author"] == {"@type": "Person", "name": "OpenAI"}
     assert review["itemReviewed"]["appearance"][0]["url"] == claim.article.url
     assert review["inLanguage"] == "zh-Hans"

@@ -28,14 +28,16 @@ def walk(client, url, **headers) -> list[int]:
 @pytest.fixture
 def claims(db):
     day = lambda d: timezone.make_aware(dt.datetime(2024, 11, d, 12))  # noqa: E731
-    a = factories.PublishedClaimFactory(verdict=Verdict.FALSE, language="zh-Hans", claimant="OpenAI",
-                                        reviewed_at=day(1))
-    b = factories.PublishedClaimFactory(verdict=Verdict.TRUE, language="en", claimant="Sam Altman",
-                                        reviewed_at=day(10), article=a.article)
-    c = factories.PublishedClaimFactory(verdict=Verdict.MISLEADING, language="zh", claimant="openai",
-                                        reviewed_at=day(20))
-    d = factories.PublishedClaimFactory(verdict=Verdict.UNVERIFIABLE, status=ClaimStatus.RETRACTED,
-                                        reviewed_at=day(30))
+    a = factories.PublishedClaimFactory(
+        verdict=Verdict.FALSE, language="zh-Hans", claimant="OpenAI", reviewed_at=day(1)
+    )
+    b = factories.PublishedClaimFactory(
+        verdict=Verdict.TRUE, language="en", claimant="Sam Altman", reviewed_at=day(10), article=a.article
+    )
+    c = factories.PublishedClaimFactory(
+        verdict=Verdict.MISLEADING, language="zh", claimant="openai", reviewed_at=day(20)
+    )
+    d = factories.PublishedClaimFactory(verdict=Verdict.UNVERIFIABLE, status=ClaimStatus.RETRACTED, reviewed_at=day(30))
     _tag(a, "sora")
     _tag(c, "sora")
     _tag(c, "video")
@@ -59,26 +61,29 @@ def test_list_is_paginated_newest_first_without_count(client, claims):
     assert body["previous"] is None
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("verdict=false", {"a"}),
-    ("verdict=false,true", {"a", "b"}),
-    ("verdict=misleading,unverifiable", {"c", "d"}),
-    ("status=retracted", {"d"}),
-    ("status=published,retracted", {"a", "b", "c", "d"}),
-    ("language=zh", {"a", "c"}),
-    ("language=zh-Hans", {"a"}),
-    ("language=en", {"b", "d"}),
-    ("claimant=openai", {"a", "c"}),
-    ("tag=sora", {"a", "c"}),
-    ("tag=video", {"c"}),
-    ("tag=nothing", set()),
-    ("source_health=dead", {"b"}),
-    ("source_health=unknown", {"a", "c", "d"}),
-    ("reviewed_after=2024-11-10", {"b", "c", "d"}),
-    ("reviewed_before=2024-11-10", {"a", "b"}),
-    ("reviewed_after=2024-11-02&reviewed_before=2024-11-20", {"b", "c"}),
-    ("verdict=false&language=zh", {"a"}),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("verdict=false", {"a"}),
+        ("verdict=false,true", {"a", "b"}),
+        ("verdict=misleading,unverifiable", {"c", "d"}),
+        ("status=retracted", {"d"}),
+        ("status=published,retracted", {"a", "b", "c", "d"}),
+        ("language=zh", {"a", "c"}),
+        ("language=zh-Hans", {"a"}),
+        ("language=en", {"b", "d"}),
+        ("claimant=openai", {"a", "c"}),
+        ("tag=sora", {"a", "c"}),
+        ("tag=video", {"c"}),
+        ("tag=nothing", set()),
+        ("source_health=dead", {"b"}),
+        ("source_health=unknown", {"a", "c", "d"}),
+        ("reviewed_after=2024-11-10", {"b", "c", "d"}),
+        ("reviewed_before=2024-11-10", {"a", "b"}),
+        ("reviewed_after=2024-11-02&reviewed_before=2024-11-20", {"b", "c"}),
+        ("verdict=false&language=zh", {"a"}),
+    ],
+)
 def test_each_filter(client, claims, query, expected):
     assert set(ids(client.get(f"{URL}?{query}"))) == {claims[k].pk for k in expected}
 
@@ -87,19 +92,22 @@ def test_article_filter(client, claims):
     assert set(ids(client.get(f"{URL}?article={claims['a'].article_id}"))) == {claims["a"].pk, claims["b"].pk}
 
 
-@pytest.mark.parametrize(("query", "param"), [
-    ("verdict=fals", "verdict"),
-    ("verdict=false,bogus", "verdict"),
-    ("status=deleted", "status"),
-    ("source_health=zombie", "source_health"),
-    ("reviewed_after=2024-13-01", "reviewed_after"),
-    ("reviewed_before=yesterday", "reviewed_before"),
-    ("reviewed_after=11/01/2024", "reviewed_after"),
-    ("article=abc", "article"),
-    ("ordering=text", "ordering"),
-    ("q=" + "x" * 300, "q"),
-    ("cursor=not-a-cursor", "cursor"),
-])
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("verdict=fals", "verdict"),
+        ("verdict=false,bogus", "verdict"),
+        ("status=deleted", "status"),
+        ("source_health=zombie", "source_health"),
+        ("reviewed_after=2024-13-01", "reviewed_after"),
+        ("reviewed_before=yesterday", "reviewed_before"),
+        ("reviewed_after=11/01/2024", "reviewed_after"),
+        ("article=abc", "article"),
+        ("ordering=text", "ordering"),
+        ("q=" + "x" * 300, "q"),
+        ("cursor=not-a-cursor", "cursor"),
+    ],
+)
 def test_bad_input_is_a_400_naming_the_parameter(client, claims, query, param):
     response = client.get(f"{URL}?{query}")
     assert response.status_code == 400

@@ -22,7 +22,7 @@ def read(response) -> str:
 
 
 def test_csv_has_header_and_one_row_per_claim_quoted_properly(client, db):
-    tricky = factories.PublishedClaimFactory(quote=NASTY, text="Comma, quote \" and\r\nnewline", claimant="李明")
+    tricky = factories.PublishedClaimFactory(quote=NASTY, text='Comma, quote " and\r\nnewline', claimant="李明")
     for _ in range(4):
         factories.PublishedClaimFactory()
     factories.ClaimFactory()  # a draft: not exported to the anonymous
@@ -33,7 +33,7 @@ def test_csv_has_header_and_one_row_per_claim_quoted_properly(client, db):
     assert len(rows) == 5
     row = next(r for r in rows if r["id"] == str(tricky.pk))
     assert row["quote"] == NASTY
-    assert row["text"] == "Comma, quote \" and\r\nnewline"
+    assert row["text"] == 'Comma, quote " and\r\nnewline'
     assert row["claimant"] == "李明"
     assert row["sources"] == tricky.evidence.get().source.url
     assert row["retracted"] == "false"

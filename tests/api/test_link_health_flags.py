@@ -32,8 +32,12 @@ def test_needs_attention_filter_and_field(client, flagged):
     assert ids(client.get(URL, {"needs_attention": "true"})) == {flagged["orphaned"].pk}
     assert flagged["orphaned"].pk not in ids(client.get(URL, {"needs_attention": "false"}))
     rows = {c["id"]: c["needs_attention"] for c in client.get(URL).json()["results"]}
-    assert rows == {flagged["orphaned"].pk: True, flagged["archived"].pk: False, flagged["mixed"].pk: False,
-                    flagged["stale"].pk: False}
+    assert rows == {
+        flagged["orphaned"].pk: True,
+        flagged["archived"].pk: False,
+        flagged["mixed"].pk: False,
+        flagged["stale"].pk: False,
+    }
     detail = client.get(f"{URL}{flagged['orphaned'].pk}/").json()
     assert detail["needs_attention"] is True
 

@@ -9,8 +9,14 @@ def test_openapi_schema_is_valid_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     text = out.read_text()
-    for path in ("/api/v1/claims/", "/api/v1/claims/{id}/history/", "/api/v1/claims/{id}/claimreview/",
-                 "/api/v1/claimreview/", "/api/v1/claims/export/", "/api/v1/sources/{id}/checks/"):
+    for path in (
+        "/api/v1/claims/",
+        "/api/v1/claims/{id}/history/",
+        "/api/v1/claims/{id}/claimreview/",
+        "/api/v1/claimreview/",
+        "/api/v1/claims/export/",
+        "/api/v1/sources/{id}/checks/",
+    ):
         assert f"{path}:" in text
 
 

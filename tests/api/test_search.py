@@ -23,8 +23,26 @@ CORPUS = [
     ("A股市场大涨", "The A-share market rallied.", "新华社", "A股"),
     ("这是一个很长的句子，其中提到了处理时间。", "Long sentence mentioning processing time.", "", ""),
 ]
-QUERIES = ["处理时间", "渲染", "亿美元", "人工智能", "处理", "时间", "1080p", "render", "OpenAI", "sora",
-           "艺术家", "A股", "股", "估值达到", "billion dollars", "OpenAI 亿美元", "Microsoft OpenAI", "泄露"]
+QUERIES = [
+    "处理时间",
+    "渲染",
+    "亿美元",
+    "人工智能",
+    "处理",
+    "时间",
+    "1080p",
+    "render",
+    "OpenAI",
+    "sora",
+    "艺术家",
+    "A股",
+    "股",
+    "估值达到",
+    "billion dollars",
+    "OpenAI 亿美元",
+    "Microsoft OpenAI",
+    "泄露",
+]
 
 
 @pytest.fixture

@@ -47,7 +47,18 @@ def test_claim_detail_shape(client, db):
     claim = factories.PublishedClaimFactory(claimant="OpenAI", value=1080, unit="p")
     body = client.get(f"/api/v1/claims/{claim.pk}/").json()
     assert body["article"] == {"id": claim.article_id, "url": claim.article.url, "title": claim.article.title}
-    assert {"verdict", "explanation", "status", "claimant", "value", "unit", "reviewer", "reviewed_at",
-            "published_at", "version", "evidence"} <= set(body)
+    assert {
+        "verdict",
+        "explanation",
+        "status",
+        "claimant",
+        "value",
+        "unit",
+        "reviewer",
+        "reviewed_at",
+        "published_at",
+        "version",
+        "evidence",
+    } <= set(body)
     evidence = body["evidence"][0]
     assert {"url", "health", "archive_url"} <= set(evidence["source"])

@@ -13,8 +13,13 @@ def world(db):
     draft = factories.ClaimFactory(text="Draft one.")
     in_review = factories.ClaimFactory(text="In review one.", status=ClaimStatus.IN_REVIEW)
     secret_source = factories.EvidenceFactory(claim=draft).source
-    return {"published": published, "retracted": retracted, "draft": draft, "in_review": in_review,
-            "secret_source": secret_source}
+    return {
+        "published": published,
+        "retracted": retracted,
+        "draft": draft,
+        "in_review": in_review,
+        "secret_source": secret_source,
+    }
 
 
 @pytest.fixture(params=["anonymous", "researcher"])
@@ -39,8 +44,10 @@ def test_a_draft_is_a_404_everywhere(client, world, public_headers):
         for path in ("", "history/", "claimreview/"):
             assert client.get(f"/api/v1/claims/{claim.pk}/{path}", headers=public_headers).status_code == 404
     evidence = world["draft"].evidence.get()
-    assert client.get(f"/api/v1/claims/{world['draft'].pk}/evidence/{evidence.pk}/",
-                      headers=public_headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/claims/{world['draft'].pk}/evidence/{evidence.pk}/", headers=public_headers).status_code
+        == 404
+    )
     source = world["secret_source"]
     assert client.get(f"/api/v1/sources/{source.pk}/", headers=public_headers).status_code == 404
     assert client.get(f"/api/v1/sources/{source.pk}/checks/", headers=public_headers).status_code == 404
@@ -69,8 +76,7 @@ def test_reviewers_see_everything(client, world, reviewer_headers):
     assert client.get(f"/api/v1/claims/{world['draft'].pk}/", headers=reviewer_headers).status_code == 200
     assert client.get(f"/api/v1/sources/{world['secret_source'].pk}/", headers=reviewer_headers).status_code == 200
     # ClaimReview is for published claims only, whoever asks.
-    assert client.get(f"/api/v1/claims/{world['draft'].pk}/claimreview/",
-                      headers=reviewer_headers).status_code == 404
+    assert client.get(f"/api/v1/claims/{world['draft'].pk}/claimreview/", headers=reviewer_headers).status_code == 404
 
 
 def test_session_auth_works_too(client, world, reviewer):
@@ -90,8 +96,9 @@ def test_history_is_public_from_publication_on(client, world, reviewer, reviewer
     claim = factories.ClaimFactory(status=ClaimStatus.IN_REVIEW, explanation="Early notes.")
     factories.EvidenceFactory(claim=claim)
     services.claim_update(claim_id=claim.pk, user=reviewer, data={"verdict": Verdict.MIXED})
-    services.claim_update(claim_id=claim.pk, user=reviewer,
-                          data={"explanation": "Sources disagree.", "status": ClaimStatus.PUBLISHED})
+    services.claim_update(
+        claim_id=claim.pk, user=reviewer, data={"explanation": "Sources disagree.", "status": ClaimStatus.PUBLISHED}
+    )
     services.claim_update(claim_id=claim.pk, user=reviewer, data={"verdict": Verdict.MOSTLY_FALSE})
 
     public = client.get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]

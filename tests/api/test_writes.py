@@ -16,9 +16,12 @@ def patch(client, claim_id, data, **headers):
 
 def test_create_claim_as_reviewer(client, reviewer_headers):
     article = factories.ArticleFactory()
-    response = client.post("/api/v1/claims/", data={"text": "Sora was leaked.", "article": article.pk,
-                                                     "tags": ["sora"], "language": "en"},
-                           content_type="application/json", headers=reviewer_headers)
+    response = client.post(
+        "/api/v1/claims/",
+        data={"text": "Sora was leaked.", "article": article.pk, "tags": ["sora"], "language": "en"},
+        content_type="application/json",
+        headers=reviewer_headers,
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "draft"
@@ -31,15 +34,25 @@ def test_create_claim_as_reviewer(client, reviewer_headers):
 def test_others_may_not_write(client, who, draft, researcher_headers):
     headers = researcher_headers if who == "researcher" else {}
     expected = 403 if who == "researcher" else 401
-    assert client.post("/api/v1/claims/", data={"text": "x"}, content_type="application/json",
-                       headers=headers).status_code == expected
+    assert (
+        client.post("/api/v1/claims/", data={"text": "x"}, content_type="application/json", headers=headers).status_code
+        == expected
+    )
     published = factories.PublishedClaimFactory()
     assert patch(client, published.pk, {"text": "changed"}, **headers).status_code == expected
     evidence = published.evidence.get()
-    assert client.delete(f"/api/v1/claims/{published.pk}/evidence/{evidence.pk}/",
-                         headers=headers).status_code == expected
-    assert client.post(f"/api/v1/claims/{published.pk}/evidence/", data={"url": "https://example.org/x"},
-                       content_type="application/json", headers=headers).status_code == expected
+    assert (
+        client.delete(f"/api/v1/claims/{published.pk}/evidence/{evidence.pk}/", headers=headers).status_code == expected
+    )
+    assert (
+        client.post(
+            f"/api/v1/claims/{published.pk}/evidence/",
+            data={"url": "https://example.org/x"},
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+        == expected
+    )
     published.refresh_from_db()
     assert published.text != "changed"
 
@@ -48,13 +61,14 @@ def test_etag_flow_and_stale_if_match_is_412(client, draft, reviewer_headers):
     first = client.get(f"/api/v1/claims/{draft.pk}/", headers=reviewer_headers)
     etag = first["ETag"]
     assert etag == f'"claim-{draft.pk}-v1"'
-    assert client.get(f"/api/v1/claims/{draft.pk}/", headers={**reviewer_headers,
-                                                               "If-None-Match": etag}).status_code == 304
+    assert (
+        client.get(f"/api/v1/claims/{draft.pk}/", headers={**reviewer_headers, "If-None-Match": etag}).status_code
+        == 304
+    )
     ok = patch(client, draft.pk, {"text": "First edit."}, **reviewer_headers, **{"If-Match": etag})
     assert ok.status_code == 200
     assert ok["ETag"] == f'"claim-{draft.pk}-v2"'
-    stale = patch(client, draft.pk, {"text": "Second edit from an old page."}, **reviewer_headers,
-                  **{"If-Match": etag})
+    stale = patch(client, draft.pk, {"text": "Second edit from an old page."}, **reviewer_headers, **{"If-Match": etag})
     assert stale.status_code == 412
     assert "nothing was saved" in stale.json()["detail"]
     draft.refresh_from_db()
@@ -74,16 +88,27 @@ def test_publishing_rule_is_a_400_with_the_reason(client, draft, reviewer_header
 
 
 def test_evidence_then_publish_then_last_evidence_is_kept(client, draft, reviewer_headers):
-    added = client.post(f"/api/v1/claims/{draft.pk}/evidence/",
-                        data={"url": "https://Example.org/report?utm_source=x", "stance": "refutes"},
-                        content_type="application/json", headers=reviewer_headers)
+    added = client.post(
+        f"/api/v1/claims/{draft.pk}/evidence/",
+        data={"url": "https://Example.org/report?utm_source=x", "stance": "refutes"},
+        content_type="application/json",
+        headers=reviewer_headers,
+    )
     assert added.status_code == 201, added.content
     assert added.json()["source"]["url"] == "https://example.org/report"
-    duplicate = client.post(f"/api/v1/claims/{draft.pk}/evidence/", data={"url": "https://example.org/report"},
-                            content_type="application/json", headers=reviewer_headers)
+    duplicate = client.post(
+        f"/api/v1/claims/{draft.pk}/evidence/",
+        data={"url": "https://example.org/report"},
+        content_type="application/json",
+        headers=reviewer_headers,
+    )
     assert duplicate.status_code == 400
-    published = patch(client, draft.pk, {"verdict": Verdict.FALSE, "explanation": "The report says no.",
-                                         "status": "published"}, **reviewer_headers)
+    published = patch(
+        client,
+        draft.pk,
+        {"verdict": Verdict.FALSE, "explanation": "The report says no.", "status": "published"},
+        **reviewer_headers,
+    )
     assert published.status_code == 200, published.content
     evidence_id = added.json()["id"]
     refused = client.delete(f"/api/v1/claims/{draft.pk}/evidence/{evidence_id}/", headers=reviewer_headers)
@@ -96,8 +121,12 @@ def test_bad_write_input(client, draft, reviewer_headers):
     assert patch(client, draft.pk, {"verdict": "maybe"}, **reviewer_headers).status_code == 400
     assert patch(client, draft.pk, {"article": 999999}, **reviewer_headers).status_code == 400
     assert patch(client, draft.pk, {"status": "retracted"}, **reviewer_headers).status_code == 400
-    assert client.put(f"/api/v1/claims/{draft.pk}/", data={"text": "x"}, content_type="application/json",
-                      headers=reviewer_headers).status_code == 405
+    assert (
+        client.put(
+            f"/api/v1/claims/{draft.pk}/", data={"text": "x"}, content_type="application/json", headers=reviewer_headers
+        ).status_code
+        == 405
+    )
     assert patch(client, 999999, {"text": "x"}, **reviewer_headers).status_code == 404
 
 
@@ -119,8 +148,9 @@ def test_concurrent_writers_with_the_same_etag_one_wins(reviewer):
     def write(user, text):
         headers = {**token_headers(user), "If-Match": etag}
         barrier.wait()
-        response = Client().patch(f"/api/v1/claims/{claim.pk}/", data={"text": text},
-                                  content_type="application/json", headers=headers)
+        response = Client().patch(
+            f"/api/v1/claims/{claim.pk}/", data={"text": text}, content_type="application/json", headers=headers
+        )
         results[text] = response.status_code
         connection.close()
 

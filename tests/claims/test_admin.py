@@ -81,8 +81,14 @@ def researcher_client(client):
 @pytest.fixture
 def two_claims(reviewer):
     """A: false, published, English, reviewed by rita, citing a dead source. B: unrated draft in Chinese."""
-    a = PublishedClaimFactory(text="Alpha claim", verdict=Verdict.FALSE, language="en", reviewer=reviewer,
-                              article=ArticleFactory(title="The leak story"), evidence=None)
+    a = PublishedClaimFactory(
+        text="Alpha claim",
+        verdict=Verdict.FALSE,
+        language="en",
+        reviewer=reviewer,
+        article=ArticleFactory(title="The leak story"),
+        evidence=None,
+    )
     EvidenceFactory(claim=a, source=SourceFactory(health=Health.DEAD))
     EvidenceFactory(claim=a, source=SourceFactory(health=Health.OK))
     b = ClaimFactory(text="Beta claim", language="zh-Hans", article=ArticleFactory(title="Other story"))
@@ -128,8 +134,7 @@ def test_changelist_shows_labels_article_reviewer_and_dead_sources(rclient, two_
 )
 def test_changelist_filters_and_search(rclient, two_claims, reviewer, query, expected):
     a, b = two_claims
-    query = {k: {"REVIEWER": str(reviewer.pk), "THIS_YEAR": str(a.created_at.year)}.get(v, v)
-             for k, v in query.items()}
+    query = {k: {"REVIEWER": str(reviewer.pk), "THIS_YEAR": str(a.created_at.year)}.get(v, v) for k, v in query.items()}
     response = rclient.get(reverse(CHANGELIST), query)
     assert response.status_code == 200
     found = {c.pk for c in response.context["cl"].result_list}
@@ -149,8 +154,9 @@ def _claims_with_everything(n: int, reviewer) -> None:
         EvidenceFactory(claim=claim)
 
 
-def test_changelist_query_count_does_not_grow_with_rows(rclient, reviewer, other_reviewer,
-                                                        django_assert_max_num_queries):
+def test_changelist_query_count_does_not_grow_with_rows(
+    rclient, reviewer, other_reviewer, django_assert_max_num_queries
+):
     _claims_with_everything(5, reviewer)
     rclient.get(reverse(CHANGELIST))  # warm up the session and content-type caches
     with CaptureQueriesContext(connection) as five:
@@ -167,8 +173,9 @@ def test_changelist_query_count_does_not_grow_with_rows(rclient, reviewer, other
 
 def test_change_page_has_inlines_fieldsets_version_and_history_link(rclient):
     claim = ClaimFactory()
-    EvidenceFactory(claim=claim, source=SourceFactory(url="https://example.org/a", health=Health.DEAD),
-                    excerpt="quoted passage")
+    EvidenceFactory(
+        claim=claim, source=SourceFactory(url="https://example.org/a", health=Health.DEAD), excerpt="quoted passage"
+    )
     response = rclient.get(change_url(claim))
     assert response.status_code == 200
     html = response.content.decode()
@@ -201,12 +208,16 @@ def test_publishing_is_refused_with_every_reason(rclient):
 def test_publishing_counts_the_evidence_added_in_the_same_save(rclient, reviewer):
     claim = ClaimFactory(status=ClaimStatus.IN_REVIEW)
     data = form_data(rclient.get(change_url(claim)))
-    data.update({
-        "verdict": Verdict.FALSE, "explanation": "The company's own page says otherwise.",
-        "status": ClaimStatus.PUBLISHED,
-        "evidence-0-url": "HTTPS://Example.ORG:443/page?utm_source=x#top",
-        "evidence-0-stance": Stance.REFUTES, "evidence-0-excerpt": "not yet released",
-    })
+    data.update(
+        {
+            "verdict": Verdict.FALSE,
+            "explanation": "The company's own page says otherwise.",
+            "status": ClaimStatus.PUBLISHED,
+            "evidence-0-url": "HTTPS://Example.ORG:443/page?utm_source=x#top",
+            "evidence-0-stance": Stance.REFUTES,
+            "evidence-0-excerpt": "not yet released",
+        }
+    )
     response = rclient.post(change_url(claim), data)
     assert response.status_code == 302, errors_of(response)
     claim.refresh_from_db()
@@ -235,8 +246,13 @@ def test_published_claim_may_swap_its_evidence_in_one_save(rclient):
     claim = PublishedClaimFactory()
     old = claim.evidence.get()
     data = form_data(rclient.get(change_url(claim)))
-    data.update({"evidence-0-DELETE": "on", "evidence-1-url": "https://example.org/better",
-                 "evidence-1-stance": Stance.SUPPORTS})
+    data.update(
+        {
+            "evidence-0-DELETE": "on",
+            "evidence-1-url": "https://example.org/better",
+            "evidence-1-stance": Stance.SUPPORTS,
+        }
+    )
     response = rclient.post(change_url(claim), data)
     assert response.status_code == 302, errors_of(response)
     assert [e.source.url for e in claim.evidence.all()] == ["https://example.org/better"]
@@ -256,9 +272,15 @@ def test_adding_a_claim_with_evidence(rclient, reviewer):
     response = rclient.get(reverse("admin:claims_claim_add"))
     data = form_data(response)
     article = ArticleFactory()
-    data.update({"text": "Sora renders a one-minute clip in over ten minutes.", "claimant": "A leaker",
-                 "article": str(article.pk), "evidence-0-url": "https://example.org/render",
-                 "evidence-0-stance": Stance.CONTEXT})
+    data.update(
+        {
+            "text": "Sora renders a one-minute clip in over ten minutes.",
+            "claimant": "A leaker",
+            "article": str(article.pk),
+            "evidence-0-url": "https://example.org/render",
+            "evidence-0-stance": Stance.CONTEXT,
+        }
+    )
     response = rclient.post(reverse("admin:claims_claim_add"), data)
     assert response.status_code == 302, errors_of(response)
     claim = Claim.objects.get(text__startswith="Sora renders")
@@ -285,10 +307,16 @@ def test_duplicate_source_is_a_form_error(rclient):
 def test_two_new_rows_with_one_source_is_a_form_error(rclient):
     claim = ClaimFactory()
     data = form_data(rclient.get(change_url(claim)))
-    data.update({"evidence-TOTAL_FORMS": "2",
-                 "evidence-0-url": "https://example.org/twice", "evidence-0-stance": Stance.SUPPORTS,
-                 "evidence-1-url": "https://example.org/twice?utm_medium=x", "evidence-1-stance": Stance.SUPPORTS,
-                 "evidence-1-claim": str(claim.pk)})
+    data.update(
+        {
+            "evidence-TOTAL_FORMS": "2",
+            "evidence-0-url": "https://example.org/twice",
+            "evidence-0-stance": Stance.SUPPORTS,
+            "evidence-1-url": "https://example.org/twice?utm_medium=x",
+            "evidence-1-stance": Stance.SUPPORTS,
+            "evidence-1-claim": str(claim.pk),
+        }
+    )
     response = rclient.post(change_url(claim), data)
     assert response.status_code == 200
     assert "already cites https://example.org/twice in another row" in errors_of(response)
@@ -307,8 +335,9 @@ def test_bad_url_is_a_form_error(rclient):
 
 def test_changing_a_rows_source_resets_its_excerpt_check(rclient):
     claim = ClaimFactory()
-    evidence = EvidenceFactory(claim=claim, excerpt="passage", excerpt_status=ExcerptStatus.FOUND,
-                               excerpt_checked_at=timezone.now())
+    evidence = EvidenceFactory(
+        claim=claim, excerpt="passage", excerpt_status=ExcerptStatus.FOUND, excerpt_checked_at=timezone.now()
+    )
     data = form_data(rclient.get(change_url(claim)))
     data["evidence-0-url"] = "https://example.org/moved"
     response = rclient.post(change_url(claim), data)
@@ -326,8 +355,12 @@ def test_stale_form_is_refused_and_nothing_is_overwritten(rclient, other_reviewe
     claim = ClaimFactory(status=ClaimStatus.IN_REVIEW)
     stale = form_data(rclient.get(change_url(claim)))
     assert stale["version"] == "1"
-    services.claim_update(claim_id=claim.pk, user=other_reviewer, expected_version=1,
-                          data={"verdict": Verdict.MOSTLY_TRUE, "explanation": "Omar's reasoning."})
+    services.claim_update(
+        claim_id=claim.pk,
+        user=other_reviewer,
+        expected_version=1,
+        data={"verdict": Verdict.MOSTLY_TRUE, "explanation": "Omar's reasoning."},
+    )
     stale.update({"verdict": Verdict.FALSE, "explanation": "Rita's reasoning."})
     response = rclient.post(change_url(claim), stale)
     assert response.status_code == 200
@@ -370,8 +403,11 @@ def test_bulk_publish_publishes_the_ready_and_names_the_refused(rclient, reviewe
     assert f"#{bare.pk} Bare one</a>: This claim cannot be published yet: add at least one piece" in refused
     assert change_url(bare) in refused
     statuses = dict(Claim.objects.values_list("pk", "status"))
-    assert statuses == {ready.pk: ClaimStatus.PUBLISHED, unrated.pk: ClaimStatus.IN_REVIEW,
-                        bare.pk: ClaimStatus.IN_REVIEW}
+    assert statuses == {
+        ready.pk: ClaimStatus.PUBLISHED,
+        unrated.pk: ClaimStatus.IN_REVIEW,
+        bare.pk: ClaimStatus.IN_REVIEW,
+    }
     assert ready.history.first().history_user == reviewer
     assert unrated.history.count() == 1  # only its creation
 
@@ -399,8 +435,12 @@ def test_bulk_set_verdict_asks_then_sets_and_names_the_refused(rclient, reviewer
     assert "Published one" in html
     assert 'name="verdict"' in html
 
-    data = {"action": "set_verdict", "_selected_action": [str(c.pk) for c in [*drafts, published]],
-            "verdict": Verdict.UNRATED, "apply": "Set verdict"}
+    data = {
+        "action": "set_verdict",
+        "_selected_action": [str(c.pk) for c in [*drafts, published]],
+        "verdict": Verdict.UNRATED,
+        "apply": "Set verdict",
+    }
     response = rclient.post(reverse(CHANGELIST), data, follow=True)
     shown = messages_of(response)
     assert "Set the verdict “Unrated” on 2 claims." in shown
@@ -446,8 +486,9 @@ def test_researcher_can_view_but_not_change(researcher_client):
     assert researcher_client.post(change_url(claim), {"text": "Changed"}).status_code == 403
     assert researcher_client.get(reverse("admin:claims_claim_add")).status_code == 403
     assert researcher_client.get(reverse("admin:claims_claim_history", args=[claim.pk])).status_code == 200
-    acted = researcher_client.post(reverse(CHANGELIST), {"action": "publish", "index": "0",
-                                                          "_selected_action": [str(claim.pk)]})
+    acted = researcher_client.post(
+        reverse(CHANGELIST), {"action": "publish", "index": "0", "_selected_action": [str(claim.pk)]}
+    )
     assert acted.status_code == 200  # no action is offered, so the list is simply shown again
     claim.refresh_from_db()
     assert claim.version == 1
@@ -458,8 +499,7 @@ def test_history_lists_changes_with_their_users(rclient, reviewer, other_reviewe
     data = form_data(rclient.get(change_url(claim)))
     data.update({"verdict": Verdict.MISLEADING, "explanation": "Cherry-picked figure."})
     assert rclient.post(change_url(claim), data).status_code == 302
-    services.claim_update(claim_id=claim.pk, user=other_reviewer, expected_version=2,
-                          data={"verdict": Verdict.MIXED})
+    services.claim_update(claim_id=claim.pk, user=other_reviewer, expected_version=2, data={"verdict": Verdict.MIXED})
     response = rclient.get(reverse("admin:claims_claim_history", args=[claim.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -483,8 +523,11 @@ def test_reverting_from_history_is_refused(rclient):
 
 
 def test_article_admin_lists_searches_and_links_its_claims(rclient):
-    article = ArticleFactory(title="OpenAI Sora leak", outlet="Tech Daily",
-                             published_at=timezone.make_aware(datetime.datetime(2024, 11, 27, 10)))
+    article = ArticleFactory(
+        title="OpenAI Sora leak",
+        outlet="Tech Daily",
+        published_at=timezone.make_aware(datetime.datetime(2024, 11, 27, 10)),
+    )
     ClaimFactory(article=article, text="Leaked on Hugging Face")
     ClaimFactory(article=article)
     ArticleFactory(title="Unrelated", outlet="Other Outlet")
@@ -502,8 +545,12 @@ def test_article_admin_lists_searches_and_links_its_claims(rclient):
 
 def test_article_url_is_canonical_and_unique(rclient):
     ArticleFactory(url="https://news.example.org/story")
-    data = {"url": "HTTPS://NEWS.example.org/story?utm_campaign=x", "title": "Again", "claims-TOTAL_FORMS": "0",
-            "claims-INITIAL_FORMS": "0"}
+    data = {
+        "url": "HTTPS://NEWS.example.org/story?utm_campaign=x",
+        "title": "Again",
+        "claims-TOTAL_FORMS": "0",
+        "claims-INITIAL_FORMS": "0",
+    }
     response = rclient.post(reverse("admin:claims_article_add"), data)
     assert response.status_code == 200
     assert "already exists" in str(response.context["adminform"].form.errors["url"])
@@ -511,8 +558,10 @@ def test_article_url_is_canonical_and_unique(rclient):
 
 def test_article_autocomplete_from_the_claim_page(rclient):
     ArticleFactory(title="OpenAI Sora leak")
-    response = rclient.get(reverse("admin:autocomplete"), {"app_label": "claims", "model_name": "claim",
-                                                           "field_name": "article", "term": "sora"})
+    response = rclient.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "claims", "model_name": "claim", "field_name": "article", "term": "sora"},
+    )
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["OpenAI Sora leak"]
 

@@ -38,15 +38,20 @@ def test_publishing_rule_each_condition(claim, reviewer, verdict, explanation, w
     if with_evidence:
         EvidenceFactory(claim=claim)
     with pytest.raises(ValidationError, match=missing):
-        services.claim_update(claim_id=claim.pk, user=reviewer,
-                              data={"verdict": verdict, "explanation": explanation, "status": ClaimStatus.PUBLISHED})
+        services.claim_update(
+            claim_id=claim.pk,
+            user=reviewer,
+            data={"verdict": verdict, "explanation": explanation, "status": ClaimStatus.PUBLISHED},
+        )
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.IN_REVIEW
 
 
 def test_publishing_succeeds_and_stamps_reviewer(claim, reviewer):
     EvidenceFactory(claim=claim)
     published = services.claim_update(
-        claim_id=claim.pk, user=reviewer, expected_version=1,
+        claim_id=claim.pk,
+        user=reviewer,
+        expected_version=1,
         data={"verdict": Verdict.MOSTLY_TRUE, "explanation": "Two sources agree.", "status": ClaimStatus.PUBLISHED},
     )
     assert published.status == ClaimStatus.PUBLISHED
@@ -57,11 +62,19 @@ def test_publishing_succeeds_and_stamps_reviewer(claim, reviewer):
 
 
 def test_stale_version_is_refused_and_nothing_is_lost(claim, reviewer, other_reviewer):
-    services.claim_update(claim_id=claim.pk, user=reviewer, expected_version=1,
-                          data={"verdict": Verdict.FALSE, "explanation": "First reviewer's reasoning."})
+    services.claim_update(
+        claim_id=claim.pk,
+        user=reviewer,
+        expected_version=1,
+        data={"verdict": Verdict.FALSE, "explanation": "First reviewer's reasoning."},
+    )
     with pytest.raises(services.VersionConflict, match="changed by rita"):
-        services.claim_update(claim_id=claim.pk, user=other_reviewer, expected_version=1,
-                              data={"verdict": Verdict.TRUE, "explanation": "Second reviewer's reasoning."})
+        services.claim_update(
+            claim_id=claim.pk,
+            user=other_reviewer,
+            expected_version=1,
+            data={"verdict": Verdict.TRUE, "explanation": "Second reviewer's reasoning."},
+        )
     claim.refresh_from_db()
     assert claim.verdict == Verdict.FALSE
     assert claim.explanation == "First reviewer's reasoning."

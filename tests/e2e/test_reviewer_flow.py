@@ -61,8 +61,9 @@ def test_reviewer_adds_evidence_sets_verdict_and_publishes(new_page, screenshot)
     assert claim.status == ClaimStatus.PUBLISHED
     assert claim.verdict == Verdict.MOSTLY_TRUE
     assert claim.reviewer.username == "rita"
-    assert claim.evidence.filter(source__url="https://example.org/e2e-report",
-                                 excerpt="The report confirms the figure.").exists()
+    assert claim.evidence.filter(
+        source__url="https://example.org/e2e-report", excerpt="The report confirms the figure."
+    ).exists()
 
 
 def test_publishing_without_evidence_is_refused_with_reasons(new_page, screenshot):

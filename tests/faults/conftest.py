@@ -90,8 +90,21 @@ class RedisServer:
         return redis.Redis(host="127.0.0.1", port=self.port, db=db, socket_connect_timeout=1, socket_timeout=2)
 
     def start(self) -> RedisServer:
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                "--daemonize", "no", "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")]
+        args = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--dir",
+            str(self.dir),
+            "--logfile",
+            str(self.dir / "redis.log"),
+        ]
         args += ["--appendonly", "yes", "--appendfsync", "always"] if self.persist else ["--appendonly", "no"]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_for(self.is_up, timeout=10):
@@ -157,14 +170,29 @@ class PostgresCluster:
         return subprocess.run(command, capture_output=True, text=True, timeout=120, check=check)
 
     def initdb(self) -> None:
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync",
-                  "-E", "UTF8", "--locale", "C.UTF-8")
+        self._run(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+        )
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30",
-                  "start")
+        options = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30", "start"
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop", check=False)
@@ -175,8 +203,14 @@ class PostgresCluster:
     def connect(self, dbname: str | None = None):
         import psycopg
 
-        return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname or self.dbname,
-                               autocommit=True, connect_timeout=3)
+        return psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user="postgres",
+            dbname=dbname or self.dbname,
+            autocommit=True,
+            connect_timeout=3,
+        )
 
     def is_up(self) -> bool:
         try:
@@ -208,8 +242,14 @@ def pg_cluster():
         with cluster.connect("postgres") as conn:
             conn.execute(f"CREATE DATABASE {cluster.dbname}")
         env = {**os.environ, "DATABASE_URL": cluster.url(), "REDIS_URL": ""}
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                       check=True, timeout=300, capture_output=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
         yield cluster
     finally:
         cluster.cleanup()
@@ -299,13 +339,23 @@ test_database_url.__test__ = False  # not a test, despite its name
 
 def app_env(*, database_url: str, redis: RedisServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "LINKCHECK_"))}
-    env.update({
-        "DATABASE_URL": database_url, "REDIS_URL": redis.url(0), "CELERY_BROKER_URL": redis.url(1),
-        "LINKCHECK_ALLOW_NETWORKS": "127.0.0.1/32", "LINKCHECK_HOST_INTERVAL": "0",
-        "LINKCHECK_REDIS_PREFIX": f"faults-{uuid.uuid4().hex[:8]}:", "LINKCHECK_DEADLINE": "5",
-        "LINKCHECK_CONNECT_TIMEOUT": "2", "LINKCHECK_READ_TIMEOUT": "4", "ARCHIVE_LOOKUP_URL": "http://127.0.0.1:9/",
-        "DJANGO_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1", "AXES_ENABLED": "0",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis.url(0),
+            "CELERY_BROKER_URL": redis.url(1),
+            "LINKCHECK_ALLOW_NETWORKS": "127.0.0.1/32",
+            "LINKCHECK_HOST_INTERVAL": "0",
+            "LINKCHECK_REDIS_PREFIX": f"faults-{uuid.uuid4().hex[:8]}:",
+            "LINKCHECK_DEADLINE": "5",
+            "LINKCHECK_CONNECT_TIMEOUT": "2",
+            "LINKCHECK_READ_TIMEOUT": "4",
+            "ARCHIVE_LOOKUP_URL": "http://127.0.0.1:9/",
+            "DJANGO_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            "AXES_ENABLED": "0",
+        }
+    )
     env.update(extra)
     return env
 
@@ -318,8 +368,9 @@ class Process:
         self.name = name
         self.log_path = LOGS / f"{name}.log"
         self._log = self.log_path.open("w")
-        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     @property
     def pid(self) -> int:
@@ -345,9 +396,26 @@ class Process:
 class AppServer(Process):
     def __init__(self, name: str, env: dict[str, str], *, threads: int = 4) -> None:
         self.port = free_port()
-        super().__init__(name, [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application", "--bind",
-                                f"127.0.0.1:{self.port}", "--workers", "1", "--threads", str(threads),
-                                "--timeout", "60", "--graceful-timeout", "2"], env)
+        super().__init__(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "factcheck.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--threads",
+                str(threads),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "2",
+            ],
+            env,
+        )
         if not wait_for(self._answers, timeout=30, interval=0.2):
             self.stop()
             raise RuntimeError(f"gunicorn did not start:\n{self.output()[-3000:]}")
@@ -365,13 +433,34 @@ class AppServer(Process):
 
 class Worker(Process):
     def __init__(self, name: str, env: dict[str, str], *, pool: str = "solo", concurrency: int = 1) -> None:
-        super().__init__(name, [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "-P", pool,
-                                "-c", str(concurrency), "-l", "info", "--without-mingle", "--without-gossip",
-                                "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"], env)
+        super().__init__(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "factcheck",
+                "worker",
+                "-P",
+                pool,
+                "-c",
+                str(concurrency),
+                "-l",
+                "info",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"{name}-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            env,
+        )
 
     def wait_ready(self, timeout: float = 30) -> None:
-        if not wait_for(lambda: " ready." in self.output() or not self.alive(), timeout=timeout, interval=0.2) \
-                or not self.alive():
+        if (
+            not wait_for(lambda: " ready." in self.output() or not self.alive(), timeout=timeout, interval=0.2)
+            or not self.alive()
+        ):
             raise RuntimeError(f"celery worker did not start:\n{self.output()[-3000:]}")
 
     def children(self) -> list[int]:

@@ -30,8 +30,12 @@ def test_admin_then_api_and_api_then_admin(client, reviewer, other_reviewer):
 
     # Omar saves through the API first.
     headers = {**token_headers(other_reviewer), "If-Match": f'"claim-{claim.pk}-v1"'}
-    saved = client.patch(f"/api/v1/claims/{claim.pk}/", data={"explanation": "Omar's reasoning."},
-                         content_type="application/json", headers=headers)
+    saved = client.patch(
+        f"/api/v1/claims/{claim.pk}/",
+        data={"explanation": "Omar's reasoning."},
+        content_type="application/json",
+        headers=headers,
+    )
     assert saved.status_code == 200
 
     # Rita's admin save is refused, with who and what to do; Omar's text stays.
@@ -48,17 +52,21 @@ def test_admin_then_api_and_api_then_admin(client, reviewer, other_reviewer):
     fresh = form_data(client.get(change_url(claim)))
     fresh["explanation"] = "Rita's reasoning, after reading Omar's."
     assert client.post(change_url(claim), fresh).status_code == 302
-    late = client.patch(f"/api/v1/claims/{claim.pk}/", data={"explanation": "Omar again."},
-                        content_type="application/json",
-                        headers={**token_headers(other_reviewer), "If-Match": f'"claim-{claim.pk}-v2"'})
+    late = client.patch(
+        f"/api/v1/claims/{claim.pk}/",
+        data={"explanation": "Omar again."},
+        content_type="application/json",
+        headers={**token_headers(other_reviewer), "If-Match": f'"claim-{claim.pk}-v2"'},
+    )
     assert late.status_code == 412
     assert "changed by rita since you opened it" in late.json()["detail"]
     claim.refresh_from_db()
     assert (claim.explanation, claim.version) == ("Rita's reasoning, after reading Omar's.", 3)
 
 
-def test_two_patches_at_once_through_gunicorn_one_200_one_412(transactional_db, needs_postgres_and_redis,
-                                                              throwaway_redis, processes):
+def test_two_patches_at_once_through_gunicorn_one_200_one_412(
+    transactional_db, needs_postgres_and_redis, throwaway_redis, processes
+):
     server = AppServer("concurrent-web", app_env(database_url=test_database_url(), redis=throwaway_redis), threads=4)
     processes.append(server)
     rita = factories.ReviewerFactory(username="rita")
@@ -75,8 +83,10 @@ def test_two_patches_at_once_through_gunicorn_one_200_one_412(transactional_db, 
             barrier.wait()
             results[text] = requests.patch(url, json={"text": text}, headers=headers, timeout=30)
 
-        writers = [threading.Thread(target=write, args=(user, f"{user.username}'s text, round {round_}"))
-                   for user in (rita, omar)]
+        writers = [
+            threading.Thread(target=write, args=(user, f"{user.username}'s text, round {round_}"))
+            for user in (rita, omar)
+        ]
         for thread in writers:
             thread.start()
         for thread in writers:

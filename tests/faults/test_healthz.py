@@ -58,7 +58,8 @@ def test_redis_down_is_degraded_but_still_200(client, beat_ran, settings):
 
 def test_beat_silent_is_degraded(client):
     PeriodicTask.objects.filter(task="sources.tasks.check_due_sources").update(
-        last_run_at=timezone.now() - timedelta(hours=1))
+        last_run_at=timezone.now() - timedelta(hours=1)
+    )
     body = client.get("/healthz").json()
     assert body["status"] == "degraded"
     assert body["beat"]["ok"] is False

@@ -32,7 +32,9 @@ def _insert_source(cluster, url: str) -> int:
             "INSERT INTO sources_source (url, domain, title, publisher, health, last_outcome, final_url, "
             "consecutive_failures, archive_url, next_check_at, created_at, updated_at) "
             "VALUES (%s, '127.0.0.1', '', '', 'unknown', '', '', 0, '', now() + interval '7 days', now(), now()) "
-            "RETURNING id", [url]).fetchone()
+            "RETURNING id",
+            [url],
+        ).fetchone()
     return row[0]
 
 
@@ -46,9 +48,16 @@ def _checks(cluster, source_id: int) -> int:
 
 
 def test_postgres_restart_gives_503s_then_recovers_without_restarts(pg_cluster, throwaway_redis, site, processes):
-    env = app_env(database_url=pg_cluster.url(), redis=throwaway_redis, DJANGO_DEBUG="0",
-                  DJANGO_SECRET_KEY=f"faults-{uuid.uuid4().hex}-{uuid.uuid4().hex}", DJANGO_ALLOWED_HOSTS="127.0.0.1",
-                  DJANGO_SECURE_SSL_REDIRECT="0", DATABASE_CONNECT_TIMEOUT="2", DATABASE_CONN_MAX_AGE="60")
+    env = app_env(
+        database_url=pg_cluster.url(),
+        redis=throwaway_redis,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=f"faults-{uuid.uuid4().hex}-{uuid.uuid4().hex}",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_CONNECT_TIMEOUT="2",
+        DATABASE_CONN_MAX_AGE="60",
+    )
     server = AppServer("pg-restart-web", env, threads=2)
     worker = Worker("pg-restart-worker", env)
     processes.extend([server, worker])
@@ -103,5 +112,7 @@ def test_postgres_restart_gives_503s_then_recovers_without_restarts(pg_cluster, 
     for _ in range(4):  # both gunicorn threads' connections work again
         assert requests.get(server.url("/api/v1/claims/"), timeout=10).status_code == 200
     assert "retry: Retry in" in worker.output()  # the task that met the outage was retried, not lost
-    print(f"PostgreSQL down {outage:.1f} s; after it was back: API 200 in {api_back:.2f} s, the task sent during "
-          f"the outage done in {retried_back:.1f} s (retry with backoff), a new task in {worker_back:.1f} s")
+    print(
+        f"PostgreSQL down {outage:.1f} s; after it was back: API 200 in {api_back:.2f} s, the task sent during "
+        f"the outage done in {retried_back:.1f} s (retry with backoff), a new task in {worker_back:.1f} s"
+    )

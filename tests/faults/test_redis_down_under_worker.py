@@ -26,8 +26,9 @@ DOWN = 12  # seconds Redis stays down
 VISIBILITY = 6  # seconds; the in-flight check, unacknowledged when Redis went, is handed out again after this
 
 
-def test_worker_reconnects_after_redis_outage_and_no_check_is_lost(transactional_db, needs_postgres_and_redis,
-                                                                   persistent_redis, site, processes):
+def test_worker_reconnects_after_redis_outage_and_no_check_is_lost(
+    transactional_db, needs_postgres_and_redis, persistent_redis, site, processes
+):
     redis = persistent_redis
     env = app_env(database_url=test_database_url(), redis=redis, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY))
     worker = Worker("redis-down-worker", env)
@@ -53,12 +54,15 @@ def test_worker_reconnects_after_redis_outage_and_no_check_is_lost(transactional
     redis.start()
     up_at = time.monotonic()
     ids = [s.pk for s in sources]
-    assert wait_for(lambda: LinkCheck.objects.filter(source_id__in=ids).count() == len(ids), timeout=60), \
+    assert wait_for(lambda: LinkCheck.objects.filter(source_id__in=ids).count() == len(ids), timeout=60), (
         worker.output()[-3000:]
+    )
     all_checked = time.monotonic() - up_at
     # Let any further redelivery run: it must record nothing new.
-    assert wait_for(lambda: redis.client(1).llen("linkcheck") == 0 and redis.client(1).zcard("unacked_index") == 0,
-                    timeout=VISIBILITY + 25), worker.output()[-3000:]
+    assert wait_for(
+        lambda: redis.client(1).llen("linkcheck") == 0 and redis.client(1).zcard("unacked_index") == 0,
+        timeout=VISIBILITY + 25,
+    ), worker.output()[-3000:]
     time.sleep(1)
 
     assert worker.alive()  # never restarted
@@ -66,5 +70,7 @@ def test_worker_reconnects_after_redis_outage_and_no_check_is_lost(transactional
         checks = list(LinkCheck.objects.filter(source=source))
         assert [c.run_key for c in checks] == [f"task-{task_id}"]
     assert set(Source.objects.filter(id__in=ids).values_list("health", flat=True)) == {Health.OK}
-    print(f"Redis down {DOWN} s: all {len(ids)} checks done {all_checked:.1f} s after it was back; "
-          f"in-flight page fetched {site.hit('/stall/in-flight')} time(s)")
+    print(
+        f"Redis down {DOWN} s: all {len(ids)} checks done {all_checked:.1f} s after it was back; "
+        f"in-flight page fetched {site.hit('/stall/in-flight')} time(s)"
+    )

@@ -32,9 +32,13 @@ def _admin_session(server: AppServer, username: str, password: str) -> requests.
     session = requests.Session()
     page = session.get(server.url("/admin/login/"), timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = session.post(server.url("/admin/login/?next=/admin/"), timeout=10, allow_redirects=False,
-                            data={"csrfmiddlewaretoken": token, "username": username, "password": password},
-                            headers={"Referer": server.url("/admin/login/")})
+    response = session.post(
+        server.url("/admin/login/?next=/admin/"),
+        timeout=10,
+        allow_redirects=False,
+        data={"csrfmiddlewaretoken": token, "username": username, "password": password},
+        headers={"Referer": server.url("/admin/login/")},
+    )
     assert response.status_code == 302, response.text[:500]
     return session
 
@@ -59,8 +63,10 @@ def test_enqueue_without_a_broker_is_false_not_an_exception(caplog, settings):
     from celery import Celery
 
     dead = Celery("dead", broker=f"redis://127.0.0.1:{free_port()}/1", set_as_current=False)
-    dead.conf.update(broker_connection_timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT,
-                     task_publish_retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY)
+    dead.conf.update(
+        broker_connection_timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT,
+        task_publish_retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY,
+    )
 
     @dead.task(name="sources.tasks.check_sources_batch")
     def check_sources_batch(source_ids, run_key):  # the real task's name and signature, on the dead broker
@@ -73,8 +79,9 @@ def test_enqueue_without_a_broker_is_false_not_an_exception(caplog, settings):
     assert "could not queue sources.tasks.check_sources_batch" in caplog.text
 
 
-def test_redis_stopped_api_and_admin_work_and_no_check_is_lost(transactional_db, needs_postgres_and_redis,
-                                                              throwaway_redis, site, processes):
+def test_redis_stopped_api_and_admin_work_and_no_check_is_lost(
+    transactional_db, needs_postgres_and_redis, throwaway_redis, site, processes
+):
     redis = throwaway_redis
     env = app_env(database_url=test_database_url(), redis=redis, API_ANON_THROTTLE_RATE="1000/min")
     server = AppServer("redis-stopped-web", env)
@@ -107,27 +114,59 @@ def test_redis_stopped_api_and_admin_work_and_no_check_is_lost(transactional_db,
     assert timed("anon detail", lambda: requests.get(f"{api}/claims/{published.pk}/", timeout=15)).status_code == 200
     # Writes: a claim, and evidence that adds a new source (due at once: next_check_at is empty).
     headers = token_headers(reviewer)
-    created = timed("create claim", lambda: requests.post(f"{api}/claims/", json={"text": "Said while Redis slept."},
-                                                          headers=headers, timeout=15))
+    created = timed(
+        "create claim",
+        lambda: requests.post(f"{api}/claims/", json={"text": "Said while Redis slept."}, headers=headers, timeout=15),
+    )
     assert created.status_code == 201, created.text
     claim_id = created.json()["id"]
-    cited = timed("add evidence", lambda: requests.post(
-        f"{api}/claims/{claim_id}/evidence/", json={"url": site.url("/cited-while-down"), "stance": "supports"},
-        headers=headers, timeout=15))
+    cited = timed(
+        "add evidence",
+        lambda: requests.post(
+            f"{api}/claims/{claim_id}/evidence/",
+            json={"url": site.url("/cited-while-down"), "stance": "supports"},
+            headers=headers,
+            timeout=15,
+        ),
+    )
     assert cited.status_code == 201, cited.text
 
     # The admin: log in, list, add a source, "Check now" on 21 sources (more than are checked inline: queued).
     admin = _admin_session(server, "sam", factories.PASSWORD)
     assert timed("admin list", lambda: admin.get(server.url("/admin/sources/source/"), timeout=15)).status_code == 200
     add_url = server.url("/admin/sources/source/add/")
-    added = timed("admin add source", lambda: admin.post(add_url, timeout=15, allow_redirects=False, data={
-        "csrfmiddlewaretoken": _csrf(admin, add_url), "url": site.url("/added-in-admin"), "title": "Added",
-        "publisher": "", "archive_url": "", "archived_at_0": "", "archived_at_1": ""}))
+    added = timed(
+        "admin add source",
+        lambda: admin.post(
+            add_url,
+            timeout=15,
+            allow_redirects=False,
+            data={
+                "csrfmiddlewaretoken": _csrf(admin, add_url),
+                "url": site.url("/added-in-admin"),
+                "title": "Added",
+                "publisher": "",
+                "archive_url": "",
+                "archived_at_0": "",
+                "archived_at_1": "",
+            },
+        ),
+    )
     assert added.status_code == 302, added.text[:2000]
     list_url = server.url("/admin/sources/source/")
-    action = timed("admin check now", lambda: admin.post(list_url, timeout=30, data={
-        "csrfmiddlewaretoken": _csrf(admin, list_url), "action": "check_now", "index": "0",
-        "_selected_action": [str(s.pk) for s in checked]}))
+    action = timed(
+        "admin check now",
+        lambda: admin.post(
+            list_url,
+            timeout=30,
+            data={
+                "csrfmiddlewaretoken": _csrf(admin, list_url),
+                "action": "check_now",
+                "index": "0",
+                "_selected_action": [str(s.pk) for s in checked],
+            },
+        ),
+    )
     assert action.status_code == 200
     assert "The task queue is unavailable; 21 sources are marked due" in action.text
 
@@ -150,8 +189,9 @@ def test_redis_stopped_api_and_admin_work_and_no_check_is_lost(transactional_db,
     worker.wait_ready()
     with broker(redis.url(1)) as conn:
         send(conn, check_due_sources)
-    assert wait_for(lambda: LinkCheck.objects.filter(source_id__in=expected).count() >= len(expected), timeout=60), \
+    assert wait_for(lambda: LinkCheck.objects.filter(source_id__in=expected).count() >= len(expected), timeout=60), (
         worker.output()[-3000:]
+    )
     time.sleep(0.5)
     assert LinkCheck.objects.filter(source_id__in=expected).count() == len(expected)
     assert set(Source.objects.filter(id__in=expected).values_list("health", flat=True)) == {Health.OK}

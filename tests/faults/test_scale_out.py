@@ -83,9 +83,18 @@ def _get(client, url, **headers):
 
 
 @WITH_REPLICA
-@pytest.mark.parametrize("url", ["/api/v1/claims/", "/api/v1/claims/?q=Published", "/api/v1/claims/export/?format=csv",
-                                 "/api/v1/claims/export/?format=ndjson", "/api/v1/claimreview/", "/api/v1/sources/",
-                                 "/api/v1/articles/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/claims/",
+        "/api/v1/claims/?q=Published",
+        "/api/v1/claims/export/?format=csv",
+        "/api/v1/claims/export/?format=ndjson",
+        "/api/v1/claimreview/",
+        "/api/v1/sources/",
+        "/api/v1/articles/",
+    ],
+)
 def test_anonymous_reads_lists_exports_and_feeds_come_from_the_replica(client, data, url):
     with Served() as served:
         assert _get(client, url).status_code == 200
@@ -120,8 +129,12 @@ def test_reviewer_reads_and_writes_on_the_primary_and_sees_what_they_saved(clien
     with Served() as served:
         listed = client.get("/api/v1/claims/", headers=headers)
         etag = client.get(f"/api/v1/claims/{draft.pk}/", headers=headers)["ETag"]
-        saved = client.patch(f"/api/v1/claims/{draft.pk}/", data={"text": "Just saved."},
-                             content_type="application/json", headers={**headers, "If-Match": etag})
+        saved = client.patch(
+            f"/api/v1/claims/{draft.pk}/",
+            data={"text": "Just saved."},
+            content_type="application/json",
+            headers={**headers, "If-Match": etag},
+        )
         reread = client.get(f"/api/v1/claims/{draft.pk}/", headers=headers)
     assert draft.pk in [c["id"] for c in listed.json()["results"]]
     assert saved.status_code == 200
@@ -159,13 +172,25 @@ def test_without_replicas_the_router_adds_no_query(client, transactional_db, res
 
 
 def test_database_replica_urls_become_aliases():
-    env = {**os.environ, "DATABASE_URL": "postgres://primary:5432/factcheck",
-           "DATABASE_REPLICA_URLS": "postgres://replica-a:5432/factcheck,postgres://replica-b:5432/factcheck"}
-    code = ("import json; from django.conf import settings as s; print(json.dumps({'replicas': s.DATABASE_REPLICAS, "
-            "'hosts': {a: d['HOST'] for a, d in s.DATABASES.items()}, 'mirror': s.DATABASES['replica_1']['TEST'], "
-            "'health': s.DATABASES['replica_2']['CONN_HEALTH_CHECKS'], 'routers': s.DATABASE_ROUTERS}))")
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://primary:5432/factcheck",
+        "DATABASE_REPLICA_URLS": "postgres://replica-a:5432/factcheck,postgres://replica-b:5432/factcheck",
+    }
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({'replicas': s.DATABASE_REPLICAS, "
+        "'hosts': {a: d['HOST'] for a, d in s.DATABASES.items()}, 'mirror': s.DATABASES['replica_1']['TEST'], "
+        "'health': s.DATABASES['replica_2']['CONN_HEALTH_CHECKS'], 'routers': s.DATABASE_ROUTERS}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     found = json.loads(out.strip().splitlines()[-1])
     assert found["replicas"] == ["replica_1", "replica_2"]
     assert found["hosts"] == {"default": "primary", "replica_1": "replica-a", "replica_2": "replica-b"}
@@ -174,14 +199,17 @@ def test_database_replica_urls_become_aliases():
     assert found["routers"] == ["factcheck.routers.PrimaryReplicaRouter"]
 
 
-@pytest.mark.parametrize(("task", "queue"), [
-    ("sources.tasks.check_source", "linkcheck"),
-    ("sources.tasks.check_sources_batch", "linkcheck"),
-    ("sources.tasks.check_due_sources", "maintenance"),
-    ("claims.tasks.claims_flag_stale", "maintenance"),
-    ("claims.tasks.claims_import_feed", "imports"),  # the route for import tasks, when there are some
-    ("something.else", "celery"),
-])
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("sources.tasks.check_source", "linkcheck"),
+        ("sources.tasks.check_sources_batch", "linkcheck"),
+        ("sources.tasks.check_due_sources", "maintenance"),
+        ("claims.tasks.claims_flag_stale", "maintenance"),
+        ("claims.tasks.claims_import_feed", "imports"),  # the route for import tasks, when there are some
+        ("something.else", "celery"),
+    ],
+)
 def test_tasks_are_routed_to_their_queue(task, queue):
     route = celery_app.amqp.router.route({}, task)
     assert route["queue"].name == queue

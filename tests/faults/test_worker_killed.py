@@ -54,8 +54,13 @@ def _assert_one_complete_check(source: Source, run_key: str) -> LinkCheck:
 @pytest.fixture
 def worker_env(transactional_db, needs_postgres_and_redis, throwaway_redis):
     # The check must still be stalled when we kill: a deadline well past the kill.
-    return app_env(database_url=test_database_url(), redis=throwaway_redis, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
-                   LINKCHECK_DEADLINE="30", LINKCHECK_READ_TIMEOUT="25")
+    return app_env(
+        database_url=test_database_url(),
+        redis=throwaway_redis,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
+        LINKCHECK_DEADLINE="30",
+        LINKCHECK_READ_TIMEOUT="25",
+    )
 
 
 def test_whole_worker_killed_mid_check_task_is_delivered_again(worker_env, throwaway_redis, site, processes):

@@ -85,8 +85,7 @@ API_CASES = [
     Bad("create-verdict-unknown", "post", CLAIMS, {"text": "ok", "verdict": "maybe"}, names="verdict"),
     Bad("create-status-published", "post", CLAIMS, {"text": "ok", "status": "published"}),
     Bad("create-recheck-word", "post", CLAIMS, {"text": "ok", "recheck_after": "tomorrow"}, names="recheck_after"),
-    Bad("create-recheck-year-0", "post", CLAIMS, {"text": "ok", "recheck_after": "0000-01-01"},
-        names="recheck_after"),
+    Bad("create-recheck-year-0", "post", CLAIMS, {"text": "ok", "recheck_after": "0000-01-01"}, names="recheck_after"),
     Bad("create-unknown-field-only", "post", CLAIMS, {"txt": "typo"}, names="text"),
     # --- claim create: the body itself ---------------------------------------------------------------------
     Bad("create-malformed-json", "post", CLAIMS, b'{"text": "unterminated', names="detail"),
@@ -104,10 +103,18 @@ API_CASES = [
     Bad("patch-status-jump", "patch", ONE, {"status": "retracted"}, names="detail"),
     Bad("patch-verdict-number", "patch", ONE, {"verdict": 3}, names="verdict"),
     Bad("patch-malformed-json", "patch", ONE, b"{,}", names="detail"),
-    Bad("patch-stale-etag", "patch", ONE, {"text": "new"}, status=412, names="detail",
-        headers={"If-Match": '"claim-{claim}-v999"'}),
-    Bad("patch-garbage-etag", "patch", ONE, {"text": "new"}, status=412, names="detail",
-        headers={"If-Match": "garbage"}),
+    Bad(
+        "patch-stale-etag",
+        "patch",
+        ONE,
+        {"text": "new"},
+        status=412,
+        names="detail",
+        headers={"If-Match": '"claim-{claim}-v999"'},
+    ),
+    Bad(
+        "patch-garbage-etag", "patch", ONE, {"text": "new"}, status=412, names="detail", headers={"If-Match": "garbage"}
+    ),
     Bad("put-not-allowed", "put", ONE, {"text": "new"}, status=405),
     Bad("delete-not-allowed", "delete", ONE, status=405),
     Bad("patch-huge-id", "patch", "/api/v1/claims/99999999999999999999999/", {"text": "new"}, status=404),
@@ -127,16 +134,31 @@ API_CASES = [
     Bad("evidence-url-label-too-long", "post", EVIDENCE, {"url": f"https://{'a' * 64}.org/"}, names="url"),
     Bad("evidence-url-list", "post", EVIDENCE, {"url": ["https://example.org/"]}, names="url"),
     Bad("evidence-url-missing", "post", EVIDENCE, {"stance": "supports"}, names="url"),
-    Bad("evidence-stance-unknown", "post", EVIDENCE, {"url": "https://example.org/x", "stance": "agrees"},
-        names="stance"),
-    Bad("evidence-excerpt-nul", "post", EVIDENCE, {"url": "https://example.org/x", "excerpt": NUL},
-        names="excerpt"),
-    Bad("evidence-excerpt-1mb", "post", EVIDENCE, {"url": "https://example.org/x", "excerpt": "x" * MB},
-        names="excerpt"),
-    Bad("evidence-note-surrogate", "post", EVIDENCE, b'{"url": "https://example.org/x", "note": "\\ud83d"}',
-        names="note"),
-    Bad("evidence-title-nul", "post", EVIDENCE, {"url": "https://example.org/x", "source_title": NUL},
-        names="source_title"),
+    Bad(
+        "evidence-stance-unknown",
+        "post",
+        EVIDENCE,
+        {"url": "https://example.org/x", "stance": "agrees"},
+        names="stance",
+    ),
+    Bad("evidence-excerpt-nul", "post", EVIDENCE, {"url": "https://example.org/x", "excerpt": NUL}, names="excerpt"),
+    Bad(
+        "evidence-excerpt-1mb", "post", EVIDENCE, {"url": "https://example.org/x", "excerpt": "x" * MB}, names="excerpt"
+    ),
+    Bad(
+        "evidence-note-surrogate",
+        "post",
+        EVIDENCE,
+        b'{"url": "https://example.org/x", "note": "\\ud83d"}',
+        names="note",
+    ),
+    Bad(
+        "evidence-title-nul",
+        "post",
+        EVIDENCE,
+        {"url": "https://example.org/x", "source_title": NUL},
+        names="source_title",
+    ),
     Bad("evidence-malformed-json", "post", EVIDENCE, b'{"url": ', names="detail"),
     Bad("evidence-duplicate", "post", EVIDENCE, {"url": "https://cited.example.org/already"}),
     Bad("evidence-remove-last-of-published", "delete", "/api/v1/claims/{published}/evidence/{published_ev}/"),
@@ -164,10 +186,13 @@ API_CASES = [
     Bad("cursor-wrong-type", "get", CLAIMS + "?cursor=" + cursor({"p": [[1]]}), names="cursor"),
     # Out of range positions are positions all the same: after every row, or before every row.
     Bad("cursor-id-overflow", "get", CLAIMS + "?cursor=" + cursor({"p": [10**30]}), status=200, names="results"),
-    Bad("cursor-id-float-overflow", "get", CLAIMS + "?cursor=" + cursor({"p": [-1e300]}), status=200,
-        names="results"),
-    Bad("cursor-bad-date", "get", CLAIMS + "?ordering=created_at&cursor=" + cursor({"p": ["2024-13-45", 1]}),
-        names="cursor"),
+    Bad("cursor-id-float-overflow", "get", CLAIMS + "?cursor=" + cursor({"p": [-1e300]}), status=200, names="results"),
+    Bad(
+        "cursor-bad-date",
+        "get",
+        CLAIMS + "?ordering=created_at&cursor=" + cursor({"p": ["2024-13-45", 1]}),
+        names="cursor",
+    ),
     Bad("cursor-rank-word", "get", CLAIMS + "?q=statement&cursor=" + cursor({"p": ["high", 1]}), names="cursor"),
     Bad("cursor-nul", "get", CLAIMS + "?cursor=" + cursor({"p": ["\x00"]}), names="cursor"),
     Bad("cursor-sources", "get", "/api/v1/sources/?cursor=" + cursor({"p": ["x"]}), names="cursor"),
@@ -200,8 +225,11 @@ def state() -> dict:
     """Everything a bad request must leave alone."""
     return {
         "counts": [m.objects.count() for m in (Claim, Evidence, Source, Article, Tag, Claim.history.model)],
-        "claims": list(Claim.objects.order_by("pk").values_list("pk", "version", "text", "explanation", "verdict",
-                                                                 "status", "updated_at")),
+        "claims": list(
+            Claim.objects.order_by("pk").values_list(
+                "pk", "version", "text", "explanation", "verdict", "status", "updated_at"
+            )
+        ),
         "evidence": list(Evidence.objects.order_by("pk").values_list("pk", "source_id", "excerpt", "note")),
     }
 
@@ -239,8 +267,10 @@ def test_unknown_filters_are_ignored(client, world, reviewer_headers):
     assert odd.json()["results"] == plain
 
 
-@pytest.mark.parametrize(("page_size", "rows"), [("-5", 1), ("0", 1), ("3", 3), ("abc", 5), ("1e3", 5),
-                                                 ("99999999999999999999999999", 5), ("", 5)])
+@pytest.mark.parametrize(
+    ("page_size", "rows"),
+    [("-5", 1), ("0", 1), ("3", 3), ("abc", 5), ("1e3", 5), ("99999999999999999999999999", 5), ("", 5)],
+)
 def test_page_size_is_capped_or_defaulted_never_an_error(client, db, settings, page_size, rows):
     settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE = 5, 5
     factories.PublishedClaimFactory.create_batch(7)
@@ -249,8 +279,10 @@ def test_page_size_is_capped_or_defaulted_never_an_error(client, db, settings, p
     assert len(response.json()["results"]) == rows
 
 
-@pytest.mark.parametrize("q", [SQLISH, "' OR '1'='1", "a & b | !c <-> d:*", "((((", "\\", "%_%", "!!!", "🙂",
-                               "<script>alert(1)</script>", RTL])
+@pytest.mark.parametrize(
+    "q",
+    [SQLISH, "' OR '1'='1", "a & b | !c <-> d:*", "((((", "\\", "%_%", "!!!", "🙂", "<script>alert(1)</script>", RTL],
+)
 def test_sql_looking_and_odd_q_is_just_text(client, db, q):
     factories.PublishedClaimFactory(text="A published statement about unemployment.")
     response = client.get(CLAIMS, {"q": q})
@@ -259,26 +291,35 @@ def test_sql_looking_and_odd_q_is_just_text(client, db, q):
     assert Claim.objects.count() == 1
 
 
-@pytest.mark.parametrize("text", [RTL, HEBREW_MIXED, "Emoji 🙂👍🏽 and ZWJ 👩‍🔬", "中文，全角１０８０ｐ",
-                                  "tab\tand\nnewline"])
+@pytest.mark.parametrize(
+    "text", [RTL, HEBREW_MIXED, "Emoji 🙂👍🏽 and ZWJ 👩‍🔬", "中文，全角１０８０ｐ", "tab\tand\nnewline"]
+)
 def test_right_to_left_emoji_and_cjk_text_is_kept_exactly(client, reviewer_headers, text):
-    response = client.post(CLAIMS, {"text": text, "explanation": text, "tags": ["رأي"]},
-                           content_type="application/json", headers=reviewer_headers)
+    response = client.post(
+        CLAIMS,
+        {"text": text, "explanation": text, "tags": ["رأي"]},
+        content_type="application/json",
+        headers=reviewer_headers,
+    )
     assert response.status_code == 201, response.json()
     claim = Claim.objects.get(pk=response.json()["id"])
     assert (claim.text, claim.explanation) == (text, text)
     assert client.get(f"/api/v1/claims/{claim.pk}/", headers=reviewer_headers).json()["text"] == text
 
 
-@pytest.mark.parametrize(("url", "stored"), [
-    ("https://例え.テスト/ページ", "https://xn--r8jz45g.xn--zckzah/ページ"),
-    ("https://Bücher.example/", "https://xn--bcher-kva.example/"),
-    ("https://💩.la/", "https://xn--ls8h.la/"),
-    ("https://مثال.إختبار/", "https://xn--mgbh0fb.xn--kgbechtv/"),
-])
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("https://例え.テスト/ページ", "https://xn--r8jz45g.xn--zckzah/ページ"),
+        ("https://Bücher.example/", "https://xn--bcher-kva.example/"),
+        ("https://💩.la/", "https://xn--ls8h.la/"),
+        ("https://مثال.إختبار/", "https://xn--mgbh0fb.xn--kgbechtv/"),
+    ],
+)
 def test_idn_and_emoji_domains_are_stored_in_punycode(client, world, reviewer_headers, url, stored):
-    response = client.post(EVIDENCE.format(**world), {"url": url}, content_type="application/json",
-                           headers=reviewer_headers)
+    response = client.post(
+        EVIDENCE.format(**world), {"url": url}, content_type="application/json", headers=reviewer_headers
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["source"]["url"] == stored
 
@@ -321,8 +362,7 @@ ADMIN_CLAIM_CASES = [
     ("evidence-url-space", {"evidence-0-url": "https://exa mple.org/"}, "evidence"),
     ("evidence-url-nul", {"evidence-0-url": "https://example.org/\x00"}, "evidence"),
     ("evidence-excerpt-nul", {"evidence-0-url": "https://example.org/x", "evidence-0-excerpt": NUL}, "evidence"),
-    ("evidence-excerpt-1mb", {"evidence-0-url": "https://example.org/x", "evidence-0-excerpt": "z" * MB},
-     "evidence"),
+    ("evidence-excerpt-1mb", {"evidence-0-url": "https://example.org/x", "evidence-0-excerpt": "z" * MB}, "evidence"),
 ]
 
 

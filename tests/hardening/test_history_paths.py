@@ -126,8 +126,15 @@ def test_admin_bulk_actions_write_one_history_row_per_claim(client, reviewer, wa
     counts = {c.pk: history_count(c) for c in ready + drafts}
     client.post(url, {"action": "publish", "_selected_action": [c.pk for c in ready]})
     client.post(url, {"action": "move_to_review", "_selected_action": [c.pk for c in drafts]})
-    client.post(url, {"action": "set_verdict", "apply": "1", "verdict": Verdict.MISLEADING,
-                      "_selected_action": [c.pk for c in drafts]})
+    client.post(
+        url,
+        {
+            "action": "set_verdict",
+            "apply": "1",
+            "verdict": Verdict.MISLEADING,
+            "_selected_action": [c.pk for c in drafts],
+        },
+    )
     for claim in ready:
         claim.refresh_from_db()
         assert claim.status == ClaimStatus.PUBLISHED
@@ -148,15 +155,17 @@ def test_api_and_service_writes_leave_history(client, reviewer, watched):
     services.evidence_add(claim=claim, url="https://example.org/evidence", user=reviewer)
     start = history_count(claim)
     headers = token_headers(reviewer)
-    for change in ({"verdict": "false"}, {"explanation": "Because."}, {"status": "published"},
-                   {"status": "retracted"}):
-        response = client.patch(f"/api/v1/claims/{claim.pk}/", change, content_type="application/json",
-                                headers=headers)
+    for change in ({"verdict": "false"}, {"explanation": "Because."}, {"status": "published"}, {"status": "retracted"}):
+        response = client.patch(f"/api/v1/claims/{claim.pk}/", change, content_type="application/json", headers=headers)
         assert response.status_code == 200, response.json()
     assert history_count(claim) == start + 4
     changes = client.get(f"/api/v1/claims/{claim.pk}/history/", headers=headers).json()["results"]
     assert [c["field"] for entry in changes[:4] for c in entry["changes"]] == [
-        "status", "status", "explanation", "verdict"]
+        "status",
+        "status",
+        "explanation",
+        "verdict",
+    ]
     assert not [fields for fields in watched if fields & TRACKED]
 
 
@@ -166,10 +175,15 @@ def test_claimreview_reimport_that_changes_the_verdict_leaves_history(reviewer, 
     from claims.importers.services import claimreview_import
 
     def review(rating: str):
-        return {"@context": "https://schema.org", "@type": "ClaimReview", "url": "https://checker.example/r/1",
-                "claimReviewed": "The moon is made of cheese.", "datePublished": "2024-11-27",
-                "author": {"@type": "Organization", "name": "Checker"},
-                "reviewRating": {"@type": "Rating", "alternateName": rating}}
+        return {
+            "@context": "https://schema.org",
+            "@type": "ClaimReview",
+            "url": "https://checker.example/r/1",
+            "claimReviewed": "The moon is made of cheese.",
+            "datePublished": "2024-11-27",
+            "author": {"@type": "Organization", "name": "Checker"},
+            "reviewRating": {"@type": "Rating", "alternateName": rating},
+        }
 
     first = claimreview_import(review=parse_claimreview(review("False")), user=reviewer)
     count = history_count(first.claim)

@@ -19,9 +19,26 @@ def test_loadtest_runs_clean_for_a_few_seconds(tmp_path):
     database = urlunsplit(base._replace(path=f"{base.path.rstrip('/')}_loadsmoke"))
     out = tmp_path / "load.json"
     result = subprocess.run(
-        [sys.executable, "-m", "loadtest", "--clients", "4", "--duration", "5", "--claims", "300",
-         "--database-url", database, "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "loadtest",
+            "--clients",
+            "4",
+            "--duration",
+            "5",
+            "--claims",
+            "300",
+            "--database-url",
+            database,
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(out.read_text())
     assert report["server_errors"] == 0

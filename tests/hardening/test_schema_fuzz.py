@@ -35,8 +35,11 @@ def world(db):
     draft = factories.ClaimFactory(text="A draft statement.", article=published.article)
     evidence = published.evidence.get()
     factories.LinkCheckFactory(source=evidence.source)
-    return {"id": [published.pk, draft.pk, published.article_id, evidence.source_id],
-            "claim_id": [published.pk], "evidence_id": [evidence.pk]}
+    return {
+        "id": [published.pk, draft.pk, published.article_id, evidence.source_id],
+        "claim_id": [published.pk],
+        "evidence_id": [evidence.pk],
+    }
 
 
 @pytest.fixture(params=["anonymous", "reviewer"])
@@ -60,9 +63,17 @@ def in_test_transaction(settings):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 def test_api_conforms_to_its_schema(case, world, auth_headers, in_test_transaction):
     # Generated ids rarely name a row: every other even one is swapped for a real claim, article or source id,
     # so the 200 responses are checked too; odd, negative and huge ones are sent as generated.

@@ -46,9 +46,14 @@ def world(db):
     draft_evidence = factories.EvidenceFactory(claim=draft, source=factories.SourceFactory(url="https://d.example/"))
     published = factories.PublishedClaimFactory(text="Published statement.")
     factories.EvidenceFactory(claim=published)  # a second piece, so one may be removed
-    return {"draft": draft.pk, "draft_ev": draft_evidence.pk, "draft_article": draft.article_id,
-            "draft_source": draft_evidence.source_id, "published": published.pk,
-            "published_ev": published.evidence.order_by("pk").first().pk}
+    return {
+        "draft": draft.pk,
+        "draft_ev": draft_evidence.pk,
+        "draft_article": draft.article_id,
+        "draft_source": draft_evidence.source_id,
+        "published": published.pk,
+        "published_ev": published.evidence.order_by("pk").first().pk,
+    }
 
 
 # --- reads of drafts -------------------------------------------------------------------------------------------
@@ -83,8 +88,10 @@ def test_draft_reads_per_role(client, world, role, path):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("path", ["/api/v1/claims/", "/api/v1/claims/export/?format=ndjson", "/api/v1/claimreview/",
-                                  "/api/v1/claims/?status=draft"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/claims/", "/api/v1/claims/export/?format=ndjson", "/api/v1/claimreview/", "/api/v1/claims/?status=draft"],
+)
 def test_lists_show_drafts_to_reviewers_only(client, world, role, path):
     user = make_user(role)
     response = client.get(path, headers=_headers(user))
@@ -112,8 +119,10 @@ WRITES = [
 
 
 def _fingerprint():
-    return (list(Claim.objects.order_by("pk").values_list("pk", "version", "verdict", "explanation", "text")),
-            list(Evidence.objects.order_by("pk").values_list("pk", "claim_id", "source_id")))
+    return (
+        list(Claim.objects.order_by("pk").values_list("pk", "version", "verdict", "explanation", "text")),
+        list(Evidence.objects.order_by("pk").values_list("pk", "claim_id", "source_id")),
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -145,8 +154,9 @@ def test_session_writes_need_the_permission_and_csrf(client, world, role):
     user.save()
     client.force_login(user)
     before = _fingerprint()
-    response = client.patch(f"/api/v1/claims/{world['published']}/", {"explanation": "x"},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/claims/{world['published']}/", {"explanation": "x"}, content_type="application/json"
+    )
     assert response.status_code == 403
     change = reverse("admin:claims_claim_change", args=[world["published"]])
     assert client.post(change, {"text": "Hijacked", "version": 1}).status_code == 403
@@ -158,8 +168,9 @@ def test_session_write_without_csrf_token_is_refused(world):
 
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(make_user("reviewer"))
-    response = csrf_client.patch(f"/api/v1/claims/{world['draft']}/", {"verdict": "false"},
-                                 content_type="application/json")
+    response = csrf_client.patch(
+        f"/api/v1/claims/{world['draft']}/", {"verdict": "false"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
 
@@ -197,8 +208,7 @@ def test_a_revoked_token_is_refused(client, world):
     assert not Token.objects.filter(user=reviewer).exists()
     response = client.get(path, headers=headers)
     assert response.status_code == 401
-    assert client.patch(path, {"verdict": "false"}, content_type="application/json",
-                        headers=headers).status_code == 401
+    assert client.patch(path, {"verdict": "false"}, content_type="application/json", headers=headers).status_code == 401
 
 
 def test_a_deactivated_users_token_is_refused(client, world):
@@ -268,9 +278,14 @@ def test_preflight_allows_get_only(client, db):
     allowed = {m.strip() for m in get["Access-Control-Allow-Methods"].split(",")}
     assert allowed == {"GET", "HEAD", "OPTIONS"}
     for method in ("POST", "PATCH", "PUT", "DELETE"):
-        preflight = client.options("/api/v1/claims/1/", headers={
-            "Origin": ORIGIN, "Access-Control-Request-Method": method,
-            "Access-Control-Request-Headers": "authorization, content-type"})
+        preflight = client.options(
+            "/api/v1/claims/1/",
+            headers={
+                "Origin": ORIGIN,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
         # A browser sends the write only if the method and the Authorization header are both allowed: neither is.
         assert method not in preflight.get("Access-Control-Allow-Methods", "")
         assert "authorization" not in preflight.get("Access-Control-Allow-Headers", "").lower()
@@ -325,8 +340,14 @@ def test_api_docs_render_in_a_browser_without_csp_violations(live_server, transa
         try:
             page = browser.new_page()
             page.on("console", lambda m: messages.append(m.text))
-            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url)
-                    and not r.url.startswith("data:") else None)
+            page.on(
+                "request",
+                lambda r: (
+                    outside.append(r.url)
+                    if not r.url.startswith(live_server.url) and not r.url.startswith("data:")
+                    else None
+                ),
+            )
             page.goto(f"{live_server.url}/api/docs/")
             page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
             assert "factcheck API" in page.inner_text(".swagger-ui .info .title")
@@ -365,10 +386,15 @@ print(json.dumps(out))
 
 def test_production_settings_send_security_headers_and_secure_cookies():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 20 + "a-real-looking-secret-key-for-tests-0123456789",
-               DJANGO_ALLOWED_HOSTS="factcheck.example.org", DJANGO_SETTINGS_MODULE="factcheck.settings")
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 20 + "a-real-looking-secret-key-for-tests-0123456789",
+        DJANGO_ALLOWED_HOSTS="factcheck.example.org",
+        DJANGO_SETTINGS_MODULE="factcheck.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     login = out["login"]
@@ -393,11 +419,19 @@ def test_production_settings_send_security_headers_and_secure_cookies():
 def test_session_cookie_is_secure_and_httponly_in_production():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="y" * 50, DJANGO_ALLOWED_HOSTS="factcheck.example.org")
-    code = ("import django, json; django.setup(); from django.conf import settings as s; "
-            "print(json.dumps([s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, "
-            "s.SECURE_SSL_REDIRECT, s.DEBUG]))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE":
-                            "factcheck.settings"}, capture_output=True, text=True, timeout=60)
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_SSL_REDIRECT, s.DEBUG]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "factcheck.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, True, True, True, False]
 
 
@@ -415,8 +449,9 @@ SECRET_PATTERNS = [
 
 
 def test_no_secrets_in_tracked_files():
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split("\0")
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
     found = []
     for name in filter(None, files):
         path = ROOT / name
@@ -431,8 +466,9 @@ def test_tokens_are_not_in_the_repository_or_logs(world, client, caplog):
     """A token sent with a request is not written to the log, even when the request fails."""
     reviewer = make_user("reviewer")
     headers = token_headers(reviewer)
-    client.patch(f"/api/v1/claims/{world['draft']}/", data=b"{bad json", content_type="application/json",
-                 headers=headers)
+    client.patch(
+        f"/api/v1/claims/{world['draft']}/", data=b"{bad json", content_type="application/json", headers=headers
+    )
     assert Token.objects.get(user=reviewer).key not in caplog.text
 
 

@@ -35,9 +35,16 @@ def test_import_a_file_then_add_candidate_sources(admin_client):
     article = Article.objects.get()
     assert "Created" in response.content.decode()
     assert "https://news.example.org/report/42" in response.content.decode()
-    response = admin_client.post(url, {"action": "add_sources", "link": ["https://news.example.org/report/42"],
-                                       "link_all": ["https://news.example.org/report/42"], "link_text": ["report"],
-                                       "next": reverse("admin:claims_article_change", args=[article.pk])})
+    response = admin_client.post(
+        url,
+        {
+            "action": "add_sources",
+            "link": ["https://news.example.org/report/42"],
+            "link_all": ["https://news.example.org/report/42"],
+            "link_text": ["report"],
+            "next": reverse("admin:claims_article_change", args=[article.pk]),
+        },
+    )
     assert response.status_code == 302
     assert list(Source.objects.values_list("url", flat=True)) == ["https://news.example.org/report/42"]
 
@@ -65,8 +72,10 @@ def test_researchers_cannot_import(client, researcher):
 def test_claimreview_upload_shows_the_table(admin_client):
     page = admin_client.get(reverse("admin:claims_claim_changelist")).content.decode()
     assert reverse("admin:claims_claim_import_claimreview") in page
-    files = [SimpleUploadedFile("a.json", json.dumps([review(1), review(2, claimReviewed="")]).encode()),
-             SimpleUploadedFile("b.json", b"{ nope")]
+    files = [
+        SimpleUploadedFile("a.json", json.dumps([review(1), review(2, claimReviewed="")]).encode()),
+        SimpleUploadedFile("b.json", b"{ nope"),
+    ]
     response = admin_client.post(reverse("admin:claims_claim_import_claimreview"), {"files": files})
     text = response.content.decode()
     assert "1 created, 0 updated, 0 linked" in text

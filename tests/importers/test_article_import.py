@@ -57,8 +57,13 @@ def test_a_binary_file_writes_nothing(tmp_path):
 def test_one_bad_input_does_not_stop_the_others(tmp_path):
     out = StringIO()
     with pytest.raises(CommandError, match="1 of 2"):
-        call_command("import_article", str(FIXTURES / "export-missing-link.md"), str(FIXTURES / "export-partial.md"),
-                     stdout=out, stderr=out)
+        call_command(
+            "import_article",
+            str(FIXTURES / "export-missing-link.md"),
+            str(FIXTURES / "export-partial.md"),
+            stdout=out,
+            stderr=out,
+        )
     assert list(Article.objects.values_list("url", flat=True)) == ["https://news.example.org/only-title"]
 
 
@@ -79,7 +84,9 @@ def test_extraction_from_a_page_served_on_loopback(loopback):
     # links in the main text are offered as candidate sources (nav and footer links are not)
     assert "https://models.example.org/pr-puppets" in output
     assert set(Source.objects.values_list("url", flat=True)) == {
-        "https://models.example.org/pr-puppets", "https://analysis.example.org/leak-code"}
+        "https://models.example.org/pr-puppets",
+        "https://analysis.example.org/leak-code",
+    }
     # importing the page again updates the same row
     assert "updated article" in run(f"{loopback.base}/news/leak")
     assert Article.objects.count() == 1
@@ -101,8 +108,11 @@ def test_the_safe_fetcher_guards_imports_too(settings, loopback):
 
 
 def test_a_local_html_file_uses_its_canonical_url_or_the_given_one(tmp_path):
-    html = (FIXTURES / "page.html").read_text().replace('href="/news/leak?utm_source=feed"',
-                                                        'href="https://daily.example.org/news/leak"')
+    html = (
+        (FIXTURES / "page.html")
+        .read_text()
+        .replace('href="/news/leak?utm_source=feed"', 'href="https://daily.example.org/news/leak"')
+    )
     path = tmp_path / "page.html"
     path.write_text(html)
     run(str(path))

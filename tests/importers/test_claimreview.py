@@ -21,18 +21,29 @@ def review(n: int = 1, **overrides) -> dict:
         "datePublished": "2024-11-28",
         "inLanguage": "en",
         "author": {"@type": "Organization", "name": "Example Checkers"},
-        "reviewRating": {"@type": "Rating", "ratingValue": 1, "bestRating": 5, "worstRating": 1,
-                         "alternateName": "False"},
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": 1,
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": "False",
+        },
         "itemReviewed": {
             "@type": "Claim",
             "author": {"@type": "Person", "name": "A. Blogger"},
             "datePublished": "2024-11-20",
-            "firstAppearance": {"@type": "CreativeWork", "url": f"https://blog.example.org/post/{n}",
-                                "headline": f"Post {n}"},
+            "firstAppearance": {
+                "@type": "CreativeWork",
+                "url": f"https://blog.example.org/post/{n}",
+                "headline": f"Post {n}",
+            },
             "appearance": [
                 {"@type": "CreativeWork", "url": f"https://blog.example.org/post/{n}"},
-                {"@type": "CreativeWork", "url": f"https://social.example.org/status/{n}",
-                 "datePublished": "2024-11-21T08:00:00Z"},
+                {
+                    "@type": "CreativeWork",
+                    "url": f"https://social.example.org/status/{n}",
+                    "datePublished": "2024-11-21T08:00:00Z",
+                },
             ],
         },
     }
@@ -72,14 +83,19 @@ def test_list_of_objects(tmp_path):
 
 
 def test_data_feed_with_items_and_data_feed_items(tmp_path):
-    feed = {"@context": "https://schema.org", "@type": "DataFeed",
-            "dataFeedElement": [review(1), {"@type": "DataFeedItem", "item": [review(2)]}]}
+    feed = {
+        "@context": "https://schema.org",
+        "@type": "DataFeed",
+        "dataFeedElement": [review(1), {"@type": "DataFeedItem", "item": [review(2)]}],
+    }
     assert "2 created" in run(tmp_path, feed)
 
 
 def test_html_page_with_ld_json_blocks_and_graph(tmp_path):
-    graph = {"@context": "https://schema.org", "@graph": [
-        {"@type": "WebPage", "name": "A page"}, review(2), {"@type": "Organization", "name": "x"}]}
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [{"@type": "WebPage", "name": "A page"}, review(2), {"@type": "Organization", "name": "x"}],
+    }
     html = f"""<!doctype html><html><head>
       <script type="application/ld+json">{json.dumps(review(1))}</script>
       <script type="application/ld+json">{json.dumps(graph)}</script>
@@ -185,7 +201,10 @@ def test_a_reworded_claim_is_linked_to_the_existing_one_not_duplicated(tmp_path)
     assert "looks like claim" in output
     claim = Claim.objects.get()
     assert set(claim.appearances.values_list("url", flat=True)) == {
-        "https://social.example.org/status/1", "https://blog.example.org/post/9", "https://social.example.org/status/9"}
+        "https://social.example.org/status/1",
+        "https://blog.example.org/post/9",
+        "https://social.example.org/status/9",
+    }
     assert "1 linked" in run(tmp_path, other)  # and again: nothing new
     assert Claim.objects.count() == 1
     assert claim.appearances.count() == 3
@@ -254,17 +273,30 @@ def test_round_trip_through_the_api_feed(client, reviewer, tmp_path):
     }
     for index, (verdict, text) in enumerate(texts.items()):
         article = ArticleFactory(url=f"https://news.example.org/round/{index}", title=f"Round {index}")
-        claim = PublishedClaimFactory(text=text, verdict=verdict, article=article, claimant=f"Claimant {index}",
-                                      language="en" if index % 2 else "zh")
+        claim = PublishedClaimFactory(
+            text=text,
+            verdict=verdict,
+            article=article,
+            claimant=f"Claimant {index}",
+            language="en" if index % 2 else "zh",
+        )
         for extra in range(index % 3):
             Appearance.objects.create(claim=claim, url=f"https://elsewhere.example.org/{index}/{extra}")
 
     def snapshot():
         rows = set()
         for claim in Claim.objects.select_related("article").prefetch_related("appearances"):
-            rows.add((claim.text, claim.verdict, claim.claimant, claim.language, claim.article.url,
-                      tuple(sorted(a.url for a in claim.appearances.all())),
-                      claim.published_at.date().isoformat()))
+            rows.add(
+                (
+                    claim.text,
+                    claim.verdict,
+                    claim.claimant,
+                    claim.language,
+                    claim.article.url,
+                    tuple(sorted(a.url for a in claim.appearances.all())),
+                    claim.published_at.date().isoformat(),
+                )
+            )
         return rows
 
     before = snapshot()

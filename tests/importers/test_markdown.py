@@ -48,16 +48,22 @@ def test_images_are_not_body_text_and_links_are_candidate_sources():
     assert data.links[0].text == "《示例日报》报道"
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("发布时间: 2024-11-27 09:23\n发布地: 上海", datetime(2024, 11, 27, 1, 23, tzinfo=UTC)),
-    ("发布时间: 2024-11-27 09:23\n发布地: 香港", datetime(2024, 11, 27, 1, 23, tzinfo=UTC)),
-    ("发布时间: 2024年11月27日 09:23\n发布地: 广东", datetime(2024, 11, 27, 1, 23, tzinfo=UTC)),
-    # the file says otherwise: its own offset or a 时区 line wins over the place
-    ("发布时间: 2024-11-27 09:23 UTC+9\n发布地: 上海", datetime(2024, 11, 27, 0, 23, tzinfo=UTC)),
-    ("发布时间: 2024-11-27T09:23:00+00:00\n发布地: 上海", datetime(2024, 11, 27, 9, 23, tzinfo=UTC)),
-    ("发布时间: 2024-11-27 09:23\n发布地: 美国\n时区: America/New_York", datetime(2024, 11, 27, 14, 23, tzinfo=UTC)),
-    ("发布时间: 2024-11-27 09:23\n时区: UTC", datetime(2024, 11, 27, 9, 23, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("发布时间: 2024-11-27 09:23\n发布地: 上海", datetime(2024, 11, 27, 1, 23, tzinfo=UTC)),
+        ("发布时间: 2024-11-27 09:23\n发布地: 香港", datetime(2024, 11, 27, 1, 23, tzinfo=UTC)),
+        ("发布时间: 2024年11月27日 09:23\n发布地: 广东", datetime(2024, 11, 27, 1, 23, tzinfo=UTC)),
+        # the file says otherwise: its own offset or a 时区 line wins over the place
+        ("发布时间: 2024-11-27 09:23 UTC+9\n发布地: 上海", datetime(2024, 11, 27, 0, 23, tzinfo=UTC)),
+        ("发布时间: 2024-11-27T09:23:00+00:00\n发布地: 上海", datetime(2024, 11, 27, 9, 23, tzinfo=UTC)),
+        (
+            "发布时间: 2024-11-27 09:23\n发布地: 美国\n时区: America/New_York",
+            datetime(2024, 11, 27, 14, 23, tzinfo=UTC),
+        ),
+        ("发布时间: 2024-11-27 09:23\n时区: UTC", datetime(2024, 11, 27, 9, 23, tzinfo=UTC)),
+    ],
+)
 def test_time_zone(header, expected):
     text = f"# T\n\n文章作者: A\n{header}\n原文链接: https://e.example.org/a\n\nBody.\n"
     assert parse_markdown_file(text.encode()).published_at == expected
@@ -94,13 +100,16 @@ def test_a_file_missing_other_fields_imports_with_what_it_has():
     assert data.body == "The body has one paragraph and an image."
 
 
-@pytest.mark.parametrize(("line", "field"), [
-    ("发布时间: 2024-13-45 99:99", "发布时间 (published_at)"),
-    ("发布时间: yesterday", "发布时间 (published_at)"),
-    ("原文链接: ftp://files.example.org/a", "原文链接 (url)"),
-    ("封面图链接: not a url", "封面图链接 (cover_image_url)"),
-    ("时区: Mars/Olympus", "时区 (time zone)"),
-])
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ("发布时间: 2024-13-45 99:99", "发布时间 (published_at)"),
+        ("发布时间: yesterday", "发布时间 (published_at)"),
+        ("原文链接: ftp://files.example.org/a", "原文链接 (url)"),
+        ("封面图链接: not a url", "封面图链接 (cover_image_url)"),
+        ("时区: Mars/Olympus", "时区 (time zone)"),
+    ],
+)
 def test_a_bad_field_is_named_with_the_reason(line, field):
     text = f"# T\n\n发布时间: 2024-11-27 09:23\n原文链接: https://e.example.org/a\n{line}\n\nBody.\n"
     if line.startswith(("发布时间", "原文链接")):
@@ -129,8 +138,10 @@ def test_an_empty_file_is_refused():
 
 
 def test_plain_markdown_with_front_matter():
-    text = ("---\ntitle: Front matter title\nurl: https://blog.example.org/post\nauthor: Ann\n"
-            "date: 2024-05-01T10:00:00+02:00\n---\n\nSome *body* with a [link](https://ref.example.org/x).\n")
+    text = (
+        "---\ntitle: Front matter title\nurl: https://blog.example.org/post\nauthor: Ann\n"
+        "date: 2024-05-01T10:00:00+02:00\n---\n\nSome *body* with a [link](https://ref.example.org/x).\n"
+    )
     data = parse_markdown_file(text.encode())
     assert data.origin == "markdown"
     assert (data.title, data.url, data.author) == ("Front matter title", "https://blog.example.org/post", "Ann")

@@ -40,8 +40,10 @@ def test_precision_and_recall_on_the_labelled_pairs():
     scores = pair_scores_through_the_database()
     suggest = measure(scores, settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD, {DUPLICATE, RELATED})
     link = measure(scores, settings.SIMILAR_CLAIMS_LINK_THRESHOLD, {DUPLICATE})
-    print(f"suggest ≥{settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD}: precision {suggest[0]:.2f} recall {suggest[1]:.2f}; "
-          f"link ≥{settings.SIMILAR_CLAIMS_LINK_THRESHOLD}: precision {link[0]:.2f} recall {link[1]:.2f}")
+    print(
+        f"suggest ≥{settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD}: precision {suggest[0]:.2f} recall {suggest[1]:.2f}; "
+        f"link ≥{settings.SIMILAR_CLAIMS_LINK_THRESHOLD}: precision {link[0]:.2f} recall {link[1]:.2f}"
+    )
     assert suggest[0] >= REPORTED["suggest"]["precision"]
     assert suggest[1] >= REPORTED["suggest"]["recall"]
     assert link[0] >= REPORTED["link"]["precision"]
@@ -58,8 +60,11 @@ def test_the_database_candidates_lose_nothing_the_scorer_would_find():
 def test_different_figures_are_suggested_but_never_linked():
     for _, a, b, label in PAIRS:
         if label == RELATED:
-            assert settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD <= similarity_score(a, b) < \
-                settings.SIMILAR_CLAIMS_LINK_THRESHOLD, (a, b)
+            assert (
+                settings.SIMILAR_CLAIMS_SUGGEST_THRESHOLD
+                <= similarity_score(a, b)
+                < settings.SIMILAR_CLAIMS_LINK_THRESHOLD
+            ), (a, b)
         if label == DIFFERENT:
             assert similarity_score(a, b) < settings.SIMILAR_CLAIMS_LINK_THRESHOLD, (a, b)
 
@@ -72,20 +77,26 @@ def test_score_is_symmetric():
 def test_api_lists_similar_claims_best_first_within_what_the_user_may_see(client, reviewer):
     # (no quotes: the factory's "Quoted sentence number N." would make every pair look alike)
     claim = PublishedClaimFactory(
-        quote="", text="The leaked Sora model can generate 10-second videos at 1080p resolution.")
+        quote="", text="The leaked Sora model can generate 10-second videos at 1080p resolution."
+    )
     close = PublishedClaimFactory(
-        quote="", text="Sora, as leaked, is able to produce 1080p videos that are 10 seconds long.",
-        verdict=Verdict.MOSTLY_TRUE)
+        quote="",
+        text="Sora, as leaked, is able to produce 1080p videos that are 10 seconds long.",
+        verdict=Verdict.MOSTLY_TRUE,
+    )
     translated = PublishedClaimFactory(quote="", text="泄露的 Sora 模型能够生成 10 秒钟的 1080p 分辨率视频。")
-    draft = ClaimFactory(quote="", text="The leaked Sora model can generate 10-second videos at 1080p.",
-                         status=ClaimStatus.DRAFT)
+    draft = ClaimFactory(
+        quote="", text="The leaked Sora model can generate 10-second videos at 1080p.", status=ClaimStatus.DRAFT
+    )
     PublishedClaimFactory(quote="", text="The vaccine contains microchips.")
 
     response = client.get(f"/api/v1/claims/{claim.pk}/similar/")
     assert response.status_code == 200
     results = response.json()["results"]
-    assert [r["id"] for r in results] == [translated.pk, close.pk] or \
-        [r["id"] for r in results] == [close.pk, translated.pk]
+    assert [r["id"] for r in results] == [translated.pk, close.pk] or [r["id"] for r in results] == [
+        close.pk,
+        translated.pk,
+    ]
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
     assert set(results[0]) == {"id", "text", "verdict", "score"}
     assert next(r for r in results if r["id"] == close.pk)["verdict"] == "mostly_true"

@@ -64,9 +64,16 @@ class Farm:
     # -- handlers ---------------------------------------------------------------------------
     async def _record(self, request: web.Request) -> None:
         self.hits[request.path] += 1
-        self.log.append({"path": request.path, "method": request.method, "at": time.monotonic(),
-                         "host": request.headers.get("Host"), "ua": request.headers.get("User-Agent"),
-                         "query": dict(request.query)})
+        self.log.append(
+            {
+                "path": request.path,
+                "method": request.method,
+                "at": time.monotonic(),
+                "host": request.headers.get("Host"),
+                "ua": request.headers.get("User-Agent"),
+                "query": dict(request.query),
+            }
+        )
 
     @web.middleware
     async def middleware(self, request: web.Request, handler):
@@ -193,8 +200,12 @@ class Farm:
             stamp, url = min(snapshots, key=distance)
         else:
             stamp, url = snapshots[-1]
-        return web.json_response({"url": request.query.get("url"), "archived_snapshots": {
-            "closest": {"status": "200", "available": True, "url": url, "timestamp": stamp}}})
+        return web.json_response(
+            {
+                "url": request.query.get("url"),
+                "archived_snapshots": {"closest": {"status": "200", "available": True, "url": url, "timestamp": stamp}},
+            }
+        )
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.middleware])

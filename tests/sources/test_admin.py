@@ -26,10 +26,21 @@ def rclient(client, reviewer):
 @pytest.fixture
 def sources():
     """A dead source cited by two claims, a healthy one cited by one, one never checked and cited by none."""
-    dead = SourceFactory(url="https://gone.example.com/post", title="Gone post", health=Health.DEAD,
-                         last_checked_at=timezone.now(), last_status=404, last_outcome=Outcome.NOT_FOUND)
-    ok = SourceFactory(url="https://alive.example.net/page", title="Alive page", health=Health.OK, last_status=200,
-                       last_outcome=Outcome.OK)
+    dead = SourceFactory(
+        url="https://gone.example.com/post",
+        title="Gone post",
+        health=Health.DEAD,
+        last_checked_at=timezone.now(),
+        last_status=404,
+        last_outcome=Outcome.NOT_FOUND,
+    )
+    ok = SourceFactory(
+        url="https://alive.example.net/page",
+        title="Alive page",
+        health=Health.OK,
+        last_status=200,
+        last_outcome=Outcome.OK,
+    )
     unknown = SourceFactory(url="https://new.example.org/", title="Never checked")
     EvidenceFactory(source=dead)
     EvidenceFactory(source=dead)
@@ -126,16 +137,18 @@ def test_link_health_fields_are_read_only(rclient):
 
 def test_adding_a_second_spelling_of_a_known_source_is_a_form_error(rclient):
     SourceFactory(url="https://example.org/page")
-    response = rclient.post(reverse("admin:sources_source_add"),
-                            {"url": "HTTPS://Example.org:443/page?fbclid=abc", "title": "Again"})
+    response = rclient.post(
+        reverse("admin:sources_source_add"), {"url": "HTTPS://Example.org:443/page?fbclid=abc", "title": "Again"}
+    )
     assert response.status_code == 200
     assert "already exists" in str(response.context["adminform"].form.errors["url"])
     assert Source.objects.count() == 1
 
 
 def test_adding_a_source_stores_the_canonical_url(rclient):
-    response = rclient.post(reverse("admin:sources_source_add"),
-                            {"url": "https://EXAMPLE.org/new?utm_source=feed", "title": "New"})
+    response = rclient.post(
+        reverse("admin:sources_source_add"), {"url": "https://EXAMPLE.org/new?utm_source=feed", "title": "New"}
+    )
     assert response.status_code == 302
     assert Source.objects.get().url == "https://example.org/new"
 
@@ -162,8 +175,9 @@ def test_researcher_can_view_sources_but_not_change_them(client, sources):
     page = client.get(reverse("admin:sources_source_change", args=[dead.pk]))
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
-    response = client.post(reverse("admin:sources_source_change", args=[dead.pk]),
-                           {"url": dead.url, "title": "Renamed"})
+    response = client.post(
+        reverse("admin:sources_source_change", args=[dead.pk]), {"url": dead.url, "title": "Renamed"}
+    )
     assert response.status_code == 403
     dead.refresh_from_db()
     assert dead.title == "Gone post"

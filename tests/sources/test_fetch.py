@@ -50,10 +50,18 @@ def test_not_found(farm, code):
     assert [entry["method"] for entry in farm.log] == ["HEAD", "GET"]  # a 4xx on HEAD is asked again by GET
 
 
-@pytest.mark.parametrize(("code", "outcome"), [(400, Outcome.CLIENT_ERROR), (401, Outcome.RESTRICTED),
-                                               (402, Outcome.RESTRICTED), (418, Outcome.CLIENT_ERROR),
-                                               (500, Outcome.SERVER_ERROR), (502, Outcome.SERVER_ERROR),
-                                               (503, Outcome.SERVER_ERROR)])
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        (400, Outcome.CLIENT_ERROR),
+        (401, Outcome.RESTRICTED),
+        (402, Outcome.RESTRICTED),
+        (418, Outcome.CLIENT_ERROR),
+        (500, Outcome.SERVER_ERROR),
+        (502, Outcome.SERVER_ERROR),
+        (503, Outcome.SERVER_ERROR),
+    ],
+)
 def test_status_outcomes(farm, code, outcome):
     assert check(farm.url(f"/status/{code}")).outcome == outcome
 
@@ -148,8 +156,19 @@ def test_redirect_to_an_encoded_loopback_is_blocked(farm_pair, farm):
     assert farm_pair[1].log == []
 
 
-@pytest.mark.parametrize("host", ["127.0.0.2", "0177.0.0.2", "0x7f.0.0.2", "2130706434", "[::ffff:127.0.0.2]",
-                                  "[::1]", "[64:ff9b::7f00:2]", "[2002:7f00:2::1]"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.2",
+        "0177.0.0.2",
+        "0x7f.0.0.2",
+        "2130706434",
+        "[::ffff:127.0.0.2]",
+        "[::1]",
+        "[64:ff9b::7f00:2]",
+        "[2002:7f00:2::1]",
+    ],
+)
 def test_urls_naming_blocked_addresses_are_blocked(farm_pair, host):
     result = check(f"http://{host}:{farm_pair[1].port}/ok")
     assert result.outcome == Outcome.BLOCKED
@@ -188,8 +207,9 @@ def test_resolved_once_and_connected_to_the_checked_address(farm):
         calls.append(host)
         return [answers[min(len(calls) - 1, 1)]]
 
-    result = check_url(f"http://rebind.test:{farm.port}/ok", config=FetchConfig.from_settings(),
-                       resolve=rebinding_resolver)
+    result = check_url(
+        f"http://rebind.test:{farm.port}/ok", config=FetchConfig.from_settings(), resolve=rebinding_resolver
+    )
     assert result.outcome == Outcome.OK
     assert calls == ["rebind.test"]
     assert farm.log[-1]["host"] == f"rebind.test:{farm.port}"
@@ -233,8 +253,9 @@ def test_many_checks_share_one_loop(farm):
     assert farm.max_in_flight["127.0.0.1"] >= 2
 
 
-@pytest.mark.parametrize(("value", "expected"), [("120", 120), ("0", 0), ("junk", None), (None, None),
-                                                 ("99999999999", 30 * 24 * 3600)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("120", 120), ("0", 0), ("junk", None), (None, None), ("99999999999", 30 * 24 * 3600)]
+)
 def test_parse_retry_after(value, expected):
     assert parse_retry_after(value) == expected
 
@@ -244,6 +265,8 @@ def test_parse_retry_after_http_date():
 
 
 def test_decode_body_uses_meta_charset_and_skips_binaries():
-    assert decode_body('<meta charset="gbk">中文'.encode("gbk"), charset=None, content_type="text/html") == \
-        '<meta charset="gbk">中文'
+    assert (
+        decode_body('<meta charset="gbk">中文'.encode("gbk"), charset=None, content_type="text/html")
+        == '<meta charset="gbk">中文'
+    )
     assert decode_body(b"%PDF", charset=None, content_type="application/pdf") is None

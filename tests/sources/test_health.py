@@ -25,12 +25,23 @@ from tests import factories
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("outcome", "kind"), [
-    (Outcome.OK, "success"), (Outcome.REDIRECTED, "success"), (Outcome.RATE_LIMITED, "neutral"),
-    (Outcome.RESTRICTED, "neutral"), (Outcome.BLOCKED, "neutral"), (Outcome.NOT_FOUND, "failure"),
-    (Outcome.SERVER_ERROR, "failure"), (Outcome.TIMEOUT, "failure"), (Outcome.DNS_ERROR, "failure"),
-    (Outcome.REDIRECT_LOOP, "failure"), (Outcome.TOO_MANY_REDIRECTS, "failure"), (Outcome.TLS_ERROR, "failure"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "kind"),
+    [
+        (Outcome.OK, "success"),
+        (Outcome.REDIRECTED, "success"),
+        (Outcome.RATE_LIMITED, "neutral"),
+        (Outcome.RESTRICTED, "neutral"),
+        (Outcome.BLOCKED, "neutral"),
+        (Outcome.NOT_FOUND, "failure"),
+        (Outcome.SERVER_ERROR, "failure"),
+        (Outcome.TIMEOUT, "failure"),
+        (Outcome.DNS_ERROR, "failure"),
+        (Outcome.REDIRECT_LOOP, "failure"),
+        (Outcome.TOO_MANY_REDIRECTS, "failure"),
+        (Outcome.TLS_ERROR, "failure"),
+    ],
+)
 def test_outcome_kinds(outcome, kind):
     assert outcome_kind(outcome) == kind
 
@@ -39,15 +50,15 @@ def run(outcomes_by_day, *, failures=3, days=3):
     state = HealthState(Health.UNKNOWN)
     seen = []
     for day, outcome in outcomes_by_day:
-        state = health_after(state, outcome, T0 + timedelta(days=day), dead_after_failures=failures,
-                             dead_after_days=days)
+        state = health_after(
+            state, outcome, T0 + timedelta(days=day), dead_after_failures=failures, dead_after_days=days
+        )
         seen.append(state.health)
     return state, seen
 
 
 def test_dead_only_after_three_failures_spread_over_three_days():
-    state, seen = run([(0, Outcome.NOT_FOUND), (1, Outcome.NOT_FOUND), (2, Outcome.NOT_FOUND),
-                       (3, Outcome.NOT_FOUND)])
+    state, seen = run([(0, Outcome.NOT_FOUND), (1, Outcome.NOT_FOUND), (2, Outcome.NOT_FOUND), (3, Outcome.NOT_FOUND)])
     assert seen == [Health.FAILING, Health.FAILING, Health.FAILING, Health.DEAD]
     assert state.consecutive_failures == 4
     assert state.first_failure_at == T0
@@ -64,8 +75,16 @@ def test_zero_days_means_the_count_alone():
 
 
 def test_one_success_clears_and_restarts_the_count():
-    state, seen = run([(0, Outcome.NOT_FOUND), (1, Outcome.NOT_FOUND), (2, Outcome.OK), (3, Outcome.NOT_FOUND),
-                       (4, Outcome.NOT_FOUND), (5, Outcome.NOT_FOUND)])
+    state, seen = run(
+        [
+            (0, Outcome.NOT_FOUND),
+            (1, Outcome.NOT_FOUND),
+            (2, Outcome.OK),
+            (3, Outcome.NOT_FOUND),
+            (4, Outcome.NOT_FOUND),
+            (5, Outcome.NOT_FOUND),
+        ]
+    )
     assert seen == [Health.FAILING, Health.FAILING, Health.OK, Health.FAILING, Health.FAILING, Health.FAILING]
     assert state.first_failure_at == T0 + timedelta(days=3)
     _, seen = run([(0, Outcome.NOT_FOUND), (1, Outcome.NOT_FOUND), (3, Outcome.NOT_FOUND), (4, Outcome.OK)])
@@ -73,8 +92,15 @@ def test_one_success_clears_and_restarts_the_count():
 
 
 def test_neutral_outcomes_do_not_move_toward_dead():
-    _, seen = run([(0, Outcome.NOT_FOUND), (1, Outcome.RATE_LIMITED), (2, Outcome.RESTRICTED),
-                   (3, Outcome.BLOCKED), (4, Outcome.RATE_LIMITED)])
+    _, seen = run(
+        [
+            (0, Outcome.NOT_FOUND),
+            (1, Outcome.RATE_LIMITED),
+            (2, Outcome.RESTRICTED),
+            (3, Outcome.BLOCKED),
+            (4, Outcome.RATE_LIMITED),
+        ]
+    )
     assert seen == [Health.FAILING] * 5
     state, _ = run([(0, Outcome.RESTRICTED), (5, Outcome.RESTRICTED)])
     assert state == HealthState(Health.UNKNOWN)
@@ -98,36 +124,44 @@ def test_next_check_weekly_when_healthy_daily_when_failing_with_jitter(settings)
 
 
 def test_html_to_text_drops_markup_scripts_and_styles():
-    text = html_to_text("<html><head><title>T</title><style>p{}</style></head><body><script>x=1</script>"
-                        "<p>Hello&nbsp;<b>world</b></p><p>again</p></body></html>")
+    text = html_to_text(
+        "<html><head><title>T</title><style>p{}</style></head><body><script>x=1</script>"
+        "<p>Hello&nbsp;<b>world</b></p><p>again</p></body></html>"
+    )
     assert "x=1" not in text
     assert "p{}" not in text
     assert fold_text(text) == "hello world again"
 
 
-@pytest.mark.parametrize(("excerpt", "page", "found"), [
-    ("the deficit fell to 3.1 per cent", "<p>The Deficit\n  fell to <b>3.1&nbsp;per cent</b></p>", True),
-    ("“Quoted” — text", '<p>"quoted" - text</p>', True),
-    ("ＧＤＰ增长5.2%", "<p>全年GDP增长\n5.2％，高于预期</p>", True),
-    ("全年 GDP 增长", "<p>全年GDP增长</p>", True),
-    ("国家统计局表示", "<p>国家统计局\n表示</p>", True),
-    ("the deficit rose", "<p>the deficit fell</p>", False),
-    ("   ", "<p>anything</p>", False),
-])
+@pytest.mark.parametrize(
+    ("excerpt", "page", "found"),
+    [
+        ("the deficit fell to 3.1 per cent", "<p>The Deficit\n  fell to <b>3.1&nbsp;per cent</b></p>", True),
+        ("“Quoted” — text", '<p>"quoted" - text</p>', True),
+        ("ＧＤＰ增长5.2%", "<p>全年GDP增长\n5.2％，高于预期</p>", True),
+        ("全年 GDP 增长", "<p>全年GDP增长</p>", True),
+        ("国家统计局表示", "<p>国家统计局\n表示</p>", True),
+        ("the deficit rose", "<p>the deficit fell</p>", False),
+        ("   ", "<p>anything</p>", False),
+    ],
+)
 def test_excerpt_search_folds_width_case_and_whitespace(excerpt, page, found):
     assert excerpt_on_page(excerpt, fold_text(html_to_text(page))) is found
 
 
 def test_parse_availability():
-    answer = ('{"archived_snapshots": {"closest": {"available": true, "status": "200", '
-              '"url": "http://web.archive.org/web/20200101000000/http://x.org/", "timestamp": "20200101000000"}}}')
+    answer = (
+        '{"archived_snapshots": {"closest": {"available": true, "status": "200", '
+        '"url": "http://web.archive.org/web/20200101000000/http://x.org/", "timestamp": "20200101000000"}}}'
+    )
     snapshot = parse_availability(answer)
     assert snapshot.url.startswith("http://web.archive.org/")
     assert snapshot.at == datetime(2020, 1, 1, tzinfo=UTC)
     assert parse_availability('{"archived_snapshots": {}}') is None
     assert parse_availability("not json") is None
-    assert parse_availability('{"archived_snapshots": {"closest": {"url": "javascript:x", "timestamp": "2020"}}}') \
-        is None
+    assert (
+        parse_availability('{"archived_snapshots": {"closest": {"url": "javascript:x", "timestamp": "2020"}}}') is None
+    )
 
 
 # -- across simulated days, against the loopback farm ---------------------------------------
@@ -139,8 +173,10 @@ def test_a_dead_link_over_days_then_archived(farm):
     source = factories.SourceFactory(url=farm.url("/status/404"))
     with time_machine.travel(T0, tick=True):
         evidence = factories.EvidenceFactory(claim=claim, source=source)
-    farm.snapshots[:] = [("20250101000000", "http://web.archive.org/web/20250101000000/x"),  # before citation
-                         ("20260401000000", "http://web.archive.org/web/20260401000000/x")]  # after, but closer
+    farm.snapshots[:] = [
+        ("20250101000000", "http://web.archive.org/web/20250101000000/x"),  # before citation
+        ("20260401000000", "http://web.archive.org/web/20260401000000/x"),
+    ]  # after, but closer
     healths = []
     for day in (0, 1, 2, 3):
         with time_machine.travel(T0 + timedelta(days=day, hours=1 + day), tick=True):
@@ -166,8 +202,9 @@ def test_archive_falls_back_to_the_closest_at_all(farm):
     source = factories.SourceFactory(url=farm.url("/status/410"))
     factories.EvidenceFactory(source=source)
     farm.snapshots[:] = [("20990101000000", "http://web.archive.org/web/20990101000000/x")]
-    Source.objects.filter(id=source.id).update(health=Health.FAILING, consecutive_failures=5,
-                                               first_failure_at=T0 - timedelta(days=30))
+    Source.objects.filter(id=source.id).update(
+        health=Health.FAILING, consecutive_failures=5, first_failure_at=T0 - timedelta(days=30)
+    )
     sources_check(source_ids=[source.id], run_key=new_run_key())
     source.refresh_from_db()
     assert source.health == Health.DEAD
@@ -207,10 +244,13 @@ def test_redirected_source_shows_its_final_url(farm):
 
 @pytest.mark.django_db
 def test_excerpt_removed_from_a_live_page_is_missing(farm):
-    live = factories.EvidenceFactory(source=factories.SourceFactory(url=farm.url("/article")),
-                                     excerpt="Officials confirmed the figure on Monday.")
-    gone = factories.EvidenceFactory(source=factories.SourceFactory(url=farm.url("/article?removed=1")),
-                                     excerpt="Officials confirmed the figure on Monday.")
+    live = factories.EvidenceFactory(
+        source=factories.SourceFactory(url=farm.url("/article")), excerpt="Officials confirmed the figure on Monday."
+    )
+    gone = factories.EvidenceFactory(
+        source=factories.SourceFactory(url=farm.url("/article?removed=1")),
+        excerpt="Officials confirmed the figure on Monday.",
+    )
     sources_check(source_ids=[live.source_id, gone.source_id], run_key="r1")
     live.refresh_from_db()
     gone.refresh_from_db()
@@ -224,8 +264,10 @@ def test_excerpt_removed_from_a_live_page_is_missing(farm):
 @pytest.mark.django_db
 @pytest.mark.parametrize("charset", ["utf-8", "gb18030"])
 def test_chinese_page_with_the_excerpt_present(farm, charset):
-    evidence = factories.EvidenceFactory(source=factories.SourceFactory(url=farm.url(f"/zh?charset={charset}")),
-                                         excerpt="国家统计局表示，2023年全年GDP增长5.2%")
+    evidence = factories.EvidenceFactory(
+        source=factories.SourceFactory(url=farm.url(f"/zh?charset={charset}")),
+        excerpt="国家统计局表示，2023年全年GDP增长5.2%",
+    )
     other = factories.EvidenceFactory(source=evidence.source, excerpt="增长百分之十")
     sources_check(source_ids=[evidence.source_id], run_key="r1")
     evidence.refresh_from_db()
@@ -236,8 +278,9 @@ def test_chinese_page_with_the_excerpt_present(farm, charset):
 
 @pytest.mark.django_db
 def test_excerpt_not_judged_when_the_page_is_gone(farm):
-    evidence = factories.EvidenceFactory(source=factories.SourceFactory(url=farm.url("/status/404")),
-                                         excerpt="anything")
+    evidence = factories.EvidenceFactory(
+        source=factories.SourceFactory(url=farm.url("/status/404")), excerpt="anything"
+    )
     sources_check(source_ids=[evidence.source_id], run_key="r1")
     evidence.refresh_from_db()
     assert evidence.excerpt_status == ExcerptStatus.UNCHECKED

@@ -13,8 +13,9 @@ def run_batch(urls, results, key, on_result=None):
     async def go():
         limiter = limiter_from_settings()
         try:
-            results[key] = await check_many(urls, config=FetchConfig.from_settings(), limiter=limiter,
-                                            on_result=on_result)
+            results[key] = await check_many(
+                urls, config=FetchConfig.from_settings(), limiter=limiter, on_result=on_result
+            )
         finally:
             await limiter.aclose()
 

@@ -177,8 +177,9 @@ def test_management_command_refuses_unknown_ids():
 
 def test_admin_check_now_action(farm, admin_client):
     source = factories.SourceFactory(url=farm.url("/moved"))
-    response = admin_client.post("/admin/sources/source/", {"action": "check_now", "_selected_action": [source.id]},
-                                 follow=True)
+    response = admin_client.post(
+        "/admin/sources/source/", {"action": "check_now", "_selected_action": [source.id]}, follow=True
+    )
     assert response.status_code == 200
     assert "Checked 1 sources: 1 redirected." in response.content.decode()
     source.refresh_from_db()

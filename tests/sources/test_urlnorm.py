@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from sources.models import Source
 from sources.urlnorm import normalize_url, url_domain
 
-SEED_URL = ("http://mp.weixin.qq.com/s?__biz=Mzk0NzQzOTczOA==&mid=2247512699&idx=1&sn=8f4eed094066b13763cf13bedb"
-            "d50a79#rd")
+SEED_URL = (
+    "http://mp.weixin.qq.com/s?__biz=Mzk0NzQzOTczOA==&mid=2247512699&idx=1&sn=8f4eed094066b13763cf13bedbd50a79#rd"
+)
 
 
 @pytest.mark.parametrize(

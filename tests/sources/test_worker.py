@@ -31,15 +31,45 @@ def worker(transactional_db, farm):
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         pytest.skip("needs PostgreSQL and Redis (make test sets both)")
     queue = f"linkcheck-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL,
-           "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "LINKCHECK_ALLOW_NETWORKS": "127.0.0.1/32",
-           "LINKCHECK_HOST_INTERVAL": "0", "LINKCHECK_DEADLINE": "3", "LINKCHECK_CONNECT_TIMEOUT": "2",
-           "LINKCHECK_READ_TIMEOUT": "2", "LINKCHECK_REDIS_PREFIX": f"{queue}:",
-           "ARCHIVE_LOOKUP_URL": farm.url("/wayback/available")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "LINKCHECK_ALLOW_NETWORKS": "127.0.0.1/32",
+        "LINKCHECK_HOST_INTERVAL": "0",
+        "LINKCHECK_DEADLINE": "3",
+        "LINKCHECK_CONNECT_TIMEOUT": "2",
+        "LINKCHECK_READ_TIMEOUT": "2",
+        "LINKCHECK_REDIS_PREFIX": f"{queue}:",
+        "ARCHIVE_LOOKUP_URL": farm.url("/wayback/available"),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "-P", "solo", "-Q", queue, "-l", "info",
-         "--without-mingle", "--without-gossip", "--without-heartbeat", "-n", f"{queue}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "factcheck",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-l",
+            "info",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     celery_app.conf.task_always_eager = False
     try:
         yield queue
@@ -83,8 +113,12 @@ def test_real_worker_checks_sources_end_to_end(worker, farm):
     time.sleep(1.0)  # let the duplicate delivery finish: it must add nothing
     assert LinkCheck.objects.filter(run_key="worker-run-1").count() == 4
     outcomes = dict(LinkCheck.objects.filter(run_key="worker-run-1").values_list("source_id", "outcome"))
-    assert outcomes == {ok.id: Outcome.OK, moved.id: Outcome.REDIRECTED, gone.id: Outcome.NOT_FOUND,
-                        limited.id: Outcome.RATE_LIMITED}
+    assert outcomes == {
+        ok.id: Outcome.OK,
+        moved.id: Outcome.REDIRECTED,
+        gone.id: Outcome.NOT_FOUND,
+        limited.id: Outcome.RATE_LIMITED,
+    }
     health = dict(Source.objects.filter(id__in=ids).values_list("id", "health"))
     assert health == {ok.id: Health.OK, moved.id: Health.OK, gone.id: Health.FAILING, limited.id: Health.UNKNOWN}
     assert Source.objects.get(id=gone.id).consecutive_failures == 1

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         if User.objects.filter(username=username).exists():
             self.stdout.write(f"Superuser {username!r} already exists.")
             return
-        User.objects.create_superuser(username=username, email=os.environ.get("DJANGO_SUPERUSER_EMAIL", ""),
-                                      password=password)
+        User.objects.create_superuser(
+            username=username, email=os.environ.get("DJANGO_SUPERUSER_EMAIL", ""), password=password
+        )
         self.stdout.write(self.style.SUCCESS(f"Created superuser {username!r}."))

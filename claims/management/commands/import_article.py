@@ -6,15 +6,20 @@ from claims.importers.services import article_import, sources_add
 
 
 class Command(BaseCommand):
-    help = ("Import articles from urls (fetched through the safe fetcher, extracted with trafilatura) or files "
-            "(the Markdown export form with 文章作者/发布时间/发布地/原文链接, plain Markdown, HTML). "
-            "Re-importing the same url updates the article.")
+    help = (
+        "Import articles from urls (fetched through the safe fetcher, extracted with trafilatura) or files "
+        "(the Markdown export form with 文章作者/发布时间/发布地/原文链接, plain Markdown, HTML). "
+        "Re-importing the same url updates the article."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("inputs", nargs="+", metavar="URL_OR_PATH")
         parser.add_argument("--url", default="", help="The article's url, for a file that does not name its own.")
-        parser.add_argument("--add-sources", action="store_true",
-                            help="Create sources for the links found in the main text (default: list them only).")
+        parser.add_argument(
+            "--add-sources",
+            action="store_true",
+            help="Create sources for the links found in the main text (default: list them only).",
+        )
 
     def handle(self, *args, inputs, url, add_sources, **options):
         failures = 0
@@ -27,8 +32,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"{source}: not imported. {' '.join(exc.messages)}")
                 continue
             when = article.published_at.isoformat() if article.published_at else "no date"
-            self.stdout.write(f"{'created' if created else 'updated'} article {article.pk}: {article.title or '-'} "
-                              f"({article.url}, {when}, {article.language or 'language unknown'})")
+            self.stdout.write(
+                f"{'created' if created else 'updated'} article {article.pk}: {article.title or '-'} "
+                f"({article.url}, {when}, {article.language or 'language unknown'})"
+            )
             for warning in data.warnings:
                 self.stdout.write(f"  note: {warning}")
             if data.links:

@@ -8,13 +8,18 @@ from claims.importers.services import SKIPPED
 
 
 class Command(BaseCommand):
-    help = ("Import schema.org ClaimReview: JSON-LD objects or lists, DataFeeds, or HTML pages with ld+json "
-            "blocks, from files or urls. Ends with a table of created / updated / linked / skipped items.")
+    help = (
+        "Import schema.org ClaimReview: JSON-LD objects or lists, DataFeeds, or HTML pages with ld+json "
+        "blocks, from files or urls. Ends with a table of created / updated / linked / skipped items."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
-        parser.add_argument("--publish", action="store_true",
-                            help="Publish the imported claims (the review url is their evidence); default: in review.")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish the imported claims (the review url is their evidence); default: in review.",
+        )
         parser.add_argument("--user", help="Username recorded as the importer in the claims' history.")
 
     def handle(self, *args, inputs, publish, user, **options):

@@ -61,16 +61,18 @@ class Command(BaseCommand):
         for start in range(0, len(ids), size):
             if progress:
                 progress.offset = start
-            report = sources_check(source_ids=ids[start:start + size], run_key=run_key, progress=progress)
+            report = sources_check(source_ids=ids[start : start + size], run_key=run_key, progress=progress)
             outcomes.update(report.outcomes)
             duplicates += len(report.duplicates)
             archived += len(report.archived)
         if progress and ids:
             sys.stderr.write("\n")
         seconds = time.monotonic() - started
-        self.stdout.write(f"Run {run_key}: {sum(outcomes.values())} checked in {seconds:.1f} s"
-                          + (f", {duplicates} already checked in this run" if duplicates else "")
-                          + (f", {archived} archived copies found" if archived else ""))
+        self.stdout.write(
+            f"Run {run_key}: {sum(outcomes.values())} checked in {seconds:.1f} s"
+            + (f", {duplicates} already checked in this run" if duplicates else "")
+            + (f", {archived} archived copies found" if archived else "")
+        )
         if outcomes:
             width = max(len("outcome"), *(len(o) for o in outcomes))
             self.stdout.write(f"{'outcome'.ljust(width)}  count")
