@@ -44,15 +44,24 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[k]
 
 
-def summarise(latencies: list[float], concurrency: int, wall: float, errors: int, statuses: Counter,
-              nbytes: int) -> LoadResult:
+def summarise(
+    latencies: list[float], concurrency: int, wall: float, errors: int, statuses: Counter, nbytes: int
+) -> LoadResult:
     lat = sorted(latencies)
     n = len(lat)
     return LoadResult(
-        concurrency=concurrency, requests=n, errors=errors, wall_s=wall,
-        p50_ms=percentile(lat, 50) * 1e3, p95_ms=percentile(lat, 95) * 1e3, p99_ms=percentile(lat, 99) * 1e3,
-        mean_ms=(sum(lat) / n * 1e3) if n else float("nan"), rps=n / wall if wall else 0.0,
-        statuses=dict(statuses), bytes_per_response=nbytes / n if n else 0.0)
+        concurrency=concurrency,
+        requests=n,
+        errors=errors,
+        wall_s=wall,
+        p50_ms=percentile(lat, 50) * 1e3,
+        p95_ms=percentile(lat, 95) * 1e3,
+        p99_ms=percentile(lat, 99) * 1e3,
+        mean_ms=(sum(lat) / n * 1e3) if n else float("nan"),
+        rps=n / wall if wall else 0.0,
+        statuses=dict(statuses),
+        bytes_per_response=nbytes / n if n else 0.0,
+    )
 
 
 def ascii_path(path: str) -> str:
@@ -80,8 +89,17 @@ def get(url: str, headers: dict | None = None, timeout: float = 60) -> tuple[int
         conn.close()
 
 
-def load(base_url: str, paths: Sequence[str], *, concurrency: int, requests: int, max_seconds: float,
-         warmup: int = 12, headers: dict | None = None, min_requests: int = 5) -> LoadResult:
+def load(
+    base_url: str,
+    paths: Sequence[str],
+    *,
+    concurrency: int,
+    requests: int,
+    max_seconds: float,
+    warmup: int = 12,
+    headers: dict | None = None,
+    min_requests: int = 5,
+) -> LoadResult:
     """GET ``paths`` (cycled) with ``concurrency`` clients until ``requests`` are done or ``max_seconds`` pass
     (but at least ``min_requests``)."""
     parts = urlsplit(base_url)
@@ -145,8 +163,9 @@ def load(base_url: str, paths: Sequence[str], *, concurrency: int, requests: int
     return summarise(latencies, concurrency, wall, errors[0], statuses, nbytes[0])
 
 
-def load_inprocess(fn: Callable[[object], bytes], args: Sequence[object], *, requests: int,
-                   max_seconds: float, min_requests: int = 5) -> LoadResult:
+def load_inprocess(
+    fn: Callable[[object], bytes], args: Sequence[object], *, requests: int, max_seconds: float, min_requests: int = 5
+) -> LoadResult:
     """Call ``fn(arg)`` (args cycled) one at a time: the in-process floor."""
     for a in list(args)[:3]:
         fn(a)

@@ -17,8 +17,11 @@ import json
 import time
 from collections import Counter
 
-HTML = (b"<!doctype html><html lang=en><head><meta charset=utf-8><title>Bench page</title></head><body>"
-        + b"<p>A page cited as evidence; it says what it said when we cited it.</p>" * 24 + b"</body></html>")
+HTML = (
+    b"<!doctype html><html lang=en><head><meta charset=utf-8><title>Bench page</title></head><body>"
+    + b"<p>A page cited as evidence; it says what it said when we cited it.</p>" * 24
+    + b"</body></html>"
+)
 SLOW_PIECES = 5
 SLOW_GAP = 0.1
 
@@ -107,11 +110,12 @@ class Handler(asyncio.Protocol):
         STATS.start(self.host, kind, method)
         asyncio.get_running_loop().call_later(self.delay, self._answer, method, path, kind, keep_alive)
 
-    def _send(self, status: int, body: bytes, ctype: str, keep_alive: bool, head_only: bool,
-              extra: str = "") -> None:
+    def _send(self, status: int, body: bytes, ctype: str, keep_alive: bool, head_only: bool, extra: str = "") -> None:
         reason = {200: "OK", 301: "Moved Permanently", 404: "Not Found"}[status]
-        head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{extra}"
-                f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n").encode()
+        head = (
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{extra}"
+            f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"
+        ).encode()
         if not self.closing:
             self.transport.write(head if head_only else head + body)
         self._done(keep_alive)
@@ -144,8 +148,11 @@ class Handler(asyncio.Protocol):
         size = sum(map(len, pieces))
         try:
             self.transport.write(
-                (f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {size}\r\n"
-                 f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n").encode())
+                (
+                    f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {size}\r\n"
+                    f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"
+                ).encode()
+            )
             if not head_only:
                 for piece in pieces:
                     await asyncio.sleep(SLOW_GAP)
@@ -165,8 +172,9 @@ async def serve(port: int, hosts: int, delay: float) -> None:
     loop = asyncio.get_running_loop()
     servers = []
     for addr in host_addresses(hosts):
-        servers.append(await loop.create_server(lambda a=addr: Handler(a, delay), addr, port, backlog=1024,
-                                                reuse_address=True))
+        servers.append(
+            await loop.create_server(lambda a=addr: Handler(a, delay), addr, port, backlog=1024, reuse_address=True)
+        )
     print(f"farm listening on {hosts} hosts, port {port}", flush=True)
     await asyncio.gather(*(s.serve_forever() for s in servers))
 

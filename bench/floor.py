@@ -20,20 +20,25 @@ PUBLIC = "c.status IN ('published', 'retracted')"
 # every cited source dead with no archived copy (claims without evidence: false)
 NEEDS_ATTENTION = """coalesce((SELECT bool_and(s.health = 'dead' AND s.archive_url = '') FROM claims_evidence e
     JOIN sources_source s ON s.id = e.source_id WHERE e.claim_id = c.id), false)"""
-LIST_COLUMNS = """
+LIST_COLUMNS = (
+    """
     c.id, c.text, c.quote, c.claimant, c.language, c.value::text, c.unit, c.verdict, c.status,
     c.reviewed_at, c.published_at, c.created_at, c.updated_at, c.version,
     a.id, a.url, a.title,
     ARRAY(SELECT t.name FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id
           WHERE ct.claim_id = c.id ORDER BY t.name),
-    c.needs_recheck, """ + NEEDS_ATTENTION
+    c.needs_recheck, """
+    + NEEDS_ATTENTION
+)
 PAGE = 50
 
 
 def _claim_list_sql(where: str, order: str = "c.id DESC", rank: str = "NULL::float8") -> str:
-    return (f"SELECT {LIST_COLUMNS}, {rank} AS rank FROM claims_claim c "
-            f"LEFT JOIN claims_article a ON a.id = c.article_id WHERE {PUBLIC} {where} "
-            f"ORDER BY {order} LIMIT {PAGE + 1}")
+    return (
+        f"SELECT {LIST_COLUMNS}, {rank} AS rank FROM claims_claim c "
+        f"LEFT JOIN claims_article a ON a.id = c.article_id WHERE {PUBLIC} {where} "
+        f"ORDER BY {order} LIMIT {PAGE + 1}"
+    )
 
 
 SQL = {
@@ -41,11 +46,14 @@ SQL = {
     "list_verdict": _claim_list_sql("AND c.verdict = %(verdict)s"),
     "list_dead": _claim_list_sql(
         "AND EXISTS (SELECT 1 FROM claims_evidence e JOIN sources_source s ON s.id = e.source_id "
-        "WHERE e.claim_id = c.id AND s.health = 'dead')"),
+        "WHERE e.claim_id = c.id AND s.health = 'dead')"
+    ),
     "list_deep": _claim_list_sql("AND c.id < %(before)s"),
-    "search": _claim_list_sql("AND c.search_vector @@ %(tsquery)s::tsquery",
-                              "rank DESC, c.id DESC",
-                              "ts_rank(c.search_vector, %(tsquery)s::tsquery)::float8"),
+    "search": _claim_list_sql(
+        "AND c.search_vector @@ %(tsquery)s::tsquery",
+        "rank DESC, c.id DESC",
+        "ts_rank(c.search_vector, %(tsquery)s::tsquery)::float8",
+    ),
     "detail": f"""
         SELECT c.id, c.text, c.quote, c.claimant, c.language, c.value::text, c.unit, c.verdict, c.status,
                c.reviewed_at, c.published_at, c.created_at, c.updated_at, c.version,
@@ -93,15 +101,55 @@ SQL = {
         WHERE {PUBLIC} ORDER BY c.id DESC""",
 }
 
-LIST_FIELDS = ("id", "text", "quote", "claimant", "language", "value", "unit", "verdict", "status", "reviewed_at",
-               "published_at", "created_at", "updated_at", "version")
+LIST_FIELDS = (
+    "id",
+    "text",
+    "quote",
+    "claimant",
+    "language",
+    "value",
+    "unit",
+    "verdict",
+    "status",
+    "reviewed_at",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
 RATING = {"false": 1, "mostly_false": 2, "misleading": 2, "mixed": 3, "mostly_true": 4, "true": 5}
-LABEL = {"unrated": "Unrated", "true": "True", "mostly_true": "Mostly true", "mixed": "Mixed",
-         "mostly_false": "Mostly false", "false": "False", "misleading": "Misleading",
-         "unverifiable": "Unverifiable"}
-EXPORT_FIELDS = ("id", "status", "verdict", "language", "claimant", "quote", "text", "explanation", "value", "unit",
-                 "tags", "article_id", "article_url", "article_title", "sources", "reviewed_at", "published_at",
-                 "created_at", "updated_at", "version")
+LABEL = {
+    "unrated": "Unrated",
+    "true": "True",
+    "mostly_true": "Mostly true",
+    "mixed": "Mixed",
+    "mostly_false": "Mostly false",
+    "false": "False",
+    "misleading": "Misleading",
+    "unverifiable": "Unverifiable",
+}
+EXPORT_FIELDS = (
+    "id",
+    "status",
+    "verdict",
+    "language",
+    "claimant",
+    "quote",
+    "text",
+    "explanation",
+    "value",
+    "unit",
+    "tags",
+    "article_id",
+    "article_url",
+    "article_title",
+    "sources",
+    "reviewed_at",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
 
 
 def _cursor(last_id: int, rank: float | None, base: str) -> str:
@@ -136,8 +184,23 @@ def _claim_page(rows, host: str, base: str) -> bytes:
 def _feed(rows, host: str, base: str) -> bytes:
     org = {"@type": "Organization", "name": "factcheck demo desk", "url": "https://factcheck.example.org/"}
     items = []
-    for (cid, text, claimant, lang, verdict, expl, published, reviewed, updated, created, a_url, a_title,
-         a_published, a_lang, appearances) in rows[:PAGE]:
+    for (
+        cid,
+        text,
+        claimant,
+        lang,
+        verdict,
+        expl,
+        published,
+        reviewed,
+        updated,
+        created,
+        a_url,
+        a_title,
+        a_published,
+        a_lang,
+        appearances,
+    ) in rows[:PAGE]:
         item = {"@type": "Claim"}
         if claimant:
             item["author"] = {"@type": "Person", "name": claimant}
@@ -156,21 +219,52 @@ def _feed(rows, host: str, base: str) -> bytes:
         rating = {"@type": "Rating", "alternateName": LABEL[verdict]}
         if verdict in RATING:
             rating.update(ratingValue=RATING[verdict], bestRating=5, worstRating=1)
-        review = {"@type": "ClaimReview", "url": f"{host}/api/v1/claims/{cid}/", "claimReviewed": text,
-                  "datePublished": (published or reviewed).date().isoformat(), "dateModified": updated.isoformat(),
-                  "author": org, "reviewRating": rating, "itemReviewed": item, "inLanguage": lang or a_lang}
+        review = {
+            "@type": "ClaimReview",
+            "url": f"{host}/api/v1/claims/{cid}/",
+            "claimReviewed": text,
+            "datePublished": (published or reviewed).date().isoformat(),
+            "dateModified": updated.isoformat(),
+            "author": org,
+            "reviewRating": rating,
+            "itemReviewed": item,
+            "inLanguage": lang or a_lang,
+        }
         if expl:
             review["reviewBody"] = expl
         items.append(review)
     nxt = _cursor(rows[PAGE - 1][0], None, base) if len(rows) > PAGE else None
-    return orjson.dumps({"@context": "https://schema.org", "@type": "DataFeed",
-                         "name": "factcheck demo desk: fact-checks", "publisher": org,
-                         "dataFeedElement": items, "next": nxt, "previous": None})
+    return orjson.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "DataFeed",
+            "name": "factcheck demo desk: fact-checks",
+            "publisher": org,
+            "dataFeedElement": items,
+            "next": nxt,
+            "previous": None,
+        }
+    )
 
 
 def _sources(rows, base: str) -> bytes:
-    names = ("id", "url", "domain", "title", "publisher", "health", "last_checked_at", "last_outcome", "last_status",
-             "final_url", "consecutive_failures", "first_failure_at", "archive_url", "archived_at", "created_at")
+    names = (
+        "id",
+        "url",
+        "domain",
+        "title",
+        "publisher",
+        "health",
+        "last_checked_at",
+        "last_outcome",
+        "last_status",
+        "final_url",
+        "consecutive_failures",
+        "first_failure_at",
+        "archive_url",
+        "archived_at",
+        "created_at",
+    )
     results = [dict(zip(names, r, strict=True)) for r in rows[:PAGE]]
     nxt = _cursor(rows[PAGE - 1][0], None, base) if len(rows) > PAGE else None
     return orjson.dumps({"next": nxt, "previous": None, "results": results})
@@ -178,8 +272,7 @@ def _sources(rows, base: str) -> bytes:
 
 def _detail(row, host: str) -> bytes:
     d = _claim_dict(row, host)
-    d.update(explanation=row[20], reviewer=row[21], recheck_after=row[22], original_rating=row[23],
-             evidence=row[24])
+    d.update(explanation=row[20], reviewer=row[21], recheck_after=row[22], original_rating=row[23], evidence=row[24])
     return orjson.dumps(d)
 
 

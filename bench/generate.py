@@ -43,14 +43,22 @@ class Scale:
 
 
 SCALES = {
-    "full": Scale("full", claims=1_000_000, articles=200_000, sources=300_000, evidence_per_claim=2.0,
-                  checks_per_source=10),
-    "small": Scale("small", claims=20_000, articles=4_000, sources=6_000, evidence_per_claim=2.0,
-                   checks_per_source=10),
+    "full": Scale(
+        "full", claims=1_000_000, articles=200_000, sources=300_000, evidence_per_claim=2.0, checks_per_source=10
+    ),
+    "small": Scale("small", claims=20_000, articles=4_000, sources=6_000, evidence_per_claim=2.0, checks_per_source=10),
 }
 
-VERDICTS = [("false", 30), ("mostly_false", 12), ("misleading", 15), ("mixed", 10), ("mostly_true", 9),
-            ("true", 10), ("unverifiable", 9), ("unrated", 5)]
+VERDICTS = [
+    ("false", 30),
+    ("mostly_false", 12),
+    ("misleading", 15),
+    ("mixed", 10),
+    ("mostly_true", 9),
+    ("true", 10),
+    ("unverifiable", 9),
+    ("unrated", 5),
+]
 # status for rated claims; unrated claims cannot be published (the publishing rule) so they are drafts
 STATUSES = [("published", 82), ("retracted", 3), ("in_review", 7), ("draft", 8)]
 HEALTH = [("ok", 80), ("unknown", 5), ("failing", 8), ("dead", 7)]
@@ -151,11 +159,13 @@ def article_is_zh(article_id: int) -> bool:
 
 # --- row generators: each returns the COPY text of one chunk ---------------------------------------------------
 
+
 def rows_users(scale: Scale, start: int, count: int) -> str:
     now = ts(EPOCH)
     return "".join(
         f"{i}\t!\t\\N\tf\tbench_reviewer_{i}\tReviewer\t{i}\treviewer{i}@bench.invalid\tt\tt\t{now}\n"
-        for i in range(start, start + count))
+        for i in range(start, start + count)
+    )
 
 
 def rows_tags(scale: Scale, start: int, count: int) -> str:
@@ -178,8 +188,10 @@ def rows_articles(scale: Scale, start: int, count: int) -> str:
         title, outlet, published, zh = article_fields(scale, i)
         url = f"https://news{i % 97}.bench.example/{published:%Y/%m}/story-{i}"
         created = ts(published + timedelta(hours=1 + i % 47))
-        out.append(f"{i}\t{url}\t{title}\t{outlet}\t\t{ts(published)}\t{'zh-Hans' if zh else 'en'}\t\t\t\t"
-                   f"{created}\t{created}\n")
+        out.append(
+            f"{i}\t{url}\t{title}\t{outlet}\t\t{ts(published)}\t{'zh-Hans' if zh else 'en'}\t\t\t\t"
+            f"{created}\t{created}\n"
+        )
     return "".join(out)
 
 
@@ -202,7 +214,8 @@ def rows_sources(scale: Scale, start: int, count: int) -> str:
             f"{ts(checked)}\t{outcome}\t{status if status else chr(92) + 'N'}\t\t{failures}\t{first_failure}\t"
             f"{archive}\t{ts(checked) if archive else chr(92) + 'N'}\t"
             f"{ts(NOW + timedelta(hours=rng.uniform(1, 168)))}\t"
-            f"{ts(created)}\t{ts(checked)}\n")
+            f"{ts(created)}\t{ts(checked)}\n"
+        )
     return "".join(out)
 
 
@@ -219,8 +232,10 @@ def rows_linkchecks(scale: Scale, start: int, count: int) -> str:
             outcome = rng.choices(outcomes, cum_weights=cw)[0]
             status = STATUS_FOR_OUTCOME.get(outcome)
             when = t0 + timedelta(days=7 * j + rng.uniform(0, 2))
-            out.append(f"{(s - 1) * per + j + 1}\trun-{j}\t{ts(when)}\t{outcome}\t"
-                       f"{status if status else chr(92) + 'N'}\t\t{rng.randint(40, 3000)}\t\t\t{s}\n")
+            out.append(
+                f"{(s - 1) * per + j + 1}\trun-{j}\t{ts(when)}\t{outcome}\t"
+                f"{status if status else chr(92) + 'N'}\t\t{rng.randint(40, 3000)}\t\t\t{s}\n"
+            )
     return "".join(out)
 
 
@@ -264,9 +279,28 @@ def claim_row(scale: Scale, rng: random.Random, i: int) -> dict:
     }
 
 
-CLAIM_COLUMNS = ["id", "article_id", "quote", "text", "language", "claimant", "value", "unit", "verdict",
-                 "explanation", "status", "reviewer_id", "reviewed_at", "published_at", "recheck_after",
-                 "original_rating", "needs_recheck", "version", "created_at", "updated_at"]
+CLAIM_COLUMNS = [
+    "id",
+    "article_id",
+    "quote",
+    "text",
+    "language",
+    "claimant",
+    "value",
+    "unit",
+    "verdict",
+    "explanation",
+    "status",
+    "reviewer_id",
+    "reviewed_at",
+    "published_at",
+    "recheck_after",
+    "original_rating",
+    "needs_recheck",
+    "version",
+    "created_at",
+    "updated_at",
+]
 
 
 def _copy_value(v) -> str:
@@ -324,8 +358,9 @@ def rows_evidence(scale: Scale, start: int, count: int) -> str:
         created = ts(EPOCH + timedelta(days=SPAN_DAYS * (c / scale.claims)))
         for j, s in enumerate(sorted(chosen)):
             excerpt = _text(rng, c % 2 == 0, 6, 20) if rng.random() < 0.5 else ""
-            status = rng.choices(("unchecked", "found", "missing"), cum_weights=(50, 95, 100))[0] if excerpt \
-                else "unchecked"
+            status = (
+                rng.choices(("unchecked", "found", "missing"), cum_weights=(50, 95, 100))[0] if excerpt else "unchecked"
+            )
             out.append(f"{c * 4 + j}\t{rng.choice(stances)}\t{excerpt}\t{status}\t\\N\t\t{created}\t\\N\t{c}\t{s}\n")
     return "".join(out)
 
@@ -333,25 +368,51 @@ def rows_evidence(scale: Scale, start: int, count: int) -> str:
 # table, columns, row function, total units (ids or source/claim ranges)
 def plan(scale: Scale):
     return [
-        ("auth_user", "id,password,last_login,is_superuser,username,first_name,last_name,email,is_staff,is_active,"
-         "date_joined", rows_users, scale.users),
+        (
+            "auth_user",
+            "id,password,last_login,is_superuser,username,first_name,last_name,email,is_staff,is_active,date_joined",
+            rows_users,
+            scale.users,
+        ),
         ("claims_tag", "id,name", rows_tags, 1),
-        ("sources_source", "id,url,domain,title,publisher,health,last_checked_at,last_outcome,last_status,final_url,"
-         "consecutive_failures,first_failure_at,archive_url,archived_at,next_check_at,created_at,updated_at",
-         rows_sources, scale.sources),
-        ("sources_linkcheck", "id,run_key,checked_at,outcome,http_status,final_url,elapsed_ms,error,content_hash,"
-         "source_id", rows_linkchecks, scale.sources),
-        ("claims_article", "id,url,title,outlet,author,published_at,language,place,cover_image_url,body,created_at,"
-         "updated_at", rows_articles, scale.articles),
+        (
+            "sources_source",
+            "id,url,domain,title,publisher,health,last_checked_at,last_outcome,last_status,final_url,"
+            "consecutive_failures,first_failure_at,archive_url,archived_at,next_check_at,created_at,updated_at",
+            rows_sources,
+            scale.sources,
+        ),
+        (
+            "sources_linkcheck",
+            "id,run_key,checked_at,outcome,http_status,final_url,elapsed_ms,error,content_hash,source_id",
+            rows_linkchecks,
+            scale.sources,
+        ),
+        (
+            "claims_article",
+            "id,url,title,outlet,author,published_at,language,place,cover_image_url,body,created_at,updated_at",
+            rows_articles,
+            scale.articles,
+        ),
         ("claims_claim", ",".join(CLAIM_COLUMNS), rows_claims, scale.claims),
         ("claims_claim_tags", "id,claim_id,tag_id", rows_claim_tags, scale.claims),
-        ("claims_evidence", "id,stance,excerpt,excerpt_status,excerpt_checked_at,note,created_at,added_by_id,"
-         "claim_id,source_id", rows_evidence, scale.claims),
+        (
+            "claims_evidence",
+            "id,stance,excerpt,excerpt_status,excerpt_checked_at,note,created_at,added_by_id,claim_id,source_id",
+            rows_evidence,
+            scale.claims,
+        ),
     ]
 
 
-BIG_TABLES = ["sources_source", "sources_linkcheck", "claims_article", "claims_claim", "claims_claim_tags",
-              "claims_evidence"]
+BIG_TABLES = [
+    "sources_source",
+    "sources_linkcheck",
+    "claims_article",
+    "claims_claim",
+    "claims_claim_tags",
+    "claims_evidence",
+]
 
 
 def _copy_chunk(args) -> tuple[str, int]:
@@ -374,8 +435,10 @@ def _saved_definitions(conn, tables: list[str]) -> tuple[list[str], list[str], l
     drops_fk, drops_other, restore_idx, restore_fk = [], [], [], []
     for t in tables:
         for name, kind, definition in conn.execute(
-                "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')", (t,)):
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
+            (t,),
+        ):
             stmt = f'ALTER TABLE {t} ADD CONSTRAINT "{name}" {definition}'
             if kind == "f":
                 drops_fk.append(f'ALTER TABLE {t} DROP CONSTRAINT "{name}"')
@@ -384,10 +447,12 @@ def _saved_definitions(conn, tables: list[str]) -> tuple[list[str], list[str], l
                 drops_other.append(f'ALTER TABLE {t} DROP CONSTRAINT "{name}"')
                 restore_idx.append(stmt)
         for name, definition in conn.execute(
-                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
-                "JOIN pg_class i ON i.oid = x.indexrelid "
-                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
-                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", (t,)):
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+            (t,),
+        ):
             drops_other.append(f'DROP INDEX "{name}"')
             restore_idx.append(definition)
     return drops_fk + drops_other, restore_idx, restore_fk
@@ -400,14 +465,24 @@ def recreate_database(admin_dsn: str, dbname: str) -> None:
 
 
 def migrate(database_url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench",
-           "REDIS_URL": ""}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench",
+        "REDIS_URL": "",
+    }
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
 
 
 def has_search_vector(conn) -> bool:
-    return conn.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'claims_claim' "
-                        "AND column_name = 'search_vector'").fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'claims_claim' "
+            "AND column_name = 'search_vector'"
+        ).fetchone()
+        is not None
+    )
 
 
 def generate(dsn: str, scale: Scale, log=print) -> dict:
@@ -427,8 +502,9 @@ def generate(dsn: str, scale: Scale, log=print) -> dict:
             jobs.append((dsn, table, columns, fn.__name__, asdict(scale), 1, 1, with_search))
             continue
         for start in range(1, total + 1, step):
-            jobs.append((dsn, table, columns, fn.__name__, asdict(scale), start, min(step, total + 1 - start),
-                         with_search))
+            jobs.append(
+                (dsn, table, columns, fn.__name__, asdict(scale), start, min(step, total + 1 - start), with_search)
+            )
     counts: dict[str, int] = {}
     # users and tags first: small, and the rest of the load does not depend on them
     procs = max(2, os.cpu_count() or 2)
@@ -440,11 +516,15 @@ def generate(dsn: str, scale: Scale, log=print) -> dict:
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         for table in ("auth_user", "claims_tag", *BIG_TABLES):
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                         f"(SELECT coalesce(max(id), 1) FROM {table}))")
-    search_info = {"column": "search_vector" if with_search else None,
-                   "how": "claims.search.search_document, written by COPY with each claim" if with_search
-                   else "the schema has no search vector"}
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+    search_info = {
+        "column": "search_vector" if with_search else None,
+        "how": "claims.search.search_document, written by COPY with each claim"
+        if with_search
+        else "the schema has no search vector",
+    }
 
     t0 = time.perf_counter()
 
@@ -469,9 +549,14 @@ def generate(dsn: str, scale: Scale, log=print) -> dict:
     with psycopg.connect(dsn) as conn:
         sizes = {t: conn.execute(f"SELECT pg_total_relation_size('{t}')").fetchone()[0] for t in BIG_TABLES}
         db_size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-    return {"timings": timings, "rows": counts, "search": search_info,
-            "table_bytes": sizes, "database_bytes": db_size,
-            "rows_per_s": sum(counts.values()) / timings["total_s"]}
+    return {
+        "timings": timings,
+        "rows": counts,
+        "search": search_info,
+        "table_bytes": sizes,
+        "database_bytes": db_size,
+        "rows_per_s": sum(counts.values()) / timings["total_s"],
+    }
 
 
 def main() -> None:
@@ -490,4 +575,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -25,11 +25,32 @@ def _claims_list(request):
     from claims.selectors import claims_visible, with_needs_attention
 
     tags = ArraySubquery(Tag.objects.filter(claims=OuterRef("pk")).order_by("name").values("name"))
-    rows = list(with_needs_attention(claims_visible(user=request.user)).order_by("-id").values(
-        "id", "text", "quote", "claimant", "language", "value", "unit", "verdict", "status", "reviewed_at",
-        "published_at", "created_at", "updated_at", "version", "needs_recheck", "needs_attention", "article_id",
-        "article__url", "article__title",
-    ).annotate(tag_names=tags)[:51])
+    rows = list(
+        with_needs_attention(claims_visible(user=request.user))
+        .order_by("-id")
+        .values(
+            "id",
+            "text",
+            "quote",
+            "claimant",
+            "language",
+            "value",
+            "unit",
+            "verdict",
+            "status",
+            "reviewed_at",
+            "published_at",
+            "created_at",
+            "updated_at",
+            "version",
+            "needs_recheck",
+            "needs_attention",
+            "article_id",
+            "article__url",
+            "article__title",
+        )
+        .annotate(tag_names=tags)[:51]
+    )
     prefix = request.build_absolute_uri("/api/v1/claims/")
     results = []
     for r in rows[:50]:

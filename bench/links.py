@@ -36,17 +36,24 @@ def insert_sources(dsn: str, urls: list[str]) -> tuple[int, int]:
     """Insert the farm's urls as sources, not yet due; return their id range."""
     far = datetime.now(UTC) + timedelta(days=3650)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("DELETE FROM sources_linkcheck WHERE source_id IN "
-                     "(SELECT id FROM sources_source WHERE url LIKE 'http://127.0.0.%%')")
+        conn.execute(
+            "DELETE FROM sources_linkcheck WHERE source_id IN "
+            "(SELECT id FROM sources_source WHERE url LIKE 'http://127.0.0.%%')"
+        )
         conn.execute("DELETE FROM sources_source WHERE url LIKE 'http://127.0.0.%%'")
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sources_source").fetchone()[0]
         now = datetime.now(UTC)
-        with conn.cursor() as cur, cur.copy(
+        with (
+            conn.cursor() as cur,
+            cur.copy(
                 "COPY sources_source (id, url, domain, title, publisher, health, last_outcome, final_url, "
-                "consecutive_failures, archive_url, next_check_at, created_at, updated_at) FROM STDIN") as cp:
+                "consecutive_failures, archive_url, next_check_at, created_at, updated_at) FROM STDIN"
+            ) as cp,
+        ):
             for i, url in enumerate(urls):
-                cp.write_row((first + i, url, _domain(url), f"Farm page {i}", "farm", "unknown", "", "", 0, "",
-                              far, now, now))
+                cp.write_row(
+                    (first + i, url, _domain(url), f"Farm page {i}", "farm", "unknown", "", "", 0, "", far, now, now)
+                )
         conn.execute("SELECT setval(pg_get_serial_sequence('sources_source', 'id'), %s)", (first + len(urls) - 1,))
         conn.execute("ANALYZE sources_source")
     return first, first + len(urls) - 1
@@ -67,10 +74,29 @@ class Workers:
         self.log.write_text("")
         self._out = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--concurrency", WORKER_CONCURRENCY,
-             "--loglevel", "INFO", "-n", f"bench-{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "factcheck",
+                "worker",
+                "--concurrency",
+                WORKER_CONCURRENCY,
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"bench-{name}-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 90
         while b" ready." not in self.log.read_bytes():
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -117,15 +143,28 @@ def _send_due(redis_url: str) -> None:
     client.close()
 
 
-def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last: int, interval: float | None,
-                farm_url: str, timeout: float, log=print) -> dict:
+def checker_run(
+    *,
+    dsn: str,
+    database_url: str,
+    redis_url: str,
+    first: int,
+    last: int,
+    interval: float | None,
+    farm_url: str,
+    timeout: float,
+    log=print,
+) -> dict:
     """Make the farm's sources due, start the workers, send the beat task, wait for every LinkCheck."""
     import json
     import urllib.request
 
     n = last - first + 1
-    extra = {"LINKCHECK_ALLOW_NETWORKS": "127.0.0.0/8", "LINKCHECK_REDIS_URL": redis_url,
-             "CELERY_BROKER_URL": redis_url}
+    extra = {
+        "LINKCHECK_ALLOW_NETWORKS": "127.0.0.0/8",
+        "LINKCHECK_REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+    }
     if interval is not None:
         extra["LINKCHECK_HOST_INTERVAL"] = str(interval)
     env = django_env(database_url, redis_url, **extra)
@@ -134,8 +173,10 @@ def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last
     workers = Workers(env, name)
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("UPDATE sources_source SET next_check_at = now() - interval '1 second' "
-                         "WHERE id BETWEEN %s AND %s", (first, last))
+            conn.execute(
+                "UPDATE sources_source SET next_check_at = now() - interval '1 second' WHERE id BETWEEN %s AND %s",
+                (first, last),
+            )
             urllib.request.urlopen(farm_url + "/__reset").read()
             since = datetime.now(UTC)
             busy0, total0 = cpu_busy()
@@ -147,27 +188,46 @@ def checker_run(*, dsn: str, database_url: str, redis_url: str, first: int, last
                 if time.perf_counter() - t0 > timeout:
                     break
                 time.sleep(0.05)
-                done = conn.execute("SELECT count(*) FROM sources_linkcheck WHERE source_id BETWEEN %s AND %s "
-                                    "AND checked_at >= %s", (first, last, since)).fetchone()[0]
+                done = conn.execute(
+                    "SELECT count(*) FROM sources_linkcheck WHERE source_id BETWEEN %s AND %s AND checked_at >= %s",
+                    (first, last, since),
+                ).fetchone()[0]
             wall = time.perf_counter() - t0
             busy1, total1 = cpu_busy()
             redis_commands = _redis_commands(redis_url) - redis0
-            outcomes = dict(conn.execute(
-                "SELECT outcome, count(*) FROM sources_linkcheck WHERE source_id BETWEEN %s AND %s "
-                "AND checked_at >= %s GROUP BY 1", (first, last, since)).fetchall())
-            runs = conn.execute("SELECT count(DISTINCT run_key) FROM sources_linkcheck WHERE source_id "
-                                "BETWEEN %s AND %s AND checked_at >= %s", (first, last, since)).fetchone()[0]
+            outcomes = dict(
+                conn.execute(
+                    "SELECT outcome, count(*) FROM sources_linkcheck WHERE source_id BETWEEN %s AND %s "
+                    "AND checked_at >= %s GROUP BY 1",
+                    (first, last, since),
+                ).fetchall()
+            )
+            runs = conn.execute(
+                "SELECT count(DISTINCT run_key) FROM sources_linkcheck WHERE source_id "
+                "BETWEEN %s AND %s AND checked_at >= %s",
+                (first, last, since),
+            ).fetchone()[0]
         stats = json.loads(urllib.request.urlopen(farm_url + "/__stats").read())
     finally:
         workers.stop()
     text = workers.log.read_text(errors="replace")
     rate = done / wall if wall else 0.0
-    out = {"sources": n, "checked": done, "complete": done >= n, "wall_s": wall, "checks_per_s": rate,
-           "outcomes": outcomes, "batches": runs, "farm": stats, "worker_concurrency": int(WORKER_CONCURRENCY),
-           "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None,
-           "redis_commands": redis_commands, "redis_commands_per_check": redis_commands / done if done else None,
-           "due_task_s": _task_seconds(text, "sources.tasks.check_due_sources"),
-           "batch_task_s": _task_seconds(text, "sources.tasks.check_sources_batch")}
+    out = {
+        "sources": n,
+        "checked": done,
+        "complete": done >= n,
+        "wall_s": wall,
+        "checks_per_s": rate,
+        "outcomes": outcomes,
+        "batches": runs,
+        "farm": stats,
+        "worker_concurrency": int(WORKER_CONCURRENCY),
+        "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None,
+        "redis_commands": redis_commands,
+        "redis_commands_per_check": redis_commands / done if done else None,
+        "due_task_s": _task_seconds(text, "sources.tasks.check_due_sources"),
+        "batch_task_s": _task_seconds(text, "sources.tasks.check_sources_batch"),
+    }
     log(f"  checker ({name}): {done}/{n} in {wall:.1f}s = {rate:.0f} checks/s; {outcomes}")
     return out
 
@@ -182,29 +242,54 @@ def linkchecker_run(urls: list[str], farm_url: str, timeout: float, log=print) -
     t0 = time.perf_counter()
     with open(out_path, "wb") as out:
         proc = subprocess.run(
-            [str(PEER_VENV / "bin" / "linkchecker"), "--stdin", "-r", "0", "--check-extern", "--no-status",
-             "--verbose", "-o", "csv"],
-            input="\n".join(urls).encode(), stdout=out, stderr=subprocess.DEVNULL, timeout=timeout, check=False)
+            [
+                str(PEER_VENV / "bin" / "linkchecker"),
+                "--stdin",
+                "-r",
+                "0",
+                "--check-extern",
+                "--no-status",
+                "--verbose",
+                "-o",
+                "csv",
+            ],
+            input="\n".join(urls).encode(),
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
     wall = time.perf_counter() - t0
     busy1, total1 = cpu_busy()
-    lines = [ln for ln in out_path.read_text(errors="replace").splitlines()
-             if ln.startswith("http://127.0.0.")]
+    lines = [ln for ln in out_path.read_text(errors="replace").splitlines() if ln.startswith("http://127.0.0.")]
     valid = sum(1 for ln in lines if ";True;" in ln)
     stats = json.loads(urllib.request.urlopen(farm_url + "/__stats").read())
     rate = len(lines) / wall if wall else 0.0
     log(f"  LinkChecker: {len(lines)}/{len(urls)} in {wall:.1f}s = {rate:.0f} urls/s (exit {proc.returncode})")
-    return {"urls": len(urls), "checked": len(lines), "valid": valid, "wall_s": wall, "checks_per_s": rate,
-            "exit_code": proc.returncode, "farm": stats, "threads": 10,
-            "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None}
+    return {
+        "urls": len(urls),
+        "checked": len(lines),
+        "valid": valid,
+        "wall_s": wall,
+        "checks_per_s": rate,
+        "exit_code": proc.returncode,
+        "farm": stats,
+        "threads": 10,
+        "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None,
+    }
 
 
 def run(*, dsn: str, database_url: str, redis_url: str, n: int, log=print, with_default: bool = True) -> dict:
     port = free_port("127.0.0.2")
     VAR.mkdir(parents=True, exist_ok=True)
     farm_log = open(VAR / "farm.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "bench.farm", "--port", str(port), "--hosts", str(HOSTS),
-                             "--delay", str(DELAY)], cwd=ROOT, stdout=farm_log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.farm", "--port", str(port), "--hosts", str(HOSTS), "--delay", str(DELAY)],
+        cwd=ROOT,
+        stdout=farm_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_port("127.0.0.2", port, proc)
         wait_port(f"127.0.0.{HOSTS + 1}", port, proc)
@@ -213,26 +298,50 @@ def run(*, dsn: str, database_url: str, redis_url: str, n: int, log=print, with_
         first, last = insert_sources(dsn, urls)
         limit_nointerval = HOSTS * DEFAULT_CONCURRENCY / DELAY
         limit_default = HOSTS / DEFAULT_INTERVAL
-        result: dict = {"farm": {"hosts": HOSTS, "delay_s": DELAY, "urls": n,
-                                 "mix": "80% 200, 8% 301->200, 8% 404, 4% slow (body trickled over +0.5 s)"}}
-        r = checker_run(dsn=dsn, database_url=database_url, redis_url=redis_url, first=first, last=last,
-                        interval=0, farm_url=farm_url, timeout=max(60, n / 50), log=log)
+        result: dict = {
+            "farm": {
+                "hosts": HOSTS,
+                "delay_s": DELAY,
+                "urls": n,
+                "mix": "80% 200, 8% 301->200, 8% 404, 4% slow (body trickled over +0.5 s)",
+            }
+        }
+        r = checker_run(
+            dsn=dsn,
+            database_url=database_url,
+            redis_url=redis_url,
+            first=first,
+            last=last,
+            interval=0,
+            farm_url=farm_url,
+            timeout=max(60, n / 50),
+            log=log,
+        )
         r["limit_per_s"] = limit_nointerval
         r["ratio_to_limit"] = r["checks_per_s"] / limit_nointerval
         result["checker_interval_0"] = r
         if with_default:
-            r = checker_run(dsn=dsn, database_url=database_url, redis_url=redis_url, first=first, last=last,
-                            interval=None, farm_url=farm_url, timeout=max(120, n / 20), log=log)
+            r = checker_run(
+                dsn=dsn,
+                database_url=database_url,
+                redis_url=redis_url,
+                first=first,
+                last=last,
+                interval=None,
+                farm_url=farm_url,
+                timeout=max(120, n / 20),
+                log=log,
+            )
             r["limit_per_s"] = limit_default
             r["ratio_to_limit"] = r["checks_per_s"] / limit_default
             result["checker_default"] = r
         lc = linkchecker_run(urls, farm_url, timeout=max(120, n / 10), log=log)
         result["linkchecker"] = lc
-        result["checker_vs_linkchecker"] = (result["checker_interval_0"]["checks_per_s"] / lc["checks_per_s"]
-                                            if lc["checks_per_s"] else None)
+        result["checker_vs_linkchecker"] = (
+            result["checker_interval_0"]["checks_per_s"] / lc["checks_per_s"] if lc["checks_per_s"] else None
+        )
         return result
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
         farm_log.close()
-

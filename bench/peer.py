@@ -44,11 +44,17 @@ INSERT INTO claims_fts (rowid, quote, text) SELECT id, quote, text FROM claims;
 COPIES = [
     ("articles", "SELECT id, url, title, outlet, published_at::text, language FROM claims_article"),
     ("sources", "SELECT id, url, domain, health, archive_url FROM sources_source"),
-    ("claims", "SELECT id, article_id, quote, text, language, claimant, verdict, explanation, status, "
-               "reviewed_at::text, published_at::text, created_at::text FROM claims_claim "
-               "WHERE status IN ('published', 'retracted') ORDER BY id"),
-    ("evidence", "SELECT e.id, e.claim_id, e.source_id, e.stance, e.excerpt FROM claims_evidence e "
-                 "JOIN claims_claim c ON c.id = e.claim_id WHERE c.status IN ('published', 'retracted')"),
+    (
+        "claims",
+        "SELECT id, article_id, quote, text, language, claimant, verdict, explanation, status, "
+        "reviewed_at::text, published_at::text, created_at::text FROM claims_claim "
+        "WHERE status IN ('published', 'retracted') ORDER BY id",
+    ),
+    (
+        "evidence",
+        "SELECT e.id, e.claim_id, e.source_id, e.stance, e.excerpt FROM claims_evidence e "
+        "JOIN claims_claim c ON c.id = e.claim_id WHERE c.status IN ('published', 'retracted')",
+    ),
 ]
 
 

@@ -31,19 +31,38 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Per scale: seconds and requests per measurement, link-check sources.
 BUDGET = {
-    "full": {"seconds": 6.0, "requests": 600, "peer_default_requests": 60, "inproc_seconds": 2.0, "links": 5000,
-             "recall_page": 200, "warmup": 12},
-    "small": {"seconds": 0.25, "requests": 40, "peer_default_requests": 5, "inproc_seconds": 0.15, "links": 200,
-              "recall_page": 200, "warmup": 6},
+    "full": {
+        "seconds": 6.0,
+        "requests": 600,
+        "peer_default_requests": 60,
+        "inproc_seconds": 2.0,
+        "links": 5000,
+        "recall_page": 200,
+        "warmup": 12,
+    },
+    "small": {
+        "seconds": 0.25,
+        "requests": 40,
+        "peer_default_requests": 5,
+        "inproc_seconds": 0.15,
+        "links": 200,
+        "recall_page": 200,
+        "warmup": 6,
+    },
 }
 SEARCHES = {"search_en": "render", "search_zh": "渲染"}
 RECALL_QUERIES = ["渲染", "render", "处理时间", "1080p", "OpenAI 亿美元"]
 CALLS = ["list", "list_verdict", "list_dead", "list_deep", "search_en", "search_zh", "detail", "feed", "sources"]
 CALL_TITLES = {
-    "list": "claims list, no filter", "list_verdict": "claims list, verdict=false",
-    "list_dead": "claims list, source_health=dead", "list_deep": "claims list, deep cursor page",
-    "search_en": "search q=render (English)", "search_zh": "search q=渲染 (Chinese)", "detail": "claim detail",
-    "feed": "ClaimReview feed page", "sources": "sources list",
+    "list": "claims list, no filter",
+    "list_verdict": "claims list, verdict=false",
+    "list_dead": "claims list, source_health=dead",
+    "list_deep": "claims list, deep cursor page",
+    "search_en": "search q=render (English)",
+    "search_zh": "search q=渲染 (Chinese)",
+    "detail": "claim detail",
+    "feed": "ClaimReview feed page",
+    "sources": "sources list",
 }
 
 
@@ -62,12 +81,24 @@ def phase(name: str) -> None:
 
 
 def machine() -> dict:
-    mem_kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines()
-                      if ln.startswith("MemTotal")).split()[1])
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
-    return {"cores": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1), "cpu": cpu,
-            "python": platform.python_version(), "platform": platform.platform()}
+    mem_kb = int(
+        next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")).split()[1]
+    )
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def _cursor(values: list) -> str:
@@ -84,43 +115,68 @@ def tsquery(q: str, database_url: str) -> str:
 def plan_calls(conn, db_name: str, database_url: str) -> dict:
     """The paths each target gets for each call (several ids/cursors where the call takes one)."""
     rng = random.Random(6)
-    ids = [r[0] for r in conn.execute(
-        "SELECT id FROM claims_claim WHERE status IN ('published', 'retracted') ORDER BY random() LIMIT 200")]
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM claims_claim WHERE status IN ('published', 'retracted') ORDER BY random() LIMIT 200"
+        )
+    ]
     lo, hi = conn.execute("SELECT min(id), max(id) FROM claims_claim").fetchone()
     # deep pages: positions in the oldest fifth of the list
     deep = [lo + int((hi - lo) * rng.uniform(0.02, 0.2)) for _ in range(50)]
-    dead_where = ("id in (select e.claim_id from evidence e join sources s on s.id = e.source_id "
-                  "where s.health = 'dead')")
+    dead_where = (
+        "id in (select e.claim_id from evidence e join sources s on s.id = e.source_id where s.health = 'dead')"
+    )
     ds = f"/{db_name}"
     page = {"_size": "50"}
     out = {
-        "list": {"api": ["/api/v1/claims/"], "floor_arg": [("list", {})],
-                 "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id"})]},
-        "list_verdict": {"api": ["/api/v1/claims/?verdict=false"],
-                         "floor_arg": [("list_verdict", {"verdict": "false"})],
-                         "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id", "verdict": "false"})]},
-        "list_dead": {"api": ["/api/v1/claims/?source_health=dead"], "floor_arg": [("list_dead", {})],
-                      "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id", "_where": dead_where})]},
-        "list_deep": {"api": [f"/api/v1/claims/?cursor={_cursor([d])}" for d in deep],
-                      "floor_arg": [("list_deep", {"before": d}) for d in deep],
-                      "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id", "_next": f"{d},{d}"})
-                               for d in deep]},
-        "detail": {"api": [f"/api/v1/claims/{i}/" for i in ids], "floor_arg": [("detail", {"id": i}) for i in ids],
-                   "peer": [f"{ds}/claims/{i}.json" for i in ids]},
+        "list": {
+            "api": ["/api/v1/claims/"],
+            "floor_arg": [("list", {})],
+            "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id"})],
+        },
+        "list_verdict": {
+            "api": ["/api/v1/claims/?verdict=false"],
+            "floor_arg": [("list_verdict", {"verdict": "false"})],
+            "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id", "verdict": "false"})],
+        },
+        "list_dead": {
+            "api": ["/api/v1/claims/?source_health=dead"],
+            "floor_arg": [("list_dead", {})],
+            "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id", "_where": dead_where})],
+        },
+        "list_deep": {
+            "api": [f"/api/v1/claims/?cursor={_cursor([d])}" for d in deep],
+            "floor_arg": [("list_deep", {"before": d}) for d in deep],
+            "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id", "_next": f"{d},{d}"}) for d in deep],
+        },
+        "detail": {
+            "api": [f"/api/v1/claims/{i}/" for i in ids],
+            "floor_arg": [("detail", {"id": i}) for i in ids],
+            "peer": [f"{ds}/claims/{i}.json" for i in ids],
+        },
         "feed": {"api": ["/api/v1/claimreview/"], "floor_arg": [("feed", {})], "peer": []},
-        "sources": {"api": ["/api/v1/sources/"], "floor_arg": [("sources", {})],
-                    # the API lists only sources cited by a public claim; the copy's evidence is theirs alone
-                    "peer": [f"{ds}/sources.json?" + urlencode({**page, "_sort_desc": "id",
-                                                                "_where": "id in (select source_id from evidence)"})]},
+        "sources": {
+            "api": ["/api/v1/sources/"],
+            "floor_arg": [("sources", {})],
+            # the API lists only sources cited by a public claim; the copy's evidence is theirs alone
+            "peer": [
+                f"{ds}/sources.json?"
+                + urlencode({**page, "_sort_desc": "id", "_where": "id in (select source_id from evidence)"})
+            ],
+        },
     }
     for name, q in SEARCHES.items():
         tq = tsquery(q, database_url)
-        out[name] = {"api": ["/api/v1/claims/?" + urlencode({"q": q})], "floor_arg": [("search", {"tsquery": tq})],
-                     "peer": [f"{ds}/claims.json?" + urlencode({**page, "_search": q})], "tsquery": tq}
+        out[name] = {
+            "api": ["/api/v1/claims/?" + urlencode({"q": q})],
+            "floor_arg": [("search", {"tsquery": tq})],
+            "peer": [f"{ds}/claims.json?" + urlencode({**page, "_search": q})],
+            "tsquery": tq,
+        }
     for c in out.values():
         # the HTTP floor answers the API's paths (searches carry the parsed tsquery beside q)
-        c["floor_http"] = [p + ("&" + urlencode({"tsquery": c["tsquery"]}) if "tsquery" in c else "")
-                           for p in c["api"]]
+        c["floor_http"] = [p + ("&" + urlencode({"tsquery": c["tsquery"]}) if "tsquery" in c else "") for p in c["api"]]
     return out
 
 
@@ -130,8 +186,10 @@ def truth(conn, q: str) -> set[int]:
     for piece in q.split():
         where.append("(c.quote ILIKE %s OR c.text ILIKE %s OR c.claimant ILIKE %s OR a.title ILIKE %s)")
         params += [f"%{piece}%"] * 4
-    sql = ("SELECT c.id FROM claims_claim c LEFT JOIN claims_article a ON a.id = c.article_id "
-           f"WHERE c.status IN ('published', 'retracted') AND {' AND '.join(where)}")
+    sql = (
+        "SELECT c.id FROM claims_claim c LEFT JOIN claims_article a ON a.id = c.article_id "
+        f"WHERE c.status IN ('published', 'retracted') AND {' AND '.join(where)}"
+    )
     return {r[0] for r in conn.execute(sql, params)}
 
 
@@ -165,8 +223,14 @@ def peer_walk(base: str, db: str, q: str) -> set[int]:
 def measure_http(base: str, paths: list[str], budget: dict, *, requests: int | None = None) -> dict:
     out = {}
     for c in (1, 8):
-        r = client.load(base, paths, concurrency=c, requests=requests or budget["requests"],
-                        max_seconds=budget["seconds"], warmup=budget["warmup"] if c == 1 else 0)
+        r = client.load(
+            base,
+            paths,
+            concurrency=c,
+            requests=requests or budget["requests"],
+            max_seconds=budget["seconds"],
+            warmup=budget["warmup"] if c == 1 else 0,
+        )
         out[f"c{c}"] = r.as_dict()
     return out
 
@@ -203,12 +267,20 @@ def export_measure(api_env: dict, expected_rows: int, subset_rows: int) -> dict:
             with RssSampler(workers) as sampler:
                 status, nbytes, lines, secs = client.stream(srv.url + "/api/v1/claims/export/?" + query)
             rows = lines - (1 if fmt == "csv" else 0)
-            out[fmt] = {"status": status, "rows": rows, "bytes": nbytes, "seconds": secs,
-                        "rows_per_s": rows / secs if secs else 0.0, "worker_rss_before_mb": base_rss / 1024,
-                        "worker_peak_rss_mb": sampler.max_kb / 1024,
-                        "worker_vmhwm_mb": max(peak_rss_kb(p) for p in workers) / 1024}
-            log(f"  export {fmt}: {rows} rows in {secs:.1f}s = {rows / secs:.0f} rows/s, "
-                f"RSS {base_rss / 1024:.0f} -> {sampler.max_kb / 1024:.0f} MB")
+            out[fmt] = {
+                "status": status,
+                "rows": rows,
+                "bytes": nbytes,
+                "seconds": secs,
+                "rows_per_s": rows / secs if secs else 0.0,
+                "worker_rss_before_mb": base_rss / 1024,
+                "worker_peak_rss_mb": sampler.max_kb / 1024,
+                "worker_vmhwm_mb": max(peak_rss_kb(p) for p in workers) / 1024,
+            }
+            log(
+                f"  export {fmt}: {rows} rows in {secs:.1f}s = {rows / secs:.0f} rows/s, "
+                f"RSS {base_rss / 1024:.0f} -> {sampler.max_kb / 1024:.0f} MB"
+            )
     out["expected_rows"] = expected_rows
     out["subset_expected_rows"] = subset_rows
     return out
@@ -228,8 +300,14 @@ def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = database_url  # for claims.search imported in this process
     started = time.perf_counter()
-    results: dict = {"scale": scale_name, "sizes": generate.asdict(scale), "machine": machine(),
-                     "date": datetime.now(UTC).isoformat(timespec="seconds"), "database": db, "errors": []}
+    results: dict = {
+        "scale": scale_name,
+        "sizes": generate.asdict(scale),
+        "machine": machine(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": db,
+        "errors": [],
+    }
 
     log(f"bench: scale {scale_name}, database {db}, Redis {redis_url}")
     results["setup_s"] = peer.ensure_venv(log)
@@ -252,10 +330,12 @@ def main() -> int:
     with psycopg.connect(dsn, autocommit=True) as conn:
         pg_version = conn.execute("SHOW server_version").fetchone()[0]
         results["machine"]["postgresql"] = pg_version
-        public = conn.execute("SELECT count(*) FROM claims_claim WHERE status IN ('published','retracted')"
-                              ).fetchone()[0]
-        subset = conn.execute("SELECT count(*) FROM claims_claim WHERE status IN ('published','retracted') "
-                              "AND verdict = 'true'").fetchone()[0]
+        public = conn.execute("SELECT count(*) FROM claims_claim WHERE status IN ('published','retracted')").fetchone()[
+            0
+        ]
+        subset = conn.execute(
+            "SELECT count(*) FROM claims_claim WHERE status IN ('published','retracted') AND verdict = 'true'"
+        ).fetchone()[0]
         calls = plan_calls(conn, "peer", database_url)
         truths = {q: truth(conn, q) for q in RECALL_QUERIES}
 
@@ -269,8 +349,9 @@ def main() -> int:
         results["calls"] = {name: {"title": CALL_TITLES[name]} for name in CALLS}
         for name in CALLS:
             args = calls[name]["floor_arg"]
-            r = client.load_inprocess(lambda a: floor.call(conn, a[0], a[1]), args, requests=5000,
-                                      max_seconds=budget["inproc_seconds"])
+            r = client.load_inprocess(
+                lambda a: floor.call(conn, a[0], a[1]), args, requests=5000, max_seconds=budget["inproc_seconds"]
+            )
             results["calls"][name]["floor_inprocess"] = r.as_dict()
             log(f"  {name}: p50 {r.p50_ms:.2f} ms")
         t0 = time.perf_counter()
@@ -288,13 +369,18 @@ def main() -> int:
     api_env = django_env(database_url, redis_url, API_ANON_THROTTLE_RATE="1000000/s")
     floor_env = {**api_env, "BENCH_FLOOR_DSN": dsn}
     lean_env = {**api_env, "DJANGO_SETTINGS_MODULE": "bench.lean"}
-    with gunicorn("api", "factcheck.wsgi:application", api_env) as api, \
-            gunicorn("floor", "bench.floor:application", floor_env) as fl, datasette(peer_db) as ds, \
-            gunicorn("lean", "bench.lean:application", lean_env) as lean:
-        results["servers"] = {"api": "gunicorn factcheck.wsgi --workers 3 (sync), DEBUG off, anonymous client, "
-                                     "throttle on (1000000/s, counters in Redis)",
-                              "floor": "gunicorn bench.floor:application --workers 3 (sync)",
-                              "peer": "datasette 0.65 serve peer.db (defaults)"}
+    with (
+        gunicorn("api", "factcheck.wsgi:application", api_env) as api,
+        gunicorn("floor", "bench.floor:application", floor_env) as fl,
+        datasette(peer_db) as ds,
+        gunicorn("lean", "bench.lean:application", lean_env) as lean,
+    ):
+        results["servers"] = {
+            "api": "gunicorn factcheck.wsgi --workers 3 (sync), DEBUG off, anonymous client, "
+            "throttle on (1000000/s, counters in Redis)",
+            "floor": "gunicorn bench.floor:application --workers 3 (sync)",
+            "peer": "datasette 0.65 serve peer.db (defaults)",
+        }
         for name in CALLS:
             c = calls[name]
             entry = results["calls"][name]
@@ -307,8 +393,9 @@ def main() -> int:
                 entry["django_lean"] = measure_http(lean.url, c["api"], budget)
                 entry["rows_match_django_lean"] = first_ids(lean.url, c["api"][0]) == first_ids(api.url, c["api"][0])
             if c["peer"]:
-                entry["peer_default"] = measure_http(ds.url, c["peer"], budget,
-                                                     requests=budget["peer_default_requests"])
+                entry["peer_default"] = measure_http(
+                    ds.url, c["peer"], budget, requests=budget["peer_default_requests"]
+                )
                 lean = [p + ("&_nocount=1&_nofacet=1" if ".json?" in p else "") for p in c["peer"]]
                 entry["peer_lean"] = measure_http(ds.url, lean, budget)
                 entry["peer_paths"] = c["peer"][:1]
@@ -322,8 +409,10 @@ def main() -> int:
             for target in ("api", "django_lean", "floor_http", "peer_default", "peer_lean"):
                 if target in entry:
                     e = entry[target]
-                    log(f"  {target:12s} c1 p50 {e['c1']['p50_ms']:8.2f} p95 {e['c1']['p95_ms']:8.2f} ms | "
-                        f"c8 {e['c8']['rps']:7.0f} req/s, errors {e['c1']['errors'] + e['c8']['errors']}")
+                    log(
+                        f"  {target:12s} c1 p50 {e['c1']['p50_ms']:8.2f} p95 {e['c1']['p95_ms']:8.2f} ms | "
+                        f"c8 {e['c8']['rps']:7.0f} req/s, errors {e['c1']['errors'] + e['c8']['errors']}"
+                    )
 
         # 5. recall
         phase("recall")
@@ -337,18 +426,32 @@ def main() -> int:
                 got, pages, secs = set(), 0, 0.0
             peer_got = peer_walk(ds.url, "peer", q)
             results["recall"][q] = {
-                "truth": len(want), "api_found": len(got & want), "api_extra": len(got - want),
-                "api_recall": len(got & want) / len(want) if want else 1.0, "api_pages": pages,
-                "api_walk_s": secs, "peer_found": len(peer_got & want), "peer_extra": len(peer_got - want),
-                "peer_recall": len(peer_got & want) / len(want) if want else 1.0}
+                "truth": len(want),
+                "api_found": len(got & want),
+                "api_extra": len(got - want),
+                "api_recall": len(got & want) / len(want) if want else 1.0,
+                "api_pages": pages,
+                "api_walk_s": secs,
+                "peer_found": len(peer_got & want),
+                "peer_extra": len(peer_got - want),
+                "peer_recall": len(peer_got & want) / len(want) if want else 1.0,
+            }
             r = results["recall"][q]
-            log(f"  {q}: truth {r['truth']}, API {r['api_found']} (+{r['api_extra']}), "
-                f"Datasette {r['peer_found']} (+{r['peer_extra']})")
+            log(
+                f"  {q}: truth {r['truth']}, API {r['api_found']} (+{r['api_extra']}), "
+                f"Datasette {r['peer_found']} (+{r['peer_extra']})"
+            )
         # the peer's export, for comparison
         status, nbytes, lines, secs = client.stream(
-            ds.url + "/peer/claims.csv?" + urlencode({"_stream": "1", "_size": "max"}))
-        results["export_peer_csv"] = {"status": status, "rows": lines - 1, "bytes": nbytes, "seconds": secs,
-                                      "rows_per_s": (lines - 1) / secs if secs else 0.0}
+            ds.url + "/peer/claims.csv?" + urlencode({"_stream": "1", "_size": "max"})
+        )
+        results["export_peer_csv"] = {
+            "status": status,
+            "rows": lines - 1,
+            "bytes": nbytes,
+            "seconds": secs,
+            "rows_per_s": (lines - 1) / secs if secs else 0.0,
+        }
 
     # 6. export through the API
     phase("export")
@@ -357,8 +460,9 @@ def main() -> int:
     # 7. link checks
     phase("link checks")
     try:
-        results["links"] = links.run(dsn=dsn, database_url=database_url, redis_url=redis_url, n=budget["links"],
-                                     log=log)
+        results["links"] = links.run(
+            dsn=dsn, database_url=database_url, redis_url=redis_url, n=budget["links"], log=log
+        )
     except Exception as exc:  # noqa: BLE001 - the rest of the results still count
         traceback.print_exc()
         results["errors"].append(f"links: {exc}")

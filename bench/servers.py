@@ -39,17 +39,19 @@ def wait_port(host: str, port: int, proc: subprocess.Popen, timeout: float = 60)
 
 def django_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "LINKCHECK_"))}
-    env.update({
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-not-secret",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": redis_url,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "bench-not-secret",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     env.update(extra)
     return env
 
@@ -60,8 +62,9 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         log.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         wait_port("127.0.0.1", port, self.proc)
 
     def children(self) -> list[int]:
@@ -105,8 +108,7 @@ def gunicorn(name: str, app: str, env: dict[str, str], extra: list[str] | None =
     that fails to boot (a half-written module) is retried a few times before giving up."""
     for attempt in range(tries):
         port = free_port()
-        argv = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", *GUNICORN_ARGS,
-                *(extra or [])]
+        argv = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", *GUNICORN_ARGS, *(extra or [])]
         try:
             server = Server(name, argv, env, port, VAR / f"{name}.log")
         except RuntimeError:

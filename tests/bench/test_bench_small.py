@@ -32,15 +32,21 @@ def _bench_env() -> dict[str, str]:
 
 
 def _has_latency(entry: dict) -> bool:
-    return all(entry[c]["requests"] > 0 and entry[c]["p50_ms"] > 0 and entry[c]["p99_ms"] >= entry[c]["p50_ms"]
-               and entry[c]["rps"] > 0 for c in ("c1", "c8"))
+    return all(
+        entry[c]["requests"] > 0
+        and entry[c]["p50_ms"] > 0
+        and entry[c]["p99_ms"] >= entry[c]["p50_ms"]
+        and entry[c]["rps"] > 0
+        for c in ("c1", "c8")
+    )
 
 
 @pytest.mark.slow
 def test_bench_small_writes_every_measurement():
     RESULTS.unlink(missing_ok=True)
-    proc = subprocess.run(["make", "bench"], cwd=ROOT, env=_bench_env(), capture_output=True, text=True,
-                          timeout=900, check=False)
+    proc = subprocess.run(
+        ["make", "bench"], cwd=ROOT, env=_bench_env(), capture_output=True, text=True, timeout=900, check=False
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     results = json.loads(RESULTS.read_text())
 
