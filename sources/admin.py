@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from .models import LinkCheck, Source
+from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 from .urlnorm import normalize_url
 
 # Shared with the claims admin, which owns the label styles.
@@ -17,16 +17,6 @@ LABELS_CSS = {"all": ("claims/admin.css",)}
 RECENT_CHECKS = 20
 CITING_CLAIMS = 50
 CHECK_NOW_INLINE = 20  # more than this are checked by the worker
-HEALTH_FIELDS = (
-    "health",
-    "last_checked_at",
-    "last_outcome",
-    "last_status",
-    "final_url",
-    "consecutive_failures",
-    "first_failure_at",
-    "next_check_at",
-)
 
 
 def health_label(source: Source):
@@ -63,7 +53,7 @@ class SourceAdmin(admin.ModelAdmin):
     actions = ["check_now"]
     list_filter = ("health", "last_outcome")
     search_fields = ("url", "title", "domain")
-    readonly_fields = ("domain", *HEALTH_FIELDS, "recent_checks", "citing_claims", "created_at", "updated_at")
+    readonly_fields = ("domain", *LINK_HEALTH_FIELDS, "recent_checks", "citing_claims", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("url", "title", "publisher", "domain")}),
         (

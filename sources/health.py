@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from .choices import NEUTRAL_OUTCOMES, SUCCESS_OUTCOMES, Health, Outcome
 from .fetch import CheckResult, SafeClient
-from .models import LinkCheck, Source
+from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 
 SUCCESS, FAILURE, NEUTRAL = "success", "failure", "neutral"
 
@@ -352,17 +352,7 @@ def linkchecks_record(
     if not inserted:
         return report
 
-    fields = [
-        "health",
-        "last_checked_at",
-        "last_outcome",
-        "last_status",
-        "final_url",
-        "consecutive_failures",
-        "first_failure_at",
-        "next_check_at",
-        "updated_at",
-    ]
+    fields = [*LINK_HEALTH_FIELDS, "updated_at"]
     sources = list(
         Source.objects.select_for_update().filter(id__in=inserted).order_by("id").only("id", "archive_url", *fields)
     )

@@ -3,6 +3,18 @@ from django.db import models
 from .choices import Health, Outcome
 from .urlnorm import MAX_URL_LENGTH, normalize_url, url_domain
 
+# The fields the link checker keeps (sources/health.py writes them; admin and API show them read-only).
+LINK_HEALTH_FIELDS = (
+    "health",
+    "last_checked_at",
+    "last_outcome",
+    "last_status",
+    "final_url",
+    "consecutive_failures",
+    "first_failure_at",
+    "next_check_at",
+)
+
 
 class Source(models.Model):
     """A page that supports or refutes claims, with the health of its link over time."""

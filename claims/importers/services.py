@@ -139,6 +139,18 @@ def claimreview_import(*, review: ClaimReviewData, user=None, publish: bool = Fa
     # The verdict is the fact-checker's, not the importing user's: stamp no reviewer for it.
     before = {"verdict": claim.verdict, "explanation": claim.explanation, "status": claim.status, "version": 0}
     claim_save(claim=claim, user=user, before=before, evidence_count=0)
+    _cite_review(claim, review, user=user)
+    _add_appearances(claim, review.appearances[1:])
+    if publish:
+        _publish(claim, user=user, published_at=review.reviewed_at)
+    note = ""
+    if suggestion:
+        note = f"looks like claim {suggestion[0].claim.pk} (score {suggestion[0].score:.2f})"
+    return ReviewImportResult(CREATED, claim, note)
+
+
+def _cite_review(claim: Claim, review: ClaimReviewData, *, user) -> None:
+    """The review itself is evidence for the claim: its url becomes a source."""
     evidence_add(
         claim=claim,
         url=review.review_url,
@@ -148,13 +160,6 @@ def claimreview_import(*, review: ClaimReviewData, user=None, publish: bool = Fa
         source_title=review.headline,
         publisher=review.publisher,
     )
-    _add_appearances(claim, review.appearances[1:])
-    if publish:
-        _publish(claim, user=user, published_at=review.reviewed_at)
-    note = ""
-    if suggestion:
-        note = f"looks like claim {suggestion[0].claim.pk} (score {suggestion[0].score:.2f})"
-    return ReviewImportResult(CREATED, claim, note)
 
 
 def _update(claim: Claim, review: ClaimReviewData, *, user, publish: bool) -> ReviewImportResult:
@@ -183,14 +188,7 @@ def _update(claim: Claim, review: ClaimReviewData, *, user, publish: bool) -> Re
         before = {**before, "verdict": claim.verdict, "explanation": claim.explanation}
         claim_save(claim=claim, user=user, before=before)
     if not claim.evidence.filter(source__url=review.review_url).exists():
-        evidence_add(
-            claim=claim,
-            url=review.review_url,
-            user=user,
-            stance=_stance(review.verdict),
-            note=f"ClaimReview: {review.original_rating or review.verdict}",
-            publisher=review.publisher,
-        )
+        _cite_review(claim, review, user=user)
     added = _add_appearances(claim, review.appearances)
     if publish:
         _publish(claim, user=user, published_at=review.reviewed_at)

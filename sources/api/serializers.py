@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from sources.models import LinkCheck, Source
+from sources.models import LINK_HEALTH_FIELDS, LinkCheck, Source
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -12,13 +12,7 @@ class SourceSerializer(serializers.ModelSerializer):
             "domain",
             "title",
             "publisher",
-            "health",
-            "last_checked_at",
-            "last_outcome",
-            "last_status",
-            "final_url",
-            "consecutive_failures",
-            "first_failure_at",
+            *(name for name in LINK_HEALTH_FIELDS if name != "next_check_at"),
             "archive_url",
             "archived_at",
             "created_at",

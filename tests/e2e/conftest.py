@@ -20,12 +20,11 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _groups(transactional_db):
-    """Transactional tests flush the tables after each test, data migrations included: make the groups again."""
-    from django.apps import apps
+    """The demo loader expects the role groups the migration made; an earlier transactional test may have
+    flushed them."""
+    from tests.factories import role_group
 
-    from claims.groups import sync_groups
-
-    sync_groups(apps)
+    role_group("Reviewer")
 
 
 @pytest.fixture(scope="package")
