@@ -298,9 +298,15 @@ def markdown(results: dict) -> str:
             f"{fe['rows_per_s']:,.0f} | – | {date} |"
         )
     pe = results.get("export_peer_csv")
+    if pe and pe["rows"] < results.get("peer_copy", {}).get("rows", {}).get("claims", 0):
+        pe = {
+            **pe,
+            "note": f" (stopped at {pe['rows']:,} of {results['peer_copy']['rows']['claims']:,}: "
+            "Datasette's max_csv_mb=100 default)",
+        }
     if pe:
         lines.append(
-            f"| Datasette CSV `_stream=1` | {pe['rows']:,} | {pe['seconds']:.1f} s | "
+            f"| Datasette CSV `_stream=1`{pe.get('note', '')} | {pe['rows']:,} | {pe['seconds']:.1f} s | "
             f"{pe['rows_per_s']:,.0f} | – | {date} |"
         )
     lk = results.get("links")
