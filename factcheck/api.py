@@ -54,6 +54,11 @@ class AnonThrottle(throttling.AnonRateThrottle):
     def get_rate(self) -> str | None:
         return settings.API_ANON_THROTTLE_RATE or None
 
+    def get_ident(self, request) -> str:
+        from factcheck.security import client_ip
+
+        return client_ip(request)
+
     def allow_request(self, request, view) -> bool:
         # Fail open: with Redis away (and a cache that raises), serving unthrottled beats refusing everyone.
         from factcheck.failsafe import REDIS_DOWN, warn_unavailable

@@ -237,6 +237,10 @@ SPECTACULAR_SETTINGS.update(
 # --- end API -----------------------------------------------------------------
 
 # --- Production hardening (TLS ends at the reverse proxy) ------------------
+# How many reverse proxies of ours append to X-Forwarded-For (factcheck.security.client_ip). 0 trusts only
+# REMOTE_ADDR; behind one proxy that sets the header, 1. Throttling and the admin login lockout use it.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "factcheck.security.client_ip"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -40,6 +40,29 @@ def test_anonymous_requests_are_throttled_with_retry_after(client, db, settings)
     assert 0 < int(refused["Retry-After"]) <= 60
 
 
+def test_a_made_up_forwarded_for_does_not_dodge_the_limit(client, db, settings):
+    settings.API_ANON_THROTTLE_RATE = "2/min"
+    cache.delete("throttle_anon_127.0.0.1")
+    codes = [
+        client.get("/api/v1/claims/", headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+
+
+def test_behind_our_proxy_the_address_it_saw_is_the_client(client, db, settings):
+    settings.API_ANON_THROTTLE_RATE = "1/min"
+    settings.NUM_PROXIES = 1
+    for key in ("198.51.100.7", "198.51.100.8"):
+        cache.delete(f"throttle_anon_{key}")
+    # A client may prepend anything; our proxy appends the address it saw, and only that one counts.
+    first = {"X-Forwarded-For": "10.0.0.1, 198.51.100.7"}
+    spoofed = {"X-Forwarded-For": "10.0.0.2, 198.51.100.7"}
+    other = {"X-Forwarded-For": "198.51.100.8"}
+    assert client.get("/api/v1/claims/", headers=first).status_code == 200
+    assert client.get("/api/v1/claims/", headers=spoofed).status_code == 429
+    assert client.get("/api/v1/claims/", headers=other).status_code == 200
+
+
 @pytest.mark.parametrize("url", ["/api/v1/claims/export/?format=csv", "/api/v1/claimreview/"])
 def test_every_endpoint_counts(client, db, settings, url):
     settings.API_ANON_THROTTLE_RATE = "1/min"

@@ -246,6 +246,17 @@ def test_admin_login_is_locked_after_repeated_failures(client, db, settings):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
+def test_a_made_up_forwarded_for_does_not_dodge_the_lockout(client, db, settings):
+    factories.ReviewerFactory(username="target")
+    login = reverse("admin:login")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(login, {"username": "target", "password": "wrong"}, headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    response = client.post(
+        login, {"username": "target", "password": factories.PASSWORD}, headers={"X-Forwarded-For": "203.0.113.99"}
+    )
+    assert response.status_code == 429
+
+
 def test_a_good_login_resets_the_failure_count(client, db, settings):
     factories.ReviewerFactory(username="typo")
     login = reverse("admin:login")
