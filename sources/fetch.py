@@ -327,6 +327,9 @@ class NoLimiter:
     async def slot(self, host: str) -> AsyncIterator[None]:
         yield
 
+    async def pace(self, host: str) -> None:
+        return None
+
 
 # --------------------------------------------------------------------------------------------
 # Body decoding
@@ -567,8 +570,15 @@ class SafeClient:
         current = target
         seen = {_without_fragment(current)}
         permanent = False
+        first = True
         while True:
             await self.guard(current)
+            if not first:
+                # The slot covers the whole check; each later request (GET after HEAD, a hop) waits the interval too.
+                pace = getattr(self.limiter, "pace", None)
+                if pace is not None:
+                    await pace(current.raw_host or "")
+            first = False
             async with self._session.request(method, current, allow_redirects=False) as response:
                 status = response.status
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))

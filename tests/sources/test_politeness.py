@@ -55,3 +55,35 @@ def test_waiting_on_one_host_does_not_hold_up_the_others(farm, settings):
     run_batch(slow + other, {}, "w", on_result=lambda i, r: finished.setdefault(i, time.monotonic() - started))
     assert finished[4] < 0.4  # the other host's check did not wait behind the busy host's turns
     assert max(finished[i] for i in range(4)) >= 1.4  # four starts 0.5 s apart
+
+
+def test_follow_up_requests_of_one_check_keep_the_interval(farm, settings):
+    # A redirect hop and the GET after a HEAD 404 are requests to the host too: spaced by the interval.
+    settings.LINKCHECK_HOST_INTERVAL = 0.25
+    results = {}
+    run_batch([farm.url("/moved"), farm.url("/status/404")], results, "w")
+    assert [r.outcome for r in results["w"]] == [Outcome.REDIRECTED, Outcome.NOT_FOUND]
+    starts = sorted(entry["at"] for entry in farm.log)
+    assert len(starts) == 4  # HEAD /moved, HEAD /ok, HEAD 404, GET 404
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 0.23
+
+
+def test_a_freed_slot_wakes_a_waiter_in_another_worker_at_once(farm, settings):
+    # Concurrency 1, two workers: each start follows the previous end with no polling pause (the fallback
+    # poll is 200-400 ms; a release wakes the other worker's waiter through Redis).
+    settings.LINKCHECK_HOST_CONCURRENCY = 1
+    farm.delay = 0.2
+    urls = [farm.url(f"/ok?n={n}") for n in range(3)]
+    results = {}
+    threads = [threading.Thread(target=run_batch, args=(urls, results, name)) for name in ("w1", "w2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r.outcome == Outcome.OK for rs in results.values() for r in rs)
+    assert farm.max_in_flight["127.0.0.1"] == 1
+    starts = sorted(entry["at"] for entry in farm.log)
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == 6
+    assert max(gaps) < 0.2 + 0.12
