@@ -121,6 +121,48 @@ def claim_list(*, filters, user) -> QuerySet[Claim]:
     return with_needs_attention(_claims_filtered(filters=filters, user=user))
 
 
+# What the claims list shows, read as plain values (claims.api.serializers.ClaimRows shapes them as ClaimSerializer).
+CLAIM_LIST_FIELDS = (
+    "id",
+    "text",
+    "quote",
+    "claimant",
+    "language",
+    "value",
+    "unit",
+    "verdict",
+    "status",
+    "reviewed_at",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "needs_recheck",
+    "needs_attention",
+    "article_id",
+    "article__url",
+    "article__title",
+)
+
+
+def claim_list_rows(*, filters, user) -> QuerySet:
+    """claim_list as dicts of CLAIM_LIST_FIELDS (and ``rank`` when searching on PostgreSQL); no model instances.
+
+    The tags are not in it: claim_tag_names reads them for a page.
+    """
+    claims = with_needs_attention(_claims_matching(filters=filters, user=user))
+    return claims.values(*CLAIM_LIST_FIELDS, *(name for name in ("rank",) if name in claims.query.annotations))
+
+
+def claim_tag_names(*, claim_ids) -> dict[int, list[str]]:
+    """The tag names of each of these claims (unsorted), in one query."""
+    names: dict[int, list[str]] = {}
+    tagging = Claim.tags.through.objects.filter(claim_id__in=list(claim_ids)).values_list("claim_id", "tag__name")
+    for claim_id, name in tagging:
+        names.setdefault(claim_id, []).append(name)
+    return names
+
+
 # The columns claim_export reads, in order; each row ends with the claim's tag names and its cited urls.
 EXPORT_FIELDS = (
     "id",

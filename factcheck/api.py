@@ -228,7 +228,8 @@ class KeysetPagination(BasePagination):
             raise exceptions.ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from exc
 
     def encode_cursor(self, obj, *, reverse: bool) -> str:
-        payload = {"p": [_dump(getattr(obj, k.name)) for k in self.keys]}
+        # Rows are model instances, or dicts from values() (the claims list).
+        payload = {"p": [_dump(obj[k.name] if isinstance(obj, dict) else getattr(obj, k.name)) for k in self.keys]}
         if reverse:
             payload["r"] = 1
         raw = json.dumps(payload, separators=(",", ":")).encode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field, inline_serializer
@@ -77,9 +79,11 @@ class ClaimSerializer(serializers.ModelSerializer):
         ]
 
     def get_api_url(self, claim: Claim) -> str:
-        path = reverse("api-claim-detail", kwargs={"pk": claim.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        # reverse() and build_absolute_uri() once per serializer (a list shares one child), not once per claim.
+        prefix = self.__dict__.get("_api_url_prefix")
+        if prefix is None:
+            prefix = self._api_url_prefix = claim_api_url_prefix(self.context.get("request"))
+        return f"{prefix}{claim.pk}/"
 
     def get_retracted(self, claim: Claim) -> bool:
         return claim.status == ClaimStatus.RETRACTED
@@ -97,6 +101,69 @@ class ClaimSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_rank(self, claim: Claim) -> float | None:
         return getattr(claim, "rank", None)
+
+
+def claim_api_url_prefix(request) -> str:
+    """The claim's api_url without its id and the final slash: "https://host/api/v1/claims/"."""
+    path = reverse("api-claim-list")
+    return request.build_absolute_uri(path) if request else path
+
+
+@functools.cache
+def _claim_field_representations():
+    """ClaimSerializer's to_representation of ``value`` and of each datetime (built once: they keep no state)."""
+    fields = ClaimSerializer().fields
+    return fields["value"].to_representation, {name: fields[name].to_representation for name in ClaimRows.DATETIMES}
+
+
+class ClaimRows:
+    """ClaimSerializer's output for rows of selectors.claim_list_rows (dicts), without a serializer per row.
+
+    The same keys in the same order and the same values: the value and the datetimes go through ClaimSerializer's
+    own fields; tests/api/test_claims_list.py compares the two.
+    """
+
+    DATETIMES = ("reviewed_at", "published_at", "created_at", "updated_at")
+
+    def __init__(self, request):
+        self.prefix = claim_api_url_prefix(request)
+        self.value, self.datetime = _claim_field_representations()
+
+    def data(self, rows: list[dict], tag_names: dict[int, list[str]]) -> list[dict]:
+        prefix, value_of, retracted = self.prefix, self.value, ClaimStatus.RETRACTED.value
+        reviewed_at, published_at, created_at, updated_at = (self.datetime[n] for n in self.DATETIMES)
+        out = []
+        for row in rows:
+            pk, value, article_id = row["id"], row["value"], row["article_id"]
+            when = row["reviewed_at"], row["published_at"], row["created_at"], row["updated_at"]
+            out.append(
+                {
+                    "id": pk,
+                    "api_url": f"{prefix}{pk}/",
+                    "text": row["text"],
+                    "quote": row["quote"],
+                    "claimant": row["claimant"],
+                    "language": row["language"],
+                    "value": None if value is None else value_of(value),
+                    "unit": row["unit"],
+                    "verdict": row["verdict"],
+                    "status": row["status"],
+                    "retracted": row["status"] == retracted,
+                    "article": None
+                    if article_id is None
+                    else {"id": article_id, "url": row["article__url"], "title": row["article__title"]},
+                    "tags": sorted(tag_names.get(pk, ())),
+                    "reviewed_at": None if when[0] is None else reviewed_at(when[0]),
+                    "published_at": None if when[1] is None else published_at(when[1]),
+                    "created_at": None if when[2] is None else created_at(when[2]),
+                    "updated_at": None if when[3] is None else updated_at(when[3]),
+                    "version": row["version"],
+                    "needs_recheck": row["needs_recheck"],
+                    "needs_attention": row["needs_attention"],
+                    "rank": row.get("rank"),
+                }
+            )
+        return out
 
 
 class ClaimDetailSerializer(ClaimSerializer):

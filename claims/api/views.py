@@ -30,6 +30,7 @@ from .serializers import (
     ArticleDetailSerializer,
     ArticleSerializer,
     ClaimDetailSerializer,
+    ClaimRows,
     ClaimSerializer,
     ClaimWriteSerializer,
     EvidenceSerializer,
@@ -101,6 +102,12 @@ class ClaimViewSet(
 
     def get_queryset(self):
         return selectors.claim_list(filters=self.request.query_params, user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        # Plain values shaped as ClaimSerializer would (ClaimRows): no model instance or serializer per claim.
+        rows = self.paginate_queryset(selectors.claim_list_rows(filters=request.query_params, user=request.user))
+        tag_names = selectors.claim_tag_names(claim_ids=[row["id"] for row in rows]) if rows else {}
+        return self.get_paginated_response(ClaimRows(request).data(rows, tag_names))
 
     def _detail(self, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
         claim = _get_or_404(selectors.claim_get, claim_id=claim_id, user=self.request.user)

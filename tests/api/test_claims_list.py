@@ -165,3 +165,48 @@ def test_default_cap_is_200(client, db):
         query_params = {"page_size": "100000"}
 
     assert KeysetPagination().get_page_size(R()) == 200
+
+
+@pytest.mark.parametrize("query", ["", "?q=statement", "?ordering=reviewed_at&page_size=3", "?language=en"])
+def test_list_rows_are_exactly_what_claim_serializer_makes(client, reviewer_headers, db, query):
+    """The list builds its rows from values() (ClaimRows); they must be ClaimSerializer's, key for key."""
+    from decimal import Decimal
+
+    from rest_framework.renderers import JSONRenderer
+
+    from claims import selectors, services
+    from claims.api.serializers import ClaimSerializer
+    from claims.models import Tag
+
+    reviewed = timezone.make_aware(dt.datetime(2024, 11, 3, 12, 30, 15, 123456))
+    made = [
+        factories.PublishedClaimFactory(value=Decimal("12.5"), unit="%", reviewed_at=reviewed, language="en"),
+        factories.PublishedClaimFactory(article=None, status=ClaimStatus.RETRACTED, claimant="李明"),
+        factories.ClaimFactory(value=Decimal("-3"), text="A draft statement 处理时间"),
+        factories.PublishedClaimFactory(text="Another statement", quote='He said "yes"'),
+    ]
+    for i, claim in enumerate(made):
+        claim.tags.add(*(Tag.objects.get_or_create(name=n)[0] for n in ["zeta", "Alpha", "中文", "beta"][: i + 1]))
+    dead = factories.EvidenceFactory(claim=made[3]).source
+    dead.health = Health.DEAD
+    dead.save()
+    services.claims_search_refresh()
+    for headers in ({}, reviewer_headers):
+        response = client.get(f"{URL}{query}", headers=headers)
+        assert response.status_code == 200, response.content
+        request = response.wsgi_request
+        user = request.user if hasattr(request, "user") else None
+        from django.http import QueryDict
+
+        filters = QueryDict(query.lstrip("?"))
+        shown = [row["id"] for row in response.json()["results"]]
+        by_id = {claim.pk: claim for claim in selectors.claim_list(filters=filters, user=user)}
+        claims = [by_id[pk] for pk in shown]  # the page's order is the paginator's (nulls last)
+        assert claims, query
+        from rest_framework.request import Request
+
+        expected = ClaimSerializer(claims, many=True, context={"request": Request(request)}).data
+        assert response.content.count(b'"results"') == 1
+        got = response.json()["results"]
+        assert [list(r) for r in got] == [list(r) for r in expected]
+        assert JSONRenderer().render(got) == JSONRenderer().render(expected)
