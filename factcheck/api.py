@@ -12,14 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, parsers, permissions, throttling
+from rest_framework import exceptions, parsers, permissions, renderers, throttling
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+from rest_framework.utils import encoders
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
@@ -78,6 +80,29 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from exc
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer with orjson doing the encoding: the same bytes for what the API sends, many times faster.
+
+    Compact UTF-8 with U+2028 and U+2029 escaped, as DRF writes it; datetimes, decimals, lazy strings and the
+    like through DRF's own encoder. Indented output (the browsable API, `; indent=`), other REST_FRAMEWORK JSON
+    settings and anything orjson refuses (such as non-string keys or huge integers) take DRF's path.
+    """
+
+    _encoder = encoders.JSONEncoder()
+    _options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        plain = self.compact and not self.ensure_ascii and self.strict and self.encoder_class is encoders.JSONEncoder
+        indent = self.get_indent(accepted_media_type or "", renderer_context or {})
+        if data is None or not plain or indent is not None:
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            body = orjson.dumps(data, default=self._encoder.default, option=self._options)
+        except (orjson.JSONEncodeError, TypeError, ValueError):
+            return super().render(data, accepted_media_type, renderer_context)
+        return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
 
 
 class SchemaOnlyFilterBackend(DjangoFilterBackend):

@@ -216,7 +216,7 @@ REST_FRAMEWORK.update(
         "DEFAULT_PAGINATION_CLASS": "factcheck.api.KeysetPagination",
         "EXCEPTION_HANDLER": "factcheck.api.exception_handler",
         "DEFAULT_RENDERER_CLASSES": [
-            "rest_framework.renderers.JSONRenderer",
+            "factcheck.api.JSONRenderer",
             "rest_framework.renderers.BrowsableAPIRenderer",
         ],
     }
