@@ -184,7 +184,9 @@ def url_list(port: int, n: int, hosts: int = 50) -> list[str]:
     addrs = host_addresses(hosts)
     out = []
     for i in range(n):
-        r = i % 25
+        # The kind cycles per round over the hosts, so every host serves the same mix (a kind chosen by i alone
+        # gave some hosts only redirects or 404s: two requests per check there, halving their ceiling).
+        r = (i // hosts) % 25
         kind = "moved" if r in (3, 15) else "gone" if r in (7, 19) else "slow" if r == 11 else "ok"
         out.append(f"http://{addrs[i % hosts]}:{port}/{kind}/{i}")
     return out
