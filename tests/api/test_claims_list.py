@@ -210,3 +210,22 @@ def test_list_rows_are_exactly_what_claim_serializer_makes(client, reviewer_head
         got = response.json()["results"]
         assert [list(r) for r in got] == [list(r) for r in expected]
         assert JSONRenderer().render(got) == JSONRenderer().render(expected)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/St_Johns", "Europe/London"])
+def test_list_datetimes_are_drf_datetimes_in_any_time_zone(zone):
+    from zoneinfo import ZoneInfo
+
+    from rest_framework import serializers
+
+    from claims.api.serializers import _datetime_representation
+
+    field = serializers.DateTimeField()
+    values = [
+        dt.datetime(2024, 11, 3, 12, 30, 15, 123456, tzinfo=dt.UTC),
+        dt.datetime(2024, 7, 1, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(2024, 3, 31, 1, 30, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ]
+    with timezone.override(zone):
+        represent = _datetime_representation(field)
+        assert [represent(v) for v in values] == [field.to_representation(v) for v in values]
