@@ -110,6 +110,8 @@ class AppearanceInline(admin.TabularInline):
 
 @admin.register(Claim)
 class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
+    # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
+    ordering = ("-id",)
     form = ClaimAdminForm
     list_display = (
         "claim",
@@ -305,6 +307,8 @@ class ArticleClaimInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
+    # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
+    ordering = ("-published_at", "-id")
     form = ArticleAdminForm
     list_display = ("__str__", "outlet", "published_at", "language", "claims_link")
     list_filter = ("outlet", "language")
@@ -334,6 +338,8 @@ class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
+    ordering = ("name",)
     list_display = ("name", "claim_count")
     search_fields = ("name",)
 

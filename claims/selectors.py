@@ -208,7 +208,7 @@ def _export_rows_postgresql(claims: QuerySet[Claim], chunk_size: int):
     from django.db.models import CharField, Subquery
 
     def gathered(queryset, field: str, ordering: str):
-        aggregate = ArrayAgg(field, ordering=ordering)
+        aggregate = ArrayAgg(field, order_by=ordering)
         per_claim = queryset.order_by().values("claim_id").annotate(items=aggregate).values("items")
         return Subquery(per_claim, output_field=ArrayField(CharField()))
 

@@ -39,6 +39,8 @@ class SourceAdminForm(forms.ModelForm):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
+    ordering = ("-id",)
     form = SourceAdminForm
     list_display = (
         "__str__",

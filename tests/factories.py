@@ -98,6 +98,9 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
 class PublishedClaimFactory(ClaimFactory):
     """A claim that meets the publishing rule: verdict, explanation and one piece of evidence."""
 
+    class Meta:
+        skip_postgeneration_save = True  # the evidence is created after the claim; nothing on the claim changes
+
     verdict = Verdict.FALSE
     explanation = "The cited source says otherwise."
     status = ClaimStatus.PUBLISHED
