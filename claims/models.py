@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from sources.models import Source
@@ -147,7 +148,8 @@ class Appearance(models.Model):
     class Meta:
         ordering = ["appeared_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["claim", "url"], name="appearance_one_per_url"),
+            # One row per url; appearances known only by article or date (no url) may be several.
+            models.UniqueConstraint(fields=["claim", "url"], condition=~Q(url=""), name="appearance_one_per_url"),
         ]
 
     def __str__(self) -> str:

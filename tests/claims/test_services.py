@@ -170,3 +170,18 @@ def test_claims_flag_stale_task_runs_the_service(db):
 
     ClaimFactory(recheck_after=date(2000, 1, 1))
     assert claims_flag_stale.delay().get() == {"flagged": 1, "cleared": 0}
+
+
+def test_appearances_are_unique_by_url_but_url_less_ones_may_be_several(db):
+    from django.db import IntegrityError, transaction
+
+    from claims.models import Appearance
+    from tests.factories import ArticleFactory
+
+    claim = ClaimFactory()
+    Appearance.objects.create(claim=claim, article=ArticleFactory(), quote="first, known by its article")
+    Appearance.objects.create(claim=claim, article=ArticleFactory(), quote="second, also without a url")
+    Appearance.objects.create(claim=claim, url="https://example.org/a#x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Appearance.objects.create(claim=claim, url="https://example.org/a")
+    assert claim.appearances.count() == 3
