@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from sources.choices import Health
 
-from . import selectors, services
+from . import dashboard, selectors, services
 from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
@@ -72,6 +73,21 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return selectors.claims_needing_attention(queryset)
+        return queryset
+
+
+class RecheckDueFilter(admin.SimpleListFilter):
+    """Claims whose recheck_after has come, read live (the needs_recheck flag is set by a daily job)."""
+
+    title = "recheck date"
+    parameter_name = "recheck_due"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Recheck date passed"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=dashboard.claims_recheck_due(today=timezone.localdate()).values("pk"))
         return queryset
 
 
@@ -132,6 +148,7 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
         SourceHealthFilter,
         NeedsAttentionFilter,
         "needs_recheck",
+        RecheckDueFilter,
     )
     search_fields = ("quote", "text", "claimant", "article__title")
     date_hierarchy = "created_at"
@@ -275,6 +292,62 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
             "media": self.media,
         }
         return TemplateResponse(request, "admin/claims/claim/set_verdict.html", context)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    """All evidence in one list, to find what needs a look (the dashboard links here for missing excerpts).
+
+    Read-only: evidence is edited on its claim's page, where the claim's version check and history apply.
+    """
+
+    ordering = ("-id",)
+    list_display = (
+        "id",
+        "claim_link",
+        "source_link",
+        "stance",
+        "excerpt_short",
+        "excerpt_status",
+        "excerpt_checked_at",
+    )
+    list_display_links = None
+    list_filter = ("excerpt_status", "stance", ("source__health", admin.ChoicesFieldListFilter))
+    list_select_related = ("claim", "source")
+    search_fields = ("excerpt", "note", "source__url")
+    show_full_result_count = False
+
+    class Media:
+        css = LABELS_CSS
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="claim", ordering="claim_id")
+    def claim_link(self, obj: Evidence):
+        return format_html(
+            '<a href="{}">#{} {}</a>', _change_url(obj.claim), obj.claim_id, Truncator(obj.claim.text).chars(70)
+        )
+
+    @admin.display(description="source", ordering="source__url")
+    def source_link(self, obj: Evidence):
+        url = reverse("admin:sources_source_change", args=[obj.source_id])
+        return format_html(
+            '<a href="{}">{}</a> {}',
+            url,
+            Truncator(obj.source.url).chars(60),
+            label("health", obj.source.health, obj.source.get_health_display()),
+        )
+
+    @admin.display(description="excerpt")
+    def excerpt_short(self, obj: Evidence) -> str:
+        return Truncator(obj.excerpt).chars(80) or "—"
 
 
 class ArticleClaimInline(admin.TabularInline):

@@ -1,5 +1,7 @@
 """The reviewer admin for sources and their link checks. Link health is written by the link checker only."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -9,14 +11,51 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from factcheck import charts
+
+from . import selectors
+from .colours import OUTCOME_GROUPS, outcome_group
 from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 from .urlnorm import normalize_url
 
 # Shared with the claims admin, which owns the label styles.
 LABELS_CSS = {"all": ("claims/admin.css",)}
 RECENT_CHECKS = 20
+TIMELINE_CHECKS = 60
 CITING_CLAIMS = 50
 CHECK_NOW_INLINE = 20  # more than this are checked by the worker
+
+
+class TurnedDeadFilter(admin.SimpleListFilter):
+    """Sources dead now that were not dead a week ago (sources.selectors.sources_turned_dead, as the dashboard)."""
+
+    title = "turned dead"
+    parameter_name = "turned_dead"
+    DAYS = selectors.TURNED_DEAD_DAYS
+
+    def lookups(self, request, model_admin):
+        return ((f"{self.DAYS}d", f"In the last {self.DAYS} days"),)
+
+    def queryset(self, request, queryset):
+        if self.value() != f"{self.DAYS}d":
+            return queryset
+        since = timezone.now() - timedelta(days=self.DAYS)
+        return queryset.filter(pk__in=selectors.sources_turned_dead(since=since).values("pk"))
+
+
+class DomainFilter(admin.SimpleListFilter):
+    """One domain's sources (the dashboard's dead-domain bars link here). Offered only once chosen: a choice per
+    domain would be thousands."""
+
+    title = "domain"
+    parameter_name = "domain"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return ((value, value),) if value else ()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(domain=self.value()) if self.value() else queryset
 
 
 def health_label(source: Source):
@@ -53,9 +92,17 @@ class SourceAdmin(admin.ModelAdmin):
         "moved_or_archived",
     )
     actions = ["check_now"]
-    list_filter = ("health", "last_outcome")
+    list_filter = ("health", "last_outcome", TurnedDeadFilter, DomainFilter)
     search_fields = ("url", "title", "domain")
-    readonly_fields = ("domain", *LINK_HEALTH_FIELDS, "recent_checks", "citing_claims", "created_at", "updated_at")
+    readonly_fields = (
+        "domain",
+        *LINK_HEALTH_FIELDS,
+        "check_timeline",
+        "recent_checks",
+        "citing_claims",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("url", "title", "publisher", "domain")}),
         (
@@ -72,7 +119,7 @@ class SourceAdmin(admin.ModelAdmin):
             },
         ),
         ("Archive", {"fields": ("archive_url", "archived_at")}),
-        ("Recent checks", {"fields": ("recent_checks",)}),
+        ("Recent checks", {"fields": ("check_timeline", "recent_checks")}),
         ("Cited by", {"fields": ("citing_claims",)}),
         (None, {"fields": (("created_at", "updated_at"),)}),
     )
@@ -128,11 +175,46 @@ class SourceAdmin(admin.ModelAdmin):
         summary = ", ".join(f"{count} {outcome}" for outcome, count in report.outcomes.most_common()) or "nothing"
         self.message_user(request, f"Checked {len(report.recorded)} sources: {summary}.")
 
+    def _checks(self, obj: Source) -> list[LinkCheck]:
+        # The timeline and the table read the same newest checks: one query for both.
+        if not hasattr(obj, "_newest_checks"):
+            obj._newest_checks = selectors.source_recent_checks(source_id=obj.pk, limit=TIMELINE_CHECKS)
+        return obj._newest_checks
+
+    @admin.display(description="Timeline")
+    def check_timeline(self, obj: Source):
+        if obj.pk is None:
+            return "—"
+        checks = self._checks(obj)[::-1]  # oldest first, left to right
+        if not checks:
+            return "Not checked yet: the timeline starts with the first check."
+        marks = []
+        for c in checks:
+            _, group, colour = outcome_group(c.outcome)
+            status = f" (HTTP {c.http_status})" if c.http_status else ""
+            when = _when(c.checked_at)
+            marks.append(
+                charts.Bar(
+                    label=date_format(timezone.localtime(c.checked_at), "SHORT_DATE_FORMAT"),
+                    value=c.elapsed_ms,
+                    colour=colour,
+                    tooltip=f"{when}: {c.get_outcome_display()}{status}, {c.elapsed_ms} ms",
+                )
+            )
+        used = {outcome_group(c.outcome)[0] for c in checks}
+        legend = [(label, colour) for key, label, colour, _ in OUTCOME_GROUPS if key in used]
+        return charts.timeline(
+            key="source-checks",
+            title=f"The last {len(checks)} checks of this source: time taken and outcome",
+            marks=marks,
+            legend=legend,
+        )
+
     @admin.display(description="Newest checks")
     def recent_checks(self, obj: Source):
         if obj.pk is None:
             return "—"
-        checks = list(obj.checks.order_by("-checked_at", "-id")[:RECENT_CHECKS])
+        checks = self._checks(obj)[:RECENT_CHECKS]
         if not checks:
             return "Not checked yet."
         rows = format_html_join(

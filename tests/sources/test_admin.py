@@ -119,12 +119,51 @@ def test_change_page_lists_newest_checks_first_and_limited(rclient):
     response = rclient.get(reverse("admin:sources_source_change", args=[source.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    shown = [f"{1000 + day} ms" for day in range(25) if f"{1000 + day} ms" in html]
+    table = html[html.index('<table class="fc-checks">') :].split("</table>")[0]
+    shown = [f"{1000 + day} ms" for day in range(25) if f"{1000 + day} ms" in table]
     assert shown == [f"{1000 + day} ms" for day in range(5, 25)]  # the 20 newest
-    assert html.index("1024 ms") < html.index("1005 ms")  # newest first
+    assert table.index("1024 ms") < table.index("1005 ms")  # newest first
     assert f"?source__id__exact={source.pk}" in html
     assert "A claim citing the source" in html
     assert reverse("admin:claims_claim_change", args=[claim.pk]) in html
+
+
+def test_change_page_shows_a_timeline_of_checks_oldest_to_newest(rclient):
+    import xml.etree.ElementTree as ET
+
+    source = SourceFactory()
+    start = timezone.now() - datetime.timedelta(days=100)
+    outcomes = [Outcome.OK, Outcome.TIMEOUT, Outcome.NOT_FOUND, Outcome.RATE_LIMITED]
+    for day in range(70):
+        LinkCheckFactory(
+            source=source,
+            checked_at=start + datetime.timedelta(days=day),
+            outcome=outcomes[day % 4],
+            elapsed_ms=10 * day,
+        )
+    LinkCheckFactory(checked_at=timezone.now(), elapsed_ms=99999)  # another source's
+    url = reverse("admin:sources_source_change", args=[source.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = rclient.get(url).content.decode()
+    assert sum("sources_linkcheck" in q["sql"] for q in queries.captured_queries) == 1  # table and timeline share
+    svg = ET.fromstring(
+        html[html.index('<svg class="fc-chart" data-chart="source-checks"') :].split("</svg>")[0] + "</svg>"
+    )
+    ns = "{http://www.w3.org/2000/svg}"
+    marks = [r for r in svg.iter(f"{ns}rect") if r.get("class") == "fc-mark"]
+    assert len(marks) == 60  # the newest 60, oldest on the left
+    assert [int(m.get("data-value")) for m in marks] == [10 * day for day in range(10, 70)]
+    assert marks[-1].find(f"{ns}title").text.endswith(": Timeout (HTTP 200), 690 ms")
+    assert marks[-2].find(f"{ns}title").text.endswith(": OK (HTTP 200), 680 ms")
+    assert marks[-1].get("fill") != marks[-2].get("fill")
+    assert svg.get("role") == "img"
+
+
+def test_change_page_of_a_source_never_checked_says_so(rclient):
+    source = SourceFactory()
+    html = rclient.get(reverse("admin:sources_source_change", args=[source.pk])).content.decode()
+    assert "the timeline starts with the first check" in html
+    assert 'data-chart="source-checks"' not in html
 
 
 def test_link_health_fields_are_read_only(rclient):

@@ -1,0 +1,226 @@
+"""The admin home with the reviewers' dashboard above the app list.
+
+The site is Django's own AdminSite with index() given the dashboard; factcheck.apps.AdminConfig makes it the
+default site, so every ``@admin.register`` and ``admin.site`` keep working. The figures come from
+claims.dashboard (selectors, cached); this module only turns them into links and SVG charts (factcheck.charts).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+
+from factcheck import charts
+from sources.colours import HEALTH_COLOURS, OUTCOME_GROUPS, outcome_group
+
+from . import dashboard
+from .choices import ClaimStatus, Verdict
+from .selectors import user_sees_drafts
+
+# The same colours as the verdict labels (claims/static/claims/admin.css; a test holds them equal).
+VERDICT_COLOURS = {
+    Verdict.TRUE: "#15803d",
+    Verdict.MOSTLY_TRUE: "#4d7c0f",
+    Verdict.MIXED: "#b45309",
+    Verdict.MOSTLY_FALSE: "#c2410c",
+    Verdict.FALSE: "#b91c1c",
+    Verdict.MISLEADING: "#7e22ce",
+    Verdict.UNVERIFIABLE: "#475569",
+    Verdict.UNRATED: "#e5e7eb",
+}
+HEALTH_SERIES = (("ok", "OK"), ("failing", "Failing"), ("dead", "Dead"), ("unknown", "Not known yet"))
+
+
+def _changelist(name: str, **params) -> str:
+    url = reverse(f"admin:{name}_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def attention_items(board: dashboard.Dashboard, user) -> list[dict]:
+    c = board.counts
+    return [
+        {
+            "key": "all_sources_dead",
+            "count": c["all_sources_dead"],
+            "label": "claims whose every source is dead, with no archived copy",
+            "url": _changelist("claims_claim", needs_attention="yes"),
+        },
+        {
+            "key": "excerpt_missing",
+            "count": c["excerpt_missing"],
+            "label": "pieces of evidence whose excerpt is no longer on the page",
+            "url": _changelist("claims_evidence", excerpt_status__exact="missing"),
+        },
+        {
+            "key": "recheck_due",
+            "count": c["recheck_due"],
+            "label": "claims past their recheck date",
+            "url": _changelist("claims_claim", recheck_due="yes"),
+        },
+        {
+            "key": "in_review_mine",
+            "count": board.mine["in_review"],
+            "label": "claims in review with you as reviewer",
+            "url": _changelist("claims_claim", status__exact="in_review", reviewer__id__exact=user.pk),
+        },
+        {
+            "key": "unrated",
+            "count": c["unrated"],
+            "label": "claims without a verdict",
+            "url": _changelist("claims_claim", verdict__exact=Verdict.UNRATED),
+        },
+        {
+            "key": "turned_dead",
+            "count": c["turned_dead"],
+            "label": f"sources that turned dead in the last {dashboard.TURNED_DEAD_DAYS} days",
+            "url": _changelist("sources_source", turned_dead=f"{dashboard.TURNED_DEAD_DAYS}d"),
+        },
+    ]
+
+
+def _grid(rows, categories, key_index: int = 1) -> dict:
+    """{series key: [value per category]} from (category, key, n) rows."""
+    position = {c: i for i, c in enumerate(categories)}
+    grid = defaultdict(lambda: [0] * len(categories))
+    for category, key, n in rows:
+        if category in position:
+            grid[key][position[category]] += n
+    return grid
+
+
+def verdict_chart(board: dashboard.Dashboard):
+    if not board.verdicts_by_month:
+        return charts.empty(
+            "No claim has been published yet. Published claims appear here by the month they were first published."
+        )
+    grid = _grid(board.verdicts_by_month, board.verdict_months)
+    order = [v for v in Verdict if v != Verdict.UNRATED] + [Verdict.UNRATED]
+    return charts.stacked_bars(
+        key="verdicts",
+        title="Claims published per month, by verdict",
+        categories=[date_format(m, "M Y") for m in board.verdict_months],
+        series=[charts.Series(v.value, v.label, VERDICT_COLOURS[v], grid[v.value]) for v in order],
+        unit="claims",
+        label_every=2,
+    )
+
+
+def health_chart(board: dashboard.Dashboard):
+    if not board.health_by_week:
+        return charts.empty(
+            "No source was checked in the last twelve weeks. Checks run on the schedule (Periodic tasks) or "
+            "with “Check now” on the source list."
+        )
+    grid = _grid(board.health_by_week, board.health_weeks)
+    return charts.stacked_bars(
+        key="health",
+        title="Sources checked each week, by their health after the week's last check",
+        categories=[date_format(w, "j M") for w in board.health_weeks],
+        series=[charts.Series(k, label, HEALTH_COLOURS[k], grid[k]) for k, label in HEALTH_SERIES],
+        unit="sources",
+        label_every=2,
+    )
+
+
+def checks_chart(board: dashboard.Dashboard):
+    if not board.checks_by_day:
+        return charts.empty("No link checks in the last 30 days.")
+    rows = [(day, outcome_group(outcome)[0], n) for day, outcome, n in board.checks_by_day]
+    grid = _grid(rows, board.check_days)
+    return charts.stacked_bars(
+        key="checks",
+        title="Link checks per day, by outcome",
+        categories=[date_format(d, "j M") for d in board.check_days],
+        series=[charts.Series(key, label, colour, grid[key]) for key, label, colour, _ in OUTCOME_GROUPS],
+        unit="checks",
+        label_every=5,
+    )
+
+
+def domains_chart(board: dashboard.Dashboard):
+    if not board.dead_domains:
+        return charts.empty("No dead sources: every link checked so far still answers.")
+    bars = [
+        charts.Bar(
+            label=row["domain"],
+            value=row["dead"],
+            colour=HEALTH_COLOURS["dead"],
+            tooltip=f"{row['domain']}: {row['dead']} dead, {row['archived']} of them with an archived copy",
+            href=_changelist("sources_source", health__exact="dead", domain=row["domain"]),
+        )
+        for row in board.dead_domains
+    ]
+    return charts.horizontal_bars(
+        key="domains", title="The ten domains with the most dead sources", bars=bars, unit="dead sources"
+    )
+
+
+def dashboard_context(request) -> dict:
+    board = dashboard.dashboard_for(user=request.user)
+    return {
+        "empty_database": not board.counts["claims"] and not board.counts["sources"],
+        "computed_at": min(board.computed_at, board.mine["computed_at"]),
+        "cache_seconds": dashboard.CACHE_SECONDS,
+        "attention": attention_items(board, request.user),
+        "oldest_unrated": [
+            {
+                "url": reverse("admin:claims_claim_change", args=[row["id"]]),
+                "id": row["id"],
+                "text": Truncator(row["text"]).chars(90),
+                "status": row["status"],
+                "status_label": ClaimStatus(row["status"]).label,
+                "created_at": row["created_at"],
+            }
+            for row in board.oldest_unrated
+        ],
+        "charts": [
+            {
+                "key": "verdicts",
+                "title": "Verdicts per month",
+                "chart": verdict_chart(board),
+                "caption": "Published and retracted claims, by the month they were first published and their "
+                "verdict now; the last twelve months, or the twelve up to the newest publication when nothing was "
+                "published lately. Drafts and claims in review are not counted.",
+            },
+            {
+                "key": "health",
+                "title": "Source health over time",
+                "chart": health_chart(board),
+                "caption": "Each source checked in a week counts once, with its health after its last check that "
+                "week, replayed from the check history by the link-health rule. Sources not checked that week are "
+                "not in its bar; healthy ones are checked weekly, so a week's bar covers about all of them.",
+            },
+            {
+                "key": "checks",
+                "title": "Checks per day",
+                "chart": checks_chart(board),
+                "caption": "Every link check of the last 30 days by outcome. Rate limits, paywalls and blocked "
+                "addresses (grey) say nothing about the page and never count toward dead.",
+            },
+            {
+                "key": "domains",
+                "title": "Domains with the most dead sources",
+                "chart": domains_chart(board),
+                "caption": "Dead sources per domain, archived or not (the tooltip says how many have an archived "
+                "copy). Each bar opens that domain's dead sources.",
+            },
+        ],
+    }
+
+
+class ReviewerAdminSite(admin.AdminSite):
+    """Django's admin, whose home shows reviewers the dashboard above the app list."""
+
+    index_template = "admin/dashboard_index.html"
+
+    def index(self, request, extra_context=None):
+        context = dict(extra_context or {})
+        # The dashboard counts drafts and claims in review: reviewers only (user_sees_drafts, as the API).
+        if user_sees_drafts(request.user):
+            context["dashboard"] = dashboard_context(request)
+        return super().index(request, context)

@@ -1,0 +1,222 @@
+"""The reviewers' dashboard (the admin home): what needs attention, and how the record is changing.
+
+Reads only. Each "needs attention" row is a queryset defined here once: the dashboard counts it and the admin list
+filter its link opens applies the same definition, so the count is the number of rows the link shows. Every panel
+is one query grouped in PostgreSQL; the panels shared by all reviewers are cached together for
+DASHBOARD_CACHE_SECONDS, the one that depends on who is looking ("in review, assigned to me") per user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from sources import selectors as source_selectors
+from sources.choices import Health
+from sources.models import Source
+
+from .choices import PUBLIC_STATUSES, ClaimStatus, ExcerptStatus, Verdict
+from .models import Claim, Evidence
+from .selectors import claims_for_recheck_flags, needs_attention_condition
+
+CACHE_SECONDS = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
+CACHE_KEY = "dashboard:v1:global"
+USER_CACHE_KEY = "dashboard:v1:user:{}"
+OLDEST_UNRATED = 5
+TURNED_DEAD_DAYS = source_selectors.TURNED_DEAD_DAYS
+VERDICT_MONTHS = 12
+HEALTH_WEEKS = 12
+CHECK_DAYS = 30
+TOP_DOMAINS = 10
+
+
+# --- The "needs attention" rows (the admin's list filters apply these same querysets) ---------------------------
+
+
+def claims_all_sources_dead() -> QuerySet[Claim]:
+    """Claims whose every cited source is dead with no archived copy (claims.selectors.needs_attention_condition).
+
+    The first EXISTS (cites a dead source with no archive) follows from the condition; it is spelled out so that
+    PostgreSQL starts from the few dead sources instead of reading every claim (make bench: 1M claims).
+    """
+    dead_cited = Evidence.objects.filter(claim=OuterRef("pk"), source__health=Health.DEAD, source__archive_url="")
+    return Claim.objects.filter(Exists(dead_cited)).filter(needs_attention_condition())
+
+
+def evidence_excerpt_missing() -> QuerySet[Evidence]:
+    """Evidence whose excerpt the link checker looked for on the page and did not find (sources/health.py)."""
+    return Evidence.objects.filter(excerpt_status=ExcerptStatus.MISSING)
+
+
+def claims_recheck_due(*, today: date) -> QuerySet[Claim]:
+    """Claims whose recheck_after has come (the rule of the daily job that sets needs_recheck, read live)."""
+    due, _ = claims_for_recheck_flags(today=today)
+    return due
+
+
+def claims_in_review_for(*, user) -> QuerySet[Claim]:
+    """Claims in review whose reviewer is ``user``. Claims have no separate assignee: the reviewer is who moved the
+    claim along last (claims.services sets it on every review step), so these are the ones in their hands."""
+    return Claim.objects.filter(status=ClaimStatus.IN_REVIEW, reviewer=user)
+
+
+def claims_unrated() -> QuerySet[Claim]:
+    """Claims still without a verdict (any status but published or retracted: publishing needs one)."""
+    return Claim.objects.filter(verdict=Verdict.UNRATED)
+
+
+def sources_turned_dead(*, now: datetime) -> QuerySet:
+    return source_selectors.sources_turned_dead(since=now - timedelta(days=TURNED_DEAD_DAYS))
+
+
+# --- Panels ----------------------------------------------------------------------------------------------------
+
+
+def _counts(**querysets: QuerySet) -> dict[str, int]:
+    """Several counts in one round trip: SELECT (SELECT count(*) FROM (...)), ... with each queryset's own SQL."""
+    parts, params = [], []
+    for name, queryset in querysets.items():
+        if not queryset.query.is_sliced:
+            queryset = queryset.order_by().values("pk")
+        sql, p = queryset.query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS q) AS {connection.ops.quote_name(name)}")
+        params.extend(p)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
+def attention_counts(*, now: datetime) -> dict[str, int]:
+    """The counts every reviewer sees, plus ``claims``/``sources`` (0 or 1: is there anything at all)."""
+    return _counts(
+        all_sources_dead=claims_all_sources_dead(),
+        excerpt_missing=evidence_excerpt_missing(),
+        recheck_due=claims_recheck_due(today=timezone.localdate(now)),
+        unrated=claims_unrated(),
+        turned_dead=sources_turned_dead(now=now),
+        claims=Claim.objects.order_by().values("pk")[:1],
+        sources=Source.objects.order_by().values("pk")[:1],
+    )
+
+
+def oldest_unrated(*, limit: int = OLDEST_UNRATED) -> list[dict]:
+    # By id, the order they were added in (created_at is set on insert), which claim_verdict_idx serves.
+    return list(claims_unrated().order_by("id").values("id", "text", "status", "created_at")[:limit])
+
+
+def month_starts(now: datetime, months: int) -> list[date]:
+    """The first days of the last ``months`` months, oldest first, the current month last."""
+    today = timezone.localdate(now)
+    y, m = today.year, today.month
+    out = []
+    for _ in range(months):
+        out.append(date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
+
+
+def _public_claims():
+    return Claim.objects.filter(status__in=PUBLIC_STATUSES, published_at__isnull=False)
+
+
+def verdict_months_until(*, now: datetime) -> list[date]:
+    """The twelve months the verdict chart shows: up to this month, or, when nothing was published in them, up to
+    the month of the newest publication (a new install with only the demo data still has something to show)."""
+    months = month_starts(now, VERDICT_MONTHS)
+    newest = _public_claims().filter(published_at__lte=now).aggregate(newest=Max("published_at"))["newest"]
+    if newest is not None and newest < _midnight(months[0]):
+        months = month_starts(newest, VERDICT_MONTHS)
+    return months
+
+
+def verdicts_by_month(*, months: list[date]) -> list[tuple]:
+    """(month, verdict, claims) for public claims by the month they were first published, in ``months``."""
+    end = months[-1]
+    until = _midnight(date(end.year + (end.month == 12), end.month % 12 + 1, 1))
+    rows = (
+        _public_claims()
+        .filter(published_at__gte=_midnight(months[0]), published_at__lt=until)
+        .annotate(month=TruncMonth("published_at"))
+        .order_by()
+        .values_list("month", "verdict")
+        .annotate(n=Count("*"))
+        .order_by("month", "verdict")
+    )
+    return [(timezone.localtime(month).date() if isinstance(month, datetime) else month, v, n) for month, v, n in rows]
+
+
+def week_starts(now: datetime, weeks: int) -> list[date]:
+    monday = timezone.localdate(now) - timedelta(days=timezone.localdate(now).weekday())
+    return [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+
+
+def day_range(now: datetime, days: int) -> list[date]:
+    today = timezone.localdate(now)
+    return [today - timedelta(days=days - 1 - i) for i in range(days)]
+
+
+@dataclass
+class Dashboard:
+    """What the admin home shows; plain values, so the cache can hold it."""
+
+    computed_at: datetime
+    counts: dict[str, int]
+    oldest_unrated: list[dict]
+    verdict_months: list[date]
+    verdicts_by_month: list[tuple]
+    health_weeks: list[date]
+    health_by_week: list[tuple]
+    check_days: list[date]
+    checks_by_day: list[tuple]
+    dead_domains: list[dict]
+    mine: dict = field(default_factory=dict)  # per user: {"in_review": n, "computed_at": datetime}
+
+
+def dashboard_compute(*, now: datetime) -> Dashboard:
+    """Every panel shared by all reviewers, one query each."""
+    months = verdict_months_until(now=now)
+    weeks = week_starts(now, HEALTH_WEEKS)
+    days = day_range(now, CHECK_DAYS)
+    return Dashboard(
+        computed_at=now,
+        counts=attention_counts(now=now),
+        oldest_unrated=oldest_unrated(),
+        verdict_months=months,
+        verdicts_by_month=verdicts_by_month(months=months),
+        health_weeks=weeks,
+        health_by_week=source_selectors.source_health_by_week(start=_midnight(weeks[0]), until=now),
+        check_days=days,
+        checks_by_day=source_selectors.checks_by_day(start=_midnight(days[0]), until=now),
+        dead_domains=source_selectors.dead_domains(limit=TOP_DOMAINS),
+    )
+
+
+def dashboard_for(*, user, now: datetime | None = None, use_cache: bool = True) -> Dashboard:
+    """The dashboard as ``user`` sees it, from the cache when it is fresh (the cache fails open: without Redis
+    every request computes it)."""
+    now = now or timezone.now()
+    board = cache.get(CACHE_KEY) if use_cache else None
+    if board is None:
+        board = dashboard_compute(now=now)
+        if use_cache:
+            cache.set(CACHE_KEY, board, CACHE_SECONDS)
+    user_key = USER_CACHE_KEY.format(user.pk)
+    mine = cache.get(user_key) if use_cache else None
+    if mine is None:
+        mine = {"in_review": claims_in_review_for(user=user).count(), "computed_at": now}
+        if use_cache:
+            cache.set(user_key, mine, CACHE_SECONDS)
+    board.mine = mine
+    return board

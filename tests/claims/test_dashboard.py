@@ -1,0 +1,417 @@
+"""The reviewers' dashboard on the admin home: each panel's figures against data made for it, the links, the cache,
+who sees it, and the SVG charts."""
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from claims import dashboard
+from claims.admin_dashboard import VERDICT_COLOURS
+from claims.choices import ClaimStatus, ExcerptStatus, Verdict
+from sources.choices import Health, Outcome
+from sources.fetch import CheckResult
+from sources.health import SourceResult, linkchecks_record
+from sources.models import Source
+from tests.factories import (
+    ClaimFactory,
+    EvidenceFactory,
+    LinkCheckFactory,
+    PublishedClaimFactory,
+    ResearcherFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = "/admin/"
+# A Wednesday: the week buckets start on Monday 23 November.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.delete(dashboard.CACHE_KEY)
+    yield
+    cache.delete(dashboard.CACHE_KEY)
+
+
+@pytest.fixture
+def rclient(client, reviewer):
+    cache.delete(dashboard.USER_CACHE_KEY.format(reviewer.pk))
+    client.force_login(reviewer)
+    return client
+
+
+def record(source: Source, outcome: str, at: datetime, elapsed_ms: int = 120) -> None:
+    """One check of ``source`` at ``at``, recorded by the link checker's own write (health moved by its rule)."""
+    result = CheckResult(url=source.url, outcome=outcome, checked_at=at, elapsed_ms=elapsed_ms)
+    linkchecks_record(results=[SourceResult(source.id, result)], run_key=f"t{at.timestamp():.0f}-{source.id}")
+
+
+def fail(source, *ats):
+    for at in ats:
+        record(source, Outcome.NOT_FOUND, at)
+
+
+# --- needs attention -----------------------------------------------------------------------------------------
+
+
+def dead_source(**kw):
+    return SourceFactory(health=Health.DEAD, **kw)
+
+
+def test_all_sources_dead_counts_claims_with_nothing_left_to_follow():
+    counted = ClaimFactory()
+    EvidenceFactory(claim=counted, source=dead_source())
+    EvidenceFactory(claim=counted, source=dead_source())
+    draft_too = ClaimFactory(status=ClaimStatus.DRAFT)  # the admin filter counts every status; so do we
+    EvidenceFactory(claim=draft_too, source=dead_source())
+    one_alive = ClaimFactory()
+    EvidenceFactory(claim=one_alive, source=dead_source())
+    EvidenceFactory(claim=one_alive, source=SourceFactory(health=Health.OK))
+    archived = ClaimFactory()
+    EvidenceFactory(claim=archived, source=dead_source(archive_url="https://web.archive.org/web/2024/x"))
+    failing = ClaimFactory()
+    EvidenceFactory(claim=failing, source=SourceFactory(health=Health.FAILING))
+    ClaimFactory()  # no evidence at all: not "needs attention"
+
+    assert set(dashboard.claims_all_sources_dead()) == {counted, draft_too}
+    assert dashboard.attention_counts(now=NOW)["all_sources_dead"] == 2
+
+
+def test_excerpt_missing_counts_evidence_not_claims():
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, excerpt="gone", excerpt_status=ExcerptStatus.MISSING)
+    EvidenceFactory(claim=claim, excerpt="also gone", excerpt_status=ExcerptStatus.MISSING)
+    EvidenceFactory(excerpt="still there", excerpt_status=ExcerptStatus.FOUND)
+    EvidenceFactory(excerpt="not looked for yet", excerpt_status=ExcerptStatus.UNCHECKED)
+    EvidenceFactory()
+    assert dashboard.attention_counts(now=NOW)["excerpt_missing"] == 2
+
+
+def test_recheck_due_counts_claims_whose_date_has_come():
+    today = NOW.date()
+    ClaimFactory(recheck_after=today - timedelta(days=30))
+    ClaimFactory(recheck_after=today)
+    ClaimFactory(recheck_after=today + timedelta(days=1))
+    ClaimFactory(recheck_after=None)
+    assert dashboard.attention_counts(now=NOW)["recheck_due"] == 2
+
+
+def test_in_review_counts_only_my_claims_in_review(reviewer, other_reviewer):
+    ClaimFactory.create_batch(2, status=ClaimStatus.IN_REVIEW, reviewer=reviewer)
+    PublishedClaimFactory(reviewer=reviewer)
+    ClaimFactory(status=ClaimStatus.DRAFT, reviewer=reviewer)
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=other_reviewer)
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=None)
+    assert dashboard.dashboard_for(user=reviewer, now=NOW, use_cache=False).mine["in_review"] == 2
+    assert dashboard.dashboard_for(user=other_reviewer, now=NOW, use_cache=False).mine["in_review"] == 1
+
+
+def test_oldest_unrated_lists_the_first_added_and_counts_them_all():
+    unrated = ClaimFactory.create_batch(7, verdict=Verdict.UNRATED)
+    ClaimFactory(verdict=Verdict.FALSE)
+    PublishedClaimFactory()
+    assert [row["id"] for row in dashboard.oldest_unrated()] == [c.pk for c in unrated[:5]]
+    assert dashboard.attention_counts(now=NOW)["unrated"] == 7
+
+
+def test_turned_dead_this_week_follows_the_dead_rule_over_the_check_history():
+    d = timedelta(days=1)
+    recent = SourceFactory()  # third failure 1 day ago, four days after the first: dead since yesterday
+    fail(recent, NOW - 5 * d, NOW - 3 * d, NOW - 1 * d)
+    straddling = SourceFactory()  # two failures before the week, the third in it: turned dead in the week
+    fail(straddling, NOW - 9 * d, NOW - 8 * d, NOW - 6 * d)
+    slow = SourceFactory()  # three failures within two days before the week (not dead), a fourth in it
+    fail(slow, NOW - 12 * d, NOW - 11 * d, NOW - 10 * d, NOW - 4 * d)
+    long_dead = SourceFactory()  # dead ten days ago and still failing: not news this week
+    fail(long_dead, NOW - 20 * d, NOW - 15 * d, NOW - 10 * d, NOW - 2 * d)
+    paused = SourceFactory()  # rate limits in between change nothing (neutral)
+    fail(paused, NOW - 13 * d, NOW - 12 * d)
+    record(paused, Outcome.RATE_LIMITED, NOW - 11 * d)
+    fail(paused, NOW - 9 * d, NOW - 2 * d)  # dead at -9 days already
+    failing = SourceFactory()
+    fail(failing, NOW - 2 * d, NOW - 1 * d)
+    recovered = SourceFactory()  # turned dead this week, then answered again: nothing to do
+    fail(recovered, NOW - 6 * d, NOW - 4 * d, NOW - 2 * d)
+    record(recovered, Outcome.OK, NOW - d)
+    for source in (recent, straddling, slow, long_dead, paused, failing, recovered):
+        source.refresh_from_db()
+    assert [s.health for s in (recent, straddling, slow, long_dead, paused, failing, recovered)] == [
+        Health.DEAD,
+        Health.DEAD,
+        Health.DEAD,
+        Health.DEAD,
+        Health.DEAD,
+        Health.FAILING,
+        Health.OK,
+    ]
+
+    assert set(dashboard.sources_turned_dead(now=NOW)) == {recent, straddling, slow}
+    assert dashboard.attention_counts(now=NOW)["turned_dead"] == 3
+
+
+# --- charts ----------------------------------------------------------------------------------------------------
+
+
+def at(y, m, d, h=12):
+    return datetime(y, m, d, h, tzinfo=UTC)
+
+
+def test_verdicts_by_month_counts_public_claims_by_first_publication():
+    PublishedClaimFactory.create_batch(2, verdict=Verdict.FALSE, published_at=at(2026, 11, 2))
+    PublishedClaimFactory(verdict=Verdict.TRUE, published_at=at(2026, 10, 31))
+    PublishedClaimFactory(verdict=Verdict.MOSTLY_FALSE, status=ClaimStatus.RETRACTED, published_at=at(2026, 10, 1, 0))
+    PublishedClaimFactory(verdict=Verdict.MIXED, published_at=at(2025, 12, 1, 0))  # first of the twelve months
+    PublishedClaimFactory(verdict=Verdict.MIXED, published_at=at(2025, 11, 30, 23))  # thirteen months back
+    PublishedClaimFactory(verdict=Verdict.FALSE, status=ClaimStatus.IN_REVIEW, published_at=at(2026, 11, 3))
+    ClaimFactory(verdict=Verdict.FALSE, status=ClaimStatus.DRAFT)
+
+    board = dashboard.dashboard_compute(now=NOW)
+    assert board.verdict_months[0] == date(2025, 12, 1)
+    assert board.verdict_months[-1] == date(2026, 11, 1)
+    assert sorted(board.verdicts_by_month) == [
+        (date(2025, 12, 1), "mixed", 1),
+        (date(2026, 10, 1), "mostly_false", 1),
+        (date(2026, 10, 1), "true", 1),
+        (date(2026, 11, 1), "false", 2),
+    ]
+
+
+def test_verdicts_chart_shows_the_twelve_months_up_to_the_newest_publication_when_nothing_is_recent():
+    PublishedClaimFactory(verdict=Verdict.FALSE, published_at=at(2024, 11, 27))
+    board = dashboard.dashboard_compute(now=NOW)
+    assert board.verdict_months[-1] == date(2024, 11, 1)
+    assert board.verdicts_by_month == [(date(2024, 11, 1), "false", 1)]
+
+
+def test_source_health_by_week_replays_the_rule_over_each_weeks_last_check():
+    ok_source, dying, slipping, unknown, old_run = SourceFactory.create_batch(5)
+    record(ok_source, Outcome.OK, at(2026, 11, 16))
+    record(ok_source, Outcome.OK, at(2026, 11, 23))
+    fail(dying, at(2026, 11, 10), at(2026, 11, 12), at(2026, 11, 14), at(2026, 11, 18))
+    record(slipping, Outcome.OK, at(2026, 11, 9))
+    record(slipping, Outcome.NOT_FOUND, at(2026, 11, 17))
+    record(unknown, Outcome.RATE_LIMITED, at(2026, 11, 24))
+    # a run of failures that began before the first week (7 September): counted whole, so dead in that week
+    fail(old_run, at(2026, 9, 1), at(2026, 9, 3), at(2026, 9, 5), at(2026, 9, 8))
+    LinkCheckFactory(source=ok_source, checked_at=NOW + timedelta(hours=1))  # after now: not counted
+
+    board = dashboard.dashboard_compute(now=NOW)
+    assert board.health_weeks[0] == date(2026, 9, 7)
+    assert board.health_weeks[-1] == date(2026, 11, 23)
+    assert sorted(board.health_by_week) == [
+        (date(2026, 9, 7), "dead", 1),
+        (date(2026, 11, 9), "dead", 1),
+        (date(2026, 11, 9), "ok", 1),
+        (date(2026, 11, 16), "dead", 1),
+        (date(2026, 11, 16), "failing", 1),
+        (date(2026, 11, 16), "ok", 1),
+        (date(2026, 11, 23), "ok", 1),
+        (date(2026, 11, 23), "unknown", 1),
+    ]
+
+
+def test_checks_by_day_counts_outcomes_per_day_in_the_last_thirty_days():
+    LinkCheckFactory.create_batch(2, checked_at=at(2026, 11, 25, 1), outcome=Outcome.OK)
+    LinkCheckFactory(checked_at=at(2026, 11, 25, 2), outcome=Outcome.TIMEOUT)
+    LinkCheckFactory(checked_at=at(2026, 10, 27, 0), outcome=Outcome.NOT_FOUND)  # first of the 30 days
+    LinkCheckFactory(checked_at=at(2026, 10, 26, 23), outcome=Outcome.NOT_FOUND)  # the day before
+    LinkCheckFactory(checked_at=NOW + timedelta(minutes=1))
+    board = dashboard.dashboard_compute(now=NOW)
+    assert board.check_days[0] == date(2026, 10, 27)
+    assert board.checks_by_day == [
+        (date(2026, 10, 27), "not_found", 1),
+        (date(2026, 11, 25), "ok", 2),
+        (date(2026, 11, 25), "timeout", 1),
+    ]
+
+
+def test_dead_domains_ranks_domains_by_dead_sources_and_counts_archived_ones():
+    for i in range(3):
+        dead_source(url=f"https://gone.example.com/{i}")
+    dead_source(url="https://flaky.example.net/1")
+    dead_source(url="https://flaky.example.net/2", archive_url="https://web.archive.org/web/2024/x")
+    SourceFactory(url="https://flaky.example.net/3", health=Health.OK)
+    SourceFactory.create_batch(4, health=Health.OK)
+    assert dashboard.dashboard_compute(now=NOW).dead_domains == [
+        {"domain": "gone.example.com", "dead": 3, "archived": 0},
+        {"domain": "flaky.example.net", "dead": 2, "archived": 1},
+    ]
+
+
+# --- the page ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def everything(reviewer, other_reviewer):
+    """At least one row for each "needs attention" count, and rows each must leave out."""
+    now = timezone.now()
+    d = timedelta(days=1)
+    attention = ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=reviewer)
+    EvidenceFactory(claim=attention, source=dead_source())
+    EvidenceFactory(claim=attention, source=dead_source(), excerpt="x", excerpt_status=ExcerptStatus.MISSING)
+    EvidenceFactory(source=dead_source(archive_url="https://web.archive.org/web/2024/x"))
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=other_reviewer, recheck_after=now.date() - d)
+    PublishedClaimFactory(reviewer=reviewer, recheck_after=now.date() + d)
+    ClaimFactory(recheck_after=now.date())
+    turned = SourceFactory(url="https://turned.example.org/a")
+    fail(turned, now - 6 * d, now - 4 * d, now - 2 * d)
+    long_dead = SourceFactory(url="https://turned.example.org/b")
+    fail(long_dead, now - 30 * d, now - 20 * d, now - 10 * d, now - d)
+    LinkCheckFactory(checked_at=now - 40 * d, outcome=Outcome.SERVER_ERROR)
+
+
+def test_each_count_links_to_a_list_of_exactly_those_rows(rclient, everything):
+    response = rclient.get(ADMIN)
+    assert response.status_code == 200
+    items = response.context["dashboard"]["attention"]
+    assert {item["key"] for item in items} == {
+        "all_sources_dead",
+        "excerpt_missing",
+        "recheck_due",
+        "in_review_mine",
+        "unrated",
+        "turned_dead",
+    }
+    for item in items:
+        assert item["count"] > 0, item["key"]
+        listed = rclient.get(item["url"])
+        assert listed.status_code == 200, item["url"]
+        assert listed.context["cl"].result_count == item["count"], item["key"]
+        assert f'href="{item["url"].replace("&", "&amp;")}"' in response.content.decode()
+    for row in response.context["dashboard"]["oldest_unrated"]:
+        assert rclient.get(row["url"]).status_code == 200
+
+
+def test_dead_domain_bars_link_to_that_domains_dead_sources(rclient):
+    for i in range(2):
+        dead_source(url=f"https://gone.example.com/{i}")
+    dead_source(url="https://gone.example.com.evil.example/x")
+    SourceFactory(url="https://gone.example.com/alive", health=Health.OK)
+    response = rclient.get(ADMIN)
+    hrefs = re.findall(r'<a href="([^"]*domain=gone\.example\.com)"', response.content.decode())
+    assert len(hrefs) == 1
+    listed = rclient.get(hrefs[0].replace("&amp;", "&"))
+    assert listed.context["cl"].result_count == 2
+
+
+def test_dashboard_query_count_is_pinned_and_the_second_render_reads_the_cache(
+    rclient, everything, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(13):
+        rclient.get(ADMIN)
+    with CaptureQueriesContext(connection) as second:
+        response = rclient.get(ADMIN)
+    assert "dashboard" in response.context
+    panel_tables = ("claims_claim", "claims_evidence", "sources_source", "sources_linkcheck")
+    assert not [q["sql"] for q in second.captured_queries if any(t in q["sql"] for t in panel_tables)]
+
+
+def test_the_cache_is_shared_by_reviewers_but_my_count_is_mine(client, reviewer, other_reviewer):
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=reviewer)
+    first = dashboard.dashboard_for(user=reviewer)
+    ClaimFactory(verdict=Verdict.UNRATED)  # after the cache was filled: not seen until it expires
+    second = dashboard.dashboard_for(user=other_reviewer)
+    assert second.counts == first.counts
+    assert second.computed_at == first.computed_at
+    assert (first.mine["in_review"], second.mine["in_review"]) == (1, 0)
+
+
+def test_the_page_says_when_its_figures_were_computed(rclient):
+    content = rclient.get(ADMIN).content.decode()
+    assert 'id="fc-computed"' in content
+    assert "kept for 60 seconds" in content
+
+
+def test_reviewers_see_the_dashboard_above_the_app_list(rclient, everything):
+    content = rclient.get(ADMIN).content.decode()
+    assert content.index('id="fc-dashboard"') < content.index('id="content-main"')
+    assert "Claims" in content  # the app list is still there
+    assert content.count('data-chart="') == 4
+
+
+def test_staff_researchers_get_the_admin_without_the_dashboard(client, everything):
+    client.force_login(ResearcherFactory(username="ruth", is_staff=True))
+    response = client.get(ADMIN)
+    assert response.status_code == 200
+    assert "dashboard" not in response.context
+    assert b"fc-dashboard" not in response.content
+
+
+def test_researchers_without_admin_access_are_sent_to_log_in(client, researcher):
+    client.force_login(researcher)
+    response = client.get(ADMIN)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_an_empty_database_says_what_to_do_first(rclient):
+    content = rclient.get(ADMIN).content.decode()
+    assert 'id="fc-first-steps"' in content
+    assert "python manage.py load_demo" in content
+    assert reverse("admin:claims_article_import") in content
+    assert "No claim has been published yet" in content
+    assert "No link checks in the last 30 days" in content
+    assert "Every claim has a verdict" in content
+    assert "data-chart=" not in content
+
+
+def test_a_new_install_with_the_demo_data_shows_it(rclient):
+    call_command("load_demo", verbosity=0)
+    response = rclient.get(ADMIN)
+    content = response.content.decode()
+    assert 'id="fc-first-steps"' not in content
+    assert 'data-chart="verdicts"' in content
+    board = response.context["dashboard"]
+    assert sum(item["count"] for item in board["attention"]) > 0 or board["oldest_unrated"]
+
+
+# --- the SVG ---------------------------------------------------------------------------------------------------
+
+
+def svg_of(html: str, key: str) -> ET.Element:
+    match = re.search(rf'<svg class="fc-chart" data-chart="{key}".*?</svg>', html, re.S)
+    assert match, key
+    return ET.fromstring(match.group(0))
+
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def test_verdict_chart_is_accessible_svg_with_a_tooltip_per_segment(rclient):
+    PublishedClaimFactory.create_batch(3, verdict=Verdict.FALSE)
+    PublishedClaimFactory(verdict=Verdict.TRUE)
+    content = rclient.get(ADMIN).content.decode()
+    svg = svg_of(content, "verdicts")
+    assert svg.get("role") == "img"
+    labelled = svg.get("aria-labelledby").split()
+    assert [svg.find(f"{NS}title").get("id"), svg.find(f"{NS}desc").get("id")] == labelled
+    segments = {seg.get("data-series"): seg for seg in svg.iter(f"{NS}rect") if seg.get("data-series")}
+    assert int(segments["false"].get("data-value")) == 3
+    assert segments["false"].get("fill") == VERDICT_COLOURS[Verdict.FALSE]
+    assert segments["false"].find(f"{NS}title").text.endswith("False: 3 claims")
+    assert int(segments["true"].get("data-value")) == 1
+    assert '<table class="visually-hidden">' in content  # the same figures for screen readers
+
+
+def test_verdict_colours_are_the_labels_colours():
+    css = (Path(__file__).resolve().parents[2] / "claims" / "static" / "claims" / "admin.css").read_text()
+    for verdict, colour in VERDICT_COLOURS.items():
+        assert re.search(rf"\.fc-verdict-{verdict.value} {{ background: {colour};", css), verdict
+
+
+def test_chart_text_is_escaped(rclient):
+    dead_source(url="https://xn--e1afmkfd.example/<script>")
+    content = rclient.get(ADMIN).content.decode()
+    svg_of(content, "domains")  # parses
+    assert "<script>" not in content.split('id="fc-dashboard"')[1].split("</section>")[0]
