@@ -53,9 +53,7 @@ def nice_ticks(top: float, n: int = 4) -> list[float]:
         return [0, 1]
     raw = top / n
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    if power >= 1 or step >= 1:
-        step = max(step, 1)  # counts: no half-claims on the axis
+    step = max(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw), 1)  # counts: whole numbers
     ticks, t = [], 0.0
     while t < top + step / 2:
         ticks.append(t)
@@ -161,7 +159,7 @@ def stacked_bars(
                 "</rect>"
             )
             base += v
-        if i % label_every == 0 or i == len(categories) - 1:
+        if (len(categories) - 1 - i) % label_every == 0:  # the newest always labelled, the rest spaced from it
             out.append(
                 f'<text x="{x + bar_w / 2:.1f}" y="{plot_top + plot_h + 14}" text-anchor="middle" fill="{AXIS}">'
                 f"{escape(cat)}</text>"

@@ -75,7 +75,12 @@ class LinkCheck(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "run_key"], name="linkcheck_one_per_run"),
         ]
-        indexes = [models.Index(fields=["source", "-checked_at"], name="linkcheck_source_time_idx")]
+        indexes = [
+            models.Index(fields=["source", "-checked_at"], name="linkcheck_source_time_idx"),
+            # The dashboard's checks per day and health per week read a time window of every source's checks:
+            # index-only, whatever the size of the history (sources.selectors).
+            models.Index(fields=["checked_at"], include=["source", "outcome", "id"], name="linkcheck_checked_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
