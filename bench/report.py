@@ -145,6 +145,13 @@ def summarise(results: dict) -> dict:
                 + (f", {dflt:.0f}/s (default interval)" if dflt else ""),
             )
         )
+    db = results.get("dashboard")
+    if db:
+        for kind in ("warm", "cold"):
+            p95 = db[f"page_{kind}"]["p95_ms"]
+            targets.append(
+                _target(f"reviewer dashboard (admin home), {kind} cache: p95 < 300 ms", p95 < 300, f"{p95:.0f} ms")
+            )
     return {"calls": per_call, "targets": targets, "met": sum(t["met"] for t in targets), "total": len(targets)}
 
 
@@ -347,6 +354,7 @@ def markdown(results: dict) -> str:
             )
     else:
         lines.append("Not measured in this run (see errors below).")
+    lines += dashboard_section(results.get("dashboard"), date)
     lines += ["", "## Targets", "", "| target | met | figure |", "| --- | --- | --- |"]
     for t in s["targets"]:
         lines.append(f"| {t['target']} | {'yes' if t['met'] else '**no**'} | {t['figure']} |")
@@ -357,6 +365,35 @@ def markdown(results: dict) -> str:
         lines.append(ANALYSIS.read_text().strip())
     lines.append("")
     return "\n".join(lines)
+
+
+def dashboard_section(db: dict | None, date: str) -> list[str]:
+    """The admin home with the reviewers' dashboard (bench/dashboard.py): the page, then each panel's query."""
+    lines = ["", "## Reviewer dashboard", ""]
+    if not db:
+        return [*lines, "Not measured in this run (see errors below)."]
+    lines += [
+        "The admin home (`/admin/`) as a logged-in reviewer, in process with Django's test client and the deployed "
+        "settings; cold = the dashboard's cache entries deleted before each request. Target: under 300 ms.",
+        "",
+        "| page | requests | p50 ms | p95 ms | max ms | date |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for kind in ("cold", "warm"):
+        e = db[f"page_{kind}"]
+        lines.append(
+            f"| admin home, {kind} cache | {e['requests']} | {_ms(e['p50_ms'])} | {_ms(e['p95_ms'])} | "
+            f"{_ms(e['max_ms'])} | {date} |"
+        )
+    labels = [label for label in ("now", "newest_check") if f"panels_ms_{label}" in db]
+    header = " | ".join(
+        f"windows ending {db[f'window_end_{label}'][:10]} ({label.replace('_', ' ')})" for label in labels
+    )
+    lines += ["", f"| panel query, ms (median of 3) | {header} |", "| --- |" + " ---: |" * len(labels)]
+    for name in db[f"panels_ms_{labels[0]}"]:
+        lines.append(f"| {name} | " + " | ".join(_ms(db[f"panels_ms_{label}"][name]) for label in labels) + " |")
+    lines.append("| all panels | " + " | ".join(_ms(db[f"panels_total_ms_{label}"]) for label in labels) + " |")
+    return lines
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from . import client, floor, generate, links, peer, report
+from . import client, dashboard, floor, generate, links, peer, report
 from .servers import VAR, RssSampler, datasette, django_env, gunicorn, peak_rss_kb, rss_kb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,8 @@ BUDGET = {
         "links": 5000,
         "recall_page": 200,
         "warmup": 12,
+        "dashboard_requests": 20,
+        "dashboard_cold": 5,
     },
     "small": {
         "seconds": 0.25,
@@ -48,6 +50,8 @@ BUDGET = {
         "links": 200,
         "recall_page": 200,
         "warmup": 6,
+        "dashboard_requests": 10,
+        "dashboard_cold": 3,
     },
 }
 SEARCHES = {"search_en": "render", "search_zh": "渲染"}
@@ -456,6 +460,20 @@ def main() -> int:
     # 6. export through the API
     phase("export")
     results["export"] = export_measure(api_env, public, subset)
+
+    # 6b. the reviewers' dashboard (the admin home), in process as a logged-in reviewer
+    phase("dashboard")
+    try:
+        results["dashboard"] = dashboard.run(
+            database_url=database_url,
+            redis_url=redis_url,
+            requests=budget["dashboard_requests"],
+            cold_requests=budget["dashboard_cold"],
+            log=log,
+        )
+    except Exception as exc:  # noqa: BLE001 - the rest of the results still count
+        traceback.print_exc()
+        results["errors"].append(f"dashboard: {exc}")
 
     # 7. link checks
     phase("link checks")

@@ -1,0 +1,187 @@
+"""The reviewers' dashboard (the admin home, issue 8): how long the page takes, cold and warm, and each panel's query.
+
+Run by bench/run.py after the export (``run()`` starts ``python -m bench.dashboard`` with the deployed settings:
+DEBUG off, the bench's Redis as the cache). In that process the page is requested in process with Django's test
+client as a logged-in reviewer: cold (the dashboard's cache entries deleted before each request) and warm (the
+cache as reviewers share it), p50/p95. Each panel's selector is then timed on its own, with the windows ending
+now and, since generated data ends some time ago, ending at the newest link check (the windows full of rows).
+
+Nothing is left in the database: the reviewer (one of the generated users, put in the Reviewer group) and the
+session live in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def _summary(samples: list[float]) -> dict:
+    return {
+        "requests": len(samples),
+        "p50_ms": statistics.median(samples),
+        "p95_ms": _pct(samples, 0.95),
+        "max_ms": max(samples),
+    }
+
+
+def measure(requests: int, cold_requests: int) -> dict:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # No collectstatic in the bench: the manifest storage of DEBUG off would refuse {% static %} without one.
+    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.cache import cache
+    from django.db import connection, transaction
+    from django.db.models import Count, Max
+    from django.test import Client
+
+    from claims import dashboard
+    from sources import selectors as source_selectors
+    from sources.models import LinkCheck
+
+    out: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")  # the server's setting; the dashboard turns it off for its own transaction
+        out["postgresql_jit"] = cursor.fetchone()[0]
+    with transaction.atomic():
+        User = get_user_model()
+        # the generated reviewer with the most claims in review, so "assigned to me" has rows to count
+        user = (
+            User.objects.filter(reviewed_claims__status="in_review")
+            .annotate(n=Count("reviewed_claims"))
+            .order_by("-n")
+            .first()
+        ) or User.objects.create(username="bench-dashboard", is_staff=True)
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.groups.add(Group.objects.get(name="Reviewer"))  # made by migration claims/0003
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        keys = [dashboard.CACHE_KEY, dashboard.USER_CACHE_KEY.format(user.pk)]
+
+        def get() -> float:
+            t0 = time.perf_counter()
+            response = client.get("/admin/", secure=True)
+            elapsed = (time.perf_counter() - t0) * 1000
+            if response.status_code != 200 or b'id="fc-dashboard"' not in response.content:
+                raise RuntimeError(f"/admin/: {response.status_code} without the dashboard")
+            return elapsed
+
+        cache.delete_many(keys)
+        get()  # the first request of the process imports and compiles the templates: not a cold cache
+        cold = []
+        for _ in range(cold_requests):
+            cache.delete_many(keys)
+            cold.append(get())
+        get()
+        warm = [get() for _ in range(requests)]
+        out["page_cold"] = _summary(cold)
+        out["page_warm"] = _summary(warm)
+        out["cache_works"] = cache.get(dashboard.CACHE_KEY) is not None
+        out["user"] = user.get_username()
+        out["in_review_mine"] = dashboard.claims_in_review_for(user=user).count()
+
+        from django.utils import timezone
+
+        newest_check = LinkCheck.objects.aggregate(newest=Max("checked_at"))["newest"]
+        windows = {"now": timezone.now()}
+        if newest_check is not None:
+            windows["newest_check"] = newest_check
+        for label, now in windows.items():
+            with transaction.atomic():
+                dashboard._without_jit()
+                months = dashboard.verdict_months_until(now=now)
+                weeks = dashboard.week_starts(now, dashboard.HEALTH_WEEKS)
+                days = dashboard.day_range(now, dashboard.CHECK_DAYS)
+                panels = {
+                    "attention_counts": lambda now=now: dashboard.attention_counts(now=now),
+                    "oldest_unrated": dashboard.oldest_unrated,
+                    "in_review_mine": lambda: dashboard.claims_in_review_for(user=user).count(),
+                    "verdicts_by_month": lambda now=now, months=months: (
+                        dashboard.verdict_months_until(now=now),
+                        dashboard.verdicts_by_month(months=months),
+                    ),
+                    "health_by_week": lambda now=now, weeks=weeks: source_selectors.source_health_by_week(
+                        start=dashboard._midnight(weeks[0]), until=now
+                    ),
+                    "checks_by_day": lambda now=now, days=days: source_selectors.checks_by_day(
+                        start=dashboard._midnight(days[0]), until=now
+                    ),
+                    "dead_domains": lambda: source_selectors.dead_domains(limit=dashboard.TOP_DOMAINS),
+                }
+                timings, rows = {}, {}
+                for name, fn in panels.items():
+                    samples = []
+                    for _ in range(3):
+                        t0 = time.perf_counter()
+                        result = fn()
+                        samples.append((time.perf_counter() - t0) * 1000)
+                    timings[name] = statistics.median(samples)
+                    rows[name] = result if name == "attention_counts" else None
+                out[f"panels_ms_{label}"] = timings
+                out[f"panels_total_ms_{label}"] = sum(timings.values())
+                out[f"window_end_{label}"] = now.isoformat()
+                out[f"counts_{label}"] = rows["attention_counts"]
+        transaction.set_rollback(True)
+    return out
+
+
+def run(*, database_url: str, redis_url: str, requests: int, cold_requests: int, log=print) -> dict:
+    """Measure in a child process with the deployed settings (bench.servers.django_env)."""
+    from .servers import django_env
+
+    env = django_env(database_url, redis_url)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.dashboard", "--requests", str(requests), "--cold", str(cold_requests)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench.dashboard exited {proc.returncode}: {proc.stderr[-2000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    log(
+        f"  admin home, cold: p50 {result['page_cold']['p50_ms']:.0f} ms, p95 {result['page_cold']['p95_ms']:.0f} ms;"
+        f" warm: p50 {result['page_warm']['p50_ms']:.1f} ms, p95 {result['page_warm']['p95_ms']:.1f} ms"
+    )
+    for label in ("now", "newest_check"):
+        if f"panels_ms_{label}" in result:
+            panels = ", ".join(f"{k} {v:.0f}" for k, v in result[f"panels_ms_{label}"].items())
+            log(f"  panels (ms), windows ending at {label}: {panels}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--cold", type=int, default=5)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    sys.path.insert(0, str(ROOT))
+    print(json.dumps(measure(args.requests, args.cold), default=str))
+
+
+if __name__ == "__main__":
+    main()
