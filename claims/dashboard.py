@@ -14,17 +14,16 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from sources import selectors as source_selectors
-from sources.choices import Health
 from sources.models import Source
 
 from .choices import PUBLIC_STATUSES, ClaimStatus, ExcerptStatus, Verdict
 from .models import Claim, Evidence
-from .selectors import claims_for_recheck_flags
+from .selectors import claims_for_recheck_flags, claims_needing_attention
 
 CACHE_SECONDS = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
 CACHE_KEY = "dashboard:v1:global"
@@ -40,30 +39,9 @@ TOP_DOMAINS = 10
 # --- The "needs attention" rows (the admin's list filters apply these same querysets) ---------------------------
 
 
-def claim_ids_all_sources_dead() -> QuerySet:
-    """The ids of claims whose every cited source is dead with no archived copy: the definition of
-    claims.selectors.needs_attention_condition (the admin's "needs attention" filter), computed the other way round.
-
-    From the few dead sources without an archive to the claims citing them, keeping those whose evidence is all
-    of that kind (as many such pieces as pieces in all). The EXISTS pair of the condition reads every claim and
-    hashes all evidence joined to its sources: 1.5 s at make bench scale (1M claims, 2M evidence); this is about
-    0.17 s. tests/claims/test_dashboard.py holds the two equal.
-    """
-    all_evidence = (
-        Evidence.objects.filter(claim_id=OuterRef("claim_id")).order_by().values("claim_id").annotate(n=Count("*"))
-    )
-    return (
-        Evidence.objects.filter(source__health=Health.DEAD, source__archive_url="")
-        .order_by()
-        .values("claim_id")
-        .annotate(lost=Count("*"))
-        .filter(lost=Subquery(all_evidence.values("n"), output_field=IntegerField()))
-        .values("claim_id")
-    )
-
-
 def claims_all_sources_dead() -> QuerySet[Claim]:
-    return Claim.objects.filter(pk__in=claim_ids_all_sources_dead())
+    """Claims whose every cited source is dead with no archived copy: the admin's "needs attention" filter."""
+    return claims_needing_attention()
 
 
 def evidence_excerpt_missing() -> QuerySet[Evidence]:
@@ -113,7 +91,7 @@ def _counts(**querysets: QuerySet) -> dict[str, int]:
 def attention_counts(*, now: datetime) -> dict[str, int]:
     """The counts every reviewer sees, plus ``claims``/``sources`` (0 or 1: is there anything at all)."""
     return _counts(
-        all_sources_dead=claim_ids_all_sources_dead(),
+        all_sources_dead=claims_all_sources_dead(),
         excerpt_missing=evidence_excerpt_missing(),
         recheck_due=claims_recheck_due(today=timezone.localdate(now)),
         unrated=claims_unrated(),
@@ -202,10 +180,12 @@ class Dashboard:
 
 def _without_jit() -> None:
     """PostgreSQL's JIT compiles these aggregates for 0.3-0.9 s each at make bench scale (their cost estimates pass
-    jit_above_cost) to save a few milliseconds of execution: off, for this transaction only."""
+    jit_above_cost) to save a few milliseconds of execution: off, for this transaction only. The verdicts' group of
+    a year's publications (88,000 rows) spilled its sort to disk with the default 4 MB work_mem: 16 MB here."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+            # One statement (set_config(..., is_local)): SET LOCAL twice would be two round trips.
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '16MB', true)")
 
 
 @transaction.atomic
@@ -222,9 +202,9 @@ def dashboard_compute(*, now: datetime) -> Dashboard:
         verdict_months=months,
         verdicts_by_month=verdicts_by_month(months=months),
         health_weeks=weeks,
-        health_by_week=source_selectors.source_health_by_week(start=_midnight(weeks[0]), until=now),
+        health_by_week=source_selectors.source_health_by_week(first=weeks[0], last=weeks[-1]),
         check_days=days,
-        checks_by_day=source_selectors.checks_by_day(start=_midnight(days[0]), until=now),
+        checks_by_day=source_selectors.checks_by_day(first=days[0], last=days[-1]),
         dead_domains=source_selectors.dead_domains(limit=TOP_DOMAINS),
     )
 

@@ -99,6 +99,8 @@ class Claim(models.Model):
             models.Index(fields=["reviewed_at", "id"], name="claim_reviewed_at_idx"),
             models.Index(fields=["created_at", "id"], name="claim_created_at_idx"),
             models.Index(fields=["recheck_after"], name="claim_recheck_after_idx"),
+            # The dashboard's "in review, assigned to me" (claims.dashboard.claims_in_review_for).
+            models.Index(fields=["reviewer", "status"], name="claim_reviewer_status_idx"),
             GinIndex(fields=["search_vector"], name="claim_search_vector_idx"),
             # The dashboard's verdicts per month (claims.dashboard): an index-only scan of a year's publications.
             models.Index(

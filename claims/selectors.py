@@ -32,13 +32,31 @@ def needs_attention_condition() -> Q:
 
     Every piece of evidence counts (supports, refutes, context): any live or archived source is
     something a reader can still follow. Claims without evidence are not included.
+
+    Computed from the small side: from the dead sources without an archive (a partial index holds them) to the
+    claims citing them, keeping each claim whose pieces of that kind are as many as its pieces in all. The
+    EXISTS pair this replaces (a claim with evidence and none of it still backed) read every claim and hashed all
+    evidence joined to its sources: 1.5 s to count at make bench scale (1M claims, 2M evidence), this 0.15-0.2 s.
+    The same rows (tests/claims/test_dashboard.py compares the two on data made for it).
     """
-    cited = Evidence.objects.filter(claim=OuterRef("pk"))
-    still_backed = cited.filter(~Q(source__health=Health.DEAD) | ~Q(source__archive_url=""))
-    return Q(Exists(cited)) & ~Q(Exists(still_backed))
+    from django.db.models import Count, IntegerField, Subquery
+
+    all_evidence = (
+        Evidence.objects.filter(claim_id=OuterRef("claim_id")).order_by().values("claim_id").annotate(n=Count("*"))
+    )
+    lost = (
+        Evidence.objects.filter(source__health=Health.DEAD, source__archive_url="")
+        .order_by()
+        .values("claim_id")
+        .annotate(lost=Count("*"))
+        .filter(lost=Subquery(all_evidence.values("n"), output_field=IntegerField()))
+        .values("claim_id")
+    )
+    return Q(pk__in=lost)
 
 
 def claims_needing_attention(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
+    """Claims (of ``queryset``, all by default) whose every cited source is dead with no archived copy."""
     queryset = Claim.objects.all() if queryset is None else queryset
     return queryset.filter(needs_attention_condition())
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from .choices import NEUTRAL_OUTCOMES, SUCCESS_OUTCOMES, Health, Outcome
 from .fetch import CheckResult, SafeClient
 from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
+from .rollups import CheckChange, rollups_add_checks
 
 SUCCESS, FAILURE, NEUTRAL = "success", "failure", "neutral"
 
@@ -356,6 +357,7 @@ def linkchecks_record(
     sources = list(
         Source.objects.select_for_update().filter(id__in=inserted).order_by("id").only("id", "archive_url", *fields)
     )
+    changes = []
     for source in sources:
         item = by_source[source.id]
         r = item.result
@@ -363,6 +365,7 @@ def linkchecks_record(
         state = health_after(
             HealthState(source.health, source.consecutive_failures, source.first_failure_at), r.outcome, at
         )
+        changes.append(CheckChange(at, r.outcome, state.health, source.health, source.last_checked_at))
         source.health = state.health
         source.consecutive_failures = state.consecutive_failures
         source.first_failure_at = state.first_failure_at
@@ -399,6 +402,8 @@ def linkchecks_record(
         evidence.filter(pk__in=found).update(excerpt_status=ExcerptStatus.FOUND, excerpt_checked_at=now)
     if missing:
         evidence.filter(pk__in=missing).update(excerpt_status=ExcerptStatus.MISSING, excerpt_checked_at=now)
+    # Last, so the rollup rows every batch of the week shares are held only until the commit just after.
+    rollups_add_checks(changes)
     return report
 
 

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 
 from .choices import Health, Outcome
 from .urlnorm import MAX_URL_LENGTH, normalize_url, url_domain
@@ -43,6 +44,20 @@ class Source(models.Model):
         indexes = [
             models.Index(fields=["health", "id"], name="source_health_idx"),
             models.Index(fields=["next_check_at"], name="source_next_check_idx"),
+            # The dashboard (claims.dashboard): dead sources are a few per cent of the rows. "Turned dead this
+            # week" starts from the recently checked dead ones, the top domains read the dead ones index-only,
+            # and "every source dead" starts from the dead ones with no archived copy.
+            # (IS NOT NULL, which "last_checked_at >= since" implies, keeps the planner from reading this one for
+            # the top domains: an index scan with heap fetches, 41 ms, instead of the index-only 6 ms.)
+            models.Index(
+                fields=["last_checked_at"],
+                condition=Q(health="dead", last_checked_at__isnull=False),
+                name="source_dead_checked_idx",
+            ),
+            models.Index(
+                fields=["domain"], include=["archive_url"], condition=Q(health="dead"), name="source_dead_domain_idx"
+            ),
+            models.Index(fields=["id"], condition=Q(health="dead", archive_url=""), name="source_lost_idx"),
         ]
 
     def __str__(self) -> str:
@@ -84,3 +99,33 @@ class LinkCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class LinkCheckDay(models.Model):
+    """Checks per day (settings.TIME_ZONE) and outcome: the dashboard's "checks per day", kept by sources.rollups."""
+
+    day = models.DateField()
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    checks = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "outcome"], name="linkcheckday_one_per_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.outcome}: {self.checks}"
+
+
+class SourceHealthWeek(models.Model):
+    """Sources checked in a week (Monday, settings.TIME_ZONE) by their health after their last check that week:
+    the dashboard's "source health over time", kept by sources.rollups."""
+
+    week = models.DateField()
+    health = models.CharField(max_length=16, choices=Health.choices)
+    # Not Positive: a delta applied to a row a repair has not rebuilt yet must never fail the check it comes with.
+    sources = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week", "health"], name="sourcehealthweek_one_per_health")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.health}: {self.sources}"

@@ -16,6 +16,7 @@ from celery.utils.log import get_task_logger
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from . import rollups
 from .models import Source
 from .services import new_run_key, source_check, sources_check, sources_claim_due
 
@@ -80,3 +81,10 @@ def check_due_sources(self) -> int:
     for number, start in enumerate(range(0, len(claimed), size)):
         check_sources_batch.delay(claimed[start : start + size], f"{run_key}-{number}")
     return len(claimed)
+
+
+@shared_task(bind=True, soft_time_limit=1800, time_limit=1900, **_RELIABLE)
+def check_rollups_rebuild(self) -> dict:
+    """Beat, weekly: recompute the dashboard's link-check rollups from the whole history (a repair: the service
+    keeps them current as checks are recorded). Safe to run twice: the same history gives the same rows."""
+    return rollups.check_rollups_rebuild()

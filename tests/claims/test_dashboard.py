@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +18,13 @@ from django.utils import timezone
 from claims import dashboard, selectors
 from claims.admin_dashboard import VERDICT_COLOURS
 from claims.choices import ClaimStatus, ExcerptStatus, Verdict
+from claims.models import Claim, Evidence
+from sources import tasks
 from sources.choices import Health, Outcome
 from sources.fetch import CheckResult
 from sources.health import SourceResult, linkchecks_record
-from sources.models import Source
+from sources.models import LinkCheckDay, Source, SourceHealthWeek
+from sources.rollups import check_rollups_rebuild
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
@@ -87,6 +91,15 @@ def test_all_sources_dead_counts_claims_with_nothing_left_to_follow():
     assert set(dashboard.claims_all_sources_dead()) == {counted, draft_too}
     assert set(selectors.claims_needing_attention()) == {counted, draft_too}  # the admin filter's definition
     assert dashboard.attention_counts(now=NOW)["all_sources_dead"] == 2
+    # the condition computed from the dead sources selects what the EXISTS pair it replaced selected, both ways
+    cited = Evidence.objects.filter(claim=OuterRef("pk"))
+    still_backed = cited.filter(~Q(source__health=Health.DEAD) | ~Q(source__archive_url=""))
+    exists_pair = Q(Exists(cited)) & ~Q(Exists(still_backed))
+    condition = selectors.needs_attention_condition()
+    assert set(Claim.objects.filter(condition)) == set(Claim.objects.filter(exists_pair)) == {counted, draft_too}
+    assert set(Claim.objects.exclude(condition)) == set(Claim.objects.exclude(exists_pair))
+    assert list(selectors.claims_needing_attention(Claim.objects.filter(pk=counted.pk))) == [counted]
+    assert not selectors.claims_needing_attention(Claim.objects.filter(pk=one_alive.pk)).exists()
 
 
 def test_excerpt_missing_counts_evidence_not_claims():
@@ -205,12 +218,9 @@ def test_source_health_by_week_replays_the_rule_over_each_weeks_last_check():
     record(unknown, Outcome.RATE_LIMITED, at(2026, 11, 24))
     # a run of failures that began before the first week (7 September): counted whole, so dead in that week
     fail(old_run, at(2026, 9, 1), at(2026, 9, 3), at(2026, 9, 5), at(2026, 9, 8))
-    LinkCheckFactory(source=ok_source, checked_at=NOW + timedelta(hours=1))  # after now: not counted
+    record(ok_source, Outcome.OK, at(2026, 8, 31))  # the week before the first: not shown
 
-    board = dashboard.dashboard_compute(now=NOW)
-    assert board.health_weeks[0] == date(2026, 9, 7)
-    assert board.health_weeks[-1] == date(2026, 11, 23)
-    assert sorted(board.health_by_week) == [
+    expected = [
         (date(2026, 9, 7), "dead", 1),
         (date(2026, 11, 9), "dead", 1),
         (date(2026, 11, 9), "ok", 1),
@@ -220,6 +230,69 @@ def test_source_health_by_week_replays_the_rule_over_each_weeks_last_check():
         (date(2026, 11, 23), "ok", 1),
         (date(2026, 11, 23), "unknown", 1),
     ]
+    board = dashboard.dashboard_compute(now=NOW)  # from the rollup the service kept as each check was recorded
+    assert board.health_weeks[0] == date(2026, 9, 7)
+    assert board.health_weeks[-1] == date(2026, 11, 23)
+    assert sorted(board.health_by_week) == expected
+    # the repair replays the rule over the whole history and finds the same, however often it runs
+    for _ in range(2):
+        check_rollups_rebuild()
+        assert sorted(dashboard.dashboard_compute(now=NOW).health_by_week) == expected
+
+
+def test_health_rollup_moves_a_source_within_its_week_and_counts_it_again_the_next():
+    source = SourceFactory()
+    fail(source, at(2026, 11, 16), at(2026, 11, 18))  # Monday and Wednesday: failing after the second
+    assert rollup_weeks() == {(date(2026, 11, 16), "failing"): 1}
+    record(source, Outcome.OK, at(2026, 11, 20))  # back the same week: ok, still one source that week
+    record(source, Outcome.RATE_LIMITED, at(2026, 11, 22))  # neutral: still ok
+    fail(source, at(2026, 11, 23))  # the next week
+    assert rollup_weeks() == {(date(2026, 11, 16), "ok"): 1, (date(2026, 11, 23), "failing"): 1}
+    kept = rollup_weeks(), rollup_days()
+    check_rollups_rebuild()
+    assert (rollup_weeks(), rollup_days()) == kept
+    assert rollup_days() == {
+        (date(2026, 11, 16), "not_found"): 1,
+        (date(2026, 11, 18), "not_found"): 1,
+        (date(2026, 11, 20), "ok"): 1,
+        (date(2026, 11, 22), "rate_limited"): 1,
+        (date(2026, 11, 23), "not_found"): 1,
+    }
+
+
+def test_a_check_recorded_twice_for_its_run_is_counted_once():
+    source = SourceFactory()
+    result = CheckResult(url=source.url, outcome=Outcome.OK, checked_at=at(2026, 11, 24), elapsed_ms=5)
+    for _ in range(2):
+        linkchecks_record(results=[SourceResult(source.id, result)], run_key="same-run")
+    assert rollup_days() == {(date(2026, 11, 24), "ok"): 1}
+    assert rollup_weeks() == {(date(2026, 11, 23), "ok"): 1}
+
+
+def test_rollup_rebuild_task_is_idempotent_routed_to_maintenance_and_scheduled_weekly(settings):
+    source = SourceFactory()
+    fail(source, at(2026, 11, 10), at(2026, 11, 12), at(2026, 11, 14))
+    LinkCheckFactory.create_batch(3, checked_at=at(2026, 11, 20), outcome=Outcome.OK)  # loaded past the service
+    kept = rollup_weeks(), rollup_days()
+    first = tasks.check_rollups_rebuild.apply().get()
+    after_first = rollup_weeks(), rollup_days()
+    assert tasks.check_rollups_rebuild.apply().get() == first
+    assert (rollup_weeks(), rollup_days()) == after_first
+    assert after_first[1] == {**kept[1], (date(2026, 11, 20), "ok"): 3}
+    assert after_first[0] == {**kept[0], (date(2026, 11, 16), "ok"): 3}
+    assert settings.CELERY_TASK_ROUTES["sources.tasks.check_rollups_rebuild"] == {"queue": "maintenance"}
+    from django_celery_beat.models import PeriodicTask
+
+    beat = PeriodicTask.objects.get(task="sources.tasks.check_rollups_rebuild")
+    assert (beat.enabled, beat.crontab.day_of_week, beat.crontab.hour) == (True, "0", "4")
+
+
+def rollup_weeks() -> dict:
+    return {(r.week, r.health): r.sources for r in SourceHealthWeek.objects.filter(sources__gt=0)}
+
+
+def rollup_days() -> dict:
+    return {(r.day, r.outcome): r.checks for r in LinkCheckDay.objects.filter(checks__gt=0)}
 
 
 def test_checks_by_day_counts_outcomes_per_day_in_the_last_thirty_days():
@@ -227,7 +300,8 @@ def test_checks_by_day_counts_outcomes_per_day_in_the_last_thirty_days():
     LinkCheckFactory(checked_at=at(2026, 11, 25, 2), outcome=Outcome.TIMEOUT)
     LinkCheckFactory(checked_at=at(2026, 10, 27, 0), outcome=Outcome.NOT_FOUND)  # first of the 30 days
     LinkCheckFactory(checked_at=at(2026, 10, 26, 23), outcome=Outcome.NOT_FOUND)  # the day before
-    LinkCheckFactory(checked_at=NOW + timedelta(minutes=1))
+    LinkCheckFactory(checked_at=NOW + timedelta(days=1))  # tomorrow: after the window
+    check_rollups_rebuild()  # the factory writes past the service, as a bulk load would: the repair counts them
     board = dashboard.dashboard_compute(now=NOW)
     assert board.check_days[0] == date(2026, 10, 27)
     assert board.checks_by_day == [

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.db import migrations, models
+
+from factcheck.migration_operations import AddIndexConcurrentlyWherePossible
+
+
+class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY
+
+    dependencies = [
+        ("claims", "0007_dashboard_indexes"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        AddIndexConcurrentlyWherePossible(
+            model_name="claim",
+            index=models.Index(fields=["reviewer", "status"], name="claim_reviewer_status_idx"),
+        ),
+    ]
