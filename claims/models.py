@@ -172,3 +172,23 @@ class Appearance(models.Model):
         if self.url:
             self.url = normalize_url(self.url)
         super().save(*args, **kwargs)
+
+
+class ClaimEvidenceTally(models.Model):
+    """Per claim: its pieces of evidence, and how many cite a source that is dead with no archived copy. The
+    dashboard counts "every source dead" as the rows with ``lost == evidence > 0`` (claims.rollups). Kept by
+    PostgreSQL triggers on evidence and sources (claims/migrations/0009), so every way of writing them counts."""
+
+    claim_id = models.BigIntegerField(primary_key=True)  # not a relation: a deleted claim leaves a 0/0 row
+    evidence = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["claim_id"], condition=Q(lost=models.F("evidence"), evidence__gt=0), name="tally_all_lost_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id}: {self.lost} of {self.evidence} lost"

@@ -364,6 +364,7 @@ CELERY_TASK_ROUTES = {
     "sources.tasks.check_due_sources": {"queue": "maintenance"},
     "claims.tasks.claims_flag_stale": {"queue": "maintenance"},
     "sources.tasks.check_rollups_rebuild": {"queue": "maintenance"},
+    "claims.tasks.claim_tallies_rebuild": {"queue": "maintenance"},
     "*.tasks.*import*": {"queue": "imports"},  # none yet: imports run in the request or the command
 }
 # The broker may go away: workers retry the connection forever (also at start-up) and web processes give up

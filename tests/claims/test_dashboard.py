@@ -16,9 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims import dashboard, selectors
+from claims import tasks as claims_tasks
 from claims.admin_dashboard import VERDICT_COLOURS
 from claims.choices import ClaimStatus, ExcerptStatus, Verdict
-from claims.models import Claim, Evidence
+from claims.models import Claim, ClaimEvidenceTally, Evidence
+from claims.rollups import all_lost_tallies, claim_tallies_rebuild
 from sources import tasks
 from sources.choices import Health, Outcome
 from sources.fetch import CheckResult
@@ -100,6 +102,71 @@ def test_all_sources_dead_counts_claims_with_nothing_left_to_follow():
     assert set(Claim.objects.exclude(condition)) == set(Claim.objects.exclude(exists_pair))
     assert list(selectors.claims_needing_attention(Claim.objects.filter(pk=counted.pk))) == [counted]
     assert not selectors.claims_needing_attention(Claim.objects.filter(pk=one_alive.pk)).exists()
+
+
+def tallied_and_live() -> tuple[set, set]:
+    tallied = set(all_lost_tallies().values_list("claim_id", flat=True))
+    live = set(selectors.claims_needing_attention().values_list("pk", flat=True))
+    return tallied, live
+
+
+def test_every_source_dead_tally_follows_every_kind_of_write():
+    """The dashboard counts the triggers' tally; the link opens the live definition: equal after each write."""
+
+    def agree() -> set:
+        tallied, live = tallied_and_live()
+        assert tallied == live
+        assert dashboard.attention_counts(now=NOW)["all_sources_dead"] == len(live)
+        return live
+
+    one, two, three = ClaimFactory.create_batch(3)
+    gone, alive = dead_source(), SourceFactory(health=Health.OK)
+    e1 = EvidenceFactory(claim=one, source=gone)  # an insert
+    EvidenceFactory(claim=two, source=gone)
+    e2b = EvidenceFactory(claim=two, source=alive)
+    assert agree() == {one.pk}
+    Source.objects.filter(pk=alive.pk).update(health=Health.DEAD)  # a bulk update turns a source dead
+    assert agree() == {one.pk, two.pk}
+    alive.refresh_from_db()
+    alive.archive_url = "https://web.archive.org/web/2024/x"  # an archive found, saved through the model
+    alive.save()
+    assert agree() == {one.pk}
+    e2b.delete()  # a delete
+    assert agree() == {one.pk, two.pk}
+    Evidence.objects.filter(pk=e1.pk).update(claim=three)  # moved to another claim
+    assert agree() == {two.pk, three.pk}
+    Evidence.objects.filter(pk=e1.pk).update(source=SourceFactory(health=Health.FAILING))  # to another source
+    assert agree() == {two.pk}
+    Evidence.objects.filter(claim=two).update(excerpt_status=ExcerptStatus.MISSING)  # moves nothing
+    assert agree() == {two.pk}
+    revived = SourceFactory()
+    fail(revived, NOW - timedelta(days=6), NOW - timedelta(days=4), NOW - timedelta(days=2))  # the link checker
+    EvidenceFactory(claim=three, source=revived)
+    three.evidence.exclude(source=revived).delete()
+    assert agree() == {two.pk, three.pk}
+    record(revived, Outcome.OK, NOW - timedelta(days=1))  # and back
+    assert agree() == {two.pk}
+    two.delete()  # a claim deleted with its evidence
+    assert agree() == set()
+    rows = sorted(ClaimEvidenceTally.objects.filter(evidence__gt=0).values_list("claim_id", "evidence", "lost"))
+    for _ in range(2):  # the repair rebuilds the same rows, however often it runs
+        claim_tallies_rebuild()
+        assert sorted(ClaimEvidenceTally.objects.values_list("claim_id", "evidence", "lost")) == rows
+
+
+def test_tally_rebuild_task_repairs_a_load_that_bypassed_the_triggers_and_is_scheduled(settings):
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, source=dead_source())
+    ClaimEvidenceTally.objects.all().delete()  # as a load with the triggers seeing evidence before its sources
+    assert tallied_and_live() == (set(), {claim.pk})
+    assert claims_tasks.claim_tallies_rebuild.apply().get() == 1
+    assert claims_tasks.claim_tallies_rebuild.apply().get() == 1
+    assert tallied_and_live() == ({claim.pk}, {claim.pk})
+    assert settings.CELERY_TASK_ROUTES["claims.tasks.claim_tallies_rebuild"] == {"queue": "maintenance"}
+    from django_celery_beat.models import PeriodicTask
+
+    beat = PeriodicTask.objects.get(task="claims.tasks.claim_tallies_rebuild")
+    assert (beat.enabled, beat.crontab.day_of_week, beat.crontab.hour) == (True, "0", "4")
 
 
 def test_excerpt_missing_counts_evidence_not_claims():
