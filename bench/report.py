@@ -152,6 +152,15 @@ def summarise(results: dict) -> dict:
             targets.append(
                 _target(f"reviewer dashboard (admin home), {kind} cache: p95 < 300 ms", p95 < 300, f"{p95:.0f} ms")
             )
+        if "page_cold_newest_check" in db:  # the windows full of rows: "now" at the data's newest check
+            p95 = db["page_cold_newest_check"]["p95_ms"]
+            targets.append(
+                _target(
+                    "reviewer dashboard, cold cache, windows ending at the newest check: p95 < 300 ms",
+                    p95 < 300,
+                    f"{p95:.0f} ms",
+                )
+            )
     return {"calls": per_call, "targets": targets, "met": sum(t["met"] for t in targets), "total": len(targets)}
 
 
@@ -374,17 +383,22 @@ def dashboard_section(db: dict | None, date: str) -> list[str]:
         return [*lines, "Not measured in this run (see errors below)."]
     lines += [
         "The admin home (`/admin/`) as a logged-in reviewer, in process with Django's test client and the deployed "
-        "settings; cold = the dashboard's cache entries deleted before each request. Target: under 300 ms.",
+        "settings; cold = the dashboard's cache entries deleted before each request. With the windows ending now, "
+        "and with `django.utils.timezone.now` at the newest link check (the generated data ends some time ago; "
+        "there every window is full of rows). Target: under 300 ms cold.",
         "",
         "| page | requests | p50 ms | p95 ms | max ms | date |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for kind in ("cold", "warm"):
-        e = db[f"page_{kind}"]
-        lines.append(
-            f"| admin home, {kind} cache | {e['requests']} | {_ms(e['p50_ms'])} | {_ms(e['p95_ms'])} | "
-            f"{_ms(e['max_ms'])} | {date} |"
-        )
+    for suffix, windows in (("", "now"), ("_newest_check", "at the newest check")):
+        for kind in ("cold", "warm"):
+            e = db.get(f"page_{kind}{suffix}")
+            if e is None:
+                continue
+            lines.append(
+                f"| admin home, {kind} cache, windows ending {windows} | {e['requests']} | {_ms(e['p50_ms'])} | "
+                f"{_ms(e['p95_ms'])} | {_ms(e['max_ms'])} | {date} |"
+            )
     labels = [label for label in ("now", "newest_check") if f"panels_ms_{label}" in db]
     header = " | ".join(
         f"windows ending {db[f'window_end_{label}'][:10]} ({label.replace('_', ' ')})" for label in labels
@@ -393,6 +407,13 @@ def dashboard_section(db: dict | None, date: str) -> list[str]:
     for name in db[f"panels_ms_{labels[0]}"]:
         lines.append(f"| {name} | " + " | ".join(_ms(db[f"panels_ms_{label}"][name]) for label in labels) + " |")
     lines.append("| all panels | " + " | ".join(_ms(db[f"panels_total_ms_{label}"]) for label in labels) + " |")
+    if "rollup_rebuild_s" in db:
+        lines += [
+            "",
+            f"Before measuring, the rollups the link checker's service keeps were rebuilt from the whole check history "
+            f"({db['rollup_rebuild_s']:.1f} s) and the evidence tally the triggers keep from the evidence "
+            f"({db.get('tally_rebuild_s', 0):.1f} s): the generated data is loaded by COPY, past both.",
+        ]
     return lines
 
 

@@ -192,7 +192,7 @@ def dashboard_context(request) -> dict:
                 "title": "Source health over time",
                 "chart": health_chart(board),
                 "caption": "Each source checked in a week counts once, with its health after its last check that "
-                "week, replayed from the check history by the link-health rule. Sources not checked that week are "
+                "week (the link-health rule, as the source list shows it). Sources not checked that week are "
                 "not in its bar; healthy ones are checked weekly, so a week's bar covers about all of them.",
             },
             {

@@ -1,9 +1,12 @@
 """The reviewers' dashboard (the admin home): what needs attention, and how the record is changing.
 
 Reads only. Each "needs attention" row is a queryset defined here once: the dashboard counts it and the admin list
-filter its link opens applies the same definition, so the count is the number of rows the link shows. Every panel
-is one query grouped in PostgreSQL; the panels shared by all reviewers are cached together for
-DASHBOARD_CACHE_SECONDS, the one that depends on who is looking ("in review, assigned to me") per user.
+filter its link opens applies the same definition, so the count is the number of rows the link shows. The one
+exception is "every source dead", counted from the per-claim evidence tally the triggers keep (claims.rollups), which
+tests hold equal to the live definition the link applies. Every panel is one query; the charts over the check history
+read rollups kept as checks are recorded (sources.rollups), so a cold render costs the same whatever the history.
+The panels shared by all reviewers are cached together for DASHBOARD_CACHE_SECONDS, the one that depends on who is
+looking ("in review, assigned to me") per user; the cold render is what is measured (bench/dashboard.py).
 """
 
 from __future__ import annotations
