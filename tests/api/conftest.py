@@ -1,7 +1,7 @@
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 
+from factcheck.api import AnonThrottle
 from tests import factories
 
 
@@ -10,7 +10,7 @@ def _no_throttling_unless_asked(settings):
     """Most tests make many anonymous requests; test_throttling turns the limit back on with a small rate."""
     settings.API_ANON_THROTTLE_RATE = None
     yield
-    cache.delete("throttle_anon_127.0.0.1")
+    AnonThrottle.reset("127.0.0.1")
 
 
 def token_headers(user) -> dict:

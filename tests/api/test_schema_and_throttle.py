@@ -1,7 +1,8 @@
 import pytest
-from django.core.cache import cache
+import time_machine
 from django.core.management import call_command
 
+from factcheck.api import AnonThrottle, sliding_window_wait
 from tests import factories
 
 
@@ -31,7 +32,7 @@ def test_schema_and_docs_are_served(client, db):
 
 def test_anonymous_requests_are_throttled_with_retry_after(client, db, settings):
     settings.API_ANON_THROTTLE_RATE = "3/min"
-    cache.delete("throttle_anon_127.0.0.1")
+    AnonThrottle.reset("127.0.0.1")
     factories.PublishedClaimFactory()
     codes = [client.get("/api/v1/claims/").status_code for _ in range(3)]
     assert codes == [200, 200, 200]
@@ -42,7 +43,7 @@ def test_anonymous_requests_are_throttled_with_retry_after(client, db, settings)
 
 def test_a_made_up_forwarded_for_does_not_dodge_the_limit(client, db, settings):
     settings.API_ANON_THROTTLE_RATE = "2/min"
-    cache.delete("throttle_anon_127.0.0.1")
+    AnonThrottle.reset("127.0.0.1")
     codes = [
         client.get("/api/v1/claims/", headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(4)
     ]
@@ -53,7 +54,7 @@ def test_behind_our_proxy_the_address_it_saw_is_the_client(client, db, settings)
     settings.API_ANON_THROTTLE_RATE = "1/min"
     settings.NUM_PROXIES = 1
     for key in ("198.51.100.7", "198.51.100.8"):
-        cache.delete(f"throttle_anon_{key}")
+        AnonThrottle.reset(key)
     # A client may prepend anything; our proxy appends the address it saw, and only that one counts.
     first = {"X-Forwarded-For": "10.0.0.1, 198.51.100.7"}
     spoofed = {"X-Forwarded-For": "10.0.0.2, 198.51.100.7"}
@@ -66,14 +67,14 @@ def test_behind_our_proxy_the_address_it_saw_is_the_client(client, db, settings)
 @pytest.mark.parametrize("url", ["/api/v1/claims/export/?format=csv", "/api/v1/claimreview/"])
 def test_every_endpoint_counts(client, db, settings, url):
     settings.API_ANON_THROTTLE_RATE = "1/min"
-    cache.delete("throttle_anon_127.0.0.1")
+    AnonThrottle.reset("127.0.0.1")
     assert client.get(url).status_code == 200
     assert client.get(url).status_code == 429
 
 
 def test_signed_in_users_are_not_throttled_by_the_anonymous_rate(client, db, settings, researcher_headers):
     settings.API_ANON_THROTTLE_RATE = "1/min"
-    cache.delete("throttle_anon_127.0.0.1")
+    AnonThrottle.reset("127.0.0.1")
     assert [client.get("/api/v1/claims/", headers=researcher_headers).status_code for _ in range(3)] == [200] * 3
 
 
@@ -81,3 +82,47 @@ def test_the_cache_is_redis_when_configured(settings):
     if not settings.REDIS_URL:
         pytest.skip("no REDIS_URL")
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def test_the_last_windows_requests_slide_out(client, db, settings):
+    if not settings.REDIS_URL:
+        pytest.skip("the counted throttle needs REDIS_URL")
+    settings.API_ANON_THROTTLE_RATE = "2/min"
+    AnonThrottle.reset("127.0.0.1")
+    start = 1_900_000_040.0  # 20 s into a minute
+    with time_machine.travel(start, tick=False) as traveller:
+        assert [client.get("/api/v1/claims/").status_code for _ in range(3)] == [200, 200, 429]
+        # Half-way through the next minute the last one's two requests weigh one: room for one more, not two.
+        traveller.move_to(start + 70)
+        assert [client.get("/api/v1/claims/").status_code for _ in range(2)] == [200, 429]
+        # Once the busy minute has slid out, only this minute's one request counts.
+        traveller.move_to(start + 100)
+        assert client.get("/api/v1/claims/").status_code == 200
+
+
+def test_refused_requests_do_not_count(client, db, settings):
+    if not settings.REDIS_URL:
+        pytest.skip("the counted throttle needs REDIS_URL")
+    settings.API_ANON_THROTTLE_RATE = "1/min"
+    AnonThrottle.reset("127.0.0.1")
+    start = 1_900_000_000.0
+    with time_machine.travel(start, tick=False) as traveller:
+        assert client.get("/api/v1/claims/").status_code == 200
+        assert [client.get("/api/v1/claims/").status_code for _ in range(5)] == [429] * 5
+        # The allowed request slides out at the end of the next minute, whatever the refusals in between.
+        traveller.move_to(start + 120)
+        assert client.get("/api/v1/claims/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "into", "expected"),
+    [
+        (0, 4, 10.0, 65.0),  # this window full: wait for it to end and a quarter of it to slide out
+        (4, 0, 0.0, 15.0),  # the last window full: one request fits once a quarter of it has slid out
+        (4, 2, 30.0, 15.0),  # half of it slid out already (weighs 2, + 2): one more needs another quarter
+        (0, 0, 59.9, 1.0),  # never tells a refused client "now"
+    ],
+)
+def test_sliding_window_wait(previous, current, into, expected):
+    wait = sliding_window_wait(previous=previous, current=current, limit=4, duration=60.0, into=into)
+    assert wait == pytest.approx(expected)

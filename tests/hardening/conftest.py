@@ -1,6 +1,6 @@
 import pytest
-from django.core.cache import cache
 
+from factcheck.api import AnonThrottle
 from tests.api.conftest import token_headers
 
 
@@ -11,7 +11,7 @@ def _no_throttling(settings):
     settings.API_ANON_THROTTLE_RATE = None
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
-    cache.delete("throttle_anon_127.0.0.1")
+    AnonThrottle.reset("127.0.0.1")
 
 
 @pytest.fixture
