@@ -281,6 +281,113 @@ def claim_get(*, claim_id: int, user) -> Claim:
     ).get(pk=claim_id)
 
 
+# What the claim detail shows, as plain values: CLAIM_DETAIL_FIELDS, then "tags" (names), "evidence" (dicts of
+# EVIDENCE_FIELDS with a "source" dict of EVIDENCE_SOURCE_FIELDS) and "needs_attention".
+# claims.api.serializers.ClaimDetailRows shapes it.
+CLAIM_DETAIL_FIELDS = (
+    *(f for f in CLAIM_LIST_FIELDS if f != "needs_attention"),
+    "explanation",
+    "recheck_after",
+    "original_rating",
+    "reviewer__username",
+    "reviewer__first_name",
+    "reviewer__last_name",
+)
+EVIDENCE_FIELDS = ("id", "stance", "excerpt", "excerpt_status", "note", "created_at")
+EVIDENCE_SOURCE_FIELDS = ("id", "url", "title", "health", "last_checked_at", "archive_url", "archived_at")
+
+# One statement on PostgreSQL: through the ORM the detail is three queries and about ten model instances (8 ms a
+# request against 0.6 ms for the SQL at 1M claims, make bench). The evidence comes as JSON arrays in EVIDENCE_FIELDS
+# then EVIDENCE_SOURCE_FIELDS order.
+_CLAIM_DETAIL_SQL = """
+SELECT c.id, c.text, c.quote, c.claimant, c.language, c.value, c.unit, c.verdict, c.status,
+       c.reviewed_at, c.published_at, c.created_at, c.updated_at, c.version, c.needs_recheck,
+       c.article_id, a.url, a.title, c.explanation, c.recheck_after, c.original_rating,
+       u.username, u.first_name, u.last_name,
+       ARRAY(SELECT t.name FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id
+             WHERE ct.claim_id = c.id),
+       (SELECT json_agg(json_build_array(e.id, e.stance, e.excerpt, e.excerpt_status, e.note, e.created_at,
+                                         s.id, s.url, s.title, s.health, s.last_checked_at, s.archive_url,
+                                         s.archived_at) ORDER BY e.id)
+          FROM claims_evidence e JOIN sources_source s ON s.id = e.source_id WHERE e.claim_id = c.id)
+  FROM claims_claim c
+  LEFT JOIN claims_article a ON a.id = c.article_id
+  LEFT JOIN auth_user u ON u.id = c.reviewer_id
+ WHERE c.id = %s"""
+
+
+def claim_detail_row(*, claim_id: int, user) -> dict:
+    """One claim as plain values (CLAIM_DETAIL_FIELDS, tags, evidence); Claim.DoesNotExist if hidden or missing."""
+    from django.db import connections, router
+
+    alias = router.db_for_read(Claim)
+    if connections[alias].vendor == "postgresql":
+        return _claim_detail_row_one_query(claim_id=claim_id, user=user, using=alias)
+    return _claim_detail_row_orm(claim_id=claim_id, user=user)
+
+
+def _claim_detail_row_one_query(*, claim_id: int, user, using: str) -> dict:
+    from datetime import datetime
+
+    from django.db import connections
+
+    from .choices import PUBLIC_STATUSES
+
+    sql, params = _CLAIM_DETAIL_SQL, [claim_id]
+    if not user_sees_drafts(user):
+        sql, params = sql + " AND c.status = ANY(%s)", [claim_id, [str(s) for s in PUBLIC_STATUSES]]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        raise Claim.DoesNotExist(f"No claim {claim_id} that this user may see.")
+    *columns, tags, evidence_rows = found
+    row = dict(zip(CLAIM_DETAIL_FIELDS, columns, strict=True))
+    row["tags"] = tags
+    width = len(EVIDENCE_FIELDS)
+
+    def moment(text):  # timestamps inside JSON arrive as text
+        return None if text is None else datetime.fromisoformat(text)
+
+    evidence = []
+    for values in evidence_rows or ():
+        item = dict(zip(EVIDENCE_FIELDS, values[:width], strict=True))
+        item["created_at"] = moment(item["created_at"])
+        item["source"] = source = dict(zip(EVIDENCE_SOURCE_FIELDS, values[width:], strict=True))
+        source["last_checked_at"], source["archived_at"] = (
+            moment(source["last_checked_at"]),
+            moment(source["archived_at"]),
+        )
+        evidence.append(item)
+    row["evidence"] = evidence
+    row["needs_attention"] = _all_dead(evidence)
+    return row
+
+
+def _all_dead(evidence: list[dict]) -> bool:
+    """needs_attention_condition() for evidence already read: cited, and every source dead with no archive."""
+    return bool(evidence) and all(
+        e["source"]["health"] == Health.DEAD and not e["source"]["archive_url"] for e in evidence
+    )
+
+
+def _claim_detail_row_orm(*, claim_id: int, user) -> dict:
+    claims = claims_visible(user=user).filter(pk=claim_id)
+    row = claims.values(*CLAIM_DETAIL_FIELDS).get()
+    row["tags"] = list(Claim.tags.through.objects.filter(claim_id=claim_id).values_list("tag__name", flat=True))
+    evidence = Evidence.objects.filter(claim_id=claim_id).order_by("id")
+    source_fields = [f"source__{name}" for name in EVIDENCE_SOURCE_FIELDS]
+    row["evidence"] = [
+        {
+            **dict(zip(EVIDENCE_FIELDS, values[: len(EVIDENCE_FIELDS)], strict=True)),
+            "source": dict(zip(EVIDENCE_SOURCE_FIELDS, values[len(EVIDENCE_FIELDS) :], strict=True)),
+        }
+        for values in evidence.values_list(*EVIDENCE_FIELDS, *source_fields)
+    ]
+    row["needs_attention"] = _all_dead(row["evidence"])
+    return row
+
+
 def claim_get_for_update(*, claim_id: int, user) -> Claim:
     """The claim a reviewer is about to change (Claim.DoesNotExist if they may not see it)."""
     return claims_visible(user=user).defer("search_vector").get(pk=claim_id)

@@ -153,40 +153,98 @@ class ClaimRows:
         self.datetime = {name: _datetime_representation(field) for name, field in fields.items()}
 
     def data(self, rows: list[dict], tag_names: dict[int, list[str]]) -> list[dict]:
-        prefix, value_of, retracted = self.prefix, self.value, ClaimStatus.RETRACTED.value
-        reviewed_at, published_at, created_at, updated_at = (self.datetime[n] for n in self.DATETIMES)
-        out = []
-        for row in rows:
-            pk, value, article_id = row["id"], row["value"], row["article_id"]
-            when = row["reviewed_at"], row["published_at"], row["created_at"], row["updated_at"]
-            out.append(
-                {
-                    "id": pk,
-                    "api_url": f"{prefix}{pk}/",
-                    "text": row["text"],
-                    "quote": row["quote"],
-                    "claimant": row["claimant"],
-                    "language": row["language"],
-                    "value": None if value is None else value_of(value),
-                    "unit": row["unit"],
-                    "verdict": row["verdict"],
-                    "status": row["status"],
-                    "retracted": row["status"] == retracted,
-                    "article": None
-                    if article_id is None
-                    else {"id": article_id, "url": row["article__url"], "title": row["article__title"]},
-                    "tags": sorted(tag_names.get(pk, ())),
-                    "reviewed_at": None if when[0] is None else reviewed_at(when[0]),
-                    "published_at": None if when[1] is None else published_at(when[1]),
-                    "created_at": None if when[2] is None else created_at(when[2]),
-                    "updated_at": None if when[3] is None else updated_at(when[3]),
-                    "version": row["version"],
-                    "needs_recheck": row["needs_recheck"],
-                    "needs_attention": row["needs_attention"],
-                    "rank": row.get("rank"),
-                }
-            )
+        return [self.one(row, tag_names.get(row["id"], ())) for row in rows]
+
+    def one(self, row: dict, tags) -> dict:
+        pk, value, article_id = row["id"], row["value"], row["article_id"]
+        reviewed_at, published_at, created_at, updated_at = (row[name] for name in self.DATETIMES)
+        represent = self.datetime
+        return {
+            "id": pk,
+            "api_url": f"{self.prefix}{pk}/",
+            "text": row["text"],
+            "quote": row["quote"],
+            "claimant": row["claimant"],
+            "language": row["language"],
+            "value": None if value is None else self.value(value),
+            "unit": row["unit"],
+            "verdict": row["verdict"],
+            "status": row["status"],
+            "retracted": row["status"] == ClaimStatus.RETRACTED.value,
+            "article": None
+            if article_id is None
+            else {"id": article_id, "url": row["article__url"], "title": row["article__title"]},
+            "tags": sorted(tags),
+            "reviewed_at": None if reviewed_at is None else represent["reviewed_at"](reviewed_at),
+            "published_at": None if published_at is None else represent["published_at"](published_at),
+            "created_at": None if created_at is None else represent["created_at"](created_at),
+            "updated_at": None if updated_at is None else represent["updated_at"](updated_at),
+            "version": row["version"],
+            "needs_recheck": row["needs_recheck"],
+            "needs_attention": row["needs_attention"],
+            "rank": row.get("rank"),
+        }
+
+
+@functools.cache
+def _detail_field_representations():
+    """ClaimDetailSerializer's representation of recheck_after, and EvidenceSerializer's of its datetimes."""
+    return (
+        ClaimDetailSerializer().fields["recheck_after"].to_representation,
+        EvidenceSerializer().fields["created_at"],
+        EvidenceSourceSerializer().fields["last_checked_at"],
+        EvidenceSourceSerializer().fields["archived_at"],
+    )
+
+
+class ClaimDetailRows(ClaimRows):
+    """ClaimDetailSerializer's output for a row of selectors.claim_detail_row; tests compare the two."""
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.recheck_after, *fields = _detail_field_representations()
+        self.evidence_created_at, self.last_checked_at, self.archived_at = map(_datetime_representation, fields)
+
+    def detail(self, row: dict) -> dict:
+        evidence = [self._evidence(item) for item in row["evidence"]]
+        out = self.one(row, row["tags"])
+        del out["rank"]
+        first, last = row["reviewer__first_name"] or "", row["reviewer__last_name"] or ""
+        recheck_after = row["recheck_after"]
+        out.update(
+            {
+                "explanation": row["explanation"],
+                # User.get_full_name(), else the username
+                "reviewer": None
+                if row["reviewer__username"] is None
+                else (f"{first} {last}".strip() or row["reviewer__username"]),
+                "recheck_after": None if recheck_after is None else self.recheck_after(recheck_after),
+                "original_rating": row["original_rating"],
+                "evidence": evidence,
+            }
+        )
         return out
+
+    def _evidence(self, item: dict) -> dict:
+        source = item["source"]
+        checked, archived = source["last_checked_at"], source["archived_at"]
+        return {
+            "id": item["id"],
+            "stance": item["stance"],
+            "excerpt": item["excerpt"],
+            "excerpt_status": item["excerpt_status"],
+            "note": item["note"],
+            "source": {
+                "id": source["id"],
+                "url": source["url"],
+                "title": source["title"],
+                "health": source["health"],
+                "last_checked_at": None if checked is None else self.last_checked_at(checked),
+                "archive_url": source["archive_url"],
+                "archived_at": None if archived is None else self.archived_at(archived),
+            },
+            "created_at": self.evidence_created_at(item["created_at"]),
+        }
 
 
 class ClaimDetailSerializer(ClaimSerializer):

@@ -48,7 +48,7 @@ def test_detail_endpoints(client, db, django_assert_num_queries):
         factories.EvidenceFactory(claim=claim)
     source = claim.evidence.first().source
     cases = [
-        (f"/api/v1/claims/{claim.pk}/", 3),  # claim+article+reviewer, tags, evidence+sources
+        (f"/api/v1/claims/{claim.pk}/", 1),  # claim, article, reviewer, tags, evidence and sources in one
         (f"/api/v1/claims/{claim.pk}/claimreview/", 2),  # claim+article, appearances
         (f"/api/v1/claims/{claim.pk}/history/", 2),  # claim, its history with previous values
         (f"/api/v1/articles/{claim.article_id}/", 3),  # article, claims, tags

@@ -1,0 +1,91 @@
+"""The claim detail is read as plain values (selectors.claim_detail_row) and shaped by ClaimDetailRows: it must be
+exactly what ClaimDetailSerializer makes of the model, whichever way the row was read."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from claims import selectors
+from claims.api.serializers import ClaimDetailRows, ClaimDetailSerializer
+from claims.choices import ClaimStatus, ExcerptStatus, Stance
+from claims.models import Claim, Tag
+from sources.choices import Health
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/claims/"
+
+
+def _claims(reviewer):
+    whole_second = timezone.make_aware(dt.datetime(2024, 7, 1, 8, 0, 0))
+    micro = timezone.make_aware(dt.datetime(2024, 11, 3, 12, 30, 15, 120000))  # PostgreSQL's JSON drops the zeros
+    rich = factories.PublishedClaimFactory(
+        value=Decimal("12.5"), unit="%", reviewed_at=micro, recheck_after=dt.date(2025, 1, 31), original_rating="Four"
+    )
+    rich.tags.add(*(Tag.objects.get_or_create(name=n)[0] for n in ["zeta", "Alpha", "中文"]))
+    Claim.objects.filter(pk=rich.pk).update(reviewer=reviewer)
+    kept = factories.EvidenceFactory(claim=rich, stance=Stance.REFUTES, excerpt="处理时间", note="n")
+    kept.source.health, kept.source.last_checked_at, kept.source.archived_at = Health.OK, micro, whole_second
+    kept.source.archive_url = "https://web.archive.org/web/2024/https://example.org/a"
+    kept.source.save()
+    kept.excerpt_status = ExcerptStatus.MISSING
+    kept.save()
+    factories.EvidenceFactory(claim=rich)
+    dead_only = factories.PublishedClaimFactory(article=None, status=ClaimStatus.RETRACTED, claimant="李明")
+    gone = factories.EvidenceFactory(claim=dead_only).source
+    gone.health = Health.DEAD
+    gone.save()
+    bare = factories.PublishedClaimFactory(text="Nothing cited", quote='He said "yes"')
+    draft = factories.ClaimFactory(value=Decimal("-3"), text="A draft")
+    return [rich, dead_only, bare, draft]
+
+
+@pytest.mark.parametrize("path", ["one_query", "orm"])
+def test_detail_rows_are_exactly_what_the_serializer_makes(path, reviewer):
+    reviewer.first_name, reviewer.last_name = "Ada", "Lovelace"
+    reviewer.save()
+    read = selectors._claim_detail_row_orm if path == "orm" else selectors.claim_detail_row
+    request = Request(APIRequestFactory().get(URL))
+    for claim in _claims(reviewer):
+        row = read(claim_id=claim.pk, user=reviewer)
+        got = ClaimDetailRows(request).detail(row)
+        expected = ClaimDetailSerializer(
+            selectors.claim_get(claim_id=claim.pk, user=reviewer), context={"request": request}
+        ).data
+        assert list(got) == list(expected)
+        assert JSONRenderer().render(got) == JSONRenderer().render(expected), claim.text
+
+
+def test_reviewer_without_a_full_name_is_shown_by_username(reviewer):
+    claim = factories.PublishedClaimFactory()
+    Claim.objects.filter(pk=claim.pk).update(reviewer=reviewer)
+    request = Request(APIRequestFactory().get(URL))
+    got = ClaimDetailRows(request).detail(selectors.claim_detail_row(claim_id=claim.pk, user=reviewer))
+    assert got["reviewer"] == reviewer.username
+
+
+@pytest.mark.parametrize("path", ["one_query", "orm"])
+def test_drafts_are_hidden_from_the_public_either_way(path, reviewer):
+    read = selectors._claim_detail_row_orm if path == "orm" else selectors.claim_detail_row
+    draft = factories.ClaimFactory()
+    with pytest.raises(Claim.DoesNotExist):
+        read(claim_id=draft.pk, user=AnonymousUser())
+    assert read(claim_id=draft.pk, user=reviewer)["id"] == draft.pk
+    with pytest.raises(Claim.DoesNotExist):
+        read(claim_id=draft.pk + 1000, user=reviewer)
+
+
+def test_detail_is_one_query_on_postgresql(client, django_assert_num_queries):
+    claim = factories.PublishedClaimFactory()
+    factories.EvidenceFactory(claim=claim)
+    with django_assert_num_queries(1):
+        response = client.get(f"{URL}{claim.pk}/")
+    assert response.status_code == 200
+    assert response.json()["evidence"][0]["source"]["url"]
