@@ -51,47 +51,70 @@ def _day(value) -> str | None:
 
 def claim_review(claim: Claim, *, with_context: bool = True) -> dict:
     """The ClaimReview of one published claim (article and appearances already loaded)."""
+    from claims.selectors import CLAIMREVIEW_FIELDS
+
     article = claim.article
+    row = {name: _attribute(claim, article, name) for name in CLAIMREVIEW_FIELDS}
+    row["appearance_urls"] = [a.url for a in claim.appearances.all() if a.url]
+    return claim_review_of_row(row, claim_url_prefix(), with_context=with_context)
+
+
+def _attribute(claim: Claim, article, name: str):
+    if name.startswith("article__"):
+        return getattr(article, name.removeprefix("article__")) if article is not None else None
+    return getattr(claim, name)
+
+
+def claim_url_prefix() -> str:
+    """A claim's public url without its id and final slash ("https://site/api/v1/claims/")."""
+    return _site(reverse("api-claim-list"))
+
+
+def claim_review_of_row(row: dict, url_prefix: str, *, with_context: bool = True) -> dict:
+    """The ClaimReview of a row of selectors.claimreview_rows (CLAIMREVIEW_FIELDS and appearance_urls)."""
+    has_article = row["article_id"] is not None
     item: dict = {"@type": "Claim"}
-    if claim.claimant:
-        item["author"] = {"@type": "Person", "name": claim.claimant}
-    first_seen = (article.published_at if article else None) or claim.created_at
-    item["datePublished"] = _day(first_seen)
+    if row["claimant"]:
+        item["author"] = {"@type": "Person", "name": row["claimant"]}
+    item["datePublished"] = _day(row["article__published_at"] or row["created_at"])
     appearances = []
-    if article is not None:
-        work = {"@type": "CreativeWork", "url": article.url}
-        if article.title:
-            work["headline"] = article.title
+    if has_article:
+        work = {"@type": "CreativeWork", "url": row["article__url"]}
+        if row["article__title"]:
+            work["headline"] = row["article__title"]
         item["firstAppearance"] = work
         appearances.append(work)
-    appearances += [{"@type": "CreativeWork", "url": a.url} for a in claim.appearances.all() if a.url]
+    appearances += [{"@type": "CreativeWork", "url": url} for url in row["appearance_urls"]]
     if appearances:
         item["appearance"] = appearances
+    updated_at = row["updated_at"]
     review = {
         "@type": "ClaimReview",
-        "url": _site(reverse("api-claim-detail", kwargs={"pk": claim.pk})),
-        "claimReviewed": claim.text,
-        "datePublished": _day(claim.published_at or claim.reviewed_at),
-        "dateModified": claim.updated_at.isoformat() if claim.updated_at else None,
+        "url": f"{url_prefix}{row['id']}/",
+        "claimReviewed": row["text"],
+        "datePublished": _day(row["published_at"] or row["reviewed_at"]),
+        "dateModified": updated_at.isoformat() if updated_at else None,
         "author": organization(),
-        "reviewRating": review_rating(claim.verdict),
+        "reviewRating": review_rating(row["verdict"]),
         "itemReviewed": item,
-        "inLanguage": claim.language or (article.language if article else "") or None,
+        "inLanguage": row["language"] or (row["article__language"] if has_article else "") or None,
     }
-    if claim.explanation:
-        review["reviewBody"] = claim.explanation
+    if row["explanation"]:
+        review["reviewBody"] = row["explanation"]
     review = {k: v for k, v in review.items() if v is not None}
     return {"@context": CONTEXT, **review} if with_context else review
 
 
-def data_feed(claims, *, next_url: str | None, previous_url: str | None) -> dict:
-    """One page of the DataFeed; `next`/`previous` (not schema.org terms) link the pages, as in other lists."""
+def data_feed(rows, *, next_url: str | None, previous_url: str | None) -> dict:
+    """One page of the DataFeed from rows of selectors.claimreview_rows; `next`/`previous` (not schema.org terms)
+    link the pages, as in other lists."""
+    prefix = claim_url_prefix()
     return {
         "@context": CONTEXT,
         "@type": "DataFeed",
         "name": f"{settings.FACTCHECK_ORGANIZATION_NAME}: fact-checks",
         "publisher": organization(),
-        "dataFeedElement": [claim_review(c, with_context=False) for c in claims],
+        "dataFeedElement": [claim_review_of_row(row, prefix, with_context=False) for row in rows],
         "next": next_url,
         "previous": previous_url,
     }

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from claims.choices import ClaimStatus, Stance
 from claims.models import Article, Claim, Evidence
 from claims.validators import harden_serializer_fields
+from factcheck.api import datetime_representation
 from sources.choices import Health
 from sources.urlnorm import normalize_url
 
@@ -116,28 +117,6 @@ def _claim_field_representations():
     return fields["value"].to_representation, {name: fields[name] for name in ClaimRows.DATETIMES}
 
 
-def _datetime_representation(field: serializers.DateTimeField):
-    """field.to_representation, with the format and the current time zone looked up once (per request), not per value.
-
-    Only for ISO 8601 in the current time zone (DRF's default, and ours); anything else is left to the field.
-    """
-    from rest_framework import ISO_8601
-    from rest_framework.settings import api_settings
-
-    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
-    zone = None if hasattr(field, "timezone") else field.default_timezone()
-    if output_format is None or output_format.lower() != ISO_8601 or zone is None:
-        return field.to_representation
-
-    def represent(value):
-        if value.tzinfo is None:
-            return field.to_representation(value)
-        text = value.astimezone(zone).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    return represent
-
-
 class ClaimRows:
     """ClaimSerializer's output for rows of selectors.claim_list_rows (dicts), without a serializer per row.
 
@@ -150,7 +129,7 @@ class ClaimRows:
     def __init__(self, request):
         self.prefix = claim_api_url_prefix(request)
         self.value, fields = _claim_field_representations()
-        self.datetime = {name: _datetime_representation(field) for name, field in fields.items()}
+        self.datetime = {name: datetime_representation(field) for name, field in fields.items()}
 
     def data(self, rows: list[dict], tag_names: dict[int, list[str]]) -> list[dict]:
         return [self.one(row, tag_names.get(row["id"], ())) for row in rows]
@@ -203,7 +182,7 @@ class ClaimDetailRows(ClaimRows):
     def __init__(self, request):
         super().__init__(request)
         self.recheck_after, *fields = _detail_field_representations()
-        self.evidence_created_at, self.last_checked_at, self.archived_at = map(_datetime_representation, fields)
+        self.evidence_created_at, self.last_checked_at, self.archived_at = map(datetime_representation, fields)
 
     def detail(self, row: dict) -> dict:
         evidence = [self._evidence(item) for item in row["evidence"]]

@@ -108,7 +108,10 @@ class ClaimViewSet(
     def list(self, request, *args, **kwargs):
         # Plain values shaped as ClaimSerializer would (ClaimRows): no model instance or serializer per claim.
         rows = self.paginate_queryset(selectors.claim_list_rows(filters=request.query_params, user=request.user))
-        tag_names = selectors.claim_tag_names(claim_ids=[row["id"] for row in rows]) if rows else {}
+        if rows and "tag_names" in rows[0]:
+            tag_names = {row["id"]: row["tag_names"] for row in rows}
+        else:
+            tag_names = selectors.claim_tag_names(claim_ids=[row["id"] for row in rows]) if rows else {}
         return self.get_paginated_response(ClaimRows(request).data(rows, tag_names))
 
     def _detail(self, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -249,8 +252,9 @@ class ClaimReviewFeedView(APIView):
     )
     def get(self, request):
         paginator = KeysetPagination()
-        claims = paginator.paginate_queryset(selectors.claimreview_list(), request, view=self)
-        return Response(claimreview.data_feed(claims, next_url=paginator.next_url, previous_url=paginator.previous_url))
+        rows = paginator.paginate_queryset(selectors.claimreview_rows(), request, view=self)
+        rows = selectors.with_appearance_urls(rows)
+        return Response(claimreview.data_feed(rows, next_url=paginator.next_url, previous_url=paginator.previous_url))
 
 
 @extend_schema_view(

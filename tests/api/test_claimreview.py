@@ -98,3 +98,36 @@ def test_data_feed_is_paginated_and_public_only(client, db):
     seen = [r["url"] for r in body["dataFeedElement"] + rest["dataFeedElement"]]
     assert len(seen) == 3
     assert {u.rstrip("/").rsplit("/", 1)[1] for u in seen} == {str(c.pk) for c in published}
+
+
+def test_feed_items_are_exactly_the_claims_own_claimreview(client, db):
+    """The feed reads plain values (selectors.claimreview_rows); each item must be what the model gives."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from claims import selectors
+    from claims.api.claimreview import claim_review
+    from claims.models import Appearance
+
+    day = timezone.make_aware(dt.datetime(2024, 5, 6, 23, 30))
+    with_article = factories.PublishedClaimFactory(claimant="李明", explanation="Because.")
+    no_article = factories.PublishedClaimFactory(article=None, claimant="", language="")
+    untitled = factories.PublishedClaimFactory(article=factories.ArticleFactory(title="", published_at=None))
+    for i, appeared in enumerate([day, None, day - dt.timedelta(days=1)]):
+        Appearance.objects.create(claim=with_article, url=f"https://elsewhere.example.org/{i}", appeared_at=appeared)
+    Appearance.objects.create(claim=no_article, url="", appeared_at=day)  # known by date alone: not listed
+    Appearance.objects.create(claim=no_article, url="https://elsewhere.example.org/b", appeared_at=None)
+    factories.ClaimFactory()  # a draft: not in the feed
+
+    feed = client.get("/api/v1/claimreview/").json()["dataFeedElement"]
+    claims = {c.pk: c for c in selectors.claimreview_list()}
+    assert len(feed) == 3 == len(claims)
+    for item in feed:
+        pk = int(item["url"].rstrip("/").rsplit("/", 1)[1])
+        assert item == claim_review(claims[pk], with_context=False)
+    by_url = {item["url"].rstrip("/").rsplit("/", 1)[1]: item for item in feed}
+    appearances = by_url[str(with_article.pk)]["itemReviewed"]["appearance"]
+    assert len(appearances) == 4  # the article, then three in Appearance's order
+    assert "appearance" in by_url[str(no_article.pk)]["itemReviewed"]
+    assert "headline" not in by_url[str(untitled.pk)]["itemReviewed"]["firstAppearance"]

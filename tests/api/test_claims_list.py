@@ -218,7 +218,7 @@ def test_list_datetimes_are_drf_datetimes_in_any_time_zone(zone):
 
     from rest_framework import serializers
 
-    from claims.api.serializers import _datetime_representation
+    from factcheck.api import datetime_representation
 
     field = serializers.DateTimeField()
     values = [
@@ -227,5 +227,5 @@ def test_list_datetimes_are_drf_datetimes_in_any_time_zone(zone):
         dt.datetime(2024, 3, 31, 1, 30, tzinfo=ZoneInfo("Asia/Tokyo")),
     ]
     with timezone.override(zone):
-        represent = _datetime_representation(field)
+        represent = datetime_representation(field)
         assert [represent(v) for v in values] == [field.to_representation(v) for v in values]

@@ -62,3 +62,36 @@ def test_claim_detail_shape(client, db):
     } <= set(body)
     evidence = body["evidence"][0]
     assert {"url", "health", "archive_url"} <= set(evidence["source"])
+
+
+def test_source_rows_are_exactly_what_source_serializer_makes(client, db):
+    """The list builds its rows from values() (SerializerRows); they must be SourceSerializer's, key for key."""
+    from rest_framework.renderers import JSONRenderer
+
+    from sources.api.serializers import SourceSerializer
+    from sources.models import Source
+
+    checked = timezone.make_aware(dt.datetime(2024, 11, 3, 12, 30, 15, 123456))
+    for i, health in enumerate([Health.OK, Health.DEAD, Health.FAILING, Health.UNKNOWN]):
+        source = factories.EvidenceFactory(claim=factories.PublishedClaimFactory()).source
+        if health != Health.UNKNOWN:
+            Source.objects.filter(pk=source.pk).update(
+                health=health,
+                last_checked_at=checked,
+                last_status=200 + i,
+                consecutive_failures=i,
+                first_failure_at=checked if health != Health.OK else None,
+                title="标题 <b>",
+                archive_url="https://web.archive.org/web/2024/x" if health == Health.DEAD else "",
+                archived_at=checked if health == Health.DEAD else None,
+            )
+    response = client.get("/api/v1/sources/?page_size=3")
+    got = response.json()["results"]
+    expected = SourceSerializer(Source.objects.filter(pk__in=[r["id"] for r in got]).order_by("-id"), many=True).data
+    assert len(got) == 3
+    assert [list(r) for r in got] == [list(r) for r in expected]
+    assert JSONRenderer().render(got) == JSONRenderer().render(expected)
+    # and the next page continues after the last one
+    rest = client.get(response.json()["next"]).json()["results"]
+    assert rest
+    assert max(r["id"] for r in rest) < min(r["id"] for r in got)

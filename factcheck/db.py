@@ -1,0 +1,46 @@
+"""Database connection set-up of our own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def use_c_timestamp_loader(sender, connection, **kwargs) -> None:
+    """Read PostgreSQL timestamptz values with psycopg's C loader rather than Django's Python one.
+
+    Django registers a Python loader so that datetimes come back in its connection time zone; it costs about
+    7.5 µs a value against 0.8 µs (20,000 values: 150 ms against 16 ms), a quarter of an export's time and a
+    millisecond of each list page (make bench). When that zone and the session's are both UTC (Django's
+    default with USE_TZ), psycopg's own loader already returns datetimes in UTC, so it can do the work.
+    """
+    if connection.vendor != "postgresql" or connection.timezone != dt.UTC:
+        return
+    pg = connection.connection
+    if pg.info.parameter_status("TimeZone") not in ("UTC", "Etc/UTC"):
+        return
+    pg.adapters.register_loader("timestamptz", _utc_loader_class(pg))
+
+
+_loader_class = None
+
+
+def _utc_loader_class(pg):
+    global _loader_class
+    if _loader_class is None:
+        import psycopg
+        from psycopg.adapt import Loader
+
+        c_loader = psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT)
+
+        class UTCTimestamptzLoader(Loader):
+            timezone = dt.UTC  # what Django's own loader has; django compares it to decide per cursor
+
+            def __init__(self, oid, context=None):
+                super().__init__(oid, context)
+                self._load = c_loader(oid, context).load
+
+            def load(self, data):
+                return self._load(data)
+
+        _loader_class = UTCTimestamptzLoader
+    return _loader_class
