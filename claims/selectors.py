@@ -559,13 +559,28 @@ def article_get(*, article_id: int, user):
 
 def source_list(*, user) -> QuerySet:
     """Sources cited by at least one claim the user may see (all sources for reviewers)."""
+    from django.db import connections
+    from django.db.models.expressions import RawSQL
+
     from sources.models import Source
+
+    from .choices import PUBLIC_STATUSES
 
     sources = Source.objects.all()
     if user_sees_drafts(user):
         return sources.order_by("-id")
-    citing = Evidence.objects.filter(source_id=OuterRef("pk"), claim__in=claims_visible(user=user))
-    return sources.filter(Exists(citing)).order_by("-id")
+    if connections[sources.db].vendor != "postgresql":
+        citing = Evidence.objects.filter(source_id=OuterRef("pk"), claim__in=claims_visible(user=user))
+        return sources.filter(Exists(citing)).order_by("-id")
+    # claims_visible()'s rule, written as SQL: composed through the ORM this EXISTS cost more to build than the
+    # page costs to read (make bench).
+    cited_by_public_claim = RawSQL(
+        "EXISTS (SELECT 1 FROM claims_evidence e JOIN claims_claim c ON c.id = e.claim_id"
+        " WHERE e.source_id = sources_source.id AND c.status = ANY(%s))",
+        ([str(status) for status in PUBLIC_STATUSES],),
+        output_field=BooleanField(),
+    )
+    return sources.filter(cited_by_public_claim).order_by("-id")
 
 
 def source_get(*, source_id: int, user):
