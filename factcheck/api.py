@@ -90,21 +90,21 @@ class AnonThrottle(throttling.AnonRateThrottle):
     def _allow_counted(self, client, ident: str) -> bool:
         now = self.timer()
         window, into = divmod(now, self.duration)
-        current_key = f"{self.key_prefix}{ident}:{int(window)}"
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(current_key)
-        pipe.expire(current_key, 2 * self.duration)
-        pipe.get(f"{self.key_prefix}{ident}:{int(window) - 1}")
-        current, _, previous = pipe.execute()
-        previous = int(previous or 0)
+        keys = [self._key(ident, int(window)), self._key(ident, int(window) - 1)]
         overlap = 1 - into / self.duration
-        if previous * overlap + current <= self.num_requests:
+        allowed, current, previous = _count_script(client)(
+            keys=keys, args=[self.num_requests, repr(overlap), int(2 * self.duration)]
+        )
+        if allowed:
             return True
-        client.decr(current_key)  # a refused request does not count against the client
         self._retry_after = sliding_window_wait(
-            previous=previous, current=current - 1, limit=self.num_requests, duration=self.duration, into=into
+            previous=previous, current=current, limit=self.num_requests, duration=self.duration, into=into
         )
         return False
+
+    @classmethod
+    def _key(cls, ident: str, window: int) -> str:
+        return f"{cls.key_prefix}{{{ident}}}:{window}"  # {ident}: both windows in one Redis Cluster slot
 
     def wait(self) -> float | None:
         if hasattr(self, "_retry_after"):
@@ -118,7 +118,7 @@ class AnonThrottle(throttling.AnonRateThrottle):
 
         client = throttle_redis()
         if client is not None:
-            keys = list(client.scan_iter(f"{cls.key_prefix}{ident}:*"))
+            keys = list(client.scan_iter(cls._key(ident, 0).removesuffix("0") + "*"))
             if keys:
                 client.delete(*keys)
         cache.delete(f"throttle_anon_{ident}")
@@ -138,6 +138,25 @@ def sliding_window_wait(*, previous: int, current: int, limit: int, duration: fl
 
 
 _throttle_clients: dict[str, object] = {}
+_scripts: dict[int, object] = {}
+
+# Count the request in this window and weigh the last one's, in one round trip; a refused request is not counted.
+# KEYS: this window, the last one. ARGV: the limit, how much of the last window still overlaps, the keys' lifetime.
+_COUNT_LUA = """
+local current = redis.call('INCR', KEYS[1])
+if current == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
+if previous * tonumber(ARGV[2]) + current <= tonumber(ARGV[1]) then return {1, current, previous} end
+redis.call('DECR', KEYS[1])
+return {0, current - 1, previous}
+"""
+
+
+def _count_script(client):
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_COUNT_LUA)
+    return script
 
 
 def throttle_redis():

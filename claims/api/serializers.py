@@ -6,6 +6,7 @@ import functools
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -117,6 +118,13 @@ def _claim_field_representations():
     return fields["value"].to_representation, {name: fields[name] for name in ClaimRows.DATETIMES}
 
 
+@functools.lru_cache(maxsize=8)
+def _datetime_representations(zone) -> dict:
+    """ClaimRows' datetime representers in this (the current) time zone, built once per zone."""
+    _, fields = _claim_field_representations()
+    return {name: datetime_representation(field) for name, field in fields.items()}
+
+
 class ClaimRows:
     """ClaimSerializer's output for rows of selectors.claim_list_rows (dicts), without a serializer per row.
 
@@ -129,7 +137,7 @@ class ClaimRows:
     def __init__(self, request):
         self.prefix = claim_api_url_prefix(request)
         self.value, fields = _claim_field_representations()
-        self.datetime = {name: datetime_representation(field) for name, field in fields.items()}
+        self.datetime = _datetime_representations(timezone.get_current_timezone())
 
     def data(self, rows: list[dict], tag_names: dict[int, list[str]]) -> list[dict]:
         return [self.one(row, tag_names.get(row["id"], ())) for row in rows]
@@ -176,13 +184,20 @@ def _detail_field_representations():
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _detail_representations(zone) -> tuple:
+    recheck_after, *fields = _detail_field_representations()
+    return (recheck_after, *map(datetime_representation, fields))
+
+
 class ClaimDetailRows(ClaimRows):
     """ClaimDetailSerializer's output for a row of selectors.claim_detail_row; tests compare the two."""
 
     def __init__(self, request):
         super().__init__(request)
-        self.recheck_after, *fields = _detail_field_representations()
-        self.evidence_created_at, self.last_checked_at, self.archived_at = map(datetime_representation, fields)
+        self.recheck_after, self.evidence_created_at, self.last_checked_at, self.archived_at = _detail_representations(
+            timezone.get_current_timezone()
+        )
 
     def detail(self, row: dict) -> dict:
         evidence = [self._evidence(item) for item in row["evidence"]]
