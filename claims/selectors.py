@@ -2,9 +2,14 @@
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 
+from factcheck.db import InConstants
 from sources.choices import Health
 
+from .choices import PUBLIC_STATUSES
 from .models import Claim, Evidence
+
+# The public statuses as an SQL list of constants (see factcheck.db.InConstants for why not parameters).
+PUBLIC_STATUSES_SQL = "(" + ", ".join(f"'{status}'" for status in PUBLIC_STATUSES) + ")"
 
 # --- Link health (sources/health.py reaches claims only through these) --------------------
 
@@ -115,7 +120,7 @@ def claims_visible(*, user) -> QuerySet[Claim]:
     from .choices import PUBLIC_STATUSES
 
     claims = Claim.objects.all()
-    return claims if user_sees_drafts(user) else claims.filter(status__in=PUBLIC_STATUSES)
+    return claims if user_sees_drafts(user) else claims.filter(InConstants("status", PUBLIC_STATUSES))
 
 
 def _claims_matching(*, filters, user) -> QuerySet[Claim]:
@@ -369,11 +374,9 @@ def _claim_detail_row_one_query(*, claim_id: int, user, using: str) -> dict:
 
     from django.db import connections
 
-    from .choices import PUBLIC_STATUSES
-
     sql, params = _CLAIM_DETAIL_SQL, [claim_id]
     if not user_sees_drafts(user):
-        sql, params = sql + " AND c.status = ANY(%s)", [claim_id, [str(s) for s in PUBLIC_STATUSES]]
+        sql += f" AND c.status IN {PUBLIC_STATUSES_SQL}"
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchone()
@@ -503,7 +506,7 @@ def claimreview_rows() -> QuerySet:
 
     from .choices import ClaimStatus
 
-    claims = Claim.objects.filter(status=ClaimStatus.PUBLISHED).order_by("-id")
+    claims = Claim.objects.filter(InConstants("status", [ClaimStatus.PUBLISHED])).order_by("-id")
     if connections[claims.db].vendor != "postgresql":
         return claims.values(*CLAIMREVIEW_FIELDS)
     from django.contrib.postgres.fields import ArrayField
@@ -564,8 +567,6 @@ def source_list(*, user) -> QuerySet:
 
     from sources.models import Source
 
-    from .choices import PUBLIC_STATUSES
-
     sources = Source.objects.all()
     if user_sees_drafts(user):
         return sources.order_by("-id")
@@ -576,8 +577,8 @@ def source_list(*, user) -> QuerySet:
     # page costs to read (make bench).
     cited_by_public_claim = RawSQL(
         "EXISTS (SELECT 1 FROM claims_evidence e JOIN claims_claim c ON c.id = e.claim_id"
-        " WHERE e.source_id = sources_source.id AND c.status = ANY(%s))",
-        ([str(status) for status in PUBLIC_STATUSES],),
+        f" WHERE e.source_id = sources_source.id AND c.status IN {PUBLIC_STATUSES_SQL})",
+        (),
         output_field=BooleanField(),
     )
     return sources.filter(cited_by_public_claim).order_by("-id")

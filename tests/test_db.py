@@ -56,3 +56,19 @@ def test_left_alone_when_django_wants_another_zone():
     )
     use_c_timestamp_loader(None, not_utc_session)
     assert Adapters.registered == []
+
+
+def test_constants_are_written_into_the_sql_and_only_plain_words_are():
+    from claims.models import Claim
+    from factcheck.db import InConstants
+
+    published = factories.PublishedClaimFactory()
+    factories.ClaimFactory()
+    query = Claim.objects.filter(InConstants("status", ["published", "retracted"]))
+    sql, params = query.query.sql_with_params()
+    assert "IN ('published', 'retracted')" in sql
+    assert "published" not in params
+    assert list(query.values_list("pk", flat=True)) == [published.pk]
+    for bad in (["it's"], ["x') OR 1=1 --"], [], ["Published"]):
+        with pytest.raises(ValueError, match="plain choice values"):
+            InConstants("status", bad)
