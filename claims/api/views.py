@@ -16,14 +16,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import selectors, services
 from claims.filters import ClaimFilterSet
 from claims.models import Article, Claim, Evidence
-from factcheck.api import KeysetPagination, SchemaOnlyFilterBackend
+from factcheck.api import JSONRenderer, KeysetPagination, SchemaOnlyFilterBackend
 
 from . import claimreview
 from .serializers import (
