@@ -33,6 +33,15 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not request.META.get(
+            "CONTENT_LENGTH"
+        ):
+            # Django reads a body only as far as Content-Length says, so a chunked one would arrive empty and fail
+            # with a misleading "field required": say what is wrong instead.
+            return JsonResponse(
+                {"detail": "Send the request body with a Content-Length header; chunked bodies are not read."},
+                status=411,
+            )
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
