@@ -71,6 +71,12 @@ class SourceAdminForm(forms.ModelForm):
         model = Source
         fields = ("url", "title", "publisher", "archive_url", "archived_at")
 
+    def __init__(self, *args, **kwargs):
+        from claims.validators import harden_form  # the project's text rules; they live with the claims' forms
+
+        super().__init__(*args, **kwargs)
+        harden_form(self)  # control characters refused, saying which and where, as in the claims' forms
+
     def clean_url(self) -> str:
         # Canonical before the uniqueness check, so a second spelling of a known page is a form error.
         return normalize_url(self.cleaned_data["url"])

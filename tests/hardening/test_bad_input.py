@@ -389,6 +389,8 @@ SOURCE_CASES = [
     ("url-space", {"url": "https://exa mple.org/"}, "url"),
     ("url-nul", {"url": "https://example.org/\x00"}, "url"),
     ("title-nul", {"url": "https://example.org/ok", "title": NUL}, "title"),
+    ("title-bell", {"url": "https://example.org/ok", "title": "Report\x07"}, "title"),
+    ("publisher-escape", {"url": "https://example.org/ok", "publisher": "\x1b[31mred"}, "publisher"),
     ("title-long", {"url": "https://example.org/ok", "title": "t" * 10_000}, "title"),
     ("archive-javascript", {"url": "https://example.org/ok", "archive_url": "javascript:alert(1)"}, "archive_url"),
 ]
