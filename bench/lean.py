@@ -22,33 +22,13 @@ def _claims_list(request):
     from django.http import HttpResponse
 
     from claims.models import Tag
-    from claims.selectors import claims_visible, with_needs_attention
+    from claims.selectors import CLAIM_LIST_FIELDS, claims_visible, with_needs_attention
 
     tags = ArraySubquery(Tag.objects.filter(claims=OuterRef("pk")).order_by("name").values("name"))
     rows = list(
         with_needs_attention(claims_visible(user=request.user))
         .order_by("-id")
-        .values(
-            "id",
-            "text",
-            "quote",
-            "claimant",
-            "language",
-            "value",
-            "unit",
-            "verdict",
-            "status",
-            "reviewed_at",
-            "published_at",
-            "created_at",
-            "updated_at",
-            "version",
-            "needs_recheck",
-            "needs_attention",
-            "article_id",
-            "article__url",
-            "article__title",
-        )
+        .values(*CLAIM_LIST_FIELDS)
         .annotate(tag_names=tags)[:51]
     )
     prefix = request.build_absolute_uri("/api/v1/claims/")

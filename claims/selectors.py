@@ -2,14 +2,14 @@
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 
-from factcheck.db import InConstants
+from factcheck.db import InConstants, sql_constants
 from sources.choices import Health
 
 from .choices import PUBLIC_STATUSES
 from .models import Claim, Evidence
 
 # The public statuses as an SQL list of constants (see factcheck.db.InConstants for why not parameters).
-PUBLIC_STATUSES_SQL = "(" + ", ".join(f"'{status}'" for status in PUBLIC_STATUSES) + ")"
+PUBLIC_STATUSES_SQL = sql_constants(PUBLIC_STATUSES)
 
 # --- Link health (sources/health.py reaches claims only through these) --------------------
 
@@ -188,6 +188,12 @@ def claim_list_rows(*, filters, user) -> QuerySet:
     return claims.values(*CLAIM_LIST_FIELDS, *extra)
 
 
+# A claim's tag names (unsorted), as an SQL expression for the claim id {claim}.
+TAG_NAMES_SQL = (
+    "ARRAY(SELECT t.name FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id WHERE ct.claim_id = {claim})"
+)
+
+
 # with_needs_attention() and the tag names as SQL that costs nothing to build: the list is the API's busiest
 # call, and composing those as ORM expressions took a third of its Python time (make bench). They name the outer
 # table, so they belong only in a top-level query of claims, as here.
@@ -208,17 +214,22 @@ def _tag_names_sql():
     from django.db.models.expressions import RawSQL
 
     return RawSQL(
-        "ARRAY(SELECT t.name FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id"
-        " WHERE ct.claim_id = claims_claim.id)",
+        TAG_NAMES_SQL.format(claim="claims_claim.id"),
         (),
         output_field=ArrayField(CharField()),
     )
 
 
-def claim_tag_names(*, claim_ids) -> dict[int, list[str]]:
-    """The tag names of each of these claims (unsorted), in one query."""
+def claim_tag_names(*, rows: list[dict]) -> dict[int, list[str]]:
+    """The tag names (unsorted) of each claim of a page of claim_list_rows: from the rows where the query read them
+    (PostgreSQL), else in one query."""
+    if not rows:
+        return {}
+    if "tag_names" in rows[0]:
+        return {row["id"]: row["tag_names"] for row in rows}
     names: dict[int, list[str]] = {}
-    tagging = Claim.tags.through.objects.filter(claim_id__in=list(claim_ids)).values_list("claim_id", "tag__name")
+    claim_ids = [row["id"] for row in rows]
+    tagging = Claim.tags.through.objects.filter(claim_id__in=claim_ids).values_list("claim_id", "tag__name")
     for claim_id, name in tagging:
         names.setdefault(claim_id, []).append(name)
     return names
@@ -347,8 +358,7 @@ SELECT c.id, c.text, c.quote, c.claimant, c.language, c.value, c.unit, c.verdict
        c.reviewed_at, c.published_at, c.created_at, c.updated_at, c.version, c.needs_recheck,
        c.article_id, a.url, a.title, c.explanation, c.recheck_after, c.original_rating,
        u.username, u.first_name, u.last_name,
-       ARRAY(SELECT t.name FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id
-             WHERE ct.claim_id = c.id),
+       {tag_names},
        (SELECT json_agg(json_build_array(e.id, e.stance, e.excerpt, e.excerpt_status, e.note, e.created_at,
                                          s.id, s.url, s.title, s.health, s.last_checked_at, s.archive_url,
                                          s.archived_at) ORDER BY e.id)
@@ -356,7 +366,7 @@ SELECT c.id, c.text, c.quote, c.claimant, c.language, c.value, c.unit, c.verdict
   FROM claims_claim c
   LEFT JOIN claims_article a ON a.id = c.article_id
   LEFT JOIN auth_user u ON u.id = c.reviewer_id
- WHERE c.id = %s"""
+ WHERE c.id = %s""".replace("{tag_names}", TAG_NAMES_SQL.format(claim="c.id"))
 
 
 def claim_detail_row(*, claim_id: int, user) -> dict:

@@ -118,7 +118,7 @@ class AnonThrottle(throttling.AnonRateThrottle):
 
         client = throttle_redis()
         if client is not None:
-            keys = list(client.scan_iter(cls._key(ident, 0).removesuffix("0") + "*"))
+            keys = list(client.scan_iter(f"{cls.key_prefix}{{{ident}}}:*"))
             if keys:
                 client.delete(*keys)
         cache.delete(f"throttle_anon_{ident}")

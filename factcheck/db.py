@@ -61,12 +61,17 @@ class InConstants(Func):
     output_field = BooleanField()
 
     def __init__(self, field: str, values):
-        self.values = tuple(str(v) for v in values)
-        if not self.values or not all(re.fullmatch(r"[a-z0-9_]+", v) for v in self.values):
-            raise ValueError(f"InConstants takes plain choice values, not {self.values!r}")
+        self.constants = sql_constants(values)
         super().__init__(F(field))
 
     def as_sql(self, compiler, connection, **extra_context):
         column, params = compiler.compile(self.source_expressions[0])
-        constants = ", ".join(f"'{v}'" for v in self.values)
-        return f"{column} IN ({constants})", params
+        return f"{column} IN {self.constants}", params
+
+
+def sql_constants(values) -> str:
+    """``('a', 'b')``: plain choice values (lower-case words) as an SQL list; anything else is a ValueError."""
+    values = tuple(str(v) for v in values)
+    if not values or not all(re.fullmatch(r"[a-z0-9_]+", v) for v in values):
+        raise ValueError(f"InConstants takes plain choice values, not {values!r}")
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"

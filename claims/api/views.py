@@ -107,11 +107,7 @@ class ClaimViewSet(
     def list(self, request, *args, **kwargs):
         # Plain values shaped as ClaimSerializer would (ClaimRows): no model instance or serializer per claim.
         rows = self.paginate_queryset(selectors.claim_list_rows(filters=request.query_params, user=request.user))
-        if rows and "tag_names" in rows[0]:
-            tag_names = {row["id"]: row["tag_names"] for row in rows}
-        else:
-            tag_names = selectors.claim_tag_names(claim_ids=[row["id"] for row in rows]) if rows else {}
-        return self.get_paginated_response(ClaimRows(request).data(rows, tag_names))
+        return self.get_paginated_response(ClaimRows(request).data(rows, selectors.claim_tag_names(rows=rows)))
 
     def _detail(self, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
         row = _get_or_404(selectors.claim_detail_row, claim_id=claim_id, user=self.request.user)
