@@ -191,6 +191,8 @@ LINKCHECK_DEAD_INTERVAL_HOURS = env.float("LINKCHECK_DEAD_INTERVAL_HOURS", defau
 LINKCHECK_JITTER = env.float("LINKCHECK_JITTER", default=0.1)  # +-10% of each interval
 LINKCHECK_HOST_CONCURRENCY = env.int("LINKCHECK_HOST_CONCURRENCY", default=2)
 LINKCHECK_HOST_INTERVAL = env.float("LINKCHECK_HOST_INTERVAL", default=0.5)
+# The interval spaces the starts of checks; True spaces each follow-up request of a check too (hops, GET after HEAD).
+LINKCHECK_PACE_FOLLOW_UPS = env.bool("LINKCHECK_PACE_FOLLOW_UPS", default=False)
 LINKCHECK_REDIS_URL = env.str("LINKCHECK_REDIS_URL", default=REDIS_URL)  # politeness; empty: per process
 LINKCHECK_REDIS_PREFIX = env.str("LINKCHECK_REDIS_PREFIX", default="linkcheck:host:")
 LINKCHECK_BATCH_SIZE = env.int("LINKCHECK_BATCH_SIZE", default=500)  # per batch task (721 checks/s at 1000, 522 at 200)

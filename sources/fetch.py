@@ -215,6 +215,9 @@ class FetchConfig:
     allow_networks: tuple[IPNetwork, ...] = ()
     concurrency: int = 100
     host_concurrency: int = 2
+    # The host interval spaces the starts of checks, as LinkChecker's per-host wait does (it comes before a url's
+    # first request, not its redirects). True spaces every request of a check too (a hop, the GET after a HEAD).
+    pace_follow_ups: bool = False
 
     @classmethod
     def from_settings(cls, **overrides) -> FetchConfig:
@@ -230,6 +233,7 @@ class FetchConfig:
             "allow_networks": parse_networks(settings.LINKCHECK_ALLOW_NETWORKS),
             "concurrency": settings.LINKCHECK_BATCH_CONCURRENCY,
             "host_concurrency": settings.LINKCHECK_HOST_CONCURRENCY,
+            "pace_follow_ups": settings.LINKCHECK_PACE_FOLLOW_UPS,
         }
         values.update(overrides)
         return cls(**values)
@@ -573,8 +577,8 @@ class SafeClient:
         first = True
         while True:
             await self.guard(current)
-            if not first:
-                # The slot covers the whole check; each later request (GET after HEAD, a hop) waits the interval too.
+            if not first and (self.config.pace_follow_ups or (current.raw_host or "") != (target.raw_host or "")):
+                # The slot covers the whole check on its host; a hop to another host waits that host's interval.
                 pace = getattr(self.limiter, "pace", None)
                 if pace is not None:
                     await pace(current.raw_host or "")

@@ -5,8 +5,9 @@ Per host: at most ``LINKCHECK_HOST_CONCURRENCY`` requests at a time and at least
 expires on its own, so a worker killed mid-check cannot hold a host forever.
 
 Waiting is an ``await``: the batch's other hosts keep their runners busy meanwhile. A waiter for a full host is
-woken by the release (Redis pub/sub) rather than polling; a follow-up request within one check (the GET after a
-HEAD, a redirect hop) keeps the interval too (``pace``).
+woken by the release (Redis pub/sub) rather than polling. The interval spaces the starts of checks, as
+LinkChecker's per-host wait does; a follow-up request of a check (a hop, the GET after a HEAD) waits its turn
+(``pace``) when it goes to another host, or always with ``LINKCHECK_PACE_FOLLOW_UPS``.
 """
 
 from __future__ import annotations

@@ -109,6 +109,10 @@ class Farm:
     async def moved_308(self, request):
         raise web.HTTPPermanentRedirect(location=self.url("/ok"))
 
+    async def to_localhost(self, request):
+        # The same server under another host name: a hop to another host, for politeness.
+        raise web.HTTPMovedPermanently(location=self.url("/ok", host="localhost"))
+
     async def temporary(self, request):
         raise web.HTTPFound(location="/ok")
 
@@ -215,6 +219,7 @@ class Farm:
         app.router.add_route("*", "/status/{code}", self.status)
         app.router.add_route("*", "/moved", self.moved)
         app.router.add_route("*", "/moved-308", self.moved_308)
+        app.router.add_route("*", "/to-localhost", self.to_localhost)
         app.router.add_route("*", "/temporary", self.temporary)
         app.router.add_route("*", "/flaky", self.flaky)
         app.router.add_route("*", "/rate-limited", self.rate_limited)

@@ -57,9 +57,44 @@ def test_waiting_on_one_host_does_not_hold_up_the_others(farm, settings):
     assert max(finished[i] for i in range(4)) >= 1.4  # four starts 0.5 s apart
 
 
-def test_follow_up_requests_of_one_check_keep_the_interval(farm, settings):
-    # A redirect hop and the GET after a HEAD 404 are requests to the host too: spaced by the interval.
+def _starts(farm):
+    return [(entry["at"], entry["method"], entry["path"], entry["host"].split(":")[0]) for entry in farm.log]
+
+
+def test_the_interval_spaces_checks_and_their_follow_ups_go_at_once(farm, settings):
+    # As LinkChecker paces a host: its wait comes before a url's first request, not before its redirects.
+    settings.LINKCHECK_HOST_INTERVAL = 0.4
+    results = {}
+    run_batch([farm.url("/moved"), farm.url("/status/404")], results, "w")
+    assert [r.outcome for r in results["w"]] == [Outcome.REDIRECTED, Outcome.NOT_FOUND]
+    starts = sorted(_starts(farm))
+    assert [(method, path) for _, method, path, _ in starts] == [
+        ("HEAD", "/moved"),
+        ("HEAD", "/ok"),
+        ("HEAD", "/status/404"),
+        ("GET", "/status/404"),
+    ]
+    at = [moment for moment, *_ in starts]
+    assert at[1] - at[0] < 0.3  # the hop did not wait the interval
+    assert at[3] - at[2] < 0.3  # nor the GET after the HEAD 404
+    assert at[2] - at[0] >= 0.38  # the second check did
+
+
+def test_a_hop_to_another_host_waits_that_hosts_interval(farm, settings):
+    settings.LINKCHECK_HOST_INTERVAL = 0.4
+    results = {}
+    # localhost's interval starts now with a check of its own; the hop from 127.0.0.1 to localhost then waits.
+    run_batch([farm.url("/ok?first", host="localhost"), farm.url("/to-localhost")], results, "w")
+    assert [r.outcome for r in results["w"]] == [Outcome.OK, Outcome.REDIRECTED]
+    on_localhost = sorted(moment for moment, _, _, host in _starts(farm) if host == "localhost")
+    assert len(on_localhost) == 2
+    assert on_localhost[1] - on_localhost[0] >= 0.38
+
+
+def test_follow_ups_keep_the_interval_when_asked(farm, settings):
+    # LINKCHECK_PACE_FOLLOW_UPS: a redirect hop and the GET after a HEAD 404 are spaced by the interval too.
     settings.LINKCHECK_HOST_INTERVAL = 0.25
+    settings.LINKCHECK_PACE_FOLLOW_UPS = True
     results = {}
     run_batch([farm.url("/moved"), farm.url("/status/404")], results, "w")
     assert [r.outcome for r in results["w"]] == [Outcome.REDIRECTED, Outcome.NOT_FOUND]
