@@ -32,15 +32,23 @@ def _domain(url: str) -> str:
     return url_domain(url)
 
 
-def insert_sources(dsn: str, urls: list[str]) -> tuple[int, int]:
-    """Insert the farm's urls as sources, not yet due; return their id range."""
-    far = datetime.now(UTC) + timedelta(days=3650)
+def remove_sources(dsn: str) -> None:
+    """Take the farm's sources and their checks out again: left in, they would be the newest sources (uncited)
+    that the next run's sources list walks past, and the dashboard's check history."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(
             "DELETE FROM sources_linkcheck WHERE source_id IN "
             "(SELECT id FROM sources_source WHERE url LIKE 'http://127.0.0.%%')"
         )
-        conn.execute("DELETE FROM sources_source WHERE url LIKE 'http://127.0.0.%%'")
+        if conn.execute("DELETE FROM sources_source WHERE url LIKE 'http://127.0.0.%%'").rowcount:
+            conn.execute("VACUUM (ANALYZE) sources_source")
+
+
+def insert_sources(dsn: str, urls: list[str]) -> tuple[int, int]:
+    """Insert the farm's urls as sources, not yet due; return their id range."""
+    far = datetime.now(UTC) + timedelta(days=3650)
+    remove_sources(dsn)
+    with psycopg.connect(dsn, autocommit=True) as conn:
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sources_source").fetchone()[0]
         now = datetime.now(UTC)
         with (
@@ -345,3 +353,4 @@ def run(*, dsn: str, database_url: str, redis_url: str, n: int, log=print, with_
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
         farm_log.close()
+        remove_sources(dsn)

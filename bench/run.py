@@ -324,6 +324,7 @@ def main() -> int:
         log("  reusing the data already in the database")
         results["data"] = json.loads((VAR / f"data-{db}.json").read_text())
         results["data"]["reused"] = True
+        links.remove_sources(dsn)  # a run stopped during the link checks leaves the farm's sources behind
     else:
         generate.recreate_database(f"{pg}/postgres", db)
         generate.migrate(database_url)

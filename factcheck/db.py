@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import re
+import sys
+import threading
+from collections.abc import Iterator
 
-from django.db.models import BooleanField, F, Func
+from django.db.models import BooleanField, F, Func, QuerySet
 
 
 def use_c_timestamp_loader(sender, connection, **kwargs) -> None:
@@ -75,3 +79,79 @@ def sql_constants(values) -> str:
     if not values or not all(re.fullmatch(r"[a-z0-9_]+", v) for v in values):
         raise ValueError(f"InConstants takes plain choice values, not {values!r}")
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def values_list_read_ahead(queryset: QuerySet, *, chunk_size: int) -> Iterator[tuple]:
+    """``queryset.iterator(chunk_size)`` for a values_list() queryset, with the next chunk fetched while the
+    caller works on this one.
+
+    A long read (the streamed export) otherwise takes turns: PostgreSQL waits while Python encodes a chunk, then
+    Python waits while PostgreSQL makes the next. Here the query runs on this thread's connection as usual and a
+    helper thread only calls fetchmany() on its server-side cursor (psycopg serialises a connection's use, and
+    nothing else uses it meanwhile), keeping one chunk ready. Call inside a transaction, as iterator() needs.
+    """
+    from django.db.models.query import ValuesListIterable
+    from django.db.models.sql.constants import MULTI
+
+    if queryset._iterable_class is not ValuesListIterable:
+        raise TypeError("values_list_read_ahead reads values_list() querysets")
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
+    if chunks is None:  # an empty result decided before the database was asked
+        return
+    ahead = _read_ahead(chunks)
+    try:
+        yield from compiler.results_iter(results=ahead, tuple_expected=True)  # what ValuesListIterable returns
+    finally:
+        ahead.close()
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def _read_ahead(chunks: Iterator, depth: int = 1) -> Iterator:
+    """Yield the items of ``chunks`` while a thread reads up to ``depth`` more; closing stops the thread first,
+    then closes ``chunks`` here (its server-side cursor must not be closed while a fetch is under way)."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fill() -> None:
+        try:
+            for chunk in chunks:
+                if not hand_over(chunk):
+                    return
+            hand_over(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            hand_over(_Failed(exc))
+
+    reader = threading.Thread(target=fill, name="read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        if not sys.is_finalizing():  # at exit the reader may already be frozen: nothing left to wait for
+            reader.join()
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()

@@ -1,13 +1,18 @@
 """factcheck.db: timestamptz values read by psycopg's C loader are the datetimes Django's own loader gives."""
 
 import datetime as dt
+import threading
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
+from django.db.models import F
+from django.db.models.expressions import RawSQL
+from django.test.utils import CaptureQueriesContext
 
-from factcheck.db import use_c_timestamp_loader
+from claims.models import Claim
+from factcheck.db import use_c_timestamp_loader, values_list_read_ahead
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +77,71 @@ def test_constants_are_written_into_the_sql_and_only_plain_words_are():
     for bad in (["it's"], ["x') OR 1=1 --"], [], ["Published"]):
         with pytest.raises(ValueError, match="plain choice values"):
             InConstants("status", bad)
+
+
+# --- values_list_read_ahead: the export's chunks fetched by a helper thread ------------------------------------
+
+
+def _reader_threads():
+    return [t for t in threading.enumerate() if t.name == "read-ahead"]
+
+
+def test_read_ahead_gives_the_rows_iterator_gives_in_order_across_chunks():
+    claims = factories.ClaimFactory.create_batch(7)
+    rows = Claim.objects.order_by("-id").values_list("id", "text", "verdict")
+    with transaction.atomic():
+        ahead = list(values_list_read_ahead(rows, chunk_size=2))  # four fetches and an empty one
+        expected = list(rows.iterator(chunk_size=2))
+    assert ahead == expected
+    assert [row[0] for row in ahead] == sorted((c.pk for c in claims), reverse=True)
+    assert not _reader_threads()
+
+
+def test_read_ahead_orders_annotations_named_first_as_values_list_does():
+    claim = factories.ClaimFactory(text="first")
+    rows = Claim.objects.annotate(twice=F("id") * 2).values_list("twice", "text", "id")
+    with transaction.atomic():
+        assert list(values_list_read_ahead(rows, chunk_size=5)) == [(claim.pk * 2, "first", claim.pk)]
+        assert list(rows) == [(claim.pk * 2, "first", claim.pk)]
+
+
+def test_read_ahead_of_an_empty_result_reads_nothing():
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert list(values_list_read_ahead(Claim.objects.none().values_list("id"), chunk_size=5)) == []
+    assert len(queries) == 0
+
+
+def test_closing_early_stops_the_reader_and_frees_the_cursor():
+    factories.ClaimFactory.create_batch(6)
+    with transaction.atomic():
+        rows = values_list_read_ahead(Claim.objects.values_list("id"), chunk_size=1)
+        assert len([next(rows), next(rows)]) == 2
+        rows.close()  # the client went away mid-export
+        assert not _reader_threads()
+        # The connection is free again in the same transaction, and the server-side cursor is gone.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_cursors")
+            assert cursor.fetchone() == (0,)
+
+
+def test_a_database_error_while_reading_ahead_is_raised_to_the_reader():
+    claims = factories.ClaimFactory.create_batch(4)
+    third = sorted(c.pk for c in claims)[2]
+    # 1 / 0 on the third row: the error comes from a fetch made on the helper thread.
+    rows = Claim.objects.annotate(boom=RawSQL("1 / (claims_claim.id - %s)", (third,))).order_by("id")
+    got = []
+
+    def read_all():
+        with transaction.atomic():
+            for row in values_list_read_ahead(rows.values_list("id", "boom"), chunk_size=1):
+                got.append(row[0])
+
+    with pytest.raises(DataError, match="division by zero"):
+        read_all()
+    assert got == sorted(c.pk for c in claims)[:2]
+    assert not _reader_threads()
+
+
+def test_only_values_list_querysets_are_read_ahead():
+    with pytest.raises(TypeError, match="values_list"):
+        next(values_list_read_ahead(Claim.objects.all(), chunk_size=5))
