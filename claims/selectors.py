@@ -117,20 +117,24 @@ def user_sees_drafts(user) -> bool:
 
 
 def claims_visible(*, user) -> QuerySet[Claim]:
-    from .choices import PUBLIC_STATUSES
-
-    claims = Claim.objects.all()
-    return claims if user_sees_drafts(user) else claims.filter(InConstants("status", PUBLIC_STATUSES))
+    return Claim.objects.all() if user_sees_drafts(user) else public_claims()
 
 
-def _claims_matching(*, filters, user) -> QuerySet[Claim]:
+def public_claims() -> QuerySet[Claim]:
+    """What anyone may see: published and retracted claims."""
+    return Claim.objects.filter(InConstants("status", PUBLIC_STATUSES))
+
+
+def _claims_matching(*, filters, user, visible: QuerySet | None = None) -> QuerySet[Claim]:
     from django.core.exceptions import ValidationError
 
     from factcheck.api import filterset_for
 
     from .filters import ClaimFilterSet
 
-    filterset = filterset_for(ClaimFilterSet, filters)(data=filters, queryset=claims_visible(user=user))
+    if visible is None:
+        visible = claims_visible(user=user)
+    filterset = filterset_for(ClaimFilterSet, filters)(data=filters, queryset=visible)
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
     return filterset.qs
@@ -178,14 +182,24 @@ def claim_list_rows(*, filters, user) -> QuerySet:
     """
     from django.db import connections
 
-    claims = _claims_matching(filters=filters, user=user)
-    extra = [name for name in ("rank",) if name in claims.query.annotations]
-    if connections[claims.db].vendor == "postgresql":
+    # The filters apply to rows already shaped (fields, needs_attention, tags), built once per process and copied
+    # as claimreview_rows; a search's ``rank``, annotated later, joins the values of its own accord.
+    claims = claims_visible(user=user)
+    key = (connections[claims.db].vendor, user_sees_drafts(user))
+    base = _claim_list_rows_by_kind.get(key)
+    if base is None:
+        base = _claim_list_rows_by_kind[key] = _claim_list_rows(claims, key[0])
+    return _claims_matching(filters=filters, user=user, visible=base.all())
+
+
+_claim_list_rows_by_kind: dict[tuple[str, bool], QuerySet] = {}
+
+
+def _claim_list_rows(claims: QuerySet[Claim], vendor: str) -> QuerySet:
+    if vendor == "postgresql":
         claims = claims.annotate(needs_attention=_needs_attention_sql(), tag_names=_tag_names_sql())
-        extra.append("tag_names")
-    else:
-        claims = with_needs_attention(claims)
-    return claims.values(*CLAIM_LIST_FIELDS, *extra)
+        return claims.values(*CLAIM_LIST_FIELDS, "tag_names")
+    return with_needs_attention(claims).values(*CLAIM_LIST_FIELDS)
 
 
 # A claim's tag names (unsorted), as an SQL expression for the claim id {claim}.
@@ -514,12 +528,27 @@ def claimreview_rows() -> QuerySet:
     """claimreview_list as dicts of CLAIMREVIEW_FIELDS; on PostgreSQL with ``appearance_urls`` read in the same
     query (elsewhere with_appearance_urls adds them to a page)."""
     from django.db import connections
+
+    claims = Claim.objects.all()
+    vendor = connections[claims.db].vendor
+    # The same query for every request: built once per process and copied (building it was a quarter of a feed
+    # page's time, make bench); a copy is never evaluated in place, so the kept one holds no rows.
+    base = _claimreview_rows_by_vendor.get(vendor)
+    if base is None:
+        base = _claimreview_rows_by_vendor[vendor] = _claimreview_rows(claims, vendor)
+    return base.all()
+
+
+_claimreview_rows_by_vendor: dict[str, QuerySet] = {}
+
+
+def _claimreview_rows(claims: QuerySet[Claim], vendor: str) -> QuerySet:
     from django.db.models.expressions import RawSQL
 
     from .choices import ClaimStatus
 
-    claims = Claim.objects.filter(InConstants("status", [ClaimStatus.PUBLISHED])).order_by("-id")
-    if connections[claims.db].vendor != "postgresql":
+    claims = claims.filter(InConstants("status", [ClaimStatus.PUBLISHED])).order_by("-id")
+    if vendor != "postgresql":
         return claims.values(*CLAIMREVIEW_FIELDS)
     from django.contrib.postgres.fields import ArrayField
     from django.db.models import CharField
@@ -575,15 +604,28 @@ def article_get(*, article_id: int, user):
 def source_list(*, user) -> QuerySet:
     """Sources cited by at least one claim the user may see (all sources for reviewers)."""
     from django.db import connections
-    from django.db.models.expressions import RawSQL
 
     from sources.models import Source
 
     sources = Source.objects.all()
     if user_sees_drafts(user):
         return sources.order_by("-id")
-    if connections[sources.db].vendor != "postgresql":
-        citing = Evidence.objects.filter(source_id=OuterRef("pk"), claim__in=claims_visible(user=user))
+    # Built once per process and copied, as claimreview_rows.
+    vendor = connections[sources.db].vendor
+    base = _public_sources_by_vendor.get(vendor)
+    if base is None:
+        base = _public_sources_by_vendor[vendor] = _public_sources(sources, vendor)
+    return base.all()
+
+
+_public_sources_by_vendor: dict[str, QuerySet] = {}
+
+
+def _public_sources(sources: QuerySet, vendor: str) -> QuerySet:
+    from django.db.models.expressions import RawSQL
+
+    if vendor != "postgresql":
+        citing = Evidence.objects.filter(source_id=OuterRef("pk"), claim__in=public_claims())
         return sources.filter(Exists(citing)).order_by("-id")
     # claims_visible()'s rule, written as SQL: composed through the ORM this EXISTS cost more to build than the
     # page costs to read (make bench).

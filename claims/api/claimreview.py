@@ -70,8 +70,26 @@ def claim_url_prefix() -> str:
     return _site(reverse("api-claim-list"))
 
 
-def claim_review_of_row(row: dict, url_prefix: str, *, with_context: bool = True) -> dict:
+class _Shared:
+    """What the ClaimReviews of one response have in common, worked out once: the author (three settings) and
+    the rating of each verdict (its label). A feed page of 50 spent a fifth of its time redoing them."""
+
+    def __init__(self) -> None:
+        self.author = organization()
+        self._ratings: dict[str, dict] = {}
+
+    def rating(self, verdict: str) -> dict:
+        rating = self._ratings.get(verdict)
+        if rating is None:
+            rating = self._ratings[verdict] = review_rating(verdict)
+        return rating
+
+
+def claim_review_of_row(
+    row: dict, url_prefix: str, *, with_context: bool = True, shared: _Shared | None = None
+) -> dict:
     """The ClaimReview of a row of selectors.claimreview_rows (CLAIMREVIEW_FIELDS and appearance_urls)."""
+    shared = shared or _Shared()
     has_article = row["article_id"] is not None
     item: dict = {"@type": "Claim"}
     if row["claimant"]:
@@ -94,8 +112,8 @@ def claim_review_of_row(row: dict, url_prefix: str, *, with_context: bool = True
         "claimReviewed": row["text"],
         "datePublished": _day(row["published_at"] or row["reviewed_at"]),
         "dateModified": updated_at.isoformat() if updated_at else None,
-        "author": organization(),
-        "reviewRating": review_rating(row["verdict"]),
+        "author": shared.author,
+        "reviewRating": shared.rating(row["verdict"]),
         "itemReviewed": item,
         "inLanguage": row["language"] or (row["article__language"] if has_article else "") or None,
     }
@@ -108,13 +126,13 @@ def claim_review_of_row(row: dict, url_prefix: str, *, with_context: bool = True
 def data_feed(rows, *, next_url: str | None, previous_url: str | None) -> dict:
     """One page of the DataFeed from rows of selectors.claimreview_rows; `next`/`previous` (not schema.org terms)
     link the pages, as in other lists."""
-    prefix = claim_url_prefix()
+    prefix, shared = claim_url_prefix(), _Shared()
     return {
         "@context": CONTEXT,
         "@type": "DataFeed",
         "name": f"{settings.FACTCHECK_ORGANIZATION_NAME}: fact-checks",
-        "publisher": organization(),
-        "dataFeedElement": [claim_review_of_row(row, prefix, with_context=False) for row in rows],
+        "publisher": shared.author,
+        "dataFeedElement": [claim_review_of_row(row, prefix, with_context=False, shared=shared) for row in rows],
         "next": next_url,
         "previous": previous_url,
     }
