@@ -56,6 +56,9 @@ return 0
 # A slot was full: a release publishes on the host's channel and wakes the waiters at once; this is only the
 # fallback (a lease that expired because its worker died publishes nothing; a lost notification).
 _FULL_POLL_MS = (200, 400)
+# Connections per limiter (one per batch task), and how long a command may wait for one before failing.
+_POOL_SIZE = 32
+_POOL_WAIT = 30.0
 
 
 class RedisHostLimiter:
@@ -66,7 +69,11 @@ class RedisHostLimiter:
     ) -> None:
         import redis.asyncio as aioredis
 
-        self._redis = aioredis.from_url(redis_url)
+        # A batch has up to LINKCHECK_BATCH_CONCURRENCY checks asking at once; redis-py's pool raises "Too many
+        # connections" past its size (100 since redis-py 6). A blocking pool makes them queue for a connection
+        # instead (each holds one for a sub-millisecond script), and keeps Redis's connection count bounded.
+        pool = aioredis.BlockingConnectionPool.from_url(redis_url, max_connections=_POOL_SIZE, timeout=_POOL_WAIT)
+        self._redis = aioredis.Redis(connection_pool=pool)
         self._script = self._redis.register_script(_ACQUIRE)
         self._release = self._redis.register_script(_RELEASE)
         self._pace = self._redis.register_script(_PACE)
@@ -164,7 +171,7 @@ class RedisHostLimiter:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
             self._pubsub = None
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)  # the pool is ours, not the client's
 
 
 class LocalHostLimiter:

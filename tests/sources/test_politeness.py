@@ -6,7 +6,7 @@ import time
 
 from sources.choices import Outcome
 from sources.fetch import FetchConfig, check_many
-from sources.politeness import limiter_from_settings
+from sources.politeness import RedisHostLimiter, limiter_from_settings
 
 
 def run_batch(urls, results, key, on_result=None):
@@ -122,3 +122,25 @@ def test_a_freed_slot_wakes_a_waiter_in_another_worker_at_once(farm, settings):
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
     assert len(starts) == 6
     assert max(gaps) < 0.2 + 0.12
+
+
+def test_more_checks_asking_at_once_than_the_redis_pool_holds_wait_their_turn(settings):
+    # A batch runs up to LINKCHECK_BATCH_CONCURRENCY (100) checks at once, each asking Redis for its host's slot;
+    # redis-py's default pool refuses the 101st with "Too many connections". 300 hosts ask together here.
+    limiter = limiter_from_settings()
+    assert isinstance(limiter, RedisHostLimiter)
+    held = []
+
+    async def check(host: str) -> None:
+        async with limiter.slot(host):
+            held.append(host)
+            await asyncio.sleep(0.01)
+
+    async def go():
+        try:
+            await asyncio.gather(*(check(f"host-{n}.example") for n in range(300)))
+        finally:
+            await limiter.aclose()
+
+    asyncio.run(go())
+    assert sorted(held) == sorted(f"host-{n}.example" for n in range(300))
