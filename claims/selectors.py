@@ -184,11 +184,10 @@ def claim_list_rows(*, filters, user) -> QuerySet:
 
     # The filters apply to rows already shaped (fields, needs_attention, tags), built once per process and copied
     # as claimreview_rows; a search's ``rank``, annotated later, joins the values of its own accord.
-    claims = claims_visible(user=user)
-    key = (connections[claims.db].vendor, user_sees_drafts(user))
+    key = (connections[Claim.objects.db].vendor, user_sees_drafts(user))
     base = _claim_list_rows_by_kind.get(key)
     if base is None:
-        base = _claim_list_rows_by_kind[key] = _claim_list_rows(claims, key[0])
+        base = _claim_list_rows_by_kind[key] = _claim_list_rows(claims_visible(user=user), key[0])
     return _claims_matching(filters=filters, user=user, visible=base.all())
 
 

@@ -11,7 +11,7 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import orjson
@@ -472,10 +472,13 @@ def datetime_representation(field: serializers.DateTimeField):
     if output_format is None or output_format.lower() != ISO_8601 or zone is None:
         return field.to_representation
 
+    zone_is_utc = str(zone) in ("UTC", "Etc/UTC")
+
     def represent(value):
         if value.tzinfo is None:
             return field.to_representation(value)
-        text = value.astimezone(zone).isoformat()
+        # psycopg hands timestamptz values over in UTC already: no conversion to make when the zone is UTC
+        text = (value if zone_is_utc and value.tzinfo is UTC else value.astimezone(zone)).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return represent
