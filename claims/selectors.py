@@ -125,6 +125,22 @@ def public_claims() -> QuerySet[Claim]:
     return Claim.objects.filter(InConstants("status", PUBLIC_STATUSES))
 
 
+_querysets_built: dict[tuple, QuerySet] = {}
+
+
+def _built_once(key: tuple, build) -> QuerySet:
+    """A copy of the queryset ``build()`` makes, built once per process for ``key``.
+
+    For the API's busiest reads, whose query is the same for every request until filters or a page are added:
+    composing it was a quarter of a feed page's time (make bench). The kept queryset is only ever copied, never
+    evaluated, so it holds no rows.
+    """
+    queryset = _querysets_built.get(key)
+    if queryset is None:
+        queryset = _querysets_built[key] = build()
+    return queryset.all()
+
+
 def _claims_matching(*, filters, user, visible: QuerySet | None = None) -> QuerySet[Claim]:
     from django.core.exceptions import ValidationError
 
@@ -182,16 +198,14 @@ def claim_list_rows(*, filters, user) -> QuerySet:
     """
     from django.db import connections
 
-    # The filters apply to rows already shaped (fields, needs_attention, tags), built once per process and copied
-    # as claimreview_rows; a search's ``rank``, annotated later, joins the values of its own accord.
-    key = (connections[Claim.objects.db].vendor, user_sees_drafts(user))
-    base = _claim_list_rows_by_kind.get(key)
-    if base is None:
-        base = _claim_list_rows_by_kind[key] = _claim_list_rows(claims_visible(user=user), key[0])
-    return _claims_matching(filters=filters, user=user, visible=base.all())
-
-
-_claim_list_rows_by_kind: dict[tuple[str, bool], QuerySet] = {}
+    # The filters apply to rows already shaped (fields, needs_attention, tags); a search's ``rank``, annotated
+    # later, joins the values of its own accord.
+    vendor = connections[Claim.objects.db].vendor
+    shaped = _built_once(
+        ("claim_list_rows", vendor, user_sees_drafts(user)),
+        lambda: _claim_list_rows(claims_visible(user=user), vendor),
+    )
+    return _claims_matching(filters=filters, user=user, visible=shaped)
 
 
 def _claim_list_rows(claims: QuerySet[Claim], vendor: str) -> QuerySet:
@@ -530,15 +544,7 @@ def claimreview_rows() -> QuerySet:
 
     claims = Claim.objects.all()
     vendor = connections[claims.db].vendor
-    # The same query for every request: built once per process and copied (building it was a quarter of a feed
-    # page's time, make bench); a copy is never evaluated in place, so the kept one holds no rows.
-    base = _claimreview_rows_by_vendor.get(vendor)
-    if base is None:
-        base = _claimreview_rows_by_vendor[vendor] = _claimreview_rows(claims, vendor)
-    return base.all()
-
-
-_claimreview_rows_by_vendor: dict[str, QuerySet] = {}
+    return _built_once(("claimreview_rows", vendor), lambda: _claimreview_rows(claims, vendor))
 
 
 def _claimreview_rows(claims: QuerySet[Claim], vendor: str) -> QuerySet:
@@ -609,15 +615,8 @@ def source_list(*, user) -> QuerySet:
     sources = Source.objects.all()
     if user_sees_drafts(user):
         return sources.order_by("-id")
-    # Built once per process and copied, as claimreview_rows.
     vendor = connections[sources.db].vendor
-    base = _public_sources_by_vendor.get(vendor)
-    if base is None:
-        base = _public_sources_by_vendor[vendor] = _public_sources(sources, vendor)
-    return base.all()
-
-
-_public_sources_by_vendor: dict[str, QuerySet] = {}
+    return _built_once(("public_sources", vendor), lambda: _public_sources(sources, vendor))
 
 
 def _public_sources(sources: QuerySet, vendor: str) -> QuerySet:
