@@ -96,9 +96,7 @@ def values_list_read_ahead(queryset: QuerySet, *, chunk_size: int) -> Iterator[t
     if queryset._iterable_class is not ValuesListIterable:
         raise TypeError("values_list_read_ahead reads values_list() querysets")
     compiler = queryset.query.get_compiler(using=queryset.db)
-    chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
-    if chunks is None:  # an empty result decided before the database was asked
-        return
+    chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)  # iter([]) when known empty
     ahead = _read_ahead(chunks)
     try:
         yield from compiler.results_iter(results=ahead, tuple_expected=True)  # what ValuesListIterable returns
