@@ -350,6 +350,8 @@ for _db in DATABASES.values():
     if _db["ENGINE"] == "django.db.backends.postgresql":
         # A database that does not answer fails the request in seconds (a 503), instead of hanging a worker.
         _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+        # Django's backend, whose per-request health check sends no query while the connection is fine.
+        _db["ENGINE"] = "factcheck.backends.postgresql"
 
 # /healthz is answered first (no host check, no TLS redirect, no throttle); a lost database is a 503 with
 # Retry-After; the router's per-request choice is made after authentication middleware.

@@ -2,11 +2,12 @@
 
 import datetime as dt
 import threading
+import time
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import DataError, connection, transaction
+from django.db import DataError, connection, connections, transaction
 from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
@@ -145,3 +146,53 @@ def test_a_database_error_while_reading_ahead_is_raised_to_the_reader():
 def test_only_values_list_querysets_are_read_ahead():
     with pytest.raises(TypeError, match="values_list"):
         next(values_list_read_ahead(Claim.objects.all(), chunk_size=5))
+
+
+# --- the health check of factcheck.backends.postgresql ---------------------------------------------------------
+
+
+@pytest.fixture
+def own_connection():
+    """A connection of our backend apart from the test's (which must survive the test)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL backend's health check")
+    wrapper = connections.create_connection("default")
+    wrapper.ensure_connection()
+    yield wrapper
+    wrapper.close()
+
+
+def _last_query_of(pid: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone()[0]
+
+
+def test_the_backend_is_ours():
+    default = connections["default"]
+    assert default.vendor != "postgresql" or type(default).__module__ == "factcheck.backends.postgresql.base"
+
+
+def test_a_healthy_connection_is_usable_without_a_query(own_connection):
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT 'the last thing said'")
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    assert own_connection.is_usable()
+    assert _last_query_of(pid) == "SELECT pg_backend_pid()"  # Django's check would have sent SELECT 1
+
+
+def test_a_connection_the_server_ended_is_not_usable(own_connection):
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    time.sleep(0.2)  # the notice and the close arrive on the socket
+    assert not own_connection.is_usable()
+    # and Django's per-request check replaces it: the next query runs on a new connection
+    own_connection.health_check_done = False
+    own_connection.close_if_health_check_failed()
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
