@@ -1,6 +1,7 @@
 """factcheck.db: timestamptz values read by psycopg's C loader are the datetimes Django's own loader gives."""
 
 import datetime as dt
+import os
 import threading
 import time
 from types import SimpleNamespace
@@ -196,3 +197,27 @@ def test_a_connection_the_server_ended_is_not_usable(own_connection):
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+def test_the_check_works_for_a_descriptor_past_1024():
+    # select() cannot watch descriptors from 1024 on; a worker with many sockets open reaches them.
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL backend's health check")
+    fillers = []
+    try:
+        while not fillers or fillers[-1] < 1030:
+            fillers.append(os.open(os.devnull, os.O_RDONLY))
+        wrapper = connections.create_connection("default")
+        wrapper.ensure_connection()
+        try:
+            assert wrapper.connection.fileno() > 1024
+            with wrapper.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            assert wrapper.is_usable()
+            assert _last_query_of(pid) == "SELECT pg_backend_pid()"
+        finally:
+            wrapper.close()
+    finally:
+        for fd in fillers:
+            os.close(fd)

@@ -20,7 +20,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection is None or self.connection.closed:
             return False
         try:
-            readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
+            poller = select.poll()  # not select(): a Celery worker's descriptors can pass 1024
+            poller.register(self.connection.fileno(), select.POLLIN)
+            readable = poller.poll(0)
         except (OSError, ValueError):
             return False
         return not readable or super().is_usable()
