@@ -70,7 +70,6 @@ class RedisHostLimiter:
 
         # A batch has up to LINKCHECK_BATCH_CONCURRENCY checks asking at once, each on a connection of its own for
         # a moment; redis-py's async pool raises "Too many connections" past 100 (redis-py 8's default).
-        # (A blocking pool of 32 stalled whole batches for 50 s in make bench; a large pool is what worked before.)
         self._redis = aioredis.from_url(redis_url, max_connections=_POOL_SIZE)
         self._script = self._redis.register_script(_ACQUIRE)
         self._release = self._redis.register_script(_RELEASE)
