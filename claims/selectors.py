@@ -236,15 +236,16 @@ def _needs_attention_sql():
 
 
 def _tag_names_sql():
+    return _text_array_sql(TAG_NAMES_SQL.format(claim="claims_claim.id"))
+
+
+def _text_array_sql(sql: str):
+    """An SQL expression (no parameters) that gives an array of text, as an annotation."""
     from django.contrib.postgres.fields import ArrayField
     from django.db.models import CharField
     from django.db.models.expressions import RawSQL
 
-    return RawSQL(
-        TAG_NAMES_SQL.format(claim="claims_claim.id"),
-        (),
-        output_field=ArrayField(CharField()),
-    )
+    return RawSQL(sql, (), output_field=ArrayField(CharField()))
 
 
 def claim_tag_names(*, rows: list[dict]) -> dict[int, list[str]]:
@@ -548,22 +549,15 @@ def claimreview_rows() -> QuerySet:
 
 
 def _claimreview_rows(claims: QuerySet[Claim], vendor: str) -> QuerySet:
-    from django.db.models.expressions import RawSQL
-
     from .choices import ClaimStatus
 
     claims = claims.filter(InConstants("status", [ClaimStatus.PUBLISHED])).order_by("-id")
     if vendor != "postgresql":
         return claims.values(*CLAIMREVIEW_FIELDS)
-    from django.contrib.postgres.fields import ArrayField
-    from django.db.models import CharField
-
     # In Appearance's own order (appeared_at, id); see _needs_attention_sql for why raw SQL here.
-    urls = RawSQL(
+    urls = _text_array_sql(
         "ARRAY(SELECT p.url FROM claims_appearance p WHERE p.claim_id = claims_claim.id AND p.url <> ''"
-        " ORDER BY p.appeared_at, p.id)",
-        (),
-        output_field=ArrayField(CharField()),
+        " ORDER BY p.appeared_at, p.id)"
     )
     return claims.annotate(appearance_urls=urls).values(*CLAIMREVIEW_FIELDS, "appearance_urls")
 

@@ -46,27 +46,33 @@ def test_round_trip_is_exact_and_in_utc(moment):
     assert read.utcoffset() == dt.timedelta(0)
 
 
+def _own_loader(pg) -> str:
+    return pg.adapters.get_loader(pg.adapters.types["timestamptz"].oid, 0).__name__
+
+
 def test_left_alone_when_django_wants_another_zone():
-    class Adapters:
-        registered = []
+    # Real psycopg connections; only Django's side (its vendor and zone) is stated, as the signal hands it over.
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL loader")
+    import psycopg
 
-        def register_loader(self, *args):
-            self.registered.append(args)
+    settings_dict = connection.settings_dict
+    params = {"host": settings_dict["HOST"] or "127.0.0.1", "dbname": settings_dict["NAME"]}
+    params |= {"user": settings_dict["USER"], "port": settings_dict["PORT"] or 5432}
 
-    pg = SimpleNamespace(adapters=Adapters(), info=SimpleNamespace(parameter_status=lambda name: "UTC"))
-    other_zone = SimpleNamespace(vendor="postgresql", timezone=ZoneInfo("Asia/Shanghai"), connection=pg)
-    use_c_timestamp_loader(None, other_zone)
-    not_utc_session = SimpleNamespace(
-        vendor="postgresql",
-        timezone=dt.UTC,
-        connection=SimpleNamespace(adapters=pg.adapters, info=SimpleNamespace(parameter_status=lambda name: "CET")),
-    )
-    use_c_timestamp_loader(None, not_utc_session)
-    assert Adapters.registered == []
+    with psycopg.connect(**params, options="-c TimeZone=UTC") as utc_session:
+        use_c_timestamp_loader(
+            None, SimpleNamespace(vendor="postgresql", timezone=ZoneInfo("Asia/Shanghai"), connection=utc_session)
+        )
+        assert _own_loader(utc_session) != "UTCTimestamptzLoader"
+        use_c_timestamp_loader(None, SimpleNamespace(vendor="postgresql", timezone=dt.UTC, connection=utc_session))
+        assert _own_loader(utc_session) == "UTCTimestamptzLoader"  # the same call registers it when both are UTC
+    with psycopg.connect(**params, options="-c TimeZone=CET") as cet_session:
+        use_c_timestamp_loader(None, SimpleNamespace(vendor="postgresql", timezone=dt.UTC, connection=cet_session))
+        assert _own_loader(cet_session) != "UTCTimestamptzLoader"
 
 
 def test_constants_are_written_into_the_sql_and_only_plain_words_are():
-    from claims.models import Claim
     from factcheck.db import InConstants
 
     published = factories.PublishedClaimFactory()
