@@ -22,7 +22,9 @@ def _claims_list(request):
     from django.http import HttpResponse
 
     from claims.models import Tag
-    from claims.selectors import CLAIM_LIST_FIELDS, claims_visible, with_needs_attention
+    from claims.selectors.attention import with_needs_attention
+    from claims.selectors.claims import CLAIM_LIST_FIELDS
+    from claims.selectors.visibility import claims_visible
 
     tags = ArraySubquery(Tag.objects.filter(claims=OuterRef("pk")).order_by("name").values("name"))
     rows = list(

@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from sources.choices import Health
 
-from . import dashboard, selectors, services
+from . import dashboard, services
 from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
@@ -28,6 +28,7 @@ from .forms import (
     SetVerdictForm,
 )
 from .models import Appearance, Article, Claim, Evidence, Tag
+from .selectors.attention import claims_needing_attention
 
 LABELS_CSS = {"all": ("claims/admin.css",)}
 
@@ -72,7 +73,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return selectors.claims_needing_attention(queryset)
+            return claims_needing_attention(queryset)
         return queryset
 
 

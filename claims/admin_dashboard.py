@@ -20,7 +20,7 @@ from sources.colours import HEALTH_COLOURS, OUTCOME_GROUPS, outcome_group
 
 from . import dashboard
 from .choices import ClaimStatus, Verdict
-from .selectors import user_sees_drafts
+from .selectors.visibility import user_sees_drafts
 
 # The same colours as the verdict labels (claims/static/claims/admin.css; a test holds them equal).
 VERDICT_COLOURS = {

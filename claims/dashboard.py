@@ -26,7 +26,8 @@ from sources.models import Source
 from .choices import PUBLIC_STATUSES, ClaimStatus, ExcerptStatus, Verdict
 from .models import Claim, Evidence
 from .rollups import all_lost_tallies, tally_in_use
-from .selectors import claims_for_recheck_flags, claims_needing_attention
+from .selectors.attention import claims_needing_attention
+from .selectors.claims import claims_for_recheck_flags
 
 CACHE_SECONDS = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
 CACHE_KEY = "dashboard:v1:global"

@@ -116,7 +116,7 @@ class ClaimFilterSet(django_filters.FilterSet):
         return queryset.filter(Exists(citing))
 
     def filter_needs_attention(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        from .selectors import needs_attention_condition
+        from .selectors.attention import needs_attention_condition
 
         condition = needs_attention_condition()
         return queryset.filter(condition if value else ~condition)

@@ -16,7 +16,7 @@ order or the other, never both or neither (READ COMMITTED, the project's isolati
 ``claim_tallies_rebuild`` recomputes the tally from scratch: after a bulk load with the foreign keys dropped
 (bench/generate.py loads evidence and sources in parallel, so a trigger can see evidence before its source), and
 weekly by beat as a repair. tests/claims/test_dashboard.py holds the tally equal to the live definition
-(claims.selectors.needs_attention_condition) through every kind of write.
+(claims.selectors.attention.needs_attention_condition) through every kind of write.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from sources.choices import Health
 
 from .models import ClaimEvidenceTally, Evidence
-from .selectors import claims_needing_attention
+from .selectors.attention import claims_needing_attention
 
 _REBUILD_SQL = """
 INSERT INTO {tally} (claim_id, evidence, lost)

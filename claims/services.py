@@ -351,7 +351,7 @@ def claims_flag_stale(*, today: date | None = None) -> tuple[int, int]:
     Only the needs_recheck flag changes (no verdict, explanation or status), so no history row is due.
     Returns (flagged, cleared).
     """
-    from .selectors import claims_for_recheck_flags
+    from .selectors.claims import claims_for_recheck_flags
 
     today = today or timezone.localdate()
     due, not_due = claims_for_recheck_flags(today=today)

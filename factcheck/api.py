@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import BooleanField, DecimalField, F, Func, Q, QuerySet, Value
-from django_filters import FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, parsers, permissions, renderers, serializers, throttling
 from rest_framework.pagination import BasePagination
@@ -432,31 +430,6 @@ class KeysetPagination(BasePagination):
 # --- Reading lists as plain values -----------------------------------------------------------------------
 # The busy read endpoints build their rows from values() rather than model instances and serializers: same
 # output (tests compare them field by field), a fraction of the Python per row (make bench).
-
-
-def filterset_for(filterset_class: type[FilterSet], params) -> type[FilterSet]:
-    """The FilterSet class with only the filters the request names (the others would do nothing).
-
-    django-filter deep-copies every filter and builds a form field for each on every request (about a
-    millisecond for the claims' twelve, make bench); a request usually names none or one.
-    """
-    return _narrowed(filterset_class, frozenset(name for name in params if name in filterset_class.base_filters))
-
-
-@functools.lru_cache(maxsize=256)
-def _narrowed(filterset_class: type[FilterSet], names: frozenset[str]) -> type[FilterSet]:
-    narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
-    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
-    form_class = None
-
-    def get_form_class(self):  # the same fields for every request: built once per set of names
-        nonlocal form_class
-        if form_class is None:
-            form_class = filterset_class.get_form_class(self)
-        return form_class
-
-    narrowed.get_form_class = get_form_class
-    return narrowed
 
 
 def datetime_representation(field: serializers.DateTimeField):

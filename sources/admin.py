@@ -72,7 +72,7 @@ class SourceAdminForm(forms.ModelForm):
         fields = ("url", "title", "publisher", "archive_url", "archived_at")
 
     def __init__(self, *args, **kwargs):
-        from claims.validators import harden_form  # the project's text rules; they live with the claims' forms
+        from claims.seam import harden_form  # the project's text rules; they live with the claims' forms
 
         super().__init__(*args, **kwargs)
         harden_form(self)  # control characters refused, saying which and where, as in the claims' forms

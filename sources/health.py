@@ -325,7 +325,7 @@ def linkchecks_record(
 ) -> RecordReport:
     """Record a batch of checks for one run and move each source's health, in one transaction."""
     from claims.choices import ExcerptStatus
-    from claims.selectors import evidence_for_sources  # claims knows sources; we reach back only via selectors
+    from claims.seam import evidence_for_sources
 
     by_source = {item.source_id: item for item in results}
     report = RecordReport()

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.urls import reverse
 
 from claims.choices import Verdict
-from claims.models import Claim
 
 RATING = {
     Verdict.FALSE: 1,
@@ -49,22 +48,6 @@ def _day(value) -> str | None:
     return value.date().isoformat() if value else None
 
 
-def claim_review(claim: Claim, *, with_context: bool = True) -> dict:
-    """The ClaimReview of one published claim (article and appearances already loaded)."""
-    from claims.selectors import CLAIMREVIEW_FIELDS
-
-    article = claim.article
-    row = {name: _attribute(claim, article, name) for name in CLAIMREVIEW_FIELDS}
-    row["appearance_urls"] = [a.url for a in claim.appearances.all() if a.url]
-    return claim_review_of_row(row, claim_url_prefix(), with_context=with_context)
-
-
-def _attribute(claim: Claim, article, name: str):
-    if name.startswith("article__"):
-        return getattr(article, name.removeprefix("article__")) if article is not None else None
-    return getattr(claim, name)
-
-
 def claim_url_prefix() -> str:
     """A claim's public url without its id and final slash ("https://site/api/v1/claims/")."""
     return _site(reverse("api-claim-list"))
@@ -88,7 +71,7 @@ class _Shared:
 def claim_review_of_row(
     row: dict, url_prefix: str, *, with_context: bool = True, shared: _Shared | None = None
 ) -> dict:
-    """The ClaimReview of a row of selectors.claimreview_rows (CLAIMREVIEW_FIELDS and appearance_urls)."""
+    """The ClaimReview of a row of claimreview_rows (claims.selectors.claimreview)."""
     shared = shared or _Shared()
     has_article = row["article_id"] is not None
     item: dict = {"@type": "Claim"}
@@ -124,8 +107,8 @@ def claim_review_of_row(
 
 
 def data_feed(rows, *, next_url: str | None, previous_url: str | None) -> dict:
-    """One page of the DataFeed from rows of selectors.claimreview_rows; `next`/`previous` (not schema.org terms)
-    link the pages, as in other lists."""
+    """One page of the DataFeed from rows of claimreview_rows (claims.selectors.claimreview); `next`/`previous`
+    (not schema.org terms) link the pages, as in other lists."""
     prefix, shared = claim_url_prefix(), _Shared()
     return {
         "@context": CONTEXT,

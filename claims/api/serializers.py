@@ -94,11 +94,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         return sorted(t.name for t in claim.tags.all())
 
     def get_needs_attention(self, claim: Claim) -> bool:
-        if hasattr(claim, "needs_attention"):  # annotated by the selectors
-            return claim.needs_attention
-        from claims.selectors import claims_needing_attention
-
-        return claims_needing_attention(Claim.objects.filter(pk=claim.pk)).exists()
+        return claim.needs_attention  # annotated by the selectors (claims.selectors.attention)
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_rank(self, claim: Claim) -> float | None:
@@ -126,7 +122,7 @@ def _datetime_representations(zone) -> dict:
 
 
 class ClaimRows:
-    """ClaimSerializer's output for rows of selectors.claim_list_rows (dicts), without a serializer per row.
+    """ClaimSerializer's output for rows of claim_list_rows (claims.selectors.claims), without a serializer per row.
 
     The same keys in the same order and the same values: the value and the datetimes go through ClaimSerializer's
     own fields; tests/api/test_claims_list.py compares the two.
@@ -191,7 +187,7 @@ def _detail_representations(zone) -> tuple:
 
 
 class ClaimDetailRows(ClaimRows):
-    """ClaimDetailSerializer's output for a row of selectors.claim_detail_row; tests compare the two."""
+    """ClaimDetailSerializer's output for a row of claims.selectors.claims.claim_detail_row; tests compare the two."""
 
     def __init__(self, request):
         super().__init__(request)
@@ -329,7 +325,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 
     @extend_schema_field(HistoryChangeSerializer)
     def get_changes(self, record) -> list[dict]:
-        from claims.selectors import HISTORY_FIELDS
+        from claims.selectors.history import HISTORY_FIELDS
 
         changes = []
         for name in HISTORY_FIELDS:

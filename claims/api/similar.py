@@ -1,7 +1,7 @@
 """GET /api/v1/claims/{id}/similar/: claims that look like this one, best first (claims.similarity).
 
 Mounted in claims/api/urls.py. Visibility is the API's: the claim itself is a 404 to whoever may not see it
-(selectors.claim_get), and only claims the user may see are candidates (selectors.claims_visible).
+(claim_get), and only claims the user may see are candidates (claims_visible).
 """
 
 import math
@@ -13,8 +13,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import selectors
 from claims.models import Claim
+from claims.selectors.claims import claim_get
+from claims.selectors.visibility import claims_visible
 from claims.similarity import claim_similar_list
 
 MAX_LIMIT = 50
@@ -49,7 +50,7 @@ class SimilarClaimsView(APIView):
     )
     def get(self, request, pk: int):
         try:
-            claim = selectors.claim_get(claim_id=pk, user=request.user)
+            claim = claim_get(claim_id=pk, user=request.user)
         except Claim.DoesNotExist as exc:
             raise Http404 from exc
         limit = _number(request.query_params.get("limit"), int, "limit", settings.SIMILAR_CLAIMS_LIMIT)
@@ -58,7 +59,7 @@ class SimilarClaimsView(APIView):
         )
         similar = claim_similar_list(
             claim=claim,
-            queryset=selectors.claims_visible(user=request.user),
+            queryset=claims_visible(user=request.user),
             threshold=threshold,
             limit=max(1, min(limit, MAX_LIMIT)),
         )

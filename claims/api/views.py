@@ -19,9 +19,14 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import selectors, services
+from claims import services
 from claims.filters import ClaimFilterSet
 from claims.models import Article, Claim, Evidence
+from claims.selectors import articles as article_selectors
+from claims.selectors import claimreview as claimreview_selectors
+from claims.selectors import claims as claim_selectors
+from claims.selectors.history import claim_history
+from claims.selectors.visibility import user_sees_drafts
 from factcheck.api import JSONRenderer, KeysetPagination, SchemaOnlyFilterBackend
 
 from . import claimreview
@@ -36,13 +41,14 @@ from .serializers import (
     EvidenceSerializer,
     EvidenceWriteSerializer,
     HistoryEntrySerializer,
+    claim_api_url_prefix,
 )
 
 _ETAG = re.compile(r'(?:W/)?"claim-(\d+)-v(\d+)"')
 
 
 def claim_etag(row: dict) -> str:
-    """The ETag of a row of selectors.claim_detail_row: the claim's id and version."""
+    """The ETag of a row of claim_selectors.claim_detail_row: the claim's id and version."""
     return f'"claim-{row["id"]}-v{row["version"]}"'
 
 
@@ -101,22 +107,19 @@ class ClaimViewSet(
             return ClaimDetailSerializer
         return ClaimSerializer
 
-    def get_queryset(self):
-        return selectors.claim_list(filters=self.request.query_params, user=self.request.user)
-
     def list(self, request, *args, **kwargs):
         # Plain values shaped as ClaimSerializer would (ClaimRows): no model instance or serializer per claim.
-        rows = self.paginate_queryset(selectors.claim_list_rows(filters=request.query_params, user=request.user))
-        return self.get_paginated_response(ClaimRows(request).data(rows, selectors.claim_tag_names(rows=rows)))
+        rows = self.paginate_queryset(claim_selectors.claim_list_rows(filters=request.query_params, user=request.user))
+        return self.get_paginated_response(ClaimRows(request).data(rows, claim_selectors.claim_tag_names(rows=rows)))
 
     def _detail(self, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
-        row = _get_or_404(selectors.claim_detail_row, claim_id=claim_id, user=self.request.user)
+        row = _get_or_404(claim_selectors.claim_detail_row, claim_id=claim_id, user=self.request.user)
         data = ClaimDetailRows(self.request).detail(row)
         return Response(data, status=status_code, headers={"ETag": claim_etag(row)})
 
     def retrieve(self, request, *args, **kwargs):
         # Plain values shaped as ClaimDetailSerializer would (ClaimDetailRows), read in one query on PostgreSQL.
-        row = _get_or_404(selectors.claim_detail_row, claim_id=int(kwargs["pk"]), user=request.user)
+        row = _get_or_404(claim_selectors.claim_detail_row, claim_id=int(kwargs["pk"]), user=request.user)
         etag = claim_etag(row)
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
@@ -129,7 +132,7 @@ class ClaimViewSet(
         text = data.pop("text")
         claim = services.claim_create(user=request.user, text=text, **data)
         response = self._detail(claim.pk, status_code=status.HTTP_201_CREATED)
-        response["Location"] = ClaimSerializer(claim, context=self.get_serializer_context()).data["api_url"]
+        response["Location"] = f"{claim_api_url_prefix(request)}{claim.pk}/"
         return response
 
     def update(self, request, *args, **kwargs):
@@ -138,7 +141,7 @@ class ClaimViewSet(
                 {"detail": "Use PATCH with the fields to change."}, status=status.HTTP_405_METHOD_NOT_ALLOWED
             )
         claim_id = int(kwargs["pk"])
-        _get_or_404(selectors.claim_get_for_update, claim_id=claim_id, user=request.user)
+        _get_or_404(claim_selectors.claim_get, claim_id=claim_id, user=request.user)
         expected = self._expected_version(claim_id)
         serializer = ClaimWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -167,10 +170,10 @@ class ClaimViewSet(
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, pk=None):
-        claim = _get_or_404(selectors.claim_get_for_update, claim_id=int(pk), user=request.user)
-        records = selectors.claim_history(claim=claim, user=request.user)
+        claim = _get_or_404(claim_selectors.claim_get, claim_id=int(pk), user=request.user)
+        records = claim_history(claim=claim, user=request.user)
         page = self.paginate_queryset(records)
-        context = {**self.get_serializer_context(), "show_who": selectors.user_sees_drafts(request.user)}
+        context = {**self.get_serializer_context(), "show_who": user_sees_drafts(request.user)}
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True, context=context).data)
 
     @extend_schema(
@@ -186,8 +189,8 @@ class ClaimViewSet(
         pagination_class=None,
     )
     def claimreview(self, request, pk=None):
-        claim = _get_or_404(selectors.claimreview_get, claim_id=int(pk))
-        return Response(claimreview.claim_review(claim))
+        row = _get_or_404(claimreview_selectors.claimreview_row, claim_id=int(pk))
+        return Response(claimreview.claim_review_of_row(row, claimreview.claim_url_prefix()))
 
     @extend_schema(
         summary="Cite a source for the claim (reviewers)",
@@ -203,7 +206,7 @@ class ClaimViewSet(
         write_permissions={"POST": ["claims.add_evidence"]},
     )
     def evidence(self, request, pk=None):
-        claim = _get_or_404(selectors.claim_get_for_update, claim_id=int(pk), user=request.user)
+        claim = _get_or_404(claim_selectors.claim_get, claim_id=int(pk), user=request.user)
         serializer = EvidenceWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         evidence = services.evidence_add(claim=claim, user=request.user, **serializer.validated_data)
@@ -218,7 +221,7 @@ class EvidenceDetailView(APIView):
     http_method_names = ["get", "delete", "head", "options"]
 
     def _evidence(self, request, claim_id: int, evidence_id: int) -> Evidence:
-        claim = _get_or_404(selectors.claim_get_for_update, claim_id=claim_id, user=request.user)
+        claim = _get_or_404(claim_selectors.claim_get, claim_id=claim_id, user=request.user)
         return _get_or_404(Evidence.objects.select_related("source").get, pk=evidence_id, claim=claim)
 
     @extend_schema(summary="One piece of evidence", responses=EvidenceSerializer)
@@ -247,8 +250,7 @@ class ClaimReviewFeedView(APIView):
     )
     def get(self, request):
         paginator = KeysetPagination()
-        rows = paginator.paginate_queryset(selectors.claimreview_rows(), request, view=self)
-        rows = selectors.with_appearance_urls(rows)
+        rows = paginator.paginate_queryset(claimreview_selectors.claimreview_rows(), request, view=self)
         return Response(claimreview.data_feed(rows, next_url=paginator.next_url, previous_url=paginator.previous_url))
 
 
@@ -262,10 +264,10 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Article.objects.none()  # for the schema
 
     def get_queryset(self):
-        return selectors.article_list(user=self.request.user)
+        return article_selectors.article_list(user=self.request.user)
 
     def retrieve(self, request, *args, **kwargs):
-        article = _get_or_404(selectors.article_get, article_id=int(kwargs["pk"]), user=request.user)
+        article = _get_or_404(article_selectors.article_get, article_id=int(kwargs["pk"]), user=request.user)
         return Response(ArticleDetailSerializer(article, context=self.get_serializer_context()).data)
 
     def get_serializer_class(self):
@@ -300,7 +302,7 @@ EXPORT_COLUMNS = [
 
 
 def _export_values(rows):
-    """Each row of selectors.claim_export as the values of EXPORT_COLUMNS, in that order."""
+    """Each row of claim_export as the values of EXPORT_COLUMNS, in that order."""
     for (
         pk,
         claim_status,
@@ -423,7 +425,7 @@ class ClaimExportView(APIView):
         if name not in EXPORT_FORMATS:
             raise ValidationError({"format": [f"“{name}” is not an export format; use csv or ndjson."]})
         try:
-            rows = selectors.claim_export(
+            rows = claim_selectors.claim_export(
                 filters=request.query_params, user=request.user, chunk_size=settings.API_EXPORT_CHUNK_SIZE
             )
         except DjangoValidationError as exc:

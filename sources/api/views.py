@@ -1,18 +1,18 @@
 """Sources and their link checks. Sources cited only by unpublished claims are hidden like those claims.
 
-Visibility is a claims rule, so these views read through claims.selectors (the API layer sits above both apps).
+Visibility is a claims rule, so these views read through claims.seam, the one module of claims that sources uses.
 """
 
 import functools
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 
-from claims import selectors
-from factcheck.api import SchemaOnlyFilterBackend, SerializerRows, filterset_for
+from claims import seam
+from factcheck.api import SchemaOnlyFilterBackend, SerializerRows
+from factcheck.filtersets import filtered
 from sources.models import Source
 
 from .filters import SourceFilterSet
@@ -36,14 +36,10 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Source.objects.none()  # for the schema
 
     def get_queryset(self):
-        visible = selectors.source_list(user=self.request.user)
+        visible = seam.source_list(user=self.request.user)
         if self.action != "list":
             return visible
-        params = self.request.query_params
-        filterset = filterset_for(SourceFilterSet, params)(data=params, queryset=visible)
-        if not filterset.is_valid():
-            raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
-        return filterset.qs
+        return filtered(SourceFilterSet, self.request.query_params, visible)
 
     def list(self, request, *args, **kwargs):
         # Plain values shaped as SourceSerializer would: no model instance or serializer per source.
@@ -53,7 +49,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _source(self, pk) -> Source:
         try:
-            return selectors.source_get(source_id=int(pk), user=self.request.user)
+            return seam.source_get(source_id=int(pk), user=self.request.user)
         except Source.DoesNotExist as exc:
             raise Http404 from exc
 
@@ -65,6 +61,6 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], serializer_class=LinkCheckSerializer)
     def checks(self, request, pk=None):
-        checks = selectors.source_checks(source=self._source(pk))
+        checks = seam.source_checks(source=self._source(pk))
         page = self.paginate_queryset(checks)
         return self.get_paginated_response(LinkCheckSerializer(page, many=True).data)

@@ -174,9 +174,13 @@ def test_list_rows_are_exactly_what_claim_serializer_makes(client, reviewer_head
 
     from rest_framework.renderers import JSONRenderer
 
-    from claims import selectors, services
+    from claims import services
     from claims.api.serializers import ClaimSerializer
+    from claims.filters import ClaimFilterSet
     from claims.models import Tag
+    from claims.selectors.attention import with_needs_attention
+    from claims.selectors.visibility import claims_visible
+    from factcheck.filtersets import filtered
 
     reviewed = timezone.make_aware(dt.datetime(2024, 11, 3, 12, 30, 15, 123456))
     made = [
@@ -200,7 +204,9 @@ def test_list_rows_are_exactly_what_claim_serializer_makes(client, reviewer_head
 
         filters = QueryDict(query.lstrip("?"))
         shown = [row["id"] for row in response.json()["results"]]
-        by_id = {claim.pk: claim for claim in selectors.claim_list(filters=filters, user=user)}
+        # The oracle: the same claims read as model instances, as ClaimSerializer expects them.
+        models = with_needs_attention(claims_visible(user=user)).select_related("article").prefetch_related("tags")
+        by_id = {claim.pk: claim for claim in filtered(ClaimFilterSet, filters, models)}
         claims = [by_id[pk] for pk in shown]  # the page's order is the paginator's (nulls last)
         assert claims, query
         from rest_framework.request import Request

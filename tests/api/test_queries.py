@@ -49,7 +49,7 @@ def test_detail_endpoints(client, db, django_assert_num_queries):
     source = claim.evidence.first().source
     cases = [
         (f"/api/v1/claims/{claim.pk}/", 1),  # claim, article, reviewer, tags, evidence and sources in one
-        (f"/api/v1/claims/{claim.pk}/claimreview/", 2),  # claim+article, appearances
+        (f"/api/v1/claims/{claim.pk}/claimreview/", 1),  # claim, article and appearance urls in one
         (f"/api/v1/claims/{claim.pk}/history/", 2),  # claim, its history with previous values
         (f"/api/v1/articles/{claim.article_id}/", 3),  # article, claims, tags
         (f"/api/v1/sources/{source.pk}/", 1),

@@ -15,12 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import dashboard, selectors
+from claims import dashboard
 from claims import tasks as claims_tasks
 from claims.admin_dashboard import VERDICT_COLOURS
 from claims.choices import ClaimStatus, ExcerptStatus, Verdict
 from claims.models import Claim, ClaimEvidenceTally, Evidence
 from claims.rollups import all_lost_tallies, claim_tallies_rebuild
+from claims.selectors import attention
 from sources import tasks
 from sources.choices import Health, Outcome
 from sources.fetch import CheckResult
@@ -91,22 +92,22 @@ def test_all_sources_dead_counts_claims_with_nothing_left_to_follow():
     ClaimFactory()  # no evidence at all: not "needs attention"
 
     assert set(dashboard.claims_all_sources_dead()) == {counted, draft_too}
-    assert set(selectors.claims_needing_attention()) == {counted, draft_too}  # the admin filter's definition
+    assert set(attention.claims_needing_attention()) == {counted, draft_too}  # the admin filter's definition
     assert dashboard.attention_counts(now=NOW)["all_sources_dead"] == 2
     # the condition computed from the dead sources selects what the EXISTS pair it replaced selected, both ways
     cited = Evidence.objects.filter(claim=OuterRef("pk"))
     still_backed = cited.filter(~Q(source__health=Health.DEAD) | ~Q(source__archive_url=""))
     exists_pair = Q(Exists(cited)) & ~Q(Exists(still_backed))
-    condition = selectors.needs_attention_condition()
+    condition = attention.needs_attention_condition()
     assert set(Claim.objects.filter(condition)) == set(Claim.objects.filter(exists_pair)) == {counted, draft_too}
     assert set(Claim.objects.exclude(condition)) == set(Claim.objects.exclude(exists_pair))
-    assert list(selectors.claims_needing_attention(Claim.objects.filter(pk=counted.pk))) == [counted]
-    assert not selectors.claims_needing_attention(Claim.objects.filter(pk=one_alive.pk)).exists()
+    assert list(attention.claims_needing_attention(Claim.objects.filter(pk=counted.pk))) == [counted]
+    assert not attention.claims_needing_attention(Claim.objects.filter(pk=one_alive.pk)).exists()
 
 
 def tallied_and_live() -> tuple[set, set]:
     tallied = set(all_lost_tallies().values_list("claim_id", flat=True))
-    live = set(selectors.claims_needing_attention().values_list("pk", flat=True))
+    live = set(attention.claims_needing_attention().values_list("pk", flat=True))
     return tallied, live
 
 

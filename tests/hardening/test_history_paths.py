@@ -27,7 +27,7 @@ from django.urls import reverse
 from claims import services
 from claims.choices import ClaimStatus, Verdict
 from claims.models import Claim
-from claims.selectors import HISTORY_FIELDS
+from claims.selectors.history import HISTORY_FIELDS
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

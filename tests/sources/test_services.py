@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from claims.choices import Stance
-from claims.selectors import claims_needing_attention
+from claims.selectors.attention import claims_needing_attention
 from sources.choices import Health, Outcome
 from sources.fetch import CheckResult
 from sources.health import SourceResult, linkchecks_record

@@ -1,0 +1,24 @@
+"""The one module of claims that sources may import (an import-linter contract in pyproject.toml holds it so).
+
+claims builds on sources (evidence cites a source); the way back is narrow and named here: which sources a user may
+see (they follow claim visibility), what the link checker reads of the evidence citing a source and what it records
+of it, and the project's text rules for forms.
+"""
+
+from .selectors.sources import (
+    evidence_excerpts_for_sources,
+    evidence_for_sources,
+    source_checks,
+    source_get,
+    source_list,
+)
+from .validators import harden_form
+
+__all__ = [
+    "evidence_excerpts_for_sources",
+    "evidence_for_sources",
+    "harden_form",
+    "source_checks",
+    "source_get",
+    "source_list",
+]

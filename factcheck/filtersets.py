@@ -1,0 +1,42 @@
+"""FilterSets narrowed per request: selectors filter through them, and they are no part of the API layer."""
+
+from __future__ import annotations
+
+import functools
+
+from django_filters import FilterSet
+
+
+def filterset_for(filterset_class: type[FilterSet], params) -> type[FilterSet]:
+    """The FilterSet class with only the filters the request names (the others would do nothing).
+
+    django-filter deep-copies every filter and builds a form field for each on every request; a request usually
+    names none or one.
+    """
+    return _narrowed(filterset_class, frozenset(name for name in params if name in filterset_class.base_filters))
+
+
+@functools.lru_cache(maxsize=256)
+def _narrowed(filterset_class: type[FilterSet], names: frozenset[str]) -> type[FilterSet]:
+    narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
+    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
+    form_class = None
+
+    def get_form_class(self):  # the same fields for every request: built once per set of names
+        nonlocal form_class
+        if form_class is None:
+            form_class = filterset_class.get_form_class(self)
+        return form_class
+
+    narrowed.get_form_class = get_form_class
+    return narrowed
+
+
+def filtered(filterset_class: type[FilterSet], params, queryset):
+    """``queryset`` filtered by the request's parameters; a bad parameter is a ValidationError naming it."""
+    from django.core.exceptions import ValidationError
+
+    filterset = filterset_for(filterset_class, params)(data=params, queryset=queryset)
+    if not filterset.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+    return filterset.qs
