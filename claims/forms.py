@@ -10,7 +10,7 @@ from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
 from . import services
 from .choices import ClaimStatus, Verdict
-from .models import Appearance, Article, Claim, Evidence
+from .models import CLAIM_EDITABLE_FIELDS, Appearance, Article, Claim, Evidence
 from .validators import harden_form
 
 
@@ -28,22 +28,7 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = (
-            "text",
-            "quote",
-            "language",
-            "claimant",
-            "article",
-            "tags",
-            "value",
-            "unit",
-            "verdict",
-            "explanation",
-            "status",
-            "recheck_after",
-            "original_rating",
-            "version",
-        )
+        fields = (*CLAIM_EDITABLE_FIELDS, "tags", "version")
         widgets = {
             "quote": forms.Textarea(attrs={"rows": 3}),
             "text": forms.Textarea(attrs={"rows": 3}),

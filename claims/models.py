@@ -47,6 +47,25 @@ class Tag(models.Model):
         return self.name
 
 
+# The claim fields reviewers set, in the order forms and the API show them (tags aside, a relation of their own):
+# the services accept these, and the API's write serializer and the admin form offer them. The rest (reviewer,
+# dates, version, flags, the search vector) are kept by the services and the database.
+CLAIM_EDITABLE_FIELDS = (
+    "text",
+    "quote",
+    "language",
+    "claimant",
+    "article",
+    "value",
+    "unit",
+    "verdict",
+    "explanation",
+    "status",
+    "recheck_after",
+    "original_rating",
+)
+
+
 class Claim(models.Model):
     """One checkable statement, its verdict, and where it stands in review."""
 

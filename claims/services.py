@@ -13,25 +13,10 @@ from sources.services import source_get_or_create
 from sources.urlnorm import normalize_url
 
 from .choices import STATUS_TRANSITIONS, ClaimStatus, Stance, Verdict
-from .models import Article, Claim, Evidence
+from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence
 
-# Fields a reviewer may change through claim_update (the rest are kept by the services themselves).
-EDITABLE_CLAIM_FIELDS = frozenset(
-    {
-        "article",
-        "quote",
-        "text",
-        "language",
-        "claimant",
-        "value",
-        "unit",
-        "verdict",
-        "explanation",
-        "status",
-        "recheck_after",
-        "original_rating",
-    }
-)
+# Fields a reviewer may change through claim_create and claim_update (the rest are kept by the services).
+EDITABLE_CLAIM_FIELDS = frozenset(CLAIM_EDITABLE_FIELDS)
 
 
 class VersionConflict(ValidationError):

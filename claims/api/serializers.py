@@ -11,7 +11,8 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from claims.choices import ClaimStatus, Stance
-from claims.models import Article, Claim, Evidence
+from claims.models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence
+from claims.selectors.claims import CLAIM_DETAIL_COLUMNS, CLAIM_LIST_COLUMNS, EVIDENCE_COLUMNS
 from claims.validators import harden_serializer_fields
 from factcheck.api import datetime_representation
 from sources.choices import Health
@@ -39,7 +40,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["id", "stance", "excerpt", "excerpt_status", "note", "source", "created_at"]
+        fields = list(EVIDENCE_COLUMNS)
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -56,29 +57,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = [
-            "id",
-            "api_url",
-            "text",
-            "quote",
-            "claimant",
-            "language",
-            "value",
-            "unit",
-            "verdict",
-            "status",
-            "retracted",
-            "article",
-            "tags",
-            "reviewed_at",
-            "published_at",
-            "created_at",
-            "updated_at",
-            "version",
-            "needs_recheck",
-            "needs_attention",
-            "rank",
-        ]
+        fields = list(CLAIM_LIST_COLUMNS)
 
     def get_api_url(self, claim: Claim) -> str:
         # reverse() and build_absolute_uri() once per serializer (a list shares one child), not once per claim.
@@ -135,10 +114,10 @@ class ClaimRows:
         self.value, fields = _claim_field_representations()
         self.datetime = _datetime_representations(timezone.get_current_timezone())
 
-    def data(self, rows: list[dict], tag_names: dict[int, list[str]]) -> list[dict]:
-        return [self.one(row, tag_names.get(row["id"], ())) for row in rows]
+    def data(self, rows: list[dict]) -> list[dict]:
+        return [self.one(row) for row in rows]
 
-    def one(self, row: dict, tags) -> dict:
+    def one(self, row: dict) -> dict:
         pk, value, article_id = row["id"], row["value"], row["article_id"]
         reviewed_at, published_at, created_at, updated_at = (row[name] for name in self.DATETIMES)
         represent = self.datetime
@@ -157,7 +136,7 @@ class ClaimRows:
             "article": None
             if article_id is None
             else {"id": article_id, "url": row["article__url"], "title": row["article__title"]},
-            "tags": sorted(tags),
+            "tags": sorted(row["tag_names"]),
             "reviewed_at": None if reviewed_at is None else represent["reviewed_at"](reviewed_at),
             "published_at": None if published_at is None else represent["published_at"](published_at),
             "created_at": None if created_at is None else represent["created_at"](created_at),
@@ -197,7 +176,7 @@ class ClaimDetailRows(ClaimRows):
 
     def detail(self, row: dict) -> dict:
         evidence = [self._evidence(item) for item in row["evidence"]]
-        out = self.one(row, row["tags"])
+        out = self.one(row)
         del out["rank"]
         first, last = row["reviewer__first_name"] or "", row["reviewer__last_name"] or ""
         recheck_after = row["recheck_after"]
@@ -242,14 +221,7 @@ class ClaimDetailSerializer(ClaimSerializer):
     evidence = EvidenceSerializer(many=True, read_only=True)
 
     class Meta(ClaimSerializer.Meta):
-        fields = [
-            *(f for f in ClaimSerializer.Meta.fields if f != "rank"),
-            "explanation",
-            "reviewer",
-            "recheck_after",
-            "original_rating",
-            "evidence",
-        ]
+        fields = list(CLAIM_DETAIL_COLUMNS)
 
     def get_reviewer(self, claim: Claim) -> str | None:
         if claim.reviewer is None:
@@ -274,21 +246,7 @@ class ClaimWriteSerializer(HardenedTextMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = [
-            "text",
-            "quote",
-            "language",
-            "claimant",
-            "article",
-            "value",
-            "unit",
-            "verdict",
-            "explanation",
-            "status",
-            "recheck_after",
-            "original_rating",
-            "tags",
-        ]
+        fields = [*CLAIM_EDITABLE_FIELDS, "tags"]
 
 
 class EvidenceWriteSerializer(HardenedTextMixin, serializers.Serializer):

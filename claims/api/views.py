@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
-import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, StreamingHttpResponse
@@ -30,6 +27,7 @@ from claims.selectors.visibility import user_sees_drafts
 from factcheck.api import JSONRenderer, KeysetPagination, SchemaOnlyFilterBackend
 
 from . import claimreview
+from .export import EXPORT_FORMATS
 from .serializers import (
     ArticleDetailSerializer,
     ArticleSerializer,
@@ -110,7 +108,7 @@ class ClaimViewSet(
     def list(self, request, *args, **kwargs):
         # Plain values shaped as ClaimSerializer would (ClaimRows): no model instance or serializer per claim.
         rows = self.paginate_queryset(claim_selectors.claim_list_rows(filters=request.query_params, user=request.user))
-        return self.get_paginated_response(ClaimRows(request).data(rows, claim_selectors.claim_tag_names(rows=rows)))
+        return self.get_paginated_response(ClaimRows(request).data(rows))
 
     def _detail(self, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
         row = _get_or_404(claim_selectors.claim_detail_row, claim_id=claim_id, user=self.request.user)
@@ -274,120 +272,6 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         return ArticleDetailSerializer if self.action == "retrieve" else ArticleSerializer
 
 
-# --- Export ------------------------------------------------------------------------------------------------
-
-EXPORT_COLUMNS = [
-    "id",
-    "status",
-    "retracted",
-    "verdict",
-    "language",
-    "claimant",
-    "quote",
-    "text",
-    "explanation",
-    "value",
-    "unit",
-    "tags",
-    "article_id",
-    "article_url",
-    "article_title",
-    "sources",
-    "reviewed_at",
-    "published_at",
-    "created_at",
-    "updated_at",
-    "version",
-]
-
-
-def _export_values(rows):
-    """Each row of claim_export as the values of EXPORT_COLUMNS, in that order."""
-    for (
-        pk,
-        claim_status,
-        verdict,
-        language,
-        claimant,
-        quote,
-        text,
-        explanation,
-        value,
-        unit,
-        article_id,
-        article_url,
-        article_title,
-        reviewed_at,
-        published_at,
-        created_at,
-        updated_at,
-        version,
-        tags,
-        urls,
-    ) in rows:
-        yield (
-            pk,
-            claim_status,
-            claim_status == "retracted",
-            verdict,
-            language,
-            claimant,
-            quote,
-            text,
-            explanation,
-            None if value is None else str(value),
-            unit,
-            sorted(tags),
-            article_id,
-            article_url,
-            article_title,
-            urls,
-            reviewed_at.isoformat() if reviewed_at else None,
-            published_at.isoformat() if published_at else None,
-            created_at.isoformat(),
-            updated_at.isoformat(),
-            version,
-        )
-
-
-# Rows are handed to the server in pieces of about this many characters: few enough pieces to be cheap, small
-# enough that memory stays flat whatever the size of the export.
-EXPORT_PIECE = 64 * 1024
-_RETRACTED, _TAGS, _SOURCES = (EXPORT_COLUMNS.index(c) for c in ("retracted", "tags", "sources"))
-
-
-def export_csv(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for values in _export_values(rows):
-        row = list(values)  # None is written as an empty cell, numbers with str()
-        row[_RETRACTED] = "true" if row[_RETRACTED] else "false"
-        row[_TAGS] = " ".join(row[_TAGS])
-        row[_SOURCES] = " ".join(row[_SOURCES])
-        writer.writerow(row)
-        if buffer.tell() >= EXPORT_PIECE:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def export_ndjson(rows):
-    lines, size = [], 0
-    for values in _export_values(rows):
-        line = orjson.dumps(dict(zip(EXPORT_COLUMNS, values, strict=True)))
-        lines.append(line)
-        size += len(line)
-        if size >= EXPORT_PIECE:
-            lines.append(b"")
-            yield b"\n".join(lines)
-            lines, size = [], 0
-    if lines:
-        lines.append(b"")
-        yield b"\n".join(lines)
-
-
 class IgnoreFormatNegotiation(BaseContentNegotiation):
     """Errors are JSON; `?format=` names the export format here, not DRF's renderer override."""
 
@@ -396,12 +280,6 @@ class IgnoreFormatNegotiation(BaseContentNegotiation):
 
     def select_parser(self, request, parsers):
         return parsers[0] if parsers else None
-
-
-EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", export_csv),
-    "ndjson": ("application/x-ndjson; charset=utf-8", export_ndjson),
-}
 
 
 class ClaimExportView(APIView):

@@ -8,12 +8,13 @@ from datetime import datetime
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections, router, transaction
-from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, CharField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from factcheck.db import built_once, values_list_read_ahead
 from factcheck.filtersets import filtered
 
+from ..choices import ClaimStatus
 from ..filters import ClaimFilterSet
 from ..models import Claim, Evidence
 from .attention import needs_attention_annotation, needs_attention_sql
@@ -26,28 +27,40 @@ def _claims_matching(*, filters, user, visible: QuerySet | None = None) -> Query
     return filtered(ClaimFilterSet, filters, claims_visible(user=user) if visible is None else visible)
 
 
-# What the claims list shows, read as plain values (claims.api.serializers.ClaimRows shapes them as ClaimSerializer).
-CLAIM_LIST_FIELDS = (
-    "id",
-    "text",
-    "quote",
-    "claimant",
-    "language",
-    "value",
-    "unit",
-    "verdict",
-    "status",
-    "reviewed_at",
-    "published_at",
-    "created_at",
-    "updated_at",
-    "version",
-    "needs_recheck",
-    "needs_attention",
-    "article_id",
-    "article__url",
-    "article__title",
-)
+# The claims list, one column map: each key the API shows, in order, with the values it is built from (values()
+# names; () for what the row builder derives, such as the api_url from the id). ClaimSerializer's fields, the
+# query's select list and ClaimRows' keys all come from it; tests hold the three to each other.
+CLAIM_LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "api_url": (),
+    "text": ("text",),
+    "quote": ("quote",),
+    "claimant": ("claimant",),
+    "language": ("language",),
+    "value": ("value",),
+    "unit": ("unit",),
+    "verdict": ("verdict",),
+    "status": ("status",),
+    "retracted": (),
+    "article": ("article_id", "article__url", "article__title"),
+    "tags": ("tag_names",),
+    "reviewed_at": ("reviewed_at",),
+    "published_at": ("published_at",),
+    "created_at": ("created_at",),
+    "updated_at": ("updated_at",),
+    "version": ("version",),
+    "needs_recheck": ("needs_recheck",),
+    "needs_attention": ("needs_attention",),
+    "rank": (),  # annotated by a search (the ``q`` filter), else None
+}
+
+
+def values_of(columns: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The values a column map reads, in its order."""
+    return tuple(name for names in columns.values() for name in names)
+
+
+CLAIM_LIST_FIELDS = values_of(CLAIM_LIST_COLUMNS)
 
 # A claim's tag names (unsorted), as an SQL expression for the claim id {claim}.
 TAG_NAMES_SQL = (
@@ -56,8 +69,8 @@ TAG_NAMES_SQL = (
 
 
 def claim_list_rows(*, filters, user) -> QuerySet:
-    """The claims the user may see, filtered, as dicts of CLAIM_LIST_FIELDS and ``tag_names`` (and ``rank`` when
-    searching); no model instances."""
+    """The claims the user may see, filtered, as dicts of CLAIM_LIST_FIELDS (and ``rank`` when searching); no model
+    instances."""
     # The filters apply to rows already shaped (fields, needs_attention, tags); a search's ``rank``, annotated
     # later, joins the values of its own accord.
     key = ("claim_list_rows", user_sees_drafts(user))
@@ -70,40 +83,39 @@ def _claim_list_rows(claims: QuerySet[Claim]) -> QuerySet:
     # They name the outer table, so they belong only in a top-level query of claims, as here.
     tag_names = RawSQL(TAG_NAMES_SQL.format(claim="claims_claim.id"), (), output_field=ArrayField(CharField()))
     claims = claims.annotate(needs_attention=needs_attention_annotation(), tag_names=tag_names)
-    return claims.values(*CLAIM_LIST_FIELDS, "tag_names")
+    return claims.values(*CLAIM_LIST_FIELDS)
 
 
-def claim_tag_names(*, rows: list[dict]) -> dict[int, list[str]]:
-    """The tag names (unsorted) of each claim of a page of claim_list_rows, as the query read them."""
-    return {row["id"]: row["tag_names"] for row in rows}
-
-
-# The columns claim_export reads, in order; each row ends with the claim's tag names and its cited urls.
-EXPORT_FIELDS = (
-    "id",
-    "status",
-    "verdict",
-    "language",
-    "claimant",
-    "quote",
-    "text",
-    "explanation",
-    "value",
-    "unit",
-    "article_id",
-    "article__url",
-    "article__title",
-    "reviewed_at",
-    "published_at",
-    "created_at",
-    "updated_at",
-    "version",
-)
+# The export, one column map: each column of the file, in order, with the one value it is read from. The query
+# selects them in this order, so a row is the file's row once claims.api.export has formatted its values.
+EXPORT_COLUMNS: dict[str, str] = {
+    "id": "id",
+    "status": "status",
+    "retracted": "export_retracted",
+    "verdict": "verdict",
+    "language": "language",
+    "claimant": "claimant",
+    "quote": "quote",
+    "text": "text",
+    "explanation": "explanation",
+    "value": "value",
+    "unit": "unit",
+    "tags": "export_tags",
+    "article_id": "article_id",
+    "article_url": "article__url",
+    "article_title": "article__title",
+    "sources": "export_urls",
+    "reviewed_at": "reviewed_at",
+    "published_at": "published_at",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "version": "version",
+}
 
 
 def claim_export(*, filters, user, chunk_size: int):
-    """The claims the user may see, filtered, for the streamed export: plain tuples (EXPORT_FIELDS, tag names,
-    cited urls in evidence order), one query over a server-side cursor.
+    """The claims the user may see, filtered, for the streamed export: tuples of EXPORT_COLUMNS' values (tags by
+    name, cited urls in evidence order), one query over a server-side cursor.
 
     A bad filter raises the ValidationError here, before anything is streamed.
     """
@@ -119,70 +131,81 @@ def _export_rows(claims: QuerySet[Claim], chunk_size: int):
 
     Tagging = Claim.tags.through
     rows = claims.annotate(
+        export_retracted=ExpressionWrapper(Q(status=ClaimStatus.RETRACTED), output_field=BooleanField()),
         export_tags=gathered(Tagging.objects.filter(claim_id=OuterRef("pk")), "tag__name", "tag__name"),
         export_urls=gathered(Evidence.objects.filter(claim_id=OuterRef("pk")), "source__url", "id"),
-    ).values_list(*EXPORT_FIELDS, "export_tags", "export_urls")
+    ).values_list(*EXPORT_COLUMNS.values())
     # In a transaction, so the cursor is not WITH HOLD: in autocommit PostgreSQL would compute and store the
     # whole result before the first row came back. savepoint=False: a read needs none (and a test's
     # transaction gets no extra queries). Read ahead: PostgreSQL makes the next chunk while this thread encodes
     # the last (the two take turns otherwise).
     with transaction.atomic(using=rows.db, savepoint=False):
-        for row in values_list_read_ahead(rows, chunk_size=chunk_size):
-            yield (*row[:-2], row[-2] or [], row[-1] or [])
+        yield from values_list_read_ahead(rows, chunk_size=chunk_size)
 
 
-# What the claim detail shows, as plain values: CLAIM_DETAIL_FIELDS, then "tags" (names), "evidence" (dicts of
-# EVIDENCE_FIELDS with a "source" dict of EVIDENCE_SOURCE_FIELDS) and "needs_attention".
-# claims.api.serializers.ClaimDetailRows shapes it.
-CLAIM_DETAIL_FIELDS = (
-    *(f for f in CLAIM_LIST_FIELDS if f != "needs_attention"),
-    "explanation",
-    "recheck_after",
-    "original_rating",
-    "reviewer__username",
-    "reviewer__first_name",
-    "reviewer__last_name",
-)
-EVIDENCE_FIELDS = ("id", "stance", "excerpt", "excerpt_status", "note", "created_at")
+# The claim detail, one column map as the list's (ClaimDetailSerializer's fields, the statement's select list and
+# ClaimDetailRows' keys come from it). Evidence comes as JSON arrays of EVIDENCE_COLUMNS' values, the source's last.
+CLAIM_DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
+    **{key: names for key, names in CLAIM_LIST_COLUMNS.items() if key != "rank"},
+    "explanation": ("explanation",),
+    "reviewer": ("reviewer__username", "reviewer__first_name", "reviewer__last_name"),
+    "recheck_after": ("recheck_after",),
+    "original_rating": ("original_rating",),
+    "evidence": ("evidence",),
+}
+CLAIM_DETAIL_FIELDS = values_of(CLAIM_DETAIL_COLUMNS)
 EVIDENCE_SOURCE_FIELDS = ("id", "url", "title", "health", "last_checked_at", "archive_url", "archived_at")
+EVIDENCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "stance": ("stance",),
+    "excerpt": ("excerpt",),
+    "excerpt_status": ("excerpt_status",),
+    "note": ("note",),
+    "source": tuple(f"source__{name}" for name in EVIDENCE_SOURCE_FIELDS),
+    "created_at": ("created_at",),
+}
+EVIDENCE_FIELDS = tuple(name for name in values_of(EVIDENCE_COLUMNS) if not name.startswith("source__"))
 
-# One statement: through the ORM the detail is three queries and about ten model instances. The evidence comes as
-# JSON arrays in EVIDENCE_FIELDS then EVIDENCE_SOURCE_FIELDS order.
+# Tables of the detail statement by the prefix of a values() name: the claim (c), its article (a), its reviewer (u).
+_DETAIL_TABLES = {"": "c", "article": "a", "reviewer": "u"}
+_EVIDENCE_JSON_SQL = (
+    "(SELECT json_agg(json_build_array({columns}) ORDER BY e.id)"
+    " FROM claims_evidence e JOIN sources_source s ON s.id = e.source_id WHERE e.claim_id = c.id)"
+).format(columns=", ".join([*(f"e.{n}" for n in EVIDENCE_FIELDS), *(f"s.{n}" for n in EVIDENCE_SOURCE_FIELDS)]))
+
+
+def _detail_select_sql(name: str) -> str:
+    computed = {
+        "tag_names": TAG_NAMES_SQL.format(claim="c.id"),
+        "needs_attention": needs_attention_sql("c.id"),
+        "evidence": _EVIDENCE_JSON_SQL,
+    }
+    if name in computed:
+        return computed[name]
+    table, _, column = name.rpartition("__")
+    return f"{_DETAIL_TABLES[table]}.{column}"
+
+
+# One statement: through the ORM the detail is three queries and about ten model instances.
 _CLAIM_DETAIL_SQL = """
-SELECT c.id, c.text, c.quote, c.claimant, c.language, c.value, c.unit, c.verdict, c.status,
-       c.reviewed_at, c.published_at, c.created_at, c.updated_at, c.version, c.needs_recheck,
-       c.article_id, a.url, a.title, c.explanation, c.recheck_after, c.original_rating,
-       u.username, u.first_name, u.last_name,
-       {tag_names},
-       (SELECT json_agg(json_build_array(e.id, e.stance, e.excerpt, e.excerpt_status, e.note, e.created_at,
-                                         s.id, s.url, s.title, s.health, s.last_checked_at, s.archive_url,
-                                         s.archived_at) ORDER BY e.id)
-          FROM claims_evidence e JOIN sources_source s ON s.id = e.source_id WHERE e.claim_id = c.id),
-       {needs_attention}
+SELECT {select}
   FROM claims_claim c
   LEFT JOIN claims_article a ON a.id = c.article_id
   LEFT JOIN auth_user u ON u.id = c.reviewer_id
- WHERE c.id = %s AND {visible}"""
+ WHERE c.id = %s AND {visible}""".replace("{select}", ",\n       ".join(map(_detail_select_sql, CLAIM_DETAIL_FIELDS)))
 
 
 def claim_detail_row(*, claim_id: int, user) -> dict:
-    """One claim as plain values (CLAIM_DETAIL_FIELDS, tags, evidence, needs_attention); Claim.DoesNotExist if
-    the user may not see it or there is none."""
-    sql = _CLAIM_DETAIL_SQL.format(
-        tag_names=TAG_NAMES_SQL.format(claim="c.id"),
-        needs_attention=needs_attention_sql("c.id"),
-        visible=visible_status_sql("c.status", user=user),
-    )
+    """One claim as a dict of CLAIM_DETAIL_FIELDS (``evidence`` as dicts of EVIDENCE_FIELDS with a ``source`` dict
+    of EVIDENCE_SOURCE_FIELDS); Claim.DoesNotExist if the user may not see it or there is none."""
+    sql = _CLAIM_DETAIL_SQL.replace("{visible}", visible_status_sql("c.status", user=user))
     with connections[router.db_for_read(Claim)].cursor() as cursor:
         cursor.execute(sql, [claim_id])
         found = cursor.fetchone()
     if found is None:
         raise Claim.DoesNotExist(f"No claim {claim_id} that this user may see.")
-    *columns, tags, evidence_rows, needs_attention = found
-    row = dict(zip(CLAIM_DETAIL_FIELDS, columns, strict=True))
-    row["tags"] = tags
-    row["evidence"] = [_evidence_of_json(values) for values in evidence_rows or ()]
-    row["needs_attention"] = needs_attention
+    row = dict(zip(CLAIM_DETAIL_FIELDS, found, strict=True))
+    row["evidence"] = [_evidence_of_json(values) for values in row["evidence"] or ()]
     return row
 
 

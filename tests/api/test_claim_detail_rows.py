@@ -93,3 +93,25 @@ def test_detail_is_one_query_on_postgresql(client, django_assert_num_queries):
         response = client.get(f"{URL}{claim.pk}/")
     assert response.status_code == 200
     assert response.json()["evidence"][0]["source"]["url"]
+
+
+def test_each_read_has_one_column_map_that_the_serializer_and_the_rows_follow(reviewer):
+    """The column maps are the one list of each read's fields: the serializers (the schema) declare their keys, and
+    the row builders make exactly those keys in that order."""
+    from claims.api.serializers import ClaimRows, ClaimSerializer, EvidenceSerializer, EvidenceSourceSerializer
+    from claims.selectors import claims as claim_selectors
+
+    assert list(ClaimSerializer().fields) == list(claim_selectors.CLAIM_LIST_COLUMNS)
+    assert list(ClaimDetailSerializer().fields) == list(claim_selectors.CLAIM_DETAIL_COLUMNS)
+    assert list(EvidenceSerializer().fields) == list(claim_selectors.EVIDENCE_COLUMNS)
+    assert tuple(EvidenceSourceSerializer().fields) == claim_selectors.EVIDENCE_SOURCE_FIELDS
+    claim = _claims(reviewer)[0]
+    request = Request(APIRequestFactory().get(URL))
+    row = claim_detail_row(claim_id=claim.pk, user=reviewer)
+    assert tuple(row) == claim_selectors.CLAIM_DETAIL_FIELDS
+    detail = ClaimDetailRows(request).detail(row)
+    assert list(detail) == list(claim_selectors.CLAIM_DETAIL_COLUMNS)
+    assert list(detail["evidence"][0]) == list(claim_selectors.EVIDENCE_COLUMNS)
+    rows = list(claim_selectors.claim_list_rows(filters={}, user=reviewer))
+    assert tuple(rows[0]) == claim_selectors.CLAIM_LIST_FIELDS
+    assert list(ClaimRows(request).one(rows[0])) == list(claim_selectors.CLAIM_LIST_COLUMNS)
