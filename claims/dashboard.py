@@ -23,11 +23,12 @@ from django.utils import timezone
 from sources import selectors as source_selectors
 from sources.models import Source
 
-from .choices import PUBLIC_STATUSES, ClaimStatus, ExcerptStatus, Verdict
+from .choices import ClaimStatus, ExcerptStatus, Verdict
 from .models import Claim, Evidence
 from .rollups import all_lost_tallies, tally_in_use
 from .selectors.attention import claims_needing_attention
 from .selectors.claims import claims_for_recheck_flags
+from .selectors.visibility import public_claims
 
 CACHE_SECONDS = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
 CACHE_KEY = "dashboard:v1:global"
@@ -127,7 +128,7 @@ def _midnight(day: date) -> datetime:
 
 
 def _public_claims():
-    return Claim.objects.filter(status__in=PUBLIC_STATUSES, published_at__isnull=False)
+    return public_claims().filter(published_at__isnull=False)
 
 
 def verdict_months_until(*, now: datetime) -> list[date]:
