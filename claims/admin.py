@@ -29,11 +29,11 @@ from .forms import (
 )
 from .models import Appearance, Article, Claim, Evidence, Tag
 
-LABELS_CSS = {"all": ("claims/admin.css",)}
+LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
 
 
 def label(kind: str, value: str, text: str):
-    """A coloured label; the colours live in claims/static/claims/admin.css."""
+    """A coloured label; its colours are the choice's own (claims/labels.py makes their stylesheet)."""
     return format_html('<span class="fc-label fc-{}-{}">{}</span>', kind, value, text)
 
 
