@@ -30,11 +30,11 @@ from .forms import (
 from .models import Appearance, Article, Claim, Evidence, Tag
 from .selectors.attention import claims_needing_attention
 
-LABELS_CSS = {"all": ("claims/admin.css",)}
+LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
 
 
 def label(kind: str, value: str, text: str):
-    """A coloured label; the colours live in claims/static/claims/admin.css."""
+    """A coloured label; its colours are the choice's own (claims/labels.py makes their stylesheet)."""
     return format_html('<span class="fc-label fc-{}-{}">{}</span>', kind, value, text)
 
 
@@ -419,11 +419,6 @@ class TagAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=Count("claims"))
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "title" in form.changed_data:  # the title is part of its claims' search text
-            services.claims_search_refresh(article_id=obj.pk)
 
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, obj: Tag) -> int:

@@ -16,24 +16,11 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from factcheck import charts
-from sources.colours import HEALTH_COLOURS, OUTCOME_GROUPS, outcome_group
+from sources.choices import OUTCOME_GROUPS, Health, outcome_group
 
 from . import dashboard
 from .choices import ClaimStatus, Verdict
 from .selectors.visibility import user_sees_drafts
-
-# The same colours as the verdict labels (claims/static/claims/admin.css; a test holds them equal).
-VERDICT_COLOURS = {
-    Verdict.TRUE: "#15803d",
-    Verdict.MOSTLY_TRUE: "#4d7c0f",
-    Verdict.MIXED: "#b45309",
-    Verdict.MOSTLY_FALSE: "#c2410c",
-    Verdict.FALSE: "#b91c1c",
-    Verdict.MISLEADING: "#7e22ce",
-    Verdict.UNVERIFIABLE: "#475569",
-    Verdict.UNRATED: "#e5e7eb",
-}
-HEALTH_SERIES = (("ok", "OK"), ("failing", "Failing"), ("dead", "Dead"), ("unknown", "Not known yet"))
 
 
 def _changelist(name: str, **params) -> str:
@@ -104,7 +91,7 @@ def verdict_chart(board: dashboard.Dashboard):
         key="verdicts",
         title="Claims published per month, by verdict",
         categories=[date_format(m, "M Y") for m in board.verdict_months],
-        series=[charts.Series(v.value, v.label, VERDICT_COLOURS[v], grid[v.value]) for v in order],
+        series=[charts.Series(v.value, v.label, v.colour, grid[v.value]) for v in order],
         unit="claims",
         label_every=2,
     )
@@ -117,11 +104,12 @@ def health_chart(board: dashboard.Dashboard):
             "with “Check now” on the source list."
         )
     grid = _grid(board.health_by_week, board.health_weeks)
+    order = [h for h in Health if h != Health.UNKNOWN] + [Health.UNKNOWN]
     return charts.stacked_bars(
         key="health",
         title="Sources checked each week, by their health after the week's last check",
         categories=[date_format(w, "j M") for w in board.health_weeks],
-        series=[charts.Series(k, label, HEALTH_COLOURS[k], grid[k]) for k, label in HEALTH_SERIES],
+        series=[charts.Series(h.value, h.label, h.colour, grid[h.value]) for h in order],
         unit="sources",
         label_every=2,
     )
@@ -130,13 +118,13 @@ def health_chart(board: dashboard.Dashboard):
 def checks_chart(board: dashboard.Dashboard):
     if not board.checks_by_day:
         return charts.empty("No link checks in the last 30 days.")
-    rows = [(day, outcome_group(outcome)[0], n) for day, outcome, n in board.checks_by_day]
+    rows = [(day, outcome_group(outcome).key, n) for day, outcome, n in board.checks_by_day]
     grid = _grid(rows, board.check_days)
     return charts.stacked_bars(
         key="checks",
         title="Link checks per day, by outcome",
         categories=[date_format(d, "j M") for d in board.check_days],
-        series=[charts.Series(key, label, colour, grid[key]) for key, label, colour, _ in OUTCOME_GROUPS],
+        series=[charts.Series(g.key, g.label, g.colour, grid[g.key]) for g in OUTCOME_GROUPS],
         unit="checks",
         label_every=5,
     )
@@ -149,7 +137,7 @@ def domains_chart(board: dashboard.Dashboard):
         charts.Bar(
             label=row["domain"],
             value=row["dead"],
-            colour=HEALTH_COLOURS["dead"],
+            colour=Health.DEAD.colour,
             tooltip=f"{row['domain']}: {row['dead']} dead, {row['archived']} of them with an archived copy",
             href=_changelist("sources_source", health__exact="dead", domain=row["domain"]),
         )

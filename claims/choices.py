@@ -1,22 +1,27 @@
 from django.db import models
 
-
-class Verdict(models.TextChoices):
-    UNRATED = "unrated", "Unrated"
-    TRUE = "true", "True"
-    MOSTLY_TRUE = "mostly_true", "Mostly true"
-    MIXED = "mixed", "Mixed"
-    MOSTLY_FALSE = "mostly_false", "Mostly false"
-    FALSE = "false", "False"
-    MISLEADING = "misleading", "Misleading"
-    UNVERIFIABLE = "unverifiable", "Unverifiable"
+from factcheck.colours import NOTHING_YET, ColouredChoices, Swatch
 
 
-class ClaimStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    RETRACTED = "retracted", "Retracted"
+# Each choice with its colour (the admin's labels and charts): green for true, red for false, amber between,
+# violet for misleading, grey when not rated; blue while in review, dark red once retracted. White text on
+# each colour keeps a contrast of at least 4.5:1 (tests/test_colours.py).
+class Verdict(ColouredChoices):
+    UNRATED = "unrated", NOTHING_YET, "Unrated"
+    TRUE = "true", Swatch("#15803d"), "True"
+    MOSTLY_TRUE = "mostly_true", Swatch("#4d7c0f"), "Mostly true"
+    MIXED = "mixed", Swatch("#b45309"), "Mixed"
+    MOSTLY_FALSE = "mostly_false", Swatch("#c2410c"), "Mostly false"
+    FALSE = "false", Swatch("#b91c1c"), "False"
+    MISLEADING = "misleading", Swatch("#7e22ce"), "Misleading"
+    UNVERIFIABLE = "unverifiable", Swatch("#475569"), "Unverifiable"
+
+
+class ClaimStatus(ColouredChoices):
+    DRAFT = "draft", NOTHING_YET, "Draft"
+    IN_REVIEW = "in_review", Swatch("#1d4ed8"), "In review"
+    PUBLISHED = "published", Swatch("#15803d"), "Published"
+    RETRACTED = "retracted", Swatch("#7f1d1d"), "Retracted"
 
 
 # Which status a claim may move to from each status. Publishing additionally needs the publishing rule.

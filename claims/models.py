@@ -133,10 +133,6 @@ class Claim(models.Model):
     def __str__(self) -> str:
         return self.text[:80]
 
-    @property
-    def is_public(self) -> bool:
-        return self.status in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED)
-
 
 class Evidence(models.Model):
     """A source cited for or against a claim, with the passage we rely on."""

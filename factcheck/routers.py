@@ -85,11 +85,6 @@ def route_clear() -> None:
     _route.set(None)
 
 
-def current_read_alias() -> str:
-    route = _route.get()
-    return PRIMARY if route is None else route.read_alias()
-
-
 class PrimaryReplicaRouter:
     """Primary for writes and for anything outside a routed request; a replica for public API reads."""
 

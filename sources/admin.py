@@ -14,12 +14,12 @@ from django.utils.text import Truncator
 from factcheck import charts
 
 from . import selectors
-from .colours import OUTCOME_GROUPS, outcome_group
+from .choices import OUTCOME_GROUPS, outcome_group
 from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 from .urlnorm import normalize_url
 
 # Shared with the claims admin, which owns the label styles.
-LABELS_CSS = {"all": ("claims/admin.css",)}
+LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
 RECENT_CHECKS = 20
 TIMELINE_CHECKS = 60
 CITING_CLAIMS = 50
@@ -196,19 +196,18 @@ class SourceAdmin(admin.ModelAdmin):
             return "Not checked yet: the timeline starts with the first check."
         marks = []
         for c in checks:
-            _, group, colour = outcome_group(c.outcome)
             status = f" (HTTP {c.http_status})" if c.http_status else ""
             when = _when(c.checked_at)
             marks.append(
                 charts.Bar(
                     label=date_format(timezone.localtime(c.checked_at), "SHORT_DATE_FORMAT"),
                     value=c.elapsed_ms,
-                    colour=colour,
+                    colour=outcome_group(c.outcome).colour,
                     tooltip=f"{when}: {c.get_outcome_display()}{status}, {c.elapsed_ms} ms",
                 )
             )
-        used = {outcome_group(c.outcome)[0] for c in checks}
-        legend = [(label, colour) for key, label, colour, _ in OUTCOME_GROUPS if key in used]
+        used = {outcome_group(c.outcome).key for c in checks}
+        legend = [(g.label, g.colour) for g in OUTCOME_GROUPS if g.key in used]
         return charts.timeline(
             key="source-checks",
             title=f"The last {len(checks)} checks of this source: time taken and outcome",

@@ -1,11 +1,16 @@
+from typing import NamedTuple
+
 from django.db import models
 
+from factcheck.colours import NOTHING_YET, ColouredChoices, Swatch
 
-class Health(models.TextChoices):
-    UNKNOWN = "unknown", "Unknown"
-    OK = "ok", "OK"
-    FAILING = "failing", "Failing"
-    DEAD = "dead", "Dead"
+
+# Each health with its colour (the admin's labels and charts), as the verdicts have theirs.
+class Health(ColouredChoices):
+    UNKNOWN = "unknown", NOTHING_YET, "Unknown"
+    OK = "ok", Swatch("#15803d"), "OK"
+    FAILING = "failing", Swatch("#b45309"), "Failing"
+    DEAD = "dead", Swatch("#b91c1c"), "Dead"
 
 
 class Outcome(models.TextChoices):
@@ -29,3 +34,40 @@ class Outcome(models.TextChoices):
 # Outcomes that say nothing about whether the source itself is alive: they never move it toward dead.
 NEUTRAL_OUTCOMES = frozenset({Outcome.RATE_LIMITED, Outcome.RESTRICTED, Outcome.BLOCKED})
 SUCCESS_OUTCOMES = frozenset({Outcome.OK, Outcome.REDIRECTED})
+
+
+class OutcomeGroup(NamedTuple):
+    key: str
+    label: str
+    colour: str
+    outcomes: frozenset[str]
+
+
+# Outcomes in the charts, in groups a reader can tell apart (fifteen colours would not be): green for a live page,
+# grey for results that say nothing about it. Every outcome is in exactly one group (tests/test_colours.py).
+OUTCOME_GROUPS = (
+    OutcomeGroup("ok", "OK", Health.OK.colour, frozenset({Outcome.OK})),
+    OutcomeGroup("redirected", "Redirected", "#65a30d", frozenset({Outcome.REDIRECTED})),
+    OutcomeGroup("neutral", "Rate limited, restricted or blocked", "#9ca3af", NEUTRAL_OUTCOMES),
+    OutcomeGroup("not_found", "Not found", "#b91c1c", frozenset({Outcome.NOT_FOUND})),
+    OutcomeGroup("server_error", "Server error", "#ea580c", frozenset({Outcome.SERVER_ERROR})),
+    OutcomeGroup("timeout", "Timeout", "#d97706", frozenset({Outcome.TIMEOUT})),
+    OutcomeGroup(
+        "network",
+        "DNS, connection or TLS error",
+        "#7e22ce",
+        frozenset({Outcome.DNS_ERROR, Outcome.CONNECTION_ERROR, Outcome.TLS_ERROR}),
+    ),
+    OutcomeGroup(
+        "other",
+        "Other failure",
+        "#475569",
+        frozenset({Outcome.CLIENT_ERROR, Outcome.TOO_MANY_REDIRECTS, Outcome.REDIRECT_LOOP, Outcome.INVALID_URL}),
+    ),
+)
+_GROUP_OF = {outcome: group for group in OUTCOME_GROUPS for outcome in group.outcomes}
+
+
+def outcome_group(outcome: str) -> OutcomeGroup:
+    """The chart group an outcome belongs to ("other" for a value no group names)."""
+    return _GROUP_OF.get(outcome, OUTCOME_GROUPS[-1])

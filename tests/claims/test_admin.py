@@ -106,7 +106,9 @@ def test_changelist_shows_labels_article_reviewer_and_dead_sources(rclient, two_
     assert '<span class="fc-label fc-status-draft">Draft</span>' in html
     assert "The leak story" in html
     assert "⚠ 1 dead" in html
+    # The labels' colours come after admin.css, so they win over its grey default for .fc-label.
     assert "claims/admin.css" in html
+    assert html.index("claims/admin.css") < html.index("claims/labels.css")
     rows = {c.pk: c for c in response.context["cl"].result_list}
     assert rows[a.pk].dead_sources == 1
     assert rows[b.pk].dead_sources == 0

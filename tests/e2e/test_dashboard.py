@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from claims import dashboard
-from claims.choices import ClaimStatus, ExcerptStatus
+from claims.choices import ClaimStatus, ExcerptStatus, Verdict
 from sources.choices import Health, Outcome
 from sources.rollups import check_rollups_rebuild
 from tests.factories import ClaimFactory, EvidenceFactory, LinkCheckFactory, ReviewerFactory, SourceFactory
@@ -16,6 +16,11 @@ from tests.factories import ClaimFactory, EvidenceFactory, LinkCheckFactory, Rev
 from .test_reviewer_flow import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def rgb(colour: str) -> str:
+    """#rrggbb as the browser reports a computed colour."""
+    return "rgb({}, {}, {})".format(*(int(colour[i : i + 2], 16) for i in (1, 3, 5)))
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +63,13 @@ def test_reviewer_opens_the_dashboard_and_follows_a_count(new_page, screenshot):
     page.click("[data-panel=in_review_mine] a")
     page.wait_for_selector("#result_list")
     assert page.locator("#result_list tbody tr").count() == 3
+    # The labels wear their choice's colours: labels.css is served and wins over admin.css's grey default.
+    for selector, choice in ((".fc-status-in_review", ClaimStatus.IN_REVIEW), (".fc-verdict-unrated", Verdict.UNRATED)):
+        swatch = choice.swatch
+        style = page.locator(f"#result_list {selector}").first.evaluate(
+            "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]"
+        )
+        assert style == [rgb(swatch.background), rgb(swatch.text)], selector
     screenshot(page, "dashboard-followed-in-review")
 
     page.goto(f"/admin/sources/source/{gone.pk}/change/")

@@ -57,7 +57,9 @@ def test_changelist_shows_health_labels_checks_and_claim_counts(rclient, sources
     assert '<span class="fc-label fc-health-ok">OK</span>' in html
     assert '<span class="fc-label fc-health-unknown">Unknown</span>' in html
     assert "Not found" in html
+    # The labels' colours come after admin.css, so they win over its grey default for .fc-label.
     assert "claims/admin.css" in html
+    assert html.index("claims/admin.css") < html.index("claims/labels.css")
     counts = {s.pk: s.claim_count for s in response.context["cl"].result_list}
     assert counts == {dead.pk: 2, ok.pk: 1, unknown.pk: 0}
     assert "By health" in html
