@@ -24,12 +24,11 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from .choices import NEUTRAL_OUTCOMES, SUCCESS_OUTCOMES, Health, Outcome
+from .choices import SUCCESS_OUTCOMES, Health, Outcome
 from .fetch import CheckResult, SafeClient
+from .health_rule import NEUTRAL, SUCCESS, DeadRule, outcome_kind
 from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 from .rollups import CheckChange, rollups_add_checks
-
-SUCCESS, FAILURE, NEUTRAL = "success", "failure", "neutral"
 
 # --------------------------------------------------------------------------------------------
 # Health over time (pure)
@@ -43,15 +42,6 @@ class HealthState:
     first_failure_at: datetime | None = None
 
 
-def outcome_kind(outcome: str) -> str:
-    """success, failure, or neutral (a result that says nothing about the source being alive)."""
-    if outcome in SUCCESS_OUTCOMES:
-        return SUCCESS
-    if outcome in NEUTRAL_OUTCOMES:
-        return NEUTRAL
-    return FAILURE
-
-
 def health_after(
     state: HealthState,
     outcome: str,
@@ -62,21 +52,18 @@ def health_after(
 ) -> HealthState:
     """The health a source has after a check with ``outcome`` at ``at``.
 
-    Dead only after N consecutive failures whose first and last are at least D days apart;
-    one success clears the count; neutral outcomes leave everything as it was.
+    The rule of sources/health_rule.py: dead only after N consecutive failures whose first and last are at least
+    D days apart; one success clears the count; neutral outcomes leave everything as it was.
     """
-    failures_needed = settings.LINKCHECK_DEAD_AFTER_FAILURES if dead_after_failures is None else dead_after_failures
-    days_needed = settings.LINKCHECK_DEAD_AFTER_DAYS if dead_after_days is None else dead_after_days
     kind = outcome_kind(outcome)
     if kind == SUCCESS:
         return HealthState(Health.OK)
     if kind == NEUTRAL:
         return state
+    rule = DeadRule.from_settings(failures=dead_after_failures, days=dead_after_days)
     count = state.consecutive_failures + 1
     first = state.first_failure_at if state.consecutive_failures and state.first_failure_at else at
-    long_enough = at - first >= timedelta(days=days_needed)
-    dead = count >= max(1, failures_needed) and long_enough
-    return HealthState(Health.DEAD if dead else Health.FAILING, count, first)
+    return HealthState(Health.DEAD if rule.is_dead(count, first, at) else Health.FAILING, count, first)
 
 
 def _interval_hours(health: str) -> float:
