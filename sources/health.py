@@ -261,7 +261,7 @@ _LINKCHECK_COLUMNS = (
 
 
 def _insert_linkchecks(rows: Sequence[tuple], chunk: int = 500) -> set[int]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the source ids whose row is new (PostgreSQL, SQLite)."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the source ids whose row is new."""
     table = connection.ops.quote_name(LinkCheck._meta.db_table)
     columns = ", ".join(_LINKCHECK_COLUMNS)
     inserted: set[int] = set()
@@ -291,11 +291,8 @@ WHERE s.id = v.id
 
 
 def _update_sources(sources: list[Source], fields: list[str]) -> None:
-    """One UPDATE for the batch. On PostgreSQL an UPDATE ... FROM unnest(arrays): Django's bulk_update
-    builds a CASE per field and row, which cost 3 s of Python for 1,000 sources."""
-    if connection.vendor != "postgresql":
-        Source.objects.bulk_update(sources, fields)
-        return
+    """One UPDATE ... FROM unnest(arrays) for the batch: Django's bulk_update builds a CASE per field and row,
+    much Python work for a batch of a thousand sources."""
     columns = ["id", *fields]
     params = [[getattr(source, column) for source in sources] for column in columns]
     with connection.cursor() as cursor:
