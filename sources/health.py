@@ -308,8 +308,7 @@ def linkchecks_record(
     *, results: Iterable[SourceResult], run_key: str, rng: random.Random | None = None
 ) -> RecordReport:
     """Record a batch of checks for one run and move each source's health, in one transaction."""
-    from claims.choices import ExcerptStatus
-    from claims.selectors import evidence_for_sources  # claims knows sources; we reach back only via selectors
+    from claims.seam import evidence_excerpt_status_record  # not at the top: claims.services imports sources
 
     by_source = {item.source_id: item for item in results}
     report = RecordReport()
@@ -381,11 +380,7 @@ def linkchecks_record(
         for eid, present in item.excerpts.items()
         if not present
     ]
-    evidence = evidence_for_sources(source_ids=inserted)
-    if found:
-        evidence.filter(pk__in=found).update(excerpt_status=ExcerptStatus.FOUND, excerpt_checked_at=now)
-    if missing:
-        evidence.filter(pk__in=missing).update(excerpt_status=ExcerptStatus.MISSING, excerpt_checked_at=now)
+    evidence_excerpt_status_record(source_ids=inserted, found=found, missing=missing, checked_at=now)
     # Last, so the rollup rows every batch of the week shares are held only until the commit just after.
     rollups_add_checks(changes)
     return report
