@@ -5,18 +5,13 @@ see (they follow claim visibility), what the link checker reads of the evidence 
 of it, and the project's text rules for forms.
 """
 
-from .selectors.sources import (
-    evidence_excerpts_for_sources,
-    evidence_for_sources,
-    source_checks,
-    source_get,
-    source_list,
-)
+from .selectors.sources import evidence_excerpts_for_sources, source_checks, source_get, source_list
+from .services import evidence_excerpt_status_record
 from .validators import harden_form
 
 __all__ = [
+    "evidence_excerpt_status_record",
     "evidence_excerpts_for_sources",
-    "evidence_for_sources",
     "harden_form",
     "source_checks",
     "source_get",

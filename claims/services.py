@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from django.utils import timezone
 from sources.services import source_get_or_create
 from sources.urlnorm import normalize_url
 
-from .choices import STATUS_TRANSITIONS, ClaimStatus, Stance, Verdict
+from .choices import STATUS_TRANSITIONS, ClaimStatus, ExcerptStatus, Stance, Verdict
 from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence
 
 # Fields a reviewer may change through claim_create and claim_update (the rest are kept by the services).
@@ -295,6 +295,20 @@ def evidence_update(
     if changed:
         current.save(update_fields=changed)
     return current
+
+
+@transaction.atomic(savepoint=False)  # the link checker calls it inside its own transaction: no savepoint needed
+def evidence_excerpt_status_record(
+    *, source_ids: Iterable[int], found: Iterable[int], missing: Iterable[int], checked_at: datetime
+) -> tuple[int, int]:
+    """Mark excerpts found or missing on their pages (evidence still citing one of ``source_ids``); two UPDATEs at
+    most, and the (found, missing) rows changed."""
+    evidence = Evidence.objects.filter(source_id__in=list(source_ids))
+    found, missing = list(found), list(missing)
+    now = {"excerpt_checked_at": checked_at}
+    found_rows = evidence.filter(pk__in=found).update(excerpt_status=ExcerptStatus.FOUND, **now) if found else 0
+    missing_rows = evidence.filter(pk__in=missing).update(excerpt_status=ExcerptStatus.MISSING, **now) if missing else 0
+    return found_rows, missing_rows
 
 
 def claim_search_vector_set(*, claim: Claim) -> None:

@@ -24,12 +24,11 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from .choices import NEUTRAL_OUTCOMES, SUCCESS_OUTCOMES, Health, Outcome
+from .choices import SUCCESS_OUTCOMES, Health, Outcome
 from .fetch import CheckResult, SafeClient
+from .health_rule import NEUTRAL, SUCCESS, DeadRule, outcome_kind
 from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 from .rollups import CheckChange, rollups_add_checks
-
-SUCCESS, FAILURE, NEUTRAL = "success", "failure", "neutral"
 
 # --------------------------------------------------------------------------------------------
 # Health over time (pure)
@@ -43,15 +42,6 @@ class HealthState:
     first_failure_at: datetime | None = None
 
 
-def outcome_kind(outcome: str) -> str:
-    """success, failure, or neutral (a result that says nothing about the source being alive)."""
-    if outcome in SUCCESS_OUTCOMES:
-        return SUCCESS
-    if outcome in NEUTRAL_OUTCOMES:
-        return NEUTRAL
-    return FAILURE
-
-
 def health_after(
     state: HealthState,
     outcome: str,
@@ -62,21 +52,18 @@ def health_after(
 ) -> HealthState:
     """The health a source has after a check with ``outcome`` at ``at``.
 
-    Dead only after N consecutive failures whose first and last are at least D days apart;
-    one success clears the count; neutral outcomes leave everything as it was.
+    The rule of sources/health_rule.py: dead only after N consecutive failures whose first and last are at least
+    D days apart; one success clears the count; neutral outcomes leave everything as it was.
     """
-    failures_needed = settings.LINKCHECK_DEAD_AFTER_FAILURES if dead_after_failures is None else dead_after_failures
-    days_needed = settings.LINKCHECK_DEAD_AFTER_DAYS if dead_after_days is None else dead_after_days
     kind = outcome_kind(outcome)
     if kind == SUCCESS:
         return HealthState(Health.OK)
     if kind == NEUTRAL:
         return state
+    rule = DeadRule.from_settings(failures=dead_after_failures, days=dead_after_days)
     count = state.consecutive_failures + 1
     first = state.first_failure_at if state.consecutive_failures and state.first_failure_at else at
-    long_enough = at - first >= timedelta(days=days_needed)
-    dead = count >= max(1, failures_needed) and long_enough
-    return HealthState(Health.DEAD if dead else Health.FAILING, count, first)
+    return HealthState(Health.DEAD if rule.is_dead(count, first, at) else Health.FAILING, count, first)
 
 
 def _interval_hours(health: str) -> float:
@@ -274,7 +261,7 @@ _LINKCHECK_COLUMNS = (
 
 
 def _insert_linkchecks(rows: Sequence[tuple], chunk: int = 500) -> set[int]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the source ids whose row is new (PostgreSQL, SQLite)."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the source ids whose row is new."""
     table = connection.ops.quote_name(LinkCheck._meta.db_table)
     columns = ", ".join(_LINKCHECK_COLUMNS)
     inserted: set[int] = set()
@@ -304,11 +291,8 @@ WHERE s.id = v.id
 
 
 def _update_sources(sources: list[Source], fields: list[str]) -> None:
-    """One UPDATE for the batch. On PostgreSQL an UPDATE ... FROM unnest(arrays): Django's bulk_update
-    builds a CASE per field and row, which cost 3 s of Python for 1,000 sources."""
-    if connection.vendor != "postgresql":
-        Source.objects.bulk_update(sources, fields)
-        return
+    """One UPDATE ... FROM unnest(arrays) for the batch: Django's bulk_update builds a CASE per field and row,
+    much Python work for a batch of a thousand sources."""
     columns = ["id", *fields]
     params = [[getattr(source, column) for source in sources] for column in columns]
     with connection.cursor() as cursor:
@@ -324,8 +308,7 @@ def linkchecks_record(
     *, results: Iterable[SourceResult], run_key: str, rng: random.Random | None = None
 ) -> RecordReport:
     """Record a batch of checks for one run and move each source's health, in one transaction."""
-    from claims.choices import ExcerptStatus
-    from claims.seam import evidence_for_sources
+    from claims.seam import evidence_excerpt_status_record  # not at the top: claims.services imports sources
 
     by_source = {item.source_id: item for item in results}
     report = RecordReport()
@@ -397,11 +380,7 @@ def linkchecks_record(
         for eid, present in item.excerpts.items()
         if not present
     ]
-    evidence = evidence_for_sources(source_ids=inserted)
-    if found:
-        evidence.filter(pk__in=found).update(excerpt_status=ExcerptStatus.FOUND, excerpt_checked_at=now)
-    if missing:
-        evidence.filter(pk__in=missing).update(excerpt_status=ExcerptStatus.MISSING, excerpt_checked_at=now)
+    evidence_excerpt_status_record(source_ids=inserted, found=found, missing=missing, checked_at=now)
     # Last, so the rollup rows every batch of the week shares are held only until the commit just after.
     rollups_add_checks(changes)
     return report

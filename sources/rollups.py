@@ -11,8 +11,9 @@ windows full; a real schedule, 300,000 sources weekly, is 5M checks in its sixte
   after a bulk load that bypassed the service (bench/generate.py COPYs checks), and weekly by beat as a repair
   (checks deleted with their source). Safe to run twice.
 
-Both follow the rule of sources/health.py: the health after a check is the stored health the service computes
-(health_after), and the rebuild replays that same rule over each source's whole history, so the two agree.
+Both follow the rule of sources/health_rule.py: the health after a check is the stored health the service computes
+(health_after), and the rebuild replays that same rule, in SQL generated from the same constants, over each
+source's whole history, so the two agree.
 Days and weeks are in settings.TIME_ZONE; rebuild after changing it.
 """
 
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
-from .choices import NEUTRAL_OUTCOMES, SUCCESS_OUTCOMES
+from .health_rule import DeadRule, health_replay_sql
 from .models import LinkCheck, LinkCheckDay, SourceHealthWeek
 
 
@@ -81,38 +82,13 @@ def rollups_add_checks(changes: Iterable[CheckChange]) -> None:
     _upsert(SourceHealthWeek._meta.db_table, ("week", "health"), "sources", weeks)
 
 
-# The rule of sources/health.py over each source's whole history: a success is ok; failures in a row (neutral
-# outcomes between them change nothing) are failing, then dead once there are enough of them over enough days;
-# only neutral outcomes since the first check leave it unknown. Each source counts once per week, with its health
-# after its last check that week.
+# Each source counts once per week, with its health after its last check that week: the rule replayed over its
+# whole history (sources.health_rule.health_replay_sql).
 _HEALTH_WEEKS_SQL = """
-WITH c AS (
-    SELECT source_id, id, checked_at,
-           CASE WHEN outcome = ANY(%(success)s) THEN 1 WHEN outcome = ANY(%(neutral)s) THEN 0 ELSE 2 END AS kind
-    FROM {linkcheck}
-), runs AS (
-    SELECT *, count(*) FILTER (WHERE kind = 1)
-                  OVER (PARTITION BY source_id ORDER BY checked_at, id ROWS UNBOUNDED PRECEDING) AS run
-    FROM c
-), replayed AS (
-    SELECT source_id, checked_at, run,
-           count(*) FILTER (WHERE kind = 2) OVER w AS failures,
-           min(checked_at) FILTER (WHERE kind = 2) OVER w AS first_failure,
-           max(checked_at) FILTER (WHERE kind = 2) OVER w AS last_failure,
-           row_number() OVER (PARTITION BY source_id, date_trunc('week', checked_at AT TIME ZONE %(tz)s)
-                              ORDER BY checked_at DESC, id DESC) AS newest
-    FROM runs
-    WINDOW w AS (PARTITION BY source_id, run ORDER BY checked_at, id ROWS UNBOUNDED PRECEDING)
-)
 INSERT INTO {rollup} (week, health, sources)
-SELECT date_trunc('week', checked_at AT TIME ZONE %(tz)s)::date,
-       CASE WHEN failures = 0 THEN CASE WHEN run > 0 THEN 'ok' ELSE 'unknown' END
-            WHEN failures >= greatest(1, %(dead_failures)s) AND last_failure - first_failure >= %(dead_span)s
-                THEN 'dead'
-            ELSE 'failing' END,
-       count(*)
-FROM replayed
-WHERE newest = 1
+SELECT date_trunc('week', checked_at AT TIME ZONE %(tz)s)::date, health, count(*)
+FROM ({replay}) AS replayed
+WHERE newest_in_week = 1
 GROUP BY 1, 2
 """
 
@@ -124,24 +100,17 @@ SELECT (checked_at AT TIME ZONE %(tz)s)::date, outcome, count(*) FROM {linkcheck
 
 @transaction.atomic
 def check_rollups_rebuild() -> dict[str, int]:
-    """Recompute LinkCheckDay and SourceHealthWeek from every LinkCheck (PostgreSQL); returns the rows written.
+    """Recompute LinkCheckDay and SourceHealthWeek from every LinkCheck; returns the rows written.
 
     The rollups are locked first (readers go on reading the old rows): a batch recorded meanwhile waits to add its
     deltas until the rebuild commits, and the rebuild's reads see every batch that committed before it. 11 s for
     3,000,000 checks (make bench scale), most of it the replay's sort.
     """
-    if connection.vendor != "postgresql":
-        return {"days": LinkCheckDay.objects.count(), "weeks": SourceHealthWeek.objects.count()}
     qn = connection.ops.quote_name
     day_table, week_table = qn(LinkCheckDay._meta.db_table), qn(SourceHealthWeek._meta.db_table)
-    params = {
-        "success": [str(o) for o in SUCCESS_OUTCOMES],
-        "neutral": [str(o) for o in NEUTRAL_OUTCOMES],
-        "tz": settings.TIME_ZONE,
-        "dead_failures": settings.LINKCHECK_DEAD_AFTER_FAILURES,
-        "dead_span": timedelta(days=settings.LINKCHECK_DEAD_AFTER_DAYS),
-    }
+    params = {"tz": settings.TIME_ZONE}
     linkcheck = qn(LinkCheck._meta.db_table)
+    replay = health_replay_sql(checks=linkcheck, rule=DeadRule.from_settings())
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {day_table}, {week_table} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute("SET LOCAL jit = off")  # compiling the replay costs more than it saves
@@ -150,6 +119,6 @@ def check_rollups_rebuild() -> dict[str, int]:
         cursor.execute(f"DELETE FROM {week_table}")  # noqa: S608 - names only
         cursor.execute(_CHECK_DAYS_SQL.format(rollup=day_table, linkcheck=linkcheck), params)
         days = cursor.rowcount
-        cursor.execute(_HEALTH_WEEKS_SQL.format(rollup=week_table, linkcheck=linkcheck), params)
+        cursor.execute(_HEALTH_WEEKS_SQL.format(rollup=week_table, replay=replay), params)
         weeks = cursor.rowcount
     return {"days": days, "weeks": weeks}

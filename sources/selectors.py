@@ -4,36 +4,31 @@ page's timeline). Each is one query; the grouping happens in PostgreSQL, or ahea
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.conf import settings
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from .choices import NEUTRAL_OUTCOMES, SUCCESS_OUTCOMES, Health
+from .choices import Health
+from .health_rule import DeadRule, failure_q
 from .models import LinkCheck, LinkCheckDay, Source, SourceHealthWeek
 
 TURNED_DEAD_DAYS = 7  # "sources that turned dead this week": the dashboard's count and the source list's filter
 
 
-def _failure() -> Q:
-    """A check that moves a source toward dead (the rules of sources/health.py: neither success nor neutral)."""
-    return ~Q(outcome__in=[*SUCCESS_OUTCOMES, *NEUTRAL_OUTCOMES])
-
-
 def sources_turned_dead(*, since: datetime) -> QuerySet[Source]:
-    """Sources that are dead now and were not dead yet at ``since``: they turned dead after it.
+    """Sources that are dead now and turned dead at a check at or after ``since``.
 
-    The moment a source turns dead is not stored; it follows from its checks and the rule (sources/health.py):
+    The moment a source turns dead is not stored; it follows from its checks and the rule (sources/health_rule.py):
     dead after LINKCHECK_DEAD_AFTER_FAILURES failures in a row spanning LINKCHECK_DEAD_AFTER_DAYS. A dead source's
-    current run of failures began at ``first_failure_at`` with no success since, so it was already dead at
-    ``since`` exactly when the failures of that run checked before ``since`` met the rule. Sources that turned
-    dead and came back since are not dead now, and not in this list: nothing about them needs doing.
+    current run of failures began at ``first_failure_at`` with no success since, so it turned dead before ``since``
+    exactly when the failures of that run checked before ``since`` met the rule. Sources that turned dead and came
+    back since are not dead now, and not in this list: nothing about them needs doing.
     """
     before = (
         LinkCheck.objects.filter(source=OuterRef("pk"), checked_at__gte=OuterRef("first_failure_at"))
         .filter(checked_at__lt=since)
-        .filter(_failure())
+        .filter(failure_q())
         .order_by()
         .values("source")
     )
@@ -42,8 +37,8 @@ def sources_turned_dead(*, since: datetime) -> QuerySet[Source]:
         Value(0),
     )
     last_failure = Subquery(before.annotate(last=Max("checked_at")).values("last"))
-    dead_already = Q(failures_before__gte=settings.LINKCHECK_DEAD_AFTER_FAILURES) & Q(
-        last_failure_before__gte=F("first_failure_at") + timedelta(days=settings.LINKCHECK_DEAD_AFTER_DAYS)
+    dead_already = DeadRule.from_settings().q(
+        failures="failures_before", first="first_failure_at", last="last_failure_before"
     )
     # last_checked_at >= since is implied (it turned dead at a check after since) and is what narrows the rows.
     return (

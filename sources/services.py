@@ -127,7 +127,7 @@ def sources_check(
     config: FetchConfig | None = None,
 ) -> BatchReport:
     """Check many sources concurrently, record one LinkCheck each for ``run_key``; safe to run twice."""
-    from claims.seam import evidence_excerpts_for_sources
+    from claims.seam import evidence_excerpts_for_sources  # not at the top: claims.services imports this module
 
     started = time.monotonic()
     report = BatchReport(run_key=run_key)

@@ -41,11 +41,6 @@ def source_checks(*, source: Source) -> QuerySet[LinkCheck]:
     return LinkCheck.objects.filter(source=source).order_by("-checked_at", "-id")
 
 
-def evidence_for_sources(*, source_ids) -> QuerySet[Evidence]:
-    """Evidence citing any of these sources."""
-    return Evidence.objects.filter(source_id__in=list(source_ids))
-
-
 def evidence_excerpts_for_sources(*, source_ids) -> dict[int, list[tuple[int, str]]]:
     """For each source, the (evidence id, excerpt) pairs the checker must look for on the page."""
     excerpts: dict[int, list[tuple[int, str]]] = {}

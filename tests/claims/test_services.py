@@ -1,10 +1,10 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from claims import services
-from claims.choices import ClaimStatus, Verdict
+from claims.choices import ClaimStatus, ExcerptStatus, Verdict
 from claims.models import Claim
 from tests.factories import ClaimFactory, EvidenceFactory
 
@@ -185,3 +185,25 @@ def test_appearances_are_unique_by_url_but_url_less_ones_may_be_several(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         Appearance.objects.create(claim=claim, url="https://example.org/a")
     assert claim.appearances.count() == 3
+
+
+def test_excerpt_status_record_marks_found_and_missing_of_the_checked_sources_only(db, django_assert_num_queries):
+    found, missing, moved, untouched = EvidenceFactory.create_batch(4)
+    checked_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    # moved: its id was found on its old source's page, but it cites another source now, not one checked
+    sources = [found.source_id, missing.source_id]
+    with django_assert_num_queries(2):
+        changed = services.evidence_excerpt_status_record(
+            source_ids=sources, found=[found.pk, moved.pk], missing=[missing.pk], checked_at=checked_at
+        )
+    assert changed == (1, 1)
+    for evidence in (found, missing, moved, untouched):
+        evidence.refresh_from_db()
+    assert (found.excerpt_status, found.excerpt_checked_at) == (ExcerptStatus.FOUND, checked_at)
+    assert (missing.excerpt_status, missing.excerpt_checked_at) == (ExcerptStatus.MISSING, checked_at)
+    assert (moved.excerpt_status, moved.excerpt_checked_at) == (ExcerptStatus.UNCHECKED, None)
+    assert (untouched.excerpt_status, untouched.excerpt_checked_at) == (ExcerptStatus.UNCHECKED, None)
+    with django_assert_num_queries(0):
+        assert services.evidence_excerpt_status_record(
+            source_ids=sources, found=[], missing=[], checked_at=checked_at
+        ) == (0, 0)

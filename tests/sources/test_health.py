@@ -15,9 +15,9 @@ from sources.health import (
     health_after,
     html_to_text,
     next_check_delay,
-    outcome_kind,
     parse_availability,
 )
+from sources.health_rule import outcome_kind
 from sources.models import LinkCheck, Source
 from sources.services import new_run_key, sources_check
 from tests import factories
