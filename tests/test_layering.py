@@ -20,12 +20,12 @@ def test_the_seam_contract_catches_a_direct_import(tmp_path):
     """The seam contract is not vacuous: a sources module importing claims elsewhere than claims.seam breaks it."""
     config = tmp_path / "contracts.toml"
     pyproject = (ROOT / "pyproject.toml").read_text()
-    config.write_text(pyproject[pyproject.index("[tool.importlinter]") :])
+    config.write_text(pyproject[pyproject.index("\n[tool.importlinter]\n") :])
     probe = ROOT / "sources" / "_layering_probe.py"
     probe.write_text("from claims.selectors import visibility  # noqa: F401\n")
     try:
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "lint-imports"), "--config", str(config), "--no-cache"],
+            [str(Path(sys.executable).parent / "lint-imports"), str(config), "--no-cache"],
             cwd=ROOT,
             capture_output=True,
             text=True,
