@@ -65,7 +65,7 @@ def _is_reviewer(request) -> bool:
     from rest_framework.request import Request
     from rest_framework.settings import api_settings
 
-    from factcheck.api import is_reviewer
+    from factcheck.api.permissions import is_reviewer
 
     # The API's own authenticators (token, session), so whatever the API accepts decides here too. Safe methods
     # only, so session authentication's CSRF check does not apply.

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from claims.choices import ClaimStatus, Stance
 from claims.models import Article, Claim, Evidence
 from claims.validators import harden_serializer_fields
-from factcheck.api import datetime_representation
+from factcheck.api.rows import datetime_representation
 from sources.choices import Health
 from sources.urlnorm import normalize_url
 

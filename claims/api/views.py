@@ -22,7 +22,9 @@ from rest_framework.views import APIView
 from claims import selectors, services
 from claims.filters import ClaimFilterSet
 from claims.models import Article, Claim, Evidence
-from factcheck.api import JSONRenderer, KeysetPagination, SchemaOnlyFilterBackend
+from factcheck.api.filters import SchemaOnlyFilterBackend
+from factcheck.api.pagination import KeysetPagination
+from factcheck.api.renderers import JSONRenderer
 
 from . import claimreview
 from .serializers import (

@@ -12,7 +12,9 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 
 from claims import selectors
-from factcheck.api import SchemaOnlyFilterBackend, SerializerRows, filterset_for
+from factcheck.api.filters import SchemaOnlyFilterBackend
+from factcheck.api.rows import SerializerRows
+from factcheck.filtersets import filterset_for
 from sources.models import Source
 
 from .filters import SourceFilterSet

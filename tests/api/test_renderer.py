@@ -1,4 +1,4 @@
-"""factcheck.api.JSONRenderer (orjson) writes the bytes DRF's JSONRenderer writes."""
+"""factcheck.api.renderers.JSONRenderer (orjson) writes the bytes DRF's JSONRenderer writes."""
 
 import datetime as dt
 import uuid
@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
 from claims.choices import ClaimStatus
-from factcheck.api import JSONRenderer
+from factcheck.api.renderers import JSONRenderer
 
 PAYLOADS = [
     {"a": 1, "b": [1.5, None, True, False], "c": '处理时间超过十秒，"对吗"？\n\t\x01', "d": {}},

@@ -1,0 +1,8 @@
+"""Plumbing shared by the claims and sources APIs, one module per concern.
+
+It lives at project level because both apps' APIs use it and `sources` must not import from `claims.api`. Import
+from the module that owns a thing (`factcheck.api.pagination.KeysetPagination`); this package re-exports nothing.
+"""
+
+# Transitional, for claims/selectors.py only until its split imports factcheck.filtersets: delete then.
+from factcheck.filtersets import filterset_for  # noqa: F401
