@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import throttling
 
+from factcheck.redis import redis_client
+
 
 class AnonThrottle(throttling.AnonRateThrottle):
     """Anonymous requests per client address; the rate is the API_ANON_THROTTLE_RATE setting, read per request.
@@ -90,7 +92,6 @@ def sliding_window_wait(*, previous: int, current: int, limit: int, duration: fl
     return max(wait, 1.0)  # Retry-After is in whole seconds; never tell a refused client "now"
 
 
-_throttle_clients: dict[str, object] = {}
 _scripts: dict[int, object] = {}
 
 # Count the request in this window and weigh the last one's, in one round trip; a refused request is not counted.
@@ -113,13 +114,6 @@ def _count_script(client):
 
 
 def throttle_redis():
-    """A Redis client for the throttle counters (one per process and url), or None without REDIS_URL."""
-    import redis
-
+    """The Redis client for the throttle counters, or None without REDIS_URL."""
     url = settings.REDIS_URL
-    if not url:
-        return None
-    client = _throttle_clients.get(url)
-    if client is None:
-        client = _throttle_clients[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-    return client
+    return redis_client(url) if url else None
