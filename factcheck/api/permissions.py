@@ -5,26 +5,21 @@ from __future__ import annotations
 from rest_framework import permissions
 
 
-def is_reviewer(user) -> bool:
-    """Reviewers (the Reviewer group, or staff given the permission) see drafts and may write."""
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm("claims.change_claim"))
-
-
 class ReadAnyoneWriteReviewers(permissions.BasePermission):
-    """Anyone may read (what they see is decided by the selectors); writes need the model permission.
+    """Anyone may read (what they see is decided by the selectors); writes need model permissions, active users only.
 
-    A view names the permission each write method needs in `write_permissions`; without it, reviewers only.
+    A view names the permissions each write method needs in `write_permissions`; a method it does not name needs
+    `default_write_permissions`, which reviewers have.
     """
 
     message = "Only reviewers may change claims and evidence."
+    default_write_permissions: tuple[str, ...] = ("claims.change_claim",)
 
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
         user = request.user
-        if not (user and user.is_authenticated):
+        if not (user and user.is_authenticated and user.is_active):
             return False
-        needed = getattr(view, "write_permissions", {}).get(request.method)
-        if needed:
-            return user.is_active and user.has_perms(needed)
-        return is_reviewer(user)
+        needed = getattr(view, "write_permissions", {}).get(request.method) or self.default_write_permissions
+        return user.has_perms(needed)
