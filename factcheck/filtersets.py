@@ -13,8 +13,8 @@ from django_filters import FilterSet
 def filterset_for(filterset_class: type[FilterSet], params) -> type[FilterSet]:
     """The FilterSet class with only the filters the request names (the others would do nothing).
 
-    django-filter deep-copies every filter and builds a form field for each on every request (about a
-    millisecond for the claims' twelve, make bench); a request usually names none or one.
+    django-filter deep-copies every filter and builds a form field for each on every request; a request
+    usually names none or one.
     """
     return _narrowed(filterset_class, frozenset(name for name in params if name in filterset_class.base_filters))
 

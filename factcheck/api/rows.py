@@ -1,7 +1,7 @@
 """Reading lists as plain values.
 
 The busy read endpoints build their rows from values() rather than model instances and serializers: same output
-(tests compare them field by field), a fraction of the Python per row (make bench).
+(tests compare them field by field), a fraction of the Python per row.
 """
 
 from __future__ import annotations

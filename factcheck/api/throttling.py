@@ -13,8 +13,8 @@ class AnonThrottle(throttling.AnonRateThrottle):
 
     With Redis (REDIS_URL) the count is a sliding-window counter: this window's and the last window's totals, the
     last one weighted by how much of it still overlaps. One round trip and two small integers per request, where
-    DRF's own log of timestamps costs a read and a rewrite of up to `rate` entries (0.3-0.6 ms a request,
-    make bench). Without Redis (make run) DRF's log in the local cache does it.
+    DRF's own log of timestamps costs a read and a rewrite of up to `rate` entries. Without Redis (make run)
+    DRF's log in the local cache does it.
     """
 
     key_prefix = "throttle:anon:"
