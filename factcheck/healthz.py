@@ -19,16 +19,7 @@ from django.db import connections
 from django.http import JsonResponse
 from django.utils import timezone
 
-_redis_clients: dict[str, object] = {}
-
-
-def _redis(url: str):
-    import redis
-
-    client = _redis_clients.get(url)
-    if client is None:
-        client = _redis_clients[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-    return client
+from factcheck.redis import redis_client
 
 
 def _ms(started: float) -> float:
@@ -81,7 +72,7 @@ def check_redis() -> tuple[dict, dict]:
     for role, url in _redis_urls().items():
         started = time.monotonic()
         try:
-            client = _redis(url)
+            client = redis_client(url)
             client.ping()
             if role == "broker":
                 names = _queue_names()

@@ -224,12 +224,12 @@ API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 API_EXPORT_CHUNK_SIZE = env.int("API_EXPORT_CHUNK_SIZE", default=2000)
 REST_FRAMEWORK.update(
     {
-        "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.ReadAnyoneWriteReviewers"],
-        "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.AnonThrottle"],
-        "DEFAULT_PAGINATION_CLASS": "factcheck.api.KeysetPagination",
-        "EXCEPTION_HANDLER": "factcheck.api.exception_handler",
+        "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.permissions.ReadAnyoneWriteReviewers"],
+        "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.throttling.AnonThrottle"],
+        "DEFAULT_PAGINATION_CLASS": "factcheck.api.pagination.KeysetPagination",
+        "EXCEPTION_HANDLER": "factcheck.api.exceptions.exception_handler",
         "DEFAULT_RENDERER_CLASSES": [
-            "factcheck.api.JSONRenderer",
+            "factcheck.api.renderers.JSONRenderer",
             "rest_framework.renderers.BrowsableAPIRenderer",
         ],
     }
@@ -321,9 +321,9 @@ API_DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-# A JSON body nested deeper than Python's parser goes is a 400, not a RecursionError (factcheck.api.JSONParser).
+# A JSON body nested deeper than Python's parser goes is a 400, not a RecursionError (factcheck.api.parsers.JSONParser).
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "factcheck.api.JSONParser",
+    "factcheck.api.parsers.JSONParser",
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]

@@ -20,6 +20,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
+from factcheck.redis import async_redis_client
+
 # KEYS[1]: zset of slot tokens scored by lease expiry (ms); KEYS[2]: earliest next start (ms).
 # ARGV: token, concurrency, interval_ms, lease_ms. Returns 0 when granted, else ms to wait.
 _ACQUIRE = """
@@ -66,11 +68,9 @@ class RedisHostLimiter:
     def __init__(
         self, redis_url: str, *, concurrency: int, interval: float, lease: float, prefix: str = "linkcheck:host:"
     ) -> None:
-        import redis.asyncio as aioredis
-
         # A batch has up to LINKCHECK_BATCH_CONCURRENCY checks asking at once, each on a connection of its own for
         # a moment; redis-py's async pool raises "Too many connections" past 100 (redis-py 8's default).
-        self._redis = aioredis.from_url(redis_url, max_connections=_POOL_SIZE)
+        self._redis = async_redis_client(redis_url, max_connections=_POOL_SIZE)
         self._script = self._redis.register_script(_ACQUIRE)
         self._release = self._redis.register_script(_RELEASE)
         self._pace = self._redis.register_script(_PACE)

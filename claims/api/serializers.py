@@ -14,7 +14,7 @@ from claims.choices import ClaimStatus, Stance
 from claims.models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence
 from claims.selectors.claims import CLAIM_DETAIL_COLUMNS, CLAIM_LIST_COLUMNS, EVIDENCE_COLUMNS
 from claims.validators import harden_serializer_fields
-from factcheck.api import datetime_representation
+from factcheck.api.rows import datetime_representation
 from sources.choices import Health
 from sources.urlnorm import normalize_url
 

@@ -24,7 +24,9 @@ from claims.selectors import claimreview as claimreview_selectors
 from claims.selectors import claims as claim_selectors
 from claims.selectors.history import claim_history
 from claims.selectors.visibility import user_sees_drafts
-from factcheck.api import JSONRenderer, KeysetPagination, SchemaOnlyFilterBackend
+from factcheck.api.filters import SchemaOnlyFilterBackend
+from factcheck.api.pagination import KeysetPagination
+from factcheck.api.renderers import JSONRenderer
 
 from . import claimreview
 from .export import EXPORT_FORMATS

@@ -11,7 +11,8 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 
 from claims import seam
-from factcheck.api import SchemaOnlyFilterBackend, SerializerRows
+from factcheck.api.filters import SchemaOnlyFilterBackend
+from factcheck.api.rows import SerializerRows
 from factcheck.filtersets import filtered
 from sources.models import Source
 

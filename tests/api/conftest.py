@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
-from factcheck.api import AnonThrottle
+from factcheck.api.throttling import AnonThrottle
 from tests import factories
 
 

@@ -159,7 +159,7 @@ def test_page_size_is_capped_not_refused(client, db, settings):
 def test_default_cap_is_200(client, db):
     response = client.get(f"{URL}?page_size=100000")
     assert response.status_code == 200
-    from factcheck.api import KeysetPagination
+    from factcheck.api.pagination import KeysetPagination
 
     class R:
         query_params = {"page_size": "100000"}
@@ -224,7 +224,7 @@ def test_list_datetimes_are_drf_datetimes_in_any_time_zone(zone):
 
     from rest_framework import serializers
 
-    from factcheck.api import datetime_representation
+    from factcheck.api.rows import datetime_representation
 
     field = serializers.DateTimeField()
     values = [

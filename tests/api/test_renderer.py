@@ -1,4 +1,4 @@
-"""factcheck.api.JSONRenderer (orjson) writes the bytes DRF's JSONRenderer writes."""
+"""factcheck.api.renderers.JSONRenderer (drf-orjson-renderer) writes the bytes DRF's JSONRenderer writes."""
 
 import datetime as dt
 import uuid
@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
 from claims.choices import ClaimStatus
-from factcheck.api import JSONRenderer
+from factcheck.api.renderers import JSONRenderer
 
 PAYLOADS = [
     {"a": 1, "b": [1.5, None, True, False], "c": '处理时间超过十秒，"对吗"？\n\t\x01', "d": {}},
@@ -35,7 +35,9 @@ def test_same_bytes_as_drf(data):
 
 def test_indent_and_none_as_drf():
     data = {"a": [1, {"b": "c"}]}
-    for media_type, context in (("application/json; indent=2", {}), ("application/json", {"indent": 0})):
+    # the last: as the browsable API asks (the library alone would indent by 2 for text/html)
+    asks = (("application/json; indent=2", {}), ("application/json", {"indent": 0}), ("text/html", {"indent": 4}))
+    for media_type, context in asks:
         assert JSONRenderer().render(data, media_type, context) == DRFJSONRenderer().render(data, media_type, context)
     assert JSONRenderer().render(None) == b""
 
@@ -47,3 +49,11 @@ def test_the_api_renders_with_it(client, db):
     response = client.get("/api/v1/claims/")
     assert isinstance(response.accepted_renderer, JSONRenderer)
     assert response.json()["results"]
+
+
+@pytest.mark.parametrize("data", PAYLOADS[:3])
+def test_json_ld_as_drf_would_write_it(data):
+    from claims.api.views import JSONLDRenderer
+
+    assert JSONLDRenderer.media_type == "application/ld+json"
+    assert JSONLDRenderer().render(data, JSONLDRenderer.media_type) == DRFJSONRenderer().render(data)

@@ -2,7 +2,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from factcheck.api import AnonThrottle, sliding_window_wait
+from factcheck.api.throttling import AnonThrottle, sliding_window_wait
 from tests import factories
 
 

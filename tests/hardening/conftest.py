@@ -1,6 +1,6 @@
 import pytest
 
-from factcheck.api import AnonThrottle
+from factcheck.api.throttling import AnonThrottle
 from tests.api.conftest import token_headers
 
 
