@@ -6,12 +6,9 @@ counting all of that claim's evidence: 45,000 index probes, 150-300 ms whatever 
 no archived copy), so the count is an index-only count of the rows with ``lost == evidence > 0``: about a
 millisecond.
 
-Kept by PostgreSQL statement triggers (claims/migrations/0009): evidence inserted, deleted or moved to another claim
-or source, and sources whose lost state flips (health to or from dead, an archive found or removed). Triggers, not
-services, because evidence and sources are written by the services, the admin, the API, the importers, the link
-checker's bulk UPDATE and bulk loads alike; one missed path would make the count wrong for good. Each trigger first
-takes a share lock on the sources involved, so an evidence write and a health flip of its source are counted in one
-order or the other, never both or neither (READ COMMITTED, the project's isolation level).
+Kept by PostgreSQL statement triggers declared in claims.models from claims.tally (which says why triggers): evidence
+inserted, deleted or moved to another claim or source, and sources whose lost state flips (health to or from dead,
+an archive found or removed).
 
 ``claim_tallies_rebuild`` recomputes the tally from scratch: after a bulk load with the foreign keys dropped
 (bench/generate.py loads evidence and sources in parallel, so a trigger can see evidence before its source), and
@@ -23,14 +20,13 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from sources.choices import Health
-
 from .models import ClaimEvidenceTally, Evidence
 from .selectors.attention import claims_needing_attention
+from .tally import lost_source_sql
 
 _REBUILD_SQL = """
 INSERT INTO {tally} (claim_id, evidence, lost)
-SELECT e.claim_id, count(*), count(*) FILTER (WHERE s.health = %(dead)s AND s.archive_url = '')
+SELECT e.claim_id, count(*), count(*) FILTER (WHERE {lost})
 FROM {evidence} e LEFT JOIN {source} s ON s.id = e.source_id
 GROUP BY e.claim_id
 """
@@ -71,7 +67,11 @@ def claim_tallies_rebuild() -> int:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"DELETE FROM {tally}")  # noqa: S608 - names only
         cursor.execute(
-            _REBUILD_SQL.format(tally=tally, evidence=qn(Evidence._meta.db_table), source=qn(Source._meta.db_table)),
-            {"dead": Health.DEAD},
+            _REBUILD_SQL.format(
+                tally=tally,
+                lost=lost_source_sql("s"),
+                evidence=qn(Evidence._meta.db_table),
+                source=qn(Source._meta.db_table),
+            )
         )
         return cursor.rowcount
