@@ -90,9 +90,12 @@ def evidence_triggers(*, tally: str, source: str) -> list[pgtrigger.Trigger]:
         FROM old_rows o JOIN new_rows n ON n.id = o.id LEFT JOIN {source} s ON s.id = n.source_id
         WHERE {moved}
     ) moved GROUP BY claim_id ORDER BY claim_id"""
+    # Most updates (excerpt status, notes) move nothing: only rows given another claim or source count. Asked as a
+    # set difference, not an EXISTS over the join, which is planned to stop at its first match: a nested loop
+    # comparing every old row with every new one when nothing moved, quadratic in the rows updated.
     update = f"""
-    -- most updates (excerpt status, notes) move nothing: only rows given another claim or source count
-    IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {moved}) THEN
+    IF NOT EXISTS (SELECT n.id, n.claim_id, n.source_id FROM new_rows n
+                   EXCEPT SELECT o.id, o.claim_id, o.source_id FROM old_rows o) THEN
         RETURN NULL;
     END IF;
     {_share_lock_sources(source, "SELECT source_id FROM old_rows UNION SELECT source_id FROM new_rows")}
