@@ -549,7 +549,9 @@ def generate(dsn: str, scale: Scale, log=print) -> dict:
     # The evidence tally every "needs attention" reader asks: its triggers saw evidence loaded beside its sources,
     # so it is rebuilt from the loaded rows, as after a restore.
     rebuild = "from claims.rollups import claim_tallies_rebuild; claim_tallies_rebuild()"
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", rebuild], cwd=ROOT, env=_django_env(dsn), check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", rebuild], cwd=ROOT, env=_django_env(dsn), check=True
+    )
     timings["tally_rebuild_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn:
