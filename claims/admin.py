@@ -28,7 +28,7 @@ from .forms import (
     SetVerdictForm,
 )
 from .models import Appearance, Article, Claim, Evidence, Tag
-from .selectors.attention import claims_needing_attention
+from .selectors.attention import claims_needing_attention, with_needs_attention
 
 LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
 
@@ -186,12 +186,11 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
         css = LABELS_CSS
 
     def get_queryset(self, request):
-        # One aggregate over the page's rows instead of one query per row for the warning column.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(dead_sources=Count("evidence", filter=Q(evidence__source__health=Health.DEAD)))
-        )
+        # One aggregate over the page's rows instead of one query per row for the dead-sources column. A claim cites
+        # each source once (evidence_one_per_source), so its pieces of evidence citing a dead source count the dead
+        # sources it cites.
+        dead_sources = Count("evidence", filter=Q(evidence__source__health=Health.DEAD))
+        return with_needs_attention(super().get_queryset(request).annotate(dead_sources=dead_sources))
 
     # --- list columns --------------------------------------------------------------------------------------
 
@@ -213,10 +212,15 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description="dead sources", ordering="dead_sources")
     def dead_sources_warning(self, obj: Claim):
+        """How many of the cited sources are dead, archived or not; a warning when that is every source and none
+        has an archived copy (the "needs attention" filter's claims)."""
         n = getattr(obj, "dead_sources", 0)
         if not n:
             return "—"
-        return format_html('<span class="fc-warning" title="Cited sources whose link is dead">⚠ {} dead</span>', n)
+        if getattr(obj, "needs_attention", False):
+            title = "Every cited source is dead, with no archived copy: needs attention"
+            return format_html('<span class="fc-warning" title="{}">⚠ {} dead</span>', title, n)
+        return format_html('<span title="Cited sources whose link is dead">{} dead</span>', n)
 
     # --- saving --------------------------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ def attention_items(board: dashboard.Dashboard, user) -> list[dict]:
         {
             "key": "all_sources_dead",
             "count": c["all_sources_dead"],
-            "label": "claims whose every source is dead, with no archived copy",
+            "label": "claims with evidence whose every cited source is dead, none with an archived copy",
             "url": _changelist("claims_claim", needs_attention="yes"),
         },
         {

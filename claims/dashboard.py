@@ -1,12 +1,12 @@
 """The reviewers' dashboard (the admin home): what needs attention, and how the record is changing.
 
 Reads only. Each "needs attention" row is a queryset defined here once: the dashboard counts it and the admin list
-filter its link opens applies the same definition, so the count is the number of rows the link shows. The one
-exception is "every source dead", counted from the per-claim evidence tally the triggers keep (claims.rollups), which
-tests hold equal to the live definition the link applies. Every panel is one query; the charts over the check history
-read rollups kept as checks are recorded (sources.rollups), so a cold render costs the same whatever the history.
-The panels shared by all reviewers are cached together for DASHBOARD_CACHE_SECONDS, the one that depends on who is
-looking ("in review, assigned to me") per user; the cold render is what is measured (bench/dashboard.py).
+filter its link opens applies the same definition, so the count is the number of rows the link shows ("every source
+dead" counts the all-lost rows of the evidence tally, whose claims its filter keeps: claims.selectors.attention).
+Every panel is one query; the charts over the check history read rollups kept as checks are recorded
+(sources.rollups), so a cold render costs the same whatever the history. The panels shared by all reviewers are
+cached together for DASHBOARD_CACHE_SECONDS, the one that depends on who is looking ("in review, assigned to me") per
+user; the cold render is what is measured (bench/dashboard.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sources.models import Source
 
 from .choices import ClaimStatus, ExcerptStatus, Verdict
 from .models import Claim, Evidence
-from .rollups import all_lost_tallies, tally_in_use
+from .rollups import all_lost_tallies
 from .selectors.attention import claims_needing_attention
 from .selectors.claims import claims_for_recheck_flags
 from .selectors.visibility import public_claims
@@ -96,8 +96,8 @@ def _counts(**querysets: QuerySet) -> dict[str, int]:
 def attention_counts(*, now: datetime) -> dict[str, int]:
     """The counts every reviewer sees, plus ``claims``/``sources`` (0 or 1: is there anything at all)."""
     return _counts(
-        # From the tally (claims.rollups) where the triggers keep it; the link opens claims_all_sources_dead().
-        all_sources_dead=all_lost_tallies() if tally_in_use() else claims_all_sources_dead(),
+        # The tally's all-lost rows, index-only; the link opens claims_all_sources_dead(), the claims they belong to.
+        all_sources_dead=all_lost_tallies(),
         excerpt_missing=evidence_excerpt_missing(),
         recheck_due=claims_recheck_due(today=timezone.localdate(now)),
         unrated=claims_unrated(),

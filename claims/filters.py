@@ -15,6 +15,7 @@ from sources.choices import Health
 from . import search
 from .choices import ClaimStatus, Verdict
 from .models import Claim, Evidence
+from .selectors.attention import needs_attention_condition
 
 ORDERINGS = ("reviewed_at", "-reviewed_at", "created_at", "-created_at")
 
@@ -116,8 +117,6 @@ class ClaimFilterSet(django_filters.FilterSet):
         return queryset.filter(Exists(citing))
 
     def filter_needs_attention(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        from .selectors.attention import needs_attention_condition
-
         condition = needs_attention_condition()
         return queryset.filter(condition if value else ~condition)
 

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from sources.models import Source
 from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
+from . import tally
 from .choices import ClaimStatus, ExcerptStatus, Stance, Verdict
 
 
@@ -134,6 +135,26 @@ class Claim(models.Model):
         return self.text[:80]
 
 
+class ClaimEvidenceTally(models.Model):
+    """Per claim: its pieces of evidence, and how many cite a lost source (dead, no archived copy). "Needs
+    attention" is a claim whose row says every piece is lost (claims.tally.all_lost_q); every reader asks that
+    row. Kept by the PostgreSQL triggers declared on Evidence and TalliedSource (claims.tally), so every way of
+    writing evidence and sources counts; claims.rollups.claim_tallies_rebuild repairs it."""
+
+    claim_id = models.BigIntegerField(primary_key=True)  # not a relation: a deleted claim leaves a 0/0 row
+    evidence = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # Exactly the claims needing attention: the filters and the dashboard's count read it.
+            models.Index(fields=["claim_id"], condition=tally.all_lost_q(), name="tally_all_lost_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id}: {self.lost} of {self.evidence} lost"
+
+
 class Evidence(models.Model):
     """A source cited for or against a claim, with the passage we rely on."""
 
@@ -158,6 +179,7 @@ class Evidence(models.Model):
             # The dashboard's "excerpt missing" count and the evidence list filtered so: a few per cent of the rows.
             models.Index(fields=["id"], condition=Q(excerpt_status="missing"), name="evidence_excerpt_missing_idx"),
         ]
+        triggers = tally.evidence_triggers(tally=ClaimEvidenceTally._meta.db_table, source=Source._meta.db_table)
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: {self.source_id}"
@@ -189,21 +211,12 @@ class Appearance(models.Model):
         super().save(*args, **kwargs)
 
 
-class ClaimEvidenceTally(models.Model):
-    """Per claim: its pieces of evidence, and how many cite a source that is dead with no archived copy. The
-    dashboard counts "every source dead" as the rows with ``lost == evidence > 0`` (claims.rollups). Kept by
-    PostgreSQL triggers on evidence and sources (claims/migrations/0009), so every way of writing them counts."""
-
-    claim_id = models.BigIntegerField(primary_key=True)  # not a relation: a deleted claim leaves a 0/0 row
-    evidence = models.IntegerField(default=0)
-    lost = models.IntegerField(default=0)
+class TalliedSource(Source):
+    """Sources as the evidence tally sees them: the proxy carries the trigger on sources_source that moves the
+    tally when a source's lost state flips. Declared here, not in Source's Meta, so the sources app knows nothing of
+    claims' tally and the trigger's migration lives with the tally's (pgtrigger's way for a model of another app).
+    """
 
     class Meta:
-        indexes = [
-            models.Index(
-                fields=["claim_id"], condition=Q(lost=models.F("evidence"), evidence__gt=0), name="tally_all_lost_idx"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"claim {self.claim_id}: {self.lost} of {self.evidence} lost"
+        proxy = True
+        triggers = tally.source_triggers(tally=ClaimEvidenceTally._meta.db_table, evidence=Evidence._meta.db_table)

@@ -1,77 +1,57 @@
-"""The per-claim evidence tally behind the dashboard's "every source dead" count.
+"""The per-claim evidence tally (claims.models.ClaimEvidenceTally) that every "needs attention" reader asks: its
+all-lost rows, and the job that rebuilds it.
 
-Counting it live means, for each of the ~45,000 claims citing a dead source without an archive (make bench scale),
-counting all of that claim's evidence: 45,000 index probes, 150-300 ms whatever the query's shape. The tally
-(claims.models.ClaimEvidenceTally) keeps per claim its pieces of evidence and how many of them are lost (source dead,
-no archived copy), so the count is an index-only count of the rows with ``lost == evidence > 0``: about a
-millisecond.
-
-Kept by PostgreSQL statement triggers (claims/migrations/0009): evidence inserted, deleted or moved to another claim
-or source, and sources whose lost state flips (health to or from dead, an archive found or removed). Triggers, not
-services, because evidence and sources are written by the services, the admin, the API, the importers, the link
-checker's bulk UPDATE and bulk loads alike; one missed path would make the count wrong for good. Each trigger first
-takes a share lock on the sources involved, so an evidence write and a health flip of its source are counted in one
-order or the other, never both or neither (READ COMMITTED, the project's isolation level).
+Counting the rule live means, for each claim citing a lost source, counting all of that claim's evidence, whatever
+the query's shape; the tally keeps per claim its pieces of evidence and how many of them are lost, so the rule is
+one row's ``lost == evidence > 0`` (claims.tally), a primary-key probe for one claim and an index-only count of
+tally_all_lost_idx for all of them. The triggers that keep it are declared in claims.models from claims.tally.
 
 ``claim_tallies_rebuild`` recomputes the tally from scratch: after a bulk load with the foreign keys dropped
 (bench/generate.py loads evidence and sources in parallel, so a trigger can see evidence before its source), and
-weekly by beat as a repair. tests/claims/test_dashboard.py holds the tally equal to the live definition
-(claims.selectors.attention.needs_attention_condition) through every kind of write.
+weekly by beat as a repair. tests/claims/test_dashboard.py holds the tally equal to the live definition (an
+aggregate over evidence and sources, kept there only as the test's oracle) through every kind of write.
 """
 
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
-from sources.choices import Health
+from sources.models import Source
 
 from .models import ClaimEvidenceTally, Evidence
-from .selectors.attention import claims_needing_attention
+from .tally import all_lost_q, lost_source_sql
 
 _REBUILD_SQL = """
 INSERT INTO {tally} (claim_id, evidence, lost)
-SELECT e.claim_id, count(*), count(*) FILTER (WHERE s.health = %(dead)s AND s.archive_url = '')
+SELECT e.claim_id, count(*), count(*) FILTER (WHERE {lost})
 FROM {evidence} e LEFT JOIN {source} s ON s.id = e.source_id
 GROUP BY e.claim_id
 """
 
 
-def tally_in_use() -> bool:
-    """The tally is kept where the triggers are: PostgreSQL. Elsewhere the dashboard counts live."""
-    return connection.vendor == "postgresql"
-
-
-def claims_all_sources_dead_count() -> int:
-    """How many claims have evidence and every piece of it cites a dead source with no archived copy."""
-    if not tally_in_use():
-        return claims_needing_attention().count()
-    return all_lost_tallies().count()
-
-
-def all_lost_tallies():
-    """The tally rows of the claims whose every source is dead (tally_all_lost_idx holds exactly these)."""
-    from django.db.models import F
-
-    return ClaimEvidenceTally.objects.filter(lost=F("evidence"), evidence__gt=0)
+def all_lost_tallies() -> QuerySet[ClaimEvidenceTally]:
+    """The tally rows of the claims whose every source is lost (tally_all_lost_idx holds exactly these)."""
+    return ClaimEvidenceTally.objects.filter(all_lost_q())
 
 
 @transaction.atomic
 def claim_tallies_rebuild() -> int:
     """Recompute every claim's tally from the evidence and its sources; returns the rows written. Safe to run
     twice. The tally is locked first: a write meanwhile waits to add its change until the rebuild commits, and
-    the rebuild's read sees every write that committed before it. About 3 s for 2M evidence (make bench)."""
-    if not tally_in_use():
-        return 0
+    the rebuild's read sees every write that committed before it."""
     qn = connection.ops.quote_name
-    from sources.models import Source
-
     tally = qn(ClaimEvidenceTally._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {tally} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"DELETE FROM {tally}")  # noqa: S608 - names only
         cursor.execute(
-            _REBUILD_SQL.format(tally=tally, evidence=qn(Evidence._meta.db_table), source=qn(Source._meta.db_table)),
-            {"dead": Health.DEAD},
+            _REBUILD_SQL.format(
+                tally=tally,
+                lost=lost_source_sql("s"),
+                evidence=qn(Evidence._meta.db_table),
+                source=qn(Source._meta.db_table),
+            )
         )
         return cursor.rowcount

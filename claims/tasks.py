@@ -33,7 +33,8 @@ def claims_flag_stale() -> dict:
     time_limit=960,
 )
 def claim_tallies_rebuild() -> int:
-    """Weekly: recompute the dashboard's per-claim evidence tally (a repair: triggers keep it). Safe to run twice."""
+    """Weekly: recompute the per-claim evidence tally behind "needs attention" (a repair: triggers keep it). Safe to
+    run twice."""
     from . import rollups
 
     return rollups.claim_tallies_rebuild()

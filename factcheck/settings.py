@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "simple_history",
+    "pgtrigger",  # the evidence tally's triggers, declared in claims.models (claims/tally.py)
     "claims",
     "sources",
 ]

@@ -105,7 +105,8 @@ def test_changelist_shows_labels_article_reviewer_and_dead_sources(rclient, two_
     assert '<span class="fc-label fc-status-published">Published</span>' in html
     assert '<span class="fc-label fc-status-draft">Draft</span>' in html
     assert "The leak story" in html
-    assert "⚠ 1 dead" in html
+    assert '<span title="Cited sources whose link is dead">1 dead</span>' in html  # one alive source still backs A
+    assert "⚠" not in html
     # The labels' colours come after admin.css, so they win over its grey default for .fc-label.
     assert "claims/admin.css" in html
     assert html.index("claims/admin.css") < html.index("claims/labels.css")
@@ -114,6 +115,29 @@ def test_changelist_shows_labels_article_reviewer_and_dead_sources(rclient, two_
     assert rows[b.pk].dead_sources == 0
     for title in ("verdict", "status", "language", "reviewer", "source health"):
         assert f"By {title}" in html
+
+
+def test_dead_sources_column_counts_dead_sources_and_warns_when_none_is_left(rclient, two_claims):
+    """The column counts the cited sources that are dead, archived or not; the warning is for the claims the "needs
+    attention" filter lists: every source dead, none archived."""
+    a, _ = two_claims
+    archived = ClaimFactory(text="Gamma claim")
+    EvidenceFactory(claim=archived, source=SourceFactory(health=Health.DEAD))
+    EvidenceFactory(claim=archived, source=SourceFactory(health=Health.DEAD, archive_url="https://web.archive.org/x"))
+    lost = ClaimFactory(text="Delta claim")
+    for _ in range(2):
+        EvidenceFactory(claim=lost, source=SourceFactory(health=Health.DEAD))
+    response = rclient.get(reverse(CHANGELIST))
+    cl = response.context["cl"]
+    shown = {c.pk: cl.model_admin.dead_sources_warning(c) for c in cl.result_list}
+    assert shown[a.pk] == '<span title="Cited sources whose link is dead">1 dead</span>'
+    assert shown[archived.pk] == '<span title="Cited sources whose link is dead">2 dead</span>'
+    assert shown[lost.pk] == (
+        '<span class="fc-warning" title="Every cited source is dead, with no archived copy: needs attention">'
+        "⚠ 2 dead</span>"
+    )
+    flagged = rclient.get(reverse(CHANGELIST), {"needs_attention": "yes"}).context["cl"].result_list
+    assert [c.pk for c in flagged] == [lost.pk]
 
 
 @pytest.mark.parametrize(
@@ -167,7 +191,7 @@ def test_changelist_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(len(five.captured_queries)):
         response = rclient.get(reverse(CHANGELIST))
     assert len(response.context["cl"].result_list) == 30
-    assert response.content.decode().count("⚠ 1 dead") == 30
+    assert response.content.decode().count(">1 dead</span>") == 30  # one source of two dead: no warning
 
 
 # --- the change page: publishing rule ------------------------------------------------------------------------

@@ -74,6 +74,14 @@ def dead_source(**kw):
     return SourceFactory(health=Health.DEAD, **kw)
 
 
+def live_needing_attention() -> set[int]:
+    """The rule computed live from evidence and sources, the definition the tally replaced: claims citing something,
+    none of it still backed (alive, or dead with an archived copy). Only the tests keep it, as the tally's oracle."""
+    cited = Evidence.objects.filter(claim=OuterRef("pk"))
+    still_backed = cited.filter(~Q(source__health=Health.DEAD) | ~Q(source__archive_url=""))
+    return set(Claim.objects.filter(Exists(cited)).exclude(Exists(still_backed)).values_list("pk", flat=True))
+
+
 def test_all_sources_dead_counts_claims_with_nothing_left_to_follow():
     counted = ClaimFactory()
     EvidenceFactory(claim=counted, source=dead_source())
@@ -89,32 +97,27 @@ def test_all_sources_dead_counts_claims_with_nothing_left_to_follow():
     EvidenceFactory(claim=failing, source=SourceFactory(health=Health.FAILING))
     ClaimFactory()  # no evidence at all: not "needs attention"
 
+    assert live_needing_attention() == {counted.pk, draft_too.pk}
     assert set(dashboard.claims_all_sources_dead()) == {counted, draft_too}
     assert set(attention.claims_needing_attention()) == {counted, draft_too}  # the admin filter's definition
     assert dashboard.attention_counts(now=NOW)["all_sources_dead"] == 2
-    # the condition computed from the dead sources selects what the EXISTS pair it replaced selected, both ways
-    cited = Evidence.objects.filter(claim=OuterRef("pk"))
-    still_backed = cited.filter(~Q(source__health=Health.DEAD) | ~Q(source__archive_url=""))
-    exists_pair = Q(Exists(cited)) & ~Q(Exists(still_backed))
     condition = attention.needs_attention_condition()
-    assert set(Claim.objects.filter(condition)) == set(Claim.objects.filter(exists_pair)) == {counted, draft_too}
-    assert set(Claim.objects.exclude(condition)) == set(Claim.objects.exclude(exists_pair))
+    assert set(Claim.objects.exclude(condition)) == {one_alive, archived, failing, *Claim.objects.filter(evidence=None)}
     assert list(attention.claims_needing_attention(Claim.objects.filter(pk=counted.pk))) == [counted]
     assert not attention.claims_needing_attention(Claim.objects.filter(pk=one_alive.pk)).exists()
 
 
 def tallied_and_live() -> tuple[set, set]:
-    tallied = set(all_lost_tallies().values_list("claim_id", flat=True))
-    live = set(attention.claims_needing_attention().values_list("pk", flat=True))
-    return tallied, live
+    return set(all_lost_tallies().values_list("claim_id", flat=True)), live_needing_attention()
 
 
 def test_every_source_dead_tally_follows_every_kind_of_write():
-    """The dashboard counts the triggers' tally; the link opens the live definition: equal after each write."""
+    """The tally every reader asks, held to the live rule after each kind of write to evidence and sources."""
 
     def agree() -> set:
         tallied, live = tallied_and_live()
         assert tallied == live
+        assert set(attention.claims_needing_attention().values_list("pk", flat=True)) == live
         assert dashboard.attention_counts(now=NOW)["all_sources_dead"] == len(live)
         return live
 
@@ -130,20 +133,60 @@ def test_every_source_dead_tally_follows_every_kind_of_write():
     alive.archive_url = "https://web.archive.org/web/2024/x"  # an archive found, saved through the model
     alive.save()
     assert agree() == {one.pk}
+    Source.objects.filter(pk=alive.pk).update(archive_url="")  # and removed again
+    assert agree() == {one.pk, two.pk}
+    Source.objects.filter(pk=alive.pk).update(archive_url="https://web.archive.org/web/2025/x")
+    assert agree() == {one.pk}
     e2b.delete()  # a delete
     assert agree() == {one.pk, two.pk}
     Evidence.objects.filter(pk=e1.pk).update(claim=three)  # moved to another claim
     assert agree() == {two.pk, three.pk}
     Evidence.objects.filter(pk=e1.pk).update(source=SourceFactory(health=Health.FAILING))  # to another source
     assert agree() == {two.pk}
+    e1.refresh_from_db()
+    e1.source = gone  # back to a lost source, saved through the model
+    e1.save()
+    assert agree() == {two.pk, three.pk}
     Evidence.objects.filter(claim=two).update(excerpt_status=ExcerptStatus.MISSING)  # moves nothing
-    assert agree() == {two.pk}
+    assert agree() == {two.pk, three.pk}
     revived = SourceFactory()
     fail(revived, NOW - timedelta(days=6), NOW - timedelta(days=4), NOW - timedelta(days=2))  # the link checker
     EvidenceFactory(claim=three, source=revived)
     three.evidence.exclude(source=revived).delete()
     assert agree() == {two.pk, three.pk}
     record(revived, Outcome.OK, NOW - timedelta(days=1))  # and back
+    assert agree() == {two.pk}
+    four, five = ClaimFactory.create_batch(2)
+    lost_ones = [dead_source() for _ in range(3)]
+    backed = SourceFactory(health=Health.OK)
+    Evidence.objects.bulk_create(  # a bulk insert across claims: one all lost, one still backed
+        [Evidence(claim=four, source=lost_ones[1]), Evidence(claim=four, source=lost_ones[2])]
+        + [Evidence(claim=five, source=lost_ones[0]), Evidence(claim=five, source=backed)]
+    )
+    assert agree() == {two.pk, four.pk}
+    Evidence.objects.filter(claim=five, source=backed).update(claim=four)  # a bulk move
+    assert agree() == {two.pk, five.pk}
+    with connection.cursor() as cursor:  # raw SQL, past the ORM: two claims swap their evidence in one statement
+        cursor.execute(
+            "UPDATE claims_evidence SET claim_id = CASE claim_id WHEN %s THEN %s ELSE %s END"
+            " WHERE claim_id IN (%s, %s)",
+            [four.pk, five.pk, four.pk, four.pk, five.pk],
+        )
+    assert agree() == {two.pk, four.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO claims_evidence (claim_id, source_id, stance, excerpt, excerpt_status, note, created_at)"
+            " VALUES (%s, %s, 'supports', '', 'unchecked', '', now())",
+            [two.pk, SourceFactory(health=Health.OK).pk],
+        )
+        assert agree() == {four.pk}
+        cursor.execute("DELETE FROM claims_evidence WHERE claim_id = %s AND source_id <> %s", [two.pk, gone.pk])
+        assert agree() == {two.pk, four.pk}
+        cursor.execute("UPDATE sources_source SET health = 'failing' WHERE id = %s", [gone.pk])  # many claims at once
+        assert agree() == {four.pk}
+        cursor.execute("UPDATE sources_source SET health = 'dead' WHERE id = %s", [gone.pk])
+    assert agree() == {two.pk, four.pk}
+    Evidence.objects.filter(claim=four).delete()  # a bulk delete
     assert agree() == {two.pk}
     two.delete()  # a claim deleted with its evidence
     assert agree() == set()
