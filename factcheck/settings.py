@@ -1,6 +1,7 @@
 """Settings for factcheck, read from the environment (twelve-factor).
 
-The defaults suit a laptop: SQLite under var/, tasks run in-process, DEBUG on.
+The defaults suit a laptop: tasks run in-process, DEBUG on. The database is always PostgreSQL: DATABASE_URL, which
+`make run` sets to an embedded server under var/postgres/ when it is unset (factcheck/embedded_postgres.py).
 Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL
 and CELERY_BROKER_URL; TLS is expected to end at a reverse proxy in front of gunicorn.
 """
@@ -76,21 +77,21 @@ TEMPLATES = [
 WSGI_APPLICATION = "factcheck.wsgi.application"
 
 # --- Database -------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'factcheck.sqlite3'}")}
+_database_url = env.str("DATABASE_URL", default="")
+if not _database_url:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Set it to a PostgreSQL database (postgres://user:password@host:5432/name), "
+        "or use `make run`, which starts an embedded PostgreSQL under var/postgres/ and sets it."
+    )
+DATABASES = {"default": env.db_url_config(_database_url)}
 # Reuse connections but check them first, so a restarted PostgreSQL does not need a restarted web process.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    # The covering indexes (INCLUDE columns) are for PostgreSQL's index-only scans; SQLite builds them on their key
-    # columns, which is all `make run` needs, so its warning about the rest is noise.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Server-side binding lets psycopg prepare a statement run DATABASE_PREPARE_THRESHOLD times on a connection, so
 # PostgreSQL plans the API's hot queries once per connection rather than on every request (0.3-0.8 ms each for
 # the claims list at 1M claims; make bench). 0 turns it off (a transaction-mode PgBouncer needs that).
 DATABASE_PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and DATABASE_PREPARE_THRESHOLD:
+if DATABASE_PREPARE_THRESHOLD:
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": DATABASE_PREPARE_THRESHOLD}
     )
@@ -346,12 +347,13 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
     }
     DATABASE_REPLICAS.append(_alias)
 DATABASE_ROUTERS = ["factcheck.routers.PrimaryReplicaRouter"]
-for _db in DATABASES.values():
-    if _db["ENGINE"] == "django.db.backends.postgresql":
-        # A database that does not answer fails the request in seconds (a 503), instead of hanging a worker.
-        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
-        # Django's backend, whose per-request health check sends no query while the connection is fine.
-        _db["ENGINE"] = "factcheck.backends.postgresql"
+for _alias, _db in DATABASES.items():
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"The {_alias} database must be PostgreSQL (postgres://...), not {_db['ENGINE']}.")
+    # A database that does not answer fails the request in seconds (a 503), instead of hanging a worker.
+    _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    # Django's backend, whose per-request health check sends no query while the connection is fine.
+    _db["ENGINE"] = "factcheck.backends.postgresql"
 
 # /healthz is answered first (no host check, no TLS redirect, no throttle); a lost database is a 503 with
 # Retry-After; the router's per-request choice is made after authentication middleware.

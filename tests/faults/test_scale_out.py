@@ -41,8 +41,6 @@ def _replica_alias(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def replica(settings):
-    if connections["default"].vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     settings.DATABASE_REPLICAS = ["replica"]
     settings.API_ANON_THROTTLE_RATE = None
     return "replica"
