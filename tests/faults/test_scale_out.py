@@ -204,7 +204,6 @@ def test_database_replica_urls_become_aliases():
         ("sources.tasks.check_sources_batch", "linkcheck"),
         ("sources.tasks.check_due_sources", "maintenance"),
         ("claims.tasks.claims_flag_stale", "maintenance"),
-        ("claims.tasks.claims_import_feed", "imports"),  # the route for import tasks, when there are some
         ("something.else", "celery"),
     ],
 )
