@@ -172,13 +172,13 @@ DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", d
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
-    # Redis stopped: the cache answers "nothing cached" and logs a warning instead of failing the request; a short
-    # timeout keeps a blackholed Redis from holding requests.
+    # Redis stopped: the cache fails open, a miss for reads and nothing for writes, instead of failing the request
+    # (factcheck.failsafe); a short timeout keeps a blackholed Redis from holding requests.
     CACHES = {
         "default": {
-            "BACKEND": "factcheck.failsafe.FailOpenRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
 else:
@@ -380,10 +380,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 REQUEST_MAX_UPLOAD_BYTES = env.int("REQUEST_MAX_UPLOAD_BYTES", default=21 * 1024 * 1024)
 
 # --- Logging ----------------------------------------------------------------------------------------------------
+# Each Redis error the cache ignores is logged by django-redis, and made one warning per interval by our filter.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"cache_unavailable": {"()": "factcheck.failsafe.CacheUnavailableFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"django_redis.cache": {"filters": ["cache_unavailable"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
