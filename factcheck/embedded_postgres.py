@@ -76,10 +76,12 @@ class EmbeddedPostgres:
             self._pg_ctl("start", "-l", str(self.log), "-o", options)
         self._create_database()
 
-    def stop(self) -> None:
-        """Stop the server (fast: open sessions are ended, their transactions rolled back); nothing if not running."""
-        if self.is_running():
-            self._pg_ctl("stop", "-m", "fast")
+    def stop(self) -> bool:
+        """Stop the server (fast: open sessions are ended, their transactions rolled back); False if it was not up."""
+        if not self.is_running():
+            return False
+        self._pg_ctl("stop", "-m", "fast")
+        return True
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -157,8 +159,8 @@ def run(server: EmbeddedPostgres, command: list[str]) -> int:
             # Nothing may cut the stop short: a second Ctrl-C would leave the server running.
             previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
-                server.stop()
-                print("embedded PostgreSQL: stopped", file=sys.stderr)
+                if server.stop():
+                    print("embedded PostgreSQL: stopped", file=sys.stderr)
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
@@ -196,13 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "url":
         print(server.url)
         return 0
-    if args.action == "stop":
-        server.stop()
-        return 0
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
+    if args.action == "run" and not command:
         parser.error("run needs a command: run -- COMMAND [ARG...]")
-    return run(server, command)
+    try:
+        if args.action == "stop":
+            server.stop()
+            return 0
+        return run(server, command)
+    except RuntimeError as exc:  # ours, each saying what to do
+        print(exc, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
