@@ -15,6 +15,7 @@ directory, or, when root owns it or it is new, as the system user ``factcheck-po
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import pwd
@@ -23,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -101,7 +103,8 @@ class EmbeddedPostgres:
         ids = {} if account is None else {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
         # PG* variables (PGDATA, PGPORT...) would override what the command line says.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        result = subprocess.run(command, env=env, cwd="/", capture_output=True, text=True, check=False, **ids)
+        with _signals_deferred():
+            result = subprocess.run(command, env=env, cwd="/", capture_output=True, text=True, check=False, **ids)
         if check and result.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise RuntimeError(
@@ -150,20 +153,45 @@ class EmbeddedPostgres:
 def run(server: EmbeddedPostgres, command: list[str]) -> int:
     """Run ``command`` with DATABASE_URL set to ``server``, started for it and stopped after it unless it was up."""
     ours = not server.is_running()
+    # Until the command runs, SIGTERM and SIGHUP end us as Ctrl-C does: through the stop below.
+    previous = {sig: signal.signal(sig, _exit) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         server.start()
         print(f"embedded PostgreSQL: DATABASE_URL={server.url}", file=sys.stderr)
         return _wait_for(command, {**os.environ, "DATABASE_URL": server.url})
     finally:
-        if ours:
-            # Nothing may cut the stop short: a second Ctrl-C would leave the server running.
-            previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-            try:
-                if server.stop():
-                    print("embedded PostgreSQL: stopped", file=sys.stderr)
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+        # Nothing may cut the stop short: a second Ctrl-C would leave the server running.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            previous.setdefault(sig, signal.signal(sig, signal.SIG_IGN))  # restored below as they were before run
+        try:
+            if ours and server.stop():
+                print("embedded PostgreSQL: stopped", file=sys.stderr)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Let initdb or pg_ctl finish; a signal that comes meanwhile acts after it (an initdb cut short leaves a
+    data directory the server cannot start from)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in kinds}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if caught:
+        signal.raise_signal(caught[0])
 
 
 def _wait_for(command: list[str], env: dict[str, str]) -> int:
@@ -198,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "url":
         print(server.url)
         return 0
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    command = getattr(args, "command", [])
+    command = command[1:] if command[:1] == ["--"] else command
     if args.action == "run" and not command:
         parser.error("run needs a command: run -- COMMAND [ARG...]")
     try:
