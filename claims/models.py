@@ -102,7 +102,7 @@ class Claim(models.Model):
     needs_recheck = models.BooleanField(default=False, help_text="Set by the daily job once recheck_after has passed.")
     version = models.PositiveIntegerField(default=1, help_text="Raised on every save; guards against lost updates.")
     # English words, Chinese bigrams and jieba segments of quote, text, claimant and article title (claims.search);
-    # kept current by the services. PostgreSQL only: on SQLite search falls back to substring matching.
+    # kept current by the services.
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,8 +16,6 @@ Why Python and not a trigger: jieba cannot run inside PostgreSQL, and a literal 
 be written by ``COPY`` in bulk loads (``search_document`` is the one function a loader calls), whereas
 filling the column afterwards with ``UPDATE`` takes tens of minutes at a million rows. The services keep it
 current (``claim_save``; ``article_upsert`` re-indexes an article's claims when its title changes).
-
-On SQLite (the ``make run`` default) there is no vector: search falls back to substring matching.
 """
 
 from __future__ import annotations
@@ -26,12 +24,10 @@ import logging
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from functools import cache
 
 from django.contrib.postgres.search import SearchQueryField
-from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
 from django.db.models.functions import Cast
 
 MAX_POSITION = 16383  # PostgreSQL clamps positions here
@@ -167,27 +163,8 @@ def _tsquery(text: str):
     return Cast(Value(text), output_field=SearchQueryField())
 
 
-def uses_vector() -> bool:
-    return connection.vendor == "postgresql"
-
-
-SUBSTRING_FIELDS = ("quote", "text", "claimant", "article__title")
-
-
-def substring_filter(queryset: QuerySet, q: str, fields: Iterable[str] = SUBSTRING_FIELDS) -> QuerySet:
-    """Every whitespace-separated piece of ``q`` appears in one of the fields (the SQLite fallback)."""
-    for chunk in (q or "").split()[:MAX_QUERY_TERMS]:
-        condition = Q()
-        for name in fields:
-            condition |= Q(**{f"{name}__icontains": chunk})
-        queryset = queryset.filter(condition)
-    return queryset
-
-
 def search_claims(queryset: QuerySet, q: str) -> tuple[QuerySet, bool]:
-    """Filter claims by ``q``; on PostgreSQL also annotate ``rank``. Returns (queryset, ranked)."""
-    if not uses_vector():
-        return substring_filter(queryset, q), False
+    """Filter claims by ``q`` and annotate ``rank``. Returns (queryset, ranked)."""
     tsquery = parse_query(q)
     if tsquery is None:
         return queryset.none(), False

@@ -312,11 +312,10 @@ def evidence_excerpt_status_record(
 
 
 def claim_search_vector_set(*, claim: Claim) -> None:
-    """Recompute the claim's stored search vector from its fields (PostgreSQL only; see claims.search)."""
+    """Recompute the claim's stored search vector from its fields (see claims.search)."""
     from . import search
 
-    if search.uses_vector():
-        claim.search_vector = search.claim_search_document(claim)
+    claim.search_vector = search.claim_search_document(claim)
 
 
 def claims_search_refresh(
@@ -325,8 +324,6 @@ def claims_search_refresh(
     """Recompute the stored search vector of an article's claims (its title is indexed) or of given claims."""
     from . import search
 
-    if not search.uses_vector():
-        return 0
     claims = Claim.objects.select_related("article").only("quote", "text", "claimant", "article__title")
     if article_id is not None:
         claims = claims.filter(article_id=article_id)

@@ -2,7 +2,7 @@
 
 Candidates come from indexes (pg_trgm similarity on the claim text, and the text's rarer names and figures
 matched with ILIKE, which the same GIN trigram index serves), at most a few hundred rows whatever the table
-size. Each is then scored 0..1 in Python, the same way on PostgreSQL and SQLite:
+size. Each is then scored 0..1 in Python:
 
 * same script: Dice overlap of content words (English, lightly stemmed) and character bigrams (Chinese),
   blended with the overlap of names and figures;
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
@@ -245,21 +246,16 @@ def _anchor_terms(text: str) -> list[str]:
 
 def _candidate_ids(text: str, base: QuerySet) -> set[int]:
     ids: set[int] = set()
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity
-
-        with transaction.atomic():
-            # `%` uses the GIN trigram index; lower its cut-off for this query only (SET LOCAL ends with it).
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL pg_trgm.similarity_threshold = 0.15")
-            ids.update(
-                base.filter(text__trigram_similar=text)
-                .annotate(trgm=TrigramSimilarity("text", text))
-                .order_by("-trgm")
-                .values_list("id", flat=True)[:CANDIDATES_PER_QUERY]
-            )
-    else:
-        ids.update(base.order_by("-id").values_list("id", flat=True)[: CANDIDATES_PER_QUERY * 10])
+    with transaction.atomic():
+        # `%` uses the GIN trigram index; lower its cut-off for this query only (SET LOCAL ends with it).
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = 0.15")
+        ids.update(
+            base.filter(text__trigram_similar=text)
+            .annotate(trgm=TrigramSimilarity("text", text))
+            .order_by("-trgm")
+            .values_list("id", flat=True)[:CANDIDATES_PER_QUERY]
+        )
     for term in _anchor_terms(text):
         ids.update(
             base.filter(Q(text__icontains=term) | Q(quote__icontains=term))

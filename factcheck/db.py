@@ -20,7 +20,7 @@ def use_c_timestamp_loader(sender, connection, **kwargs) -> None:
     millisecond of each list page (make bench). When that zone and the session's are both UTC (Django's
     default with USE_TZ), psycopg's own loader already returns datetimes in UTC, so it can do the work.
     """
-    if connection.vendor != "postgresql" or connection.timezone != dt.UTC:
+    if connection.timezone != dt.UTC:
         return
     pg = connection.connection
     if pg.info.parameter_status("TimeZone") not in ("UTC", "Etc/UTC"):

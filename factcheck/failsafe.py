@@ -1,4 +1,4 @@
-"""Keep serving when Redis is away: a cache that fails open, and enqueueing that never fails a request.
+"""Keep serving when Redis is away: the cache fails open (django-redis), and enqueueing never fails a request.
 
 Redis holds only what can be rebuilt or waited for (throttle counters, queued messages). What must not be lost,
 such as which sources are due for a check, lives in PostgreSQL, so a request that cannot reach Redis goes on
@@ -12,7 +12,6 @@ import time
 
 import kombu.exceptions
 import redis.exceptions
-from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger("factcheck.failsafe")
 
@@ -23,7 +22,7 @@ _WARN_EVERY = 30.0  # seconds; one warning per process and kind per interval, no
 _last_warned: dict[str, float] = {}
 
 
-def warn_unavailable(kind: str, exc: BaseException) -> None:
+def warn_unavailable(kind: str, exc: BaseException | str) -> None:
     now = time.monotonic()
     if now - _last_warned.get(kind, -_WARN_EVERY) >= _WARN_EVERY:
         _last_warned[kind] = now
@@ -32,49 +31,17 @@ def warn_unavailable(kind: str, exc: BaseException) -> None:
         logger.debug("%s unavailable: %s", kind, exc)
 
 
-class FailOpenRedisCache(RedisCache):
-    """Django's RedisCache, except that a Redis it cannot reach is a miss (reads) or a no-op (writes).
+class CacheUnavailableFilter(logging.Filter):
+    """django-redis's log of the Redis errors it ignores (IGNORE_EXCEPTIONS), made ``warn_unavailable``'s.
 
-    Throttling then lets requests through rather than refusing them all, which is the lesser harm for a
-    read-mostly public API during a Redis outage.
+    django-redis logs each one with its traceback, which during an outage is one per cache call; this filter, on its
+    logger (settings.LOGGING), drops those records and warns once per interval instead.
     """
 
-    def _fail_open(self, default, method, *args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except REDIS_DOWN as exc:
-            warn_unavailable("cache (Redis)", exc)
-            return default
-
-    def get(self, key, default=None, version=None):
-        return self._fail_open(default, super().get, key, default, version)
-
-    def get_many(self, keys, version=None):
-        return self._fail_open({}, super().get_many, keys, version)
-
-    def has_key(self, key, version=None):
-        return self._fail_open(False, super().has_key, key, version)
-
-    def add(self, key, value, timeout=None, version=None):
-        return self._fail_open(False, super().add, key, value, timeout, version)
-
-    def set(self, key, value, timeout=None, version=None):
-        return self._fail_open(None, super().set, key, value, timeout, version)
-
-    def set_many(self, data, timeout=None, version=None):
-        return self._fail_open(list(data), super().set_many, data, timeout, version)
-
-    def touch(self, key, timeout=None, version=None):
-        return self._fail_open(False, super().touch, key, timeout, version)
-
-    def delete(self, key, version=None):
-        return self._fail_open(False, super().delete, key, version)
-
-    def delete_many(self, keys, version=None):
-        return self._fail_open(None, super().delete_many, keys, version)
-
-    def clear(self):
-        return self._fail_open(False, super().clear)
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        warn_unavailable("cache (Redis)", (exc.__cause__ or exc) if exc else record.getMessage())
+        return False
 
 
 def enqueue(task, *args, **kwargs) -> bool:

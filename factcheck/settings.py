@@ -1,20 +1,27 @@
-"""Settings for factcheck, read from the environment (twelve-factor).
+"""Settings for factcheck, read from the environment (twelve-factor), in one module grouped by area.
 
-The defaults suit a laptop: SQLite under var/, tasks run in-process, DEBUG on.
-Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL
-and CELERY_BROKER_URL; TLS is expected to end at a reverse proxy in front of gunicorn.
+The defaults suit a laptop: tasks run in-process, DEBUG on. The database is always PostgreSQL: DATABASE_URL, which
+`make run` sets to an embedded server under var/postgres/ when it is unset (factcheck/embedded_postgres.py).
+Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL; TLS is
+expected to end at a reverse proxy in front of gunicorn.
+
+Areas, each read before the ones that use it: Django core (apps, middleware), the organisation, database, Redis and
+the cache, link health, import and similar claims, Celery, API, security, logging.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
+# --- Django core ------------------------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 _DEV_SECRET_KEY = "django-insecure-local-development-only"
@@ -43,18 +50,30 @@ INSTALLED_APPS = [
     "pgtrigger",  # the evidence tally's triggers, declared in claims.models (claims/tally.py)
     "claims",
     "sources",
+    "corsheaders",
+    "axes",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
+    # /healthz is answered first (no host check, no TLS redirect, no throttle); a lost database is a 503 with
+    # Retry-After (DATABASE_UNAVAILABLE_RETRY_AFTER).
+    "factcheck.middleware.HealthzMiddleware",
+    "factcheck.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # CORS answers before anything else can; the size guard refuses oversized bodies before anyone reads them.
+    "corsheaders.middleware.CorsMiddleware",
+    "factcheck.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "factcheck.middleware.ReadReplicaMiddleware",  # the router's per-request choice needs the user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -75,26 +94,6 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "factcheck.wsgi.application"
-
-# --- Database -------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'factcheck.sqlite3'}")}
-# Reuse connections but check them first, so a restarted PostgreSQL does not need a restarted web process.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    # The covering indexes (INCLUDE columns) are for PostgreSQL's index-only scans; SQLite builds them on their key
-    # columns, which is all `make run` needs, so its warning about the rest is noise.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
-# Server-side binding lets psycopg prepare a statement run DATABASE_PREPARE_THRESHOLD times on a connection, so
-# PostgreSQL plans the API's hot queries once per connection rather than on every request (0.3-0.8 ms each for
-# the claims list at 1M claims; make bench). 0 turns it off (a transaction-mode PgBouncer needs that).
-DATABASE_PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and DATABASE_PREPARE_THRESHOLD:
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": DATABASE_PREPARE_THRESHOLD}
-    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a typed "example.org" means https
@@ -122,59 +121,71 @@ STORAGES = {
     },
 }
 
-# --- Cache, Celery --------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# Without a broker, tasks run in-process so `make run` needs no Redis.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-
-# --- REST framework -------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-}
-
-SPECTACULAR_SETTINGS = {
-    "TITLE": "factcheck API",
-    "DESCRIPTION": "Claims, verdicts, evidence and link health, for researchers and reviewers.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-}
-
-# --- factcheck ------------------------------------------------------------
+# --- The organisation -------------------------------------------------------------------------------------------
 FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="factcheck demo desk")
 FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="https://factcheck.example.org/")
 FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="http://127.0.0.1:8000")
 
-# --- Import (article and ClaimReview import, similar claims) ---------------
-# Similarity scores are 0..1 (claims.similarity). Above SUGGEST a match is shown to reviewers; above LINK an
-# importer adds the appearance to the existing claim instead of creating another (see README "Similar claims").
-SIMILAR_CLAIMS_SUGGEST_THRESHOLD = env.float("SIMILAR_CLAIMS_SUGGEST_THRESHOLD", default=0.35)
-SIMILAR_CLAIMS_LINK_THRESHOLD = env.float("SIMILAR_CLAIMS_LINK_THRESHOLD", default=0.65)
-SIMILAR_CLAIMS_LIMIT = env.int("SIMILAR_CLAIMS_LIMIT", default=10)
-# Zone for a Markdown export's 发布时间 when neither the file nor its 发布地 says which (the exporter's own).
-IMPORT_DEFAULT_TIME_ZONE = env.str("IMPORT_DEFAULT_TIME_ZONE", default="Asia/Shanghai")
-# --- end Import -------------------------------------------------------------
+# --- Database ---------------------------------------------------------------------------------------------------
+_database_url = env.str("DATABASE_URL", default="")
+if not _database_url:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Set it to a PostgreSQL database (postgres://user:password@host:5432/name), "
+        "or use `make run`, which starts an embedded PostgreSQL under var/postgres/ and sets it."
+    )
+DATABASES = {"default": env.db_url_config(_database_url)}
+# Reuse connections but check them first, so a restarted PostgreSQL does not need a restarted web process.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Server-side binding lets psycopg prepare a statement run DATABASE_PREPARE_THRESHOLD times on a connection, so
+# PostgreSQL plans the API's hot queries once per connection rather than on every request (BENCHMARKS.md). 0 turns
+# it off (a transaction-mode PgBouncer needs that).
+DATABASE_PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+if DATABASE_PREPARE_THRESHOLD:
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": DATABASE_PREPARE_THRESHOLD}
+    )
 
-# --- Link health (sources/fetch.py, sources/health.py, sources/tasks.py) -----
+# Read replicas: DATABASE_REPLICA_URLS="postgres://...,postgres://..." become DATABASES "replica_1", "replica_2"...
+# factcheck.routers sends anonymous and researcher API reads there; writes, reviewers and all else stay on default.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), **env.db_url_config(_url).get("OPTIONS", {})},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["factcheck.routers.PrimaryReplicaRouter"]
+for _alias, _db in DATABASES.items():
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"The {_alias} database must be PostgreSQL (postgres://...), not {_db['ENGINE']}.")
+    # A database that does not answer fails the request in seconds (a 503), instead of hanging a worker.
+    _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    # Django's backend, whose per-request health check sends no query while the connection is fine.
+    _db["ENGINE"] = "factcheck.backends.postgresql"
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)  # seconds
+
+# --- Redis and the cache ----------------------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    # Redis stopped: the cache fails open, a miss for reads and nothing for writes, instead of failing the request
+    # (factcheck.failsafe); a short timeout keeps a blackholed Redis from holding requests.
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Link health (sources/fetch.py, sources/health.py, sources/tasks.py) ----------------------------------------
 LINKCHECK_CONNECT_TIMEOUT = env.float("LINKCHECK_CONNECT_TIMEOUT", default=10.0)
 LINKCHECK_READ_TIMEOUT = env.float("LINKCHECK_READ_TIMEOUT", default=10.0)
 LINKCHECK_DEADLINE = env.float("LINKCHECK_DEADLINE", default=20.0)  # whole check, all hops; cuts tricklers
@@ -196,7 +207,7 @@ LINKCHECK_HOST_INTERVAL = env.float("LINKCHECK_HOST_INTERVAL", default=0.5)
 LINKCHECK_PACE_FOLLOW_UPS = env.bool("LINKCHECK_PACE_FOLLOW_UPS", default=False)
 LINKCHECK_REDIS_URL = env.str("LINKCHECK_REDIS_URL", default=REDIS_URL)  # politeness; empty: per process
 LINKCHECK_REDIS_PREFIX = env.str("LINKCHECK_REDIS_PREFIX", default="linkcheck:host:")
-LINKCHECK_BATCH_SIZE = env.int("LINKCHECK_BATCH_SIZE", default=500)  # per batch task (721 checks/s at 1000, 522 at 200)
+LINKCHECK_BATCH_SIZE = env.int("LINKCHECK_BATCH_SIZE", default=500)  # per batch task (BENCHMARKS.md)
 LINKCHECK_BATCH_CONCURRENCY = env.int("LINKCHECK_BATCH_CONCURRENCY", default=100)  # checks in flight per task
 LINKCHECK_BATCH_BUDGET = env.float("LINKCHECK_BATCH_BUDGET", default=240.0)  # s; unstarted urls go back
 LINKCHECK_DUE_LIMIT = env.int("LINKCHECK_DUE_LIMIT", default=20000)  # sources claimed per beat run
@@ -204,57 +215,129 @@ LINKCHECK_DUE_PER_HOST = env.int("LINKCHECK_DUE_PER_HOST", default=100)  # per h
 LINKCHECK_LEASE_SECONDS = env.int("LINKCHECK_LEASE_SECONDS", default=3600)  # a claimed source is re-due after
 ARCHIVE_LOOKUP_URL = env.str("ARCHIVE_LOOKUP_URL", default="https://archive.org/wayback/available")
 
-# Celery reliability: a task is acknowledged after it ran, so a killed worker's task is delivered
-# again (tasks are idempotent: LinkCheck is unique per source and run); one task prefetched at a time;
-# the broker waits longer than any time limit or retry countdown before redelivering.
+# --- Import (article and ClaimReview import, similar claims) ----------------------------------------------------
+# Similarity scores are 0..1 (claims.similarity). Above SUGGEST a match is shown to reviewers; above LINK an
+# importer adds the appearance to the existing claim instead of creating another (see README "Similar claims").
+SIMILAR_CLAIMS_SUGGEST_THRESHOLD = env.float("SIMILAR_CLAIMS_SUGGEST_THRESHOLD", default=0.35)
+SIMILAR_CLAIMS_LINK_THRESHOLD = env.float("SIMILAR_CLAIMS_LINK_THRESHOLD", default=0.65)
+SIMILAR_CLAIMS_LIMIT = env.int("SIMILAR_CLAIMS_LIMIT", default=10)
+# Zone for a Markdown export's 发布时间 when neither the file nor its 发布地 says which (the exporter's own).
+IMPORT_DEFAULT_TIME_ZONE = env.str("IMPORT_DEFAULT_TIME_ZONE", default="Asia/Shanghai")
+
+# --- Celery -----------------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# Without a broker, tasks run in-process so `make run` needs no Redis.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Reliability: a task is acknowledged after it ran, so a killed worker's task is delivered again (tasks are
+# idempotent: LinkCheck is unique per source and run); one task prefetched at a time; the broker waits longer than
+# any time limit or retry countdown before redelivering.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600),
+    "socket_connect_timeout": 2,
+    "socket_keepalive": True,
+}
+# The limits leave a link-check batch its whole budget.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=int(LINKCHECK_BATCH_BUDGET) + 120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=int(LINKCHECK_BATCH_BUDGET) + 180)
-# --- end of Link health ------------------------------------------------------
 
-# --- API (claims/api, sources/api) ----------------------------------------
-# Anonymous clients are throttled per address; the counters live in the default cache (Redis when REDIS_URL is set,
-# so every web process shares them).
+# Queues: link checks, imports and maintenance apart, so a large import never starves the check schedule.
+# A worker started without -Q consumes them all (make run, tests); production runs a worker per group.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("linkcheck"), Queue("imports"), Queue("maintenance")]
+CELERY_TASK_ROUTES = {
+    "sources.tasks.check_source": {"queue": "linkcheck"},
+    "sources.tasks.check_sources_batch": {"queue": "linkcheck"},
+    "sources.tasks.check_due_sources": {"queue": "maintenance"},
+    "claims.tasks.claims_flag_stale": {"queue": "maintenance"},
+    "sources.tasks.check_rollups_rebuild": {"queue": "maintenance"},
+    "claims.tasks.claim_tallies_rebuild": {"queue": "maintenance"},
+}
+# The broker may go away: workers retry the connection forever (also at start-up) and web processes give up
+# publishing after about a second (the request still succeeds: what is due lives in PostgreSQL).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
+# A lost broker connection does not cancel running checks; their late acks may be lost, and the redelivery after the
+# visibility timeout records nothing new (one LinkCheck per source and run).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+
+HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat (/healthz)
+
+# --- API (claims/api, sources/api) ------------------------------------------------------------------------------
+# Anonymous clients are throttled per address, counted in Redis when REDIS_URL is set (every web process shares the
+# count), else in the local cache.
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="120/min")
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 # Rows fetched per round trip by the streamed export (server-side cursor): memory stays flat whatever the size.
 API_EXPORT_CHUNK_SIZE = env.int("API_EXPORT_CHUNK_SIZE", default=2000)
-REST_FRAMEWORK.update(
-    {
-        "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.permissions.ReadAnyoneWriteReviewers"],
-        "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.throttling.AnonThrottle"],
-        "DEFAULT_PAGINATION_CLASS": "factcheck.api.pagination.KeysetPagination",
-        "EXCEPTION_HANDLER": "factcheck.api.exceptions.exception_handler",
-        "DEFAULT_RENDERER_CLASSES": [
-            "factcheck.api.renderers.JSONRenderer",
-            "rest_framework.renderers.BrowsableAPIRenderer",
-        ],
-    }
-)
-SPECTACULAR_SETTINGS.update(
-    {
-        "SCHEMA_PATH_PREFIX": r"/api/v1",
-        "COMPONENT_SPLIT_REQUEST": True,
-        "ENUM_NAME_OVERRIDES": {
-            "VerdictEnum": "claims.choices.Verdict",
-            "ClaimStatusEnum": "claims.choices.ClaimStatus",
-            "StanceEnum": "claims.choices.Stance",
-            "HealthEnum": "sources.choices.Health",
-            "OutcomeEnum": "sources.choices.Outcome",
-        },
-    }
-)
-# --- end API -----------------------------------------------------------------
 
-# --- Production hardening (TLS ends at the reverse proxy) ------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.permissions.ReadAnyoneWriteReviewers"],
+    "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.throttling.AnonThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "factcheck.api.pagination.KeysetPagination",
+    "EXCEPTION_HANDLER": "factcheck.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "factcheck.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # A JSON body nested deeper than Python's parser goes is a 400, not a RecursionError (its JSONParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "factcheck.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "factcheck API",
+    "DESCRIPTION": "Claims, verdicts, evidence and link health, for researchers and reviewers.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": "claims.choices.Verdict",
+        "ClaimStatusEnum": "claims.choices.ClaimStatus",
+        "StanceEnum": "claims.choices.Stance",
+        "HealthEnum": "sources.choices.Health",
+        "OutcomeEnum": "sources.choices.Outcome",
+    },
+    # Swagger UI from drf-spectacular-sidecar (our own static files, no CDN), its initialiser served as a separate
+    # script (factcheck.security.SwaggerDocsView), so the docs page runs under a CSP that allows only 'self'.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+API_DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+# --- Security (TLS ends at the reverse proxy; CORS, admin login lockout, request size) -------------------------
 # How many reverse proxies of ours append to X-Forwarded-For (factcheck.security.client_ip). 0 trusts only
 # REMOTE_ADDR; behind one proxy that sets the header, 1. Throttling and the admin login lockout use it.
 NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
-AXES_CLIENT_IP_CALLABLE = "factcheck.security.client_ip"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -267,21 +350,8 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# --- Security (issue 7: CORS, admin login throttling, request size, API docs CSP) -------------------------
-from datetime import timedelta  # noqa: E402
-
-INSTALLED_APPS += ["corsheaders", "axes", "drf_spectacular_sidecar"]
-# CORS answers before anything else can; the size guard refuses oversized bodies before anyone reads them.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "corsheaders.middleware.CorsMiddleware"
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("corsheaders.middleware.CorsMiddleware") + 1, "factcheck.security.RequestSizeLimitMiddleware"
-)
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
-
-# Cross-origin reads of the public API from any site, without credentials; nothing else (writes need a token
-# or a session, both of which a preflight for them is refused: only GET, HEAD and OPTIONS are allowed).
+# Cross-origin reads of the public API from any site, without credentials; nothing else (writes need a token or a
+# session, both of which a preflight for them is refused: only GET, HEAD and OPTIONS are allowed).
 CORS_URLS_REGEX = r"^/api/v1/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
@@ -301,106 +371,24 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "factcheck/lockout.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "factcheck.security.client_ip"
 AXES_ALLOWED_CORS_ORIGINS = FACTCHECK_SITE_URL  # the lockout JSON (XHR logins) is for our own pages only
 
-# Request bodies: forms and JSON up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB default), uploads (the
-# admin's article and ClaimReview files, 20 MB each) up to REQUEST_MAX_UPLOAD_BYTES; larger is a 413 before
-# the body is read (DRF reads JSON as a stream, past Django's own limit).
+# Request bodies: forms and JSON up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB default), uploads (the admin's
+# article and ClaimReview files, 20 MB each) up to REQUEST_MAX_UPLOAD_BYTES; larger is a 413 before the body is read
+# (DRF reads JSON as a stream, past Django's own limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 REQUEST_MAX_UPLOAD_BYTES = env.int("REQUEST_MAX_UPLOAD_BYTES", default=21 * 1024 * 1024)
 
-# Swagger UI from drf-spectacular-sidecar (our own static files, no CDN), its initialiser served as a separate
-# script (factcheck.security.SwaggerDocsView), so the docs page runs under a CSP that allows only 'self'.
-SPECTACULAR_SETTINGS.update(
-    {
-        "SWAGGER_UI_DIST": "SIDECAR",
-        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-        "REDOC_DIST": "SIDECAR",
-    }
-)
-API_DOCS_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-# A JSON body nested deeper than Python's parser goes is a 400, not a RecursionError (factcheck.api.parsers.JSONParser).
-REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "factcheck.api.parsers.JSONParser",
-    "rest_framework.parsers.FormParser",
-    "rest_framework.parsers.MultiPartParser",
-]
-# --- end Security ------------------------------------------------------------------------------------------
-
-# --- Scale-out and faults (issue 7: replicas, queues, /healthz, fail-open Redis, 503 on a lost database) ---
-from kombu import Queue  # noqa: E402
-
-# Read replicas: DATABASE_REPLICA_URLS="postgres://...,postgres://..." become DATABASES "replica_1", "replica_2"...
-# factcheck.routers sends anonymous and researcher API reads there; writes, reviewers and all else stay on default.
-DATABASE_REPLICAS = []
-for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
-    _alias = f"replica_{_number}"
-    DATABASES[_alias] = {
-        **env.db_url_config(_url),
-        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
-        "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), **env.db_url_config(_url).get("OPTIONS", {})},
-        "TEST": {"MIRROR": "default"},
-    }
-    DATABASE_REPLICAS.append(_alias)
-DATABASE_ROUTERS = ["factcheck.routers.PrimaryReplicaRouter"]
-for _db in DATABASES.values():
-    if _db["ENGINE"] == "django.db.backends.postgresql":
-        # A database that does not answer fails the request in seconds (a 503), instead of hanging a worker.
-        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
-        # Django's backend, whose per-request health check sends no query while the connection is fine.
-        _db["ENGINE"] = "factcheck.backends.postgresql"
-
-# /healthz is answered first (no host check, no TLS redirect, no throttle); a lost database is a 503 with
-# Retry-After; the router's per-request choice is made after authentication middleware.
-MIDDLEWARE.insert(0, "factcheck.middleware.HealthzMiddleware")
-MIDDLEWARE.insert(1, "factcheck.middleware.DatabaseUnavailableMiddleware")
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "factcheck.middleware.ReadReplicaMiddleware",
-)
-DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)  # seconds
-HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat
-
-# Redis stopped: the cache (throttle counters) answers "nothing cached" and logs a warning instead of failing
-# the request; a short timeout keeps a blackholed Redis from holding requests.
-if REDIS_URL:
-    CACHES["default"]["BACKEND"] = "factcheck.failsafe.FailOpenRedisCache"
-    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
-
-# Queues: link checks, imports and maintenance apart, so a large import never starves the check schedule.
-# A worker started without -Q consumes them all (make run, tests); production runs a worker per group.
-CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("linkcheck"), Queue("imports"), Queue("maintenance")]
-CELERY_TASK_ROUTES = {
-    "sources.tasks.check_source": {"queue": "linkcheck"},
-    "sources.tasks.check_sources_batch": {"queue": "linkcheck"},
-    "sources.tasks.check_due_sources": {"queue": "maintenance"},
-    "claims.tasks.claims_flag_stale": {"queue": "maintenance"},
-    "sources.tasks.check_rollups_rebuild": {"queue": "maintenance"},
-    "claims.tasks.claim_tallies_rebuild": {"queue": "maintenance"},
-    "*.tasks.*import*": {"queue": "imports"},  # none yet: imports run in the request or the command
-}
-# The broker may go away: workers retry the connection forever (also at start-up) and web processes give up
-# publishing after about a second (the request still succeeds: what is due lives in PostgreSQL).
-CELERY_BROKER_CONNECTION_RETRY = True
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
-CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 2, "socket_keepalive": True})
-# A lost broker connection does not cancel running checks; their late acks may be lost, and the redelivery
-# after the visibility timeout records nothing new (one LinkCheck per source and run).
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
-# --- end Scale-out and faults ---------------------------------------------------------------------------
-
+# --- Logging ----------------------------------------------------------------------------------------------------
+# Each Redis error the cache ignores is logged by django-redis, and made one warning per interval by our filter.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"cache_unavailable": {"()": "factcheck.failsafe.CacheUnavailableFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"django_redis.cache": {"filters": ["cache_unavailable"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }

@@ -212,12 +212,6 @@ def sources_claim_due(
     lease = settings.LINKCHECK_LEASE_SECONDS if lease_seconds is None else lease_seconds
     now = timezone.now()
     params = {"now": now, "per_host": per_host, "limit": limit, "lease_until": now + timedelta(seconds=lease)}
-    if connection.vendor != "postgresql":  # SQLite (a laptop): one writer, no SKIP LOCKED needed
-        with transaction.atomic():
-            due = Source.objects.filter(next_check_at__isnull=True) | Source.objects.filter(next_check_at__lte=now)
-            ids = list(due.order_by("next_check_at", "id").values_list("id", flat=True)[:limit])
-            Source.objects.filter(id__in=ids).update(next_check_at=params["lease_until"])
-        return ids
     sql = _CLAIM_DUE_SQL.format(table=connection.ops.quote_name(Source._meta.db_table))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)

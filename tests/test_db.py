@@ -51,9 +51,7 @@ def _own_loader(pg) -> str:
 
 
 def test_left_alone_when_django_wants_another_zone():
-    # Real psycopg connections; only Django's side (its vendor and zone) is stated, as the signal hands it over.
-    if connection.vendor != "postgresql":
-        pytest.skip("a PostgreSQL loader")
+    # Real psycopg connections; only Django's side (its zone) is stated, as the signal hands it over.
     import psycopg
 
     settings_dict = connection.settings_dict
@@ -61,14 +59,12 @@ def test_left_alone_when_django_wants_another_zone():
     params |= {"user": settings_dict["USER"], "port": settings_dict["PORT"] or 5432}
 
     with psycopg.connect(**params, options="-c TimeZone=UTC") as utc_session:
-        use_c_timestamp_loader(
-            None, SimpleNamespace(vendor="postgresql", timezone=ZoneInfo("Asia/Shanghai"), connection=utc_session)
-        )
+        use_c_timestamp_loader(None, SimpleNamespace(timezone=ZoneInfo("Asia/Shanghai"), connection=utc_session))
         assert _own_loader(utc_session) != "UTCTimestamptzLoader"
-        use_c_timestamp_loader(None, SimpleNamespace(vendor="postgresql", timezone=dt.UTC, connection=utc_session))
+        use_c_timestamp_loader(None, SimpleNamespace(timezone=dt.UTC, connection=utc_session))
         assert _own_loader(utc_session) == "UTCTimestamptzLoader"  # the same call registers it when both are UTC
     with psycopg.connect(**params, options="-c TimeZone=CET") as cet_session:
-        use_c_timestamp_loader(None, SimpleNamespace(vendor="postgresql", timezone=dt.UTC, connection=cet_session))
+        use_c_timestamp_loader(None, SimpleNamespace(timezone=dt.UTC, connection=cet_session))
         assert _own_loader(cet_session) != "UTCTimestamptzLoader"
 
 
@@ -161,8 +157,6 @@ def test_only_values_list_querysets_are_read_ahead():
 @pytest.fixture
 def own_connection():
     """A connection of our backend apart from the test's (which must survive the test)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the PostgreSQL backend's health check")
     wrapper = connections.create_connection("default")
     wrapper.ensure_connection()
     yield wrapper
@@ -177,7 +171,7 @@ def _last_query_of(pid: int) -> str:
 
 def test_the_backend_is_ours():
     default = connections["default"]
-    assert default.vendor != "postgresql" or type(default).__module__ == "factcheck.backends.postgresql.base"
+    assert type(default).__module__ == "factcheck.backends.postgresql.base"
 
 
 def test_a_healthy_connection_is_usable_without_a_query(own_connection):
@@ -207,8 +201,6 @@ def test_a_connection_the_server_ended_is_not_usable(own_connection):
 
 def test_the_check_works_for_a_descriptor_past_1024():
     # select() cannot watch descriptors from 1024 on; a worker with many sockets open reaches them.
-    if connection.vendor != "postgresql":
-        pytest.skip("the PostgreSQL backend's health check")
     fillers = []
     try:
         while not fillers or fillers[-1] < 1030:

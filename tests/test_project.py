@@ -60,3 +60,17 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_without_database_url_only_make_run_starts_and_the_error_says_so():
+    env = {k: v for k, v in _production_env().items() if k != "DATABASE_URL"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set" in result.stderr
+    assert "make run" in result.stderr
+
+
+def test_a_database_other_than_postgresql_is_refused():
+    result = _manage("check", env=_production_env(DATABASE_URL="sqlite:///var/old.sqlite3"))
+    assert result.returncode != 0
+    assert "must be PostgreSQL" in result.stderr

@@ -50,7 +50,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     retracted = serializers.SerializerMethodField(help_text="True when the fact-check was withdrawn.")
     article = ArticleRefSerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
-    rank = serializers.SerializerMethodField(help_text="Relevance to `q` (PostgreSQL only), else null.")
+    rank = serializers.SerializerMethodField(help_text="Relevance to `q` when it is given, else null.")
     needs_attention = serializers.SerializerMethodField(
         help_text="Every cited source is dead with no archived copy: nothing left backs the verdict."
     )

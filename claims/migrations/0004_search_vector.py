@@ -1,8 +1,7 @@
-"""The stored search vector of claims (claims.search), with its GIN index on PostgreSQL.
+"""The stored search vector of claims (claims.search), with its GIN index.
 
-SQLite (the `make run` default) gets the column but no index: search there falls back to substring
-matching, and SQLite has no GIN. Existing rows are filled here, in batches, with the same Python code
-the services use (jieba cannot run inside PostgreSQL).
+Existing rows are filled here, in batches, with the same Python code the services use (jieba cannot run
+inside PostgreSQL).
 """
 
 import django.contrib.postgres.indexes
@@ -12,19 +11,7 @@ from django.db import migrations
 INDEX = django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name="claim_search_vector_idx")
 
 
-class PostgresOnlyAddIndex(migrations.AddIndex):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-
-
 def fill(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     from claims.search import claim_search_document
 
     Claim = apps.get_model("claims", "Claim")
@@ -52,5 +39,5 @@ class Migration(migrations.Migration):
             field=django.contrib.postgres.search.SearchVectorField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
-        PostgresOnlyAddIndex(model_name="claim", index=INDEX),
+        migrations.AddIndex(model_name="claim", index=INDEX),
     ]

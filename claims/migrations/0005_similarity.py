@@ -1,7 +1,6 @@
-"""pg_trgm and a GIN trigram index on claim text, for claims.similarity (PostgreSQL only).
+"""pg_trgm and a GIN trigram index on claim text, for claims.similarity.
 
-The index is not declared on the model: Django cannot express it portably, and on SQLite (make run) there is
-nothing to create. Both steps are no-ops there.
+The index is not declared on the model, so the migration creates it with SQL.
 """
 
 from django.contrib.postgres.operations import TrigramExtension
@@ -9,15 +8,11 @@ from django.db import migrations
 
 
 def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS claim_text_trgm_idx ON claims_claim USING gin (text gin_trgm_ops)"
-        )
+    schema_editor.execute("CREATE INDEX IF NOT EXISTS claim_text_trgm_idx ON claims_claim USING gin (text gin_trgm_ops)")
 
 
 def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS claim_text_trgm_idx")
+    schema_editor.execute("DROP INDEX IF EXISTS claim_text_trgm_idx")
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
-
-from factcheck.migration_operations import AddIndexConcurrentlyWherePossible
 
 
 class Migration(migrations.Migration):
@@ -13,7 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrentlyWherePossible(
+        AddIndexConcurrently(
             model_name="claim",
             index=models.Index(fields=["reviewer", "status"], name="claim_reviewer_status_idx"),
         ),

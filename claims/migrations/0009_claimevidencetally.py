@@ -99,13 +99,11 @@ REBUILD = ("Claims: rebuild the dashboard's evidence tally", "claims.tasks.claim
 
 
 def create_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":  # elsewhere the dashboard counts live (claims.rollups)
-        schema_editor.execute(TRIGGERS_SQL)
+    schema_editor.execute(TRIGGERS_SQL)
 
 
 def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
+    schema_editor.execute(DROP_SQL)
 
 
 def create_schedule(apps, schema_editor):

@@ -59,8 +59,7 @@ class Key:
         return Key(self.name, not self.desc, self.nullable, self.field)
 
     def order_by(self):
-        # Nulls last ascending, first descending: PostgreSQL's own order, so an index on the column serves it,
-        # and the same order on SQLite.
+        # Nulls last ascending, first descending: PostgreSQL's own order, so an index on the column serves it.
         return F(self.name).desc(nulls_first=True) if self.desc else F(self.name).asc(nulls_last=True)
 
     def equal(self, value) -> Q:

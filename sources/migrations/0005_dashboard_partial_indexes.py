@@ -1,6 +1,5 @@
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
-
-from factcheck.migration_operations import AddIndexConcurrentlyWherePossible
 
 
 class Migration(migrations.Migration):
@@ -11,7 +10,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrentlyWherePossible(
+        AddIndexConcurrently(
             model_name="source",
             index=models.Index(
                 condition=models.Q(("health", "dead"), ("last_checked_at__isnull", False)),
@@ -19,7 +18,7 @@ class Migration(migrations.Migration):
                 name="source_dead_checked_idx",
             ),
         ),
-        AddIndexConcurrentlyWherePossible(
+        AddIndexConcurrently(
             model_name="source",
             index=models.Index(
                 condition=models.Q(("health", "dead")),
@@ -28,7 +27,7 @@ class Migration(migrations.Migration):
                 name="source_dead_domain_idx",
             ),
         ),
-        AddIndexConcurrentlyWherePossible(
+        AddIndexConcurrently(
             model_name="source",
             index=models.Index(
                 condition=models.Q(("archive_url", ""), ("health", "dead")), fields=["id"], name="source_lost_idx"

@@ -133,8 +133,6 @@ def test_bad_write_input(client, draft, reviewer_headers):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_with_the_same_etag_one_wins(reviewer):
     """Two reviewers send a PATCH with the same If-Match at once: exactly one is applied, the other gets 412."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     from django.test import Client
 
     from .conftest import token_headers

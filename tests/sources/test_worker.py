@@ -28,8 +28,8 @@ def _database_url() -> str:
 
 @pytest.fixture
 def worker(transactional_db, farm):
-    if connection.vendor != "postgresql" or not settings.REDIS_URL:
-        pytest.skip("needs PostgreSQL and Redis (make test sets both)")
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis (make test sets REDIS_URL)")
     queue = f"linkcheck-test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
