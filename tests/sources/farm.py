@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import socket
 import threading
@@ -36,7 +37,8 @@ CHINESE = """<!doctype html><html><head><meta charset="{charset}"><title>报告<
 GATE_CAP = 10.0
 
 
-def _bomb(size: int = 256 * 1024 * 1024) -> bytes:
+@functools.cache
+def gzip_bomb(size: int = 256 * 1024 * 1024) -> bytes:
     """gzip of ``size`` zero bytes, built chunk by chunk so the test never holds the inflated data."""
     deflate = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     chunk = bytes(1024 * 1024)
@@ -62,7 +64,6 @@ class Farm:
         self.gate = 0
         self._gate_open: asyncio.Event | None = None
         self.other: Farm | None = None  # the server outside the allow-list, for the blocked redirect
-        self._bomb: bytes | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -196,9 +197,7 @@ class Farm:
         return response
 
     async def bomb(self, request):
-        if self._bomb is None:
-            self._bomb = _bomb()
-        return web.Response(body=self._bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
+        return web.Response(body=gzip_bomb(), headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
 
     async def to_blocked(self, request):
         assert self.other is not None
@@ -296,6 +295,12 @@ class Farm:
         self.delay = 0.0
         self.gate = 0
         self._gate_open = None
+
+
+def hold_until_in_flight(farm: Farm, settings, count: int) -> None:
+    """The farm holds requests until ``count`` are in flight at once; no time limit of the check cuts that wait."""
+    farm.gate = count
+    settings.LINKCHECK_READ_TIMEOUT = settings.LINKCHECK_DEADLINE = 2 * GATE_CAP
 
 
 class HeadTrickleServer:

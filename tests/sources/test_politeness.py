@@ -9,7 +9,7 @@ from sources.choices import Outcome
 from sources.fetch import FetchConfig, check_many
 from sources.politeness import RedisHostLimiter, limiter_from_settings
 
-from .farm import GATE_CAP
+from .farm import hold_until_in_flight
 
 
 def run_batch(urls, results, key, on_result=None, grants=None):
@@ -34,12 +34,6 @@ def grant_gaps(grants, host):
     """Milliseconds between consecutive starts the limiter allowed on ``host``, by the clock it enforced them by."""
     times = sorted(at for granted, at in grants if granted == host)
     return [b - a for a, b in zip(times, times[1:], strict=False)]
-
-
-def hold_until_in_flight(farm, settings, count):
-    """The farm holds requests until ``count`` are in flight at once; no time limit of the check cuts that wait."""
-    farm.gate = count
-    settings.LINKCHECK_READ_TIMEOUT = settings.LINKCHECK_DEADLINE = 2 * GATE_CAP
 
 
 def test_two_workers_share_the_per_host_concurrency(farm, settings):
