@@ -18,25 +18,26 @@ import contextlib
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from factcheck.redis import async_redis_client
 
 # KEYS[1]: zset of slot tokens scored by lease expiry (ms); KEYS[2]: earliest next start (ms).
-# ARGV: token, concurrency, interval_ms, lease_ms. Returns 0 when granted, else ms to wait.
+# ARGV: token, concurrency, interval_ms, lease_ms. Returns {0, now} when granted, else {ms to wait, now} or
+# {-1, now} when every slot is taken; now is Redis's clock (ms), the one the interval is kept by.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
-if nxt > now then return nxt - now end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
+if nxt > now then return {nxt - now, now} end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return {-1, now} end
 local lease = tonumber(ARGV[4])
 redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], lease)
 local interval = tonumber(ARGV[3])
 if interval > 0 then redis.call('SET', KEYS[2], now + interval, 'PX', interval) end
-return 0
+return {0, now}
 """
 # KEYS[1]: the slot zset; ARGV[1]: token; ARGV[2]: the channel to tell waiters a slot is free.
 _RELEASE = """
@@ -45,15 +46,16 @@ redis.call('PUBLISH', ARGV[2], '1')
 return 0
 """
 # KEYS[1]: earliest next start (ms); ARGV: interval_ms. A follow-up request of a check that already holds a slot
-# (the GET after a HEAD, a redirect hop) waits its turn too. Returns 0 when it may start, else ms to wait.
+# (the GET after a HEAD, a redirect hop) waits its turn too. Returns {0, now} when it may start, else
+# {ms to wait, now}.
 _PACE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
-if nxt > now then return nxt - now end
+if nxt > now then return {nxt - now, now} end
 local interval = tonumber(ARGV[1])
 if interval > 0 then redis.call('SET', KEYS[1], now + interval, 'PX', interval) end
-return 0
+return {0, now}
 """
 # A slot was full: a release publishes on the host's channel and wakes the waiters at once; this is only the
 # fallback (a lease that expired because its worker died publishes nothing; a lost notification).
@@ -64,6 +66,10 @@ _POOL_SIZE = 1024
 
 class RedisHostLimiter:
     """Host slots shared by all processes that use the same Redis database and prefix."""
+
+    # Told of each start the limiter allows (a slot, or a follow-up's turn) as on_grant(host, at_ms), at_ms being
+    # Redis's clock when it decided: a test can hold the interval to the times it was enforced at.
+    on_grant: Callable[[str, int], None] | None = None
 
     def __init__(
         self, redis_url: str, *, concurrency: int, interval: float, lease: float, prefix: str = "linkcheck:host:"
@@ -127,10 +133,12 @@ class RedisHostLimiter:
             keys = [f"{self.prefix}{host}:slots", f"{self.prefix}{host}:next"]
             while True:
                 seen = self._freed.get(host, 0)
-                wait = int(
-                    await self._script(keys=keys, args=[token, self.concurrency, self.interval_ms, self.lease_ms])
+                wait, at_ms = map(
+                    int, await self._script(keys=keys, args=[token, self.concurrency, self.interval_ms, self.lease_ms])
                 )
                 if wait == 0:
+                    if self.on_grant is not None:
+                        self.on_grant(host, at_ms)
                     break
                 if wait > 0:
                     await asyncio.sleep((wait + random.randint(0, 5)) / 1000)
@@ -155,8 +163,13 @@ class RedisHostLimiter:
         if self.interval_ms <= 0:
             return
         key = f"{self.prefix}{host}:next"
-        while (wait := int(await self._pace(keys=[key], args=[self.interval_ms]))) > 0:
+        while True:
+            wait, at_ms = map(int, await self._pace(keys=[key], args=[self.interval_ms]))
+            if wait <= 0:
+                break
             await asyncio.sleep((wait + random.randint(0, 5)) / 1000)
+        if self.on_grant is not None:
+            self.on_grant(host, at_ms)
 
     async def aclose(self) -> None:
         if self._listener is not None:

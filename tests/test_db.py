@@ -3,7 +3,6 @@
 import datetime as dt
 import os
 import threading
-import time
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -188,8 +187,9 @@ def test_a_connection_the_server_ended_is_not_usable(own_connection):
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    time.sleep(0.2)  # the notice and the close arrive on the socket
+        # With a timeout the server answers once the backend is gone, after it sent its FATAL notice to our socket.
+        cursor.execute("SELECT pg_terminate_backend(%s, 30000)", [pid])
+        assert cursor.fetchone()[0] is True
     assert not own_connection.is_usable()
     # and Django's per-request check replaces it: the next query runs on a new connection
     own_connection.health_check_done = False

@@ -49,6 +49,12 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
     return None
 
 
+def broker_idle(client) -> bool:
+    """Nothing waits in a queue and nothing delivered is unacknowledged (acks_late: a task is acked once done),
+    so no delivery can still come: the point after which "it added nothing more" holds for good."""
+    return client.zcard("unacked_index") == 0 and all(client.llen(q.name) == 0 for q in settings.CELERY_TASK_QUEUES)
+
+
 def _stop_process(process: subprocess.Popen | None, *, group: bool = False, timeout: float = 10) -> None:
     if process is None or process.poll() is not None:
         return

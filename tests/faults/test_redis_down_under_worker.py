@@ -18,7 +18,7 @@ from sources.models import LinkCheck, Source
 from sources.tasks import check_source
 from tests import factories
 
-from .conftest import Worker, app_env, broker, send, test_database_url, wait_for
+from .conftest import Worker, app_env, broker, broker_idle, send, test_database_url, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -59,11 +59,7 @@ def test_worker_reconnects_after_redis_outage_and_no_check_is_lost(
     )
     all_checked = time.monotonic() - up_at
     # Let any further redelivery run: it must record nothing new.
-    assert wait_for(
-        lambda: redis.client(1).llen("linkcheck") == 0 and redis.client(1).zcard("unacked_index") == 0,
-        timeout=VISIBILITY + 25,
-    ), worker.output()[-3000:]
-    time.sleep(1)
+    assert wait_for(lambda: broker_idle(redis.client(1)), timeout=VISIBILITY + 25), worker.output()[-3000:]
 
     assert worker.alive()  # never restarted
     for task_id, source in task_ids.items():

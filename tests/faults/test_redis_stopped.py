@@ -26,7 +26,7 @@ from sources.tasks import check_due_sources
 from tests import factories
 from tests.api.conftest import token_headers
 
-from .conftest import AppServer, Worker, app_env, broker, free_port, send, test_database_url, wait_for
+from .conftest import AppServer, Worker, app_env, broker, broker_idle, free_port, send, test_database_url, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -200,7 +200,7 @@ def test_redis_stopped_api_and_admin_work_and_no_check_is_lost(
     assert wait_for(lambda: LinkCheck.objects.filter(source_id__in=expected).count() >= len(expected), timeout=60), (
         worker.output()[-3000:]
     )
-    time.sleep(0.5)
+    assert wait_for(lambda: broker_idle(redis.client(1)), timeout=30), worker.output()[-3000:]
     assert LinkCheck.objects.filter(source_id__in=expected).count() == len(expected)
     assert set(Source.objects.filter(id__in=expected).values_list("health", flat=True)) == {Health.OK}
     assert site.hit("/cited-while-down") >= 1

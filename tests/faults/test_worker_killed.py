@@ -25,7 +25,7 @@ from sources.models import LinkCheck, Source
 from sources.tasks import check_source
 from tests import factories
 
-from .conftest import Worker, app_env, broker, send, test_database_url, wait_for
+from .conftest import Worker, app_env, broker, broker_idle, send, test_database_url, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -86,10 +86,9 @@ def test_whole_worker_killed_mid_check_task_is_delivered_again(worker_env, throw
     processes.append(second)
     assert wait_for(lambda: LinkCheck.objects.filter(source=source).exists(), timeout=40), second.output()[-3000:]
     recovered = time.monotonic() - killed_at
-    time.sleep(0.5)
+    assert wait_for(lambda: broker_idle(throwaway_redis.client(BROKER_DB)), timeout=10)  # no delivery left to come
     _assert_one_complete_check(source, f"task-{task_id}")
     assert site.hit("/stall/whole-worker") == 2  # once by the killed worker, once by the second
-    assert wait_for(lambda: throwaway_redis.client(BROKER_DB).zcard("unacked_index") == 0, timeout=10)
     print(f"whole worker killed: checked again {recovered:.1f} s after the kill (visibility timeout {VISIBILITY} s)")
 
 
@@ -109,7 +108,7 @@ def test_pool_child_killed_mid_check_task_is_requeued_at_once(worker_env, throwa
 
     assert wait_for(lambda: LinkCheck.objects.filter(source=source).exists(), timeout=30), worker.output()[-3000:]
     recovered = time.monotonic() - killed_at
-    time.sleep(0.5)
+    assert wait_for(lambda: broker_idle(throwaway_redis.client(BROKER_DB)), timeout=10)  # no delivery left to come
     _assert_one_complete_check(source, f"task-{task_id}")
     assert site.hit("/stall/child") == 2
     assert worker.alive()  # the same worker carried on with a new child

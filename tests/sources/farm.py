@@ -7,6 +7,8 @@ Nothing here ever listens on or connects to anything but loopback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import socket
 import threading
@@ -31,7 +33,12 @@ CHINESE = """<!doctype html><html><head><meta charset="{charset}"><title>报告<
 5.2%，高于预期。</p></body></html>"""
 
 
-def _bomb(size: int = 256 * 1024 * 1024) -> bytes:
+# A gate that never sees its count opens after this long anyway, so a test of broken concurrency fails, not hangs.
+GATE_CAP = 10.0
+
+
+@functools.cache
+def gzip_bomb(size: int = 256 * 1024 * 1024) -> bytes:
     """gzip of ``size`` zero bytes, built chunk by chunk so the test never holds the inflated data."""
     deflate = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     chunk = bytes(1024 * 1024)
@@ -52,8 +59,11 @@ class Farm:
         self.max_in_flight: dict[str, int] = defaultdict(int)
         self.snapshots: list[tuple[str, str]] = []  # (timestamp, url) for the fake archive
         self.delay = 0.0
+        # Hold each request until this many are in flight at once; then the gate stays open. A test of concurrency
+        # then sees the overlap it expects however slowly a busy machine sends the requests.
+        self.gate = 0
+        self._gate_open: asyncio.Event | None = None
         self.other: Farm | None = None  # the server outside the allow-list, for the blocked redirect
-        self._bomb: bytes | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -82,11 +92,23 @@ class Farm:
         self.in_flight += 1
         self.max_in_flight[key] = max(self.max_in_flight[key], self.in_flight)
         try:
+            if self.gate:
+                await self._through_gate()
             if self.delay:
                 await asyncio.sleep(self.delay)
             return await handler(request)
         finally:
             self.in_flight -= 1
+
+    async def _through_gate(self) -> None:
+        if self._gate_open is None:
+            self._gate_open = asyncio.Event()
+        if self.in_flight >= self.gate:
+            self._gate_open.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(GATE_CAP):
+                await self._gate_open.wait()
+        self._gate_open.set()  # open for good, also after the cap: max_in_flight tells the test what happened
 
     async def ok(self, request):
         return web.Response(text=ARTICLE.format(extra=""), content_type="text/html")
@@ -175,9 +197,7 @@ class Farm:
         return response
 
     async def bomb(self, request):
-        if self._bomb is None:
-            self._bomb = _bomb()
-        return web.Response(body=self._bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
+        return web.Response(body=gzip_bomb(), headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
 
     async def to_blocked(self, request):
         assert self.other is not None
@@ -273,6 +293,14 @@ class Farm:
         self.max_in_flight.clear()
         self.snapshots.clear()
         self.delay = 0.0
+        self.gate = 0
+        self._gate_open = None
+
+
+def hold_until_in_flight(farm: Farm, settings, count: int) -> None:
+    """The farm holds requests until ``count`` are in flight at once; no time limit of the check cuts that wait."""
+    farm.gate = count
+    settings.LINKCHECK_READ_TIMEOUT = settings.LINKCHECK_DEADLINE = 2 * GATE_CAP
 
 
 class HeadTrickleServer:

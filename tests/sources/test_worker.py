@@ -108,10 +108,13 @@ def test_real_worker_checks_sources_end_to_end(worker, farm):
     # The same run delivered again (a redelivery after a lost ack looks exactly like this).
     check_sources_batch.apply_async(args=[ids, "worker-run-1"], queue=worker)
     check_source.apply_async(args=[ok.id, "worker-run-2"], queue=worker)
+    # The solo worker takes one task at a time, in the order sent: once this last one is recorded, the duplicate
+    # delivery has finished too.
+    check_source.apply_async(args=[ok.id, "worker-run-last"], queue=worker)
 
-    assert wait_for(lambda: LinkCheck.objects.filter(run_key__in=["worker-run-1", "worker-run-2"]).count() == 5)
-    time.sleep(1.0)  # let the duplicate delivery finish: it must add nothing
-    assert LinkCheck.objects.filter(run_key="worker-run-1").count() == 4
+    assert wait_for(lambda: LinkCheck.objects.filter(run_key="worker-run-last").exists())
+    assert LinkCheck.objects.filter(run_key="worker-run-2").count() == 1
+    assert LinkCheck.objects.filter(run_key="worker-run-1").count() == 4  # the duplicate delivery added nothing
     outcomes = dict(LinkCheck.objects.filter(run_key="worker-run-1").values_list("source_id", "outcome"))
     assert outcomes == {
         ok.id: Outcome.OK,
