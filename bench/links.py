@@ -80,7 +80,7 @@ class Workers:
         self.log = VAR / f"celery-{name}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.log.write_text("")
-        self._out = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
+        self._out = open(self.log, "ab")  # closed in stop()
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -297,7 +297,7 @@ def linkchecker_run(urls: list[str], farm_url: str, timeout: float, log=print) -
 def run(*, dsn: str, database_url: str, redis_url: str, n: int, log=print, with_default: bool = True) -> dict:
     port = free_port("127.0.0.2")
     VAR.mkdir(parents=True, exist_ok=True)
-    farm_log = open(VAR / "farm.log", "wb")  # noqa: SIM115
+    farm_log = open(VAR / "farm.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.farm", "--port", str(port), "--hosts", str(HOSTS), "--delay", str(DELAY)],
         cwd=ROOT,

@@ -427,7 +427,7 @@ def main() -> int:
             want = truths[q]
             try:
                 got, pages, secs = api_walk(api.url, q, budget["recall_page"])
-            except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+            except Exception as exc:  # recorded, the run goes on
                 results["errors"].append(f"recall {q}: {exc}")
                 got, pages, secs = set(), 0, 0.0
             peer_got = peer_walk(ds.url, "peer", q)
@@ -473,7 +473,7 @@ def main() -> int:
             cold_requests=budget["dashboard_cold"],
             log=log,
         )
-    except Exception as exc:  # noqa: BLE001 - the rest of the results still count
+    except Exception as exc:  # the rest of the results still count
         traceback.print_exc()
         results["errors"].append(f"dashboard: {exc}")
 
@@ -483,7 +483,7 @@ def main() -> int:
         results["links"] = links.run(
             dsn=dsn, database_url=database_url, redis_url=redis_url, n=budget["links"], log=log
         )
-    except Exception as exc:  # noqa: BLE001 - the rest of the results still count
+    except Exception as exc:  # the rest of the results still count
         traceback.print_exc()
         results["errors"].append(f"links: {exc}")
 

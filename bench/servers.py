@@ -61,7 +61,7 @@ class Server:
         self.name, self.port = name, port
         self.url = f"http://127.0.0.1:{port}"
         log.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self._log = open(log, "ab")  # closed in stop()
         self.proc = subprocess.Popen(
             argv, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )

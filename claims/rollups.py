@@ -45,7 +45,7 @@ def claim_tallies_rebuild() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {tally} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(f"DELETE FROM {tally}")  # noqa: S608 - names only
+        cursor.execute(f"DELETE FROM {tally}")  # names only
         cursor.execute(
             _REBUILD_SQL.format(
                 tally=tally,

@@ -149,7 +149,7 @@ def _read_ahead(chunks: Iterator, depth: int = 1) -> Iterator:
                 if not hand_over(chunk):
                     return
             hand_over(_DONE)
-        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+        except BaseException as exc:  # raised again on the caller's thread
             hand_over(_Failed(exc))
 
     reader = threading.Thread(target=fill, name="read-ahead", daemon=True)

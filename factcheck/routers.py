@@ -51,7 +51,7 @@ class RequestRoute:
             return PRIMARY
         if _is_reviewer(request):
             return PRIMARY
-        return random.choice(pool)  # noqa: S311 - spreading load, not security
+        return random.choice(pool)  # spreading load, not security
 
 
 def _has_credentials(request) -> bool:

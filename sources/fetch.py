@@ -557,7 +557,7 @@ class SafeClient:
                     result.error = f"no complete answer within the {self.config.deadline:g} s deadline"
                 result.outcome = Outcome.TIMEOUT
                 result.text = None
-            except Exception as exc:  # noqa: BLE001 - mapped to an outcome, re-raised if unknown
+            except Exception as exc:
                 result.outcome, result.error = _outcome_for_exception(exc)
                 result.text = None
         return self._finish(result, started)
@@ -569,7 +569,8 @@ class SafeClient:
         return result
 
     async def _follow(self, target: URL, result: CheckResult, *, want_body: bool) -> None:
-        assert self._session is not None, "use SafeClient as an async context manager"
+        if self._session is None:
+            raise RuntimeError("use SafeClient as an async context manager")
         method = "GET" if want_body else "HEAD"
         current = target
         seen = {_without_fragment(current)}

@@ -270,7 +270,7 @@ def _insert_linkchecks(rows: Sequence[tuple], chunk: int = 500) -> set[int]:
             part = rows[start : start + chunk]
             values = ", ".join(["(" + ", ".join(["%s"] * len(_LINKCHECK_COLUMNS)) + ")"] * len(part))
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - only placeholders interpolated
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # only placeholders interpolated
                 "ON CONFLICT (source_id, run_key) DO NOTHING RETURNING source_id",
                 [value for row in part for value in row],
             )

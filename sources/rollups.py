@@ -59,7 +59,7 @@ def _upsert(table: str, key: tuple[str, str], value: str, deltas: Counter) -> No
     qn = connection.ops.quote_name
     values = ", ".join(["(%s, %s, %s)"] * len(rows))
     sql = (
-        f"INSERT INTO {qn(table)} ({qn(key[0])}, {qn(key[1])}, {qn(value)}) VALUES {values} "  # noqa: S608 - names
+        f"INSERT INTO {qn(table)} ({qn(key[0])}, {qn(key[1])}, {qn(value)}) VALUES {values} "  # names
         f"ON CONFLICT ({qn(key[0])}, {qn(key[1])}) DO UPDATE SET {qn(value)} = {qn(table)}.{qn(value)} + "
         f"excluded.{qn(value)}"
     )
@@ -115,8 +115,8 @@ def check_rollups_rebuild() -> dict[str, int]:
         cursor.execute(f"LOCK TABLE {day_table}, {week_table} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute("SET LOCAL jit = off")  # compiling the replay costs more than it saves
         cursor.execute("SET LOCAL work_mem = '64MB'")  # the replay sorts the whole history: in memory when it fits
-        cursor.execute(f"DELETE FROM {day_table}")  # noqa: S608 - names only
-        cursor.execute(f"DELETE FROM {week_table}")  # noqa: S608 - names only
+        cursor.execute(f"DELETE FROM {day_table}")  # names only
+        cursor.execute(f"DELETE FROM {week_table}")  # names only
         cursor.execute(_CHECK_DAYS_SQL.format(rollup=day_table, linkcheck=linkcheck), params)
         days = cursor.rowcount
         cursor.execute(_HEALTH_WEEKS_SQL.format(rollup=week_table, replay=replay), params)

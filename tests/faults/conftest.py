@@ -120,7 +120,7 @@ class RedisServer:
     def is_up(self) -> bool:
         try:
             return bool(self.client().ping())
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
 
     def stop(self, *, sig: int = signal.SIGTERM) -> None:
@@ -223,7 +223,7 @@ class PostgresCluster:
             with self.connect("postgres") as conn:
                 conn.execute("SELECT 1")
             return True
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
 
     def cleanup(self) -> None:
@@ -290,10 +290,10 @@ class Site:
                 if body:
                     self.wfile.write(payload)
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 self._answer(True)
 
-            def do_HEAD(self):  # noqa: N802
+            def do_HEAD(self):
                 self._answer(False)
 
             def log_message(self, *args):

@@ -43,7 +43,7 @@ def _checks(cluster, source_id: int) -> int:
         with cluster.connect() as conn:
             row = conn.execute("SELECT count(*) FROM sources_linkcheck WHERE source_id = %s", [source_id]).fetchone()
         return row[0]
-    except Exception:  # noqa: BLE001 - still down
+    except Exception:  # still down
         return 0
 
 

@@ -32,7 +32,7 @@ def test_lock_waiter_gets_a_version_conflict_naming_the_other_reviewer():
         try:
             locked.wait(10)
             services.claim_update(claim_id=claim.pk, user=second, data={"explanation": "mine"}, expected_version=1)
-        except Exception as exc:  # noqa: BLE001 - the kind of error is what is tested
+        except Exception as exc:  # the kind of error is what is tested
             outcome["error"] = exc
         finally:
             close_old_connections()

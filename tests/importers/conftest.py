@@ -10,7 +10,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, str, bytes]] = {}
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):  # http.server's name
         status, content_type, body = self.routes.get(self.path.split("?")[0], (404, "text/plain", b"not here"))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -18,7 +18,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_HEAD(self):  # noqa: N802
+    def do_HEAD(self):
         status, content_type, body = self.routes.get(self.path.split("?")[0], (404, "text/plain", b""))
         self.send_response(status)
         self.send_header("Content-Type", content_type)

@@ -231,7 +231,7 @@ def test_the_outcome_classes_in_sql_are_outcome_kind():
     values = [*Outcome.values, STRANGE]
     columns = ", ".join(f"{outcome_kind_sql('o', kind)} AS {kind}" for kind in (SUCCESS, NEUTRAL, FAILURE))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT o, {columns} FROM unnest(%s::text[]) AS o", [values])  # noqa: S608 - ours
+        cursor.execute(f"SELECT o, {columns} FROM unnest(%s::text[]) AS o", [values])  # ours
         rows = cursor.fetchall()
     assert len(rows) == len(values)
     for outcome, *flags in rows:
@@ -259,7 +259,7 @@ def test_the_dead_rule_in_sql_and_orm_is_is_dead(span):
     cases = [(n, T0, T0 + span + d) for n in (2, 3, 4) for d in (-US, timedelta(0), US)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {rule.sql('n', 'first', 'last')} FROM unnest(%s::int[], %s::timestamptz[], %s::timestamptz[])"  # noqa: S608
+            f"SELECT {rule.sql('n', 'first', 'last')} FROM unnest(%s::int[], %s::timestamptz[], %s::timestamptz[])"
             " WITH ORDINALITY AS c(n, first, last, i) ORDER BY i",
             [[c[0] for c in cases], [c[1] for c in cases], [c[2] for c in cases]],
         )
