@@ -6,10 +6,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import CharField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from factcheck.db import InConstants, built_once
+from factcheck.db import built_once
 
-from ..choices import ClaimStatus
-from ..models import Claim
+from .visibility import feed_claims
 
 # What a ClaimReview reads, as plain values, besides ``appearance_urls``.
 CLAIMREVIEW_FIELDS = (
@@ -45,12 +44,7 @@ def claimreview_rows() -> QuerySet:
 
 def _claimreview_rows() -> QuerySet:
     urls = RawSQL(_APPEARANCE_URLS_SQL, (), output_field=ArrayField(CharField()))
-    return (
-        Claim.objects.filter(InConstants("status", [ClaimStatus.PUBLISHED]))
-        .order_by("-id")
-        .annotate(appearance_urls=urls)
-        .values(*CLAIMREVIEW_FIELDS, "appearance_urls")
-    )
+    return feed_claims().order_by("-id").annotate(appearance_urls=urls).values(*CLAIMREVIEW_FIELDS, "appearance_urls")
 
 
 def claimreview_row(*, claim_id: int) -> dict:

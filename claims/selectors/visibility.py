@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from factcheck.db import InConstants, sql_constants
 
-from ..choices import PUBLIC_STATUSES
+from ..choices import PUBLIC_STATUSES, ClaimStatus
 from ..models import Claim
 
 # The permission that makes a user a reviewer: who may change claims sees them at every stage.
@@ -41,6 +41,11 @@ def restrict(claims: QuerySet[Claim], *, user) -> QuerySet[Claim]:
     if user_sees_drafts(user):
         return claims
     return claims.filter(InConstants("status", PUBLIC_STATUSES))
+
+
+def feed_claims() -> QuerySet[Claim]:
+    """What the public feeds list: published claims (a retracted one leaves the feed, its page stays public)."""
+    return Claim.objects.filter(InConstants("status", [ClaimStatus.PUBLISHED]))
 
 
 def public_status_sql(column: str) -> str:
