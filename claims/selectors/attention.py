@@ -29,9 +29,13 @@ def claims_needing_attention(queryset: QuerySet[Claim] | None = None) -> QuerySe
 
 def needs_attention_sql(claim_id: str) -> str:
     """The rule for one claim in hand-written SQL, a primary-key probe of its tally; ``claim_id`` names the claim's
-    id column."""
+    id column.
+
+    A scalar subquery, not EXISTS: in a select list PostgreSQL may plan an EXISTS as a hashed subplan that reads
+    every all-lost tally row for each page, where a page needs one probe per row.
+    """
     tally = ClaimEvidenceTally._meta.db_table
-    return f"EXISTS (SELECT 1 FROM {tally} t WHERE t.claim_id = {claim_id} AND {all_lost_sql('t')})"
+    return f"coalesce((SELECT {all_lost_sql('t')} FROM {tally} t WHERE t.claim_id = {claim_id}), false)"
 
 
 def needs_attention_annotation() -> RawSQL:
