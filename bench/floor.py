@@ -19,8 +19,8 @@ import psycopg
 PUBLIC = "c.status IN ('published', 'retracted')"
 # every cited source dead with no archived copy (claims without evidence: false): a probe of the evidence tally, as
 # the API reads it (claims.selectors.attention)
-NEEDS_ATTENTION = """EXISTS (SELECT 1 FROM claims_claimevidencetally t
-    WHERE t.claim_id = c.id AND t.evidence > 0 AND t.lost = t.evidence)"""
+NEEDS_ATTENTION = """coalesce((SELECT t.evidence > 0 AND t.lost = t.evidence FROM claims_claimevidencetally t
+    WHERE t.claim_id = c.id), false)"""
 LIST_COLUMNS = (
     """
     c.id, c.text, c.quote, c.claimant, c.language, c.value::text, c.unit, c.verdict, c.status,
