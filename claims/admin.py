@@ -27,8 +27,9 @@ from .forms import (
     EvidenceInlineFormSet,
     SetVerdictForm,
 )
-from .models import Appearance, Article, Claim, Evidence, Tag
+from .models import Appearance, Article, Claim, Evidence, ExternalReview, Tag
 from .selectors.attention import claims_needing_attention, with_needs_attention
+from .selectors.reviews import disagreement_condition
 
 LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
 
@@ -92,6 +93,60 @@ class RecheckDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DisagreementFilter(admin.SimpleListFilter):
+    """Claims whose reviews, other desks' and ours, fall on different sides (claims.selectors.reviews)."""
+
+    title = "reviews disagree"
+    parameter_name = "disagreement"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Reviews on different sides"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(disagreement_condition())
+        return queryset
+
+
+class ExternalReviewInline(admin.TabularInline):
+    """Other fact-checkers' reviews of the claim, as imported: read-only (an import is their record)."""
+
+    model = ExternalReview
+    fields = ("publisher", "rating", "verdict_label", "reviewed_at", "language", "review_link")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "other fact-checkers' reviews"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Publisher")
+    def publisher(self, obj: ExternalReview):
+        return obj.publisher_name or obj.publisher_url or "—"
+
+    @admin.display(description="Rating as printed")
+    def rating(self, obj: ExternalReview):
+        def number(value) -> str:
+            return format(value.normalize(), "f")
+
+        numbers = ""
+        if obj.rating_value is not None:
+            scale = ""
+            if obj.best_rating is not None and obj.worst_rating is not None:
+                scale = f" of {number(obj.worst_rating)}–{number(obj.best_rating)}"
+            numbers = f" ({number(obj.rating_value)}{scale})"
+        return f"{obj.rating_text or '—'}{numbers}"
+
+    @admin.display(description="On our scale")
+    def verdict_label(self, obj: ExternalReview):
+        return label("verdict", obj.verdict, obj.get_verdict_display())
+
+    @admin.display(description="Review")
+    def review_link(self, obj: ExternalReview):
+        return format_html('<a href="{0}" target="_blank" rel="noopener noreferrer">{0}</a>', obj.url)
+
+
 class EvidenceInline(admin.TabularInline):
     model = Evidence
     form = EvidenceInlineForm
@@ -150,11 +205,12 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
         NeedsAttentionFilter,
         "needs_recheck",
         RecheckDueFilter,
+        DisagreementFilter,
     )
     search_fields = ("quote", "text", "claimant", "article__title")
     date_hierarchy = "created_at"
     autocomplete_fields = ("article", "tags")
-    inlines = (EvidenceInline, AppearanceInline)
+    inlines = (EvidenceInline, AppearanceInline, ExternalReviewInline)
     readonly_fields = ("reviewer", "reviewed_at", "published_at", "needs_recheck", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("text", "quote", ("language", "claimant"), "article", "tags")}),

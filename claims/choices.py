@@ -17,6 +17,12 @@ class Verdict(ColouredChoices):
     UNVERIFIABLE = "unverifiable", Swatch("#475569"), "Unverifiable"
 
 
+# The two sides a rating can fall on. Reviews on different sides disagree (the disagreement filter); a review's side
+# is also the stance its page takes as evidence. Mixed, unverifiable and unrated take no side.
+SUPPORTING_VERDICTS = (Verdict.TRUE, Verdict.MOSTLY_TRUE)
+REFUTING_VERDICTS = (Verdict.FALSE, Verdict.MOSTLY_FALSE, Verdict.MISLEADING)
+
+
 class ClaimStatus(ColouredChoices):
     DRAFT = "draft", NOTHING_YET, "Draft"
     IN_REVIEW = "in_review", Swatch("#1d4ed8"), "In review"

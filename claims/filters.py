@@ -16,6 +16,7 @@ from . import search
 from .choices import ClaimStatus, Verdict
 from .models import Claim, Evidence
 from .selectors.attention import needs_attention_condition
+from .selectors.reviews import disagreement_condition
 
 ORDERINGS = ("reviewed_at", "-reviewed_at", "created_at", "-created_at")
 
@@ -83,6 +84,11 @@ class ClaimFilterSet(django_filters.FilterSet):
     needs_attention = StrictBooleanFilter(
         method="filter_needs_attention", help_text="Claims whose every cited source is dead with no archived copy."
     )
+    disagreement = StrictBooleanFilter(
+        method="filter_disagreement",
+        help_text="Claims whose reviews, other fact-checkers' and ours, fall on different sides (true or mostly "
+        "true against false, mostly false or misleading).",
+    )
     reviewed_after = ISODateFilter(
         method="filter_reviewed_after", help_text="ISO date (YYYY-MM-DD); reviewed on or after that day."
     )
@@ -118,6 +124,10 @@ class ClaimFilterSet(django_filters.FilterSet):
 
     def filter_needs_attention(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         condition = needs_attention_condition()
+        return queryset.filter(condition if value else ~condition)
+
+    def filter_disagreement(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        condition = disagreement_condition()
         return queryset.filter(condition if value else ~condition)
 
     def filter_reviewed_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:

@@ -4,7 +4,7 @@ from django.contrib.auth.management import create_permissions
 
 # Models reviewers edit; researchers may view these and the read-only ones.
 REVIEWER_EDITS = {
-    "claims": ["article", "claim", "evidence", "tag", "appearance"],
+    "claims": ["article", "claim", "evidence", "tag", "appearance", "externalreview", "linksuggestion"],
     "sources": ["source"],
 }
 READ_ONLY = {

@@ -3,6 +3,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import MD5
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from sources.models import Source
@@ -220,3 +222,83 @@ class TalliedSource(Source):
     class Meta:
         proxy = True
         triggers = tally.source_triggers(tally=ClaimEvidenceTally._meta.db_table, evidence=Evidence._meta.db_table)
+
+
+class ExternalReview(models.Model):
+    """Another desk's review of a claim, as its ClaimReview said it: kept verbatim beside our own verdict, never
+    folded into it. One per review page and claim text (several reviews may share one page)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="external_reviews")
+    url = models.URLField(max_length=MAX_URL_LENGTH, help_text="The review's page.")
+    claim_reviewed = models.TextField(help_text="The claim as the review words it, verbatim.")
+    publisher_name = models.CharField(max_length=255, blank=True)
+    publisher_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
+    rating_text = models.CharField(max_length=500, blank=True, help_text="The rating as printed, verbatim.")
+    rating_value = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    best_rating = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    worst_rating = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    score = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The rating on 0..1: (value - worst) / (best - worst), where the scale is usable.",
+    )
+    verdict = models.CharField(
+        max_length=16,
+        choices=Verdict.choices,
+        default=Verdict.UNRATED,
+        help_text="The rating read on our scale; unrated when it cannot be mapped honestly.",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag of the review.")
+    raw = models.JSONField(default=dict, help_text="The item's JSON-LD, as received.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["reviewed_at", "id"]
+        constraints = [
+            # A review is its page and its claim text: two reviews on one page are two records. The text is hashed
+            # so a long one still fits a btree entry.
+            models.UniqueConstraint(models.F("url"), MD5("claim_reviewed"), name="external_review_identity"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=1), name="external_review_score_0_1"
+            ),
+        ]
+        indexes = [models.Index(fields=["claim", "verdict"], name="external_review_claim_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.publisher_name or self.url}: {self.rating_text or self.get_verdict_display()}"
+
+
+class LinkSuggestion(models.Model):
+    """An imported claim that looks like an existing one, for a reviewer to merge or dismiss. Imports only link
+    automatically when the rule for that holds (claims.similarity); anything less is a suggestion."""
+
+    class Decision(models.TextChoices):
+        OPEN = "open", _("Open")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="link_suggestions")
+    similar_to = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    reason = models.CharField(max_length=255, blank=True, help_text="Why it was not linked automatically.")
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "similar_to"], name="link_suggestion_once_per_pair"),
+            models.CheckConstraint(condition=~Q(claim=models.F("similar_to")), name="link_suggestion_not_self"),
+        ]
+        indexes = [
+            models.Index(fields=["claim"], condition=Q(decision="open"), name="link_suggestion_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} ~ {self.similar_to_id} ({self.score:.2f})"

@@ -229,6 +229,82 @@ def claim_similarity(claim_a: Claim, claim_b: Claim) -> float:
     return max((similarity_score(x, y) for x in texts_a for y in texts_b), default=0.0)
 
 
+# --- when a match may be linked without a person ------------------------------------------------------------
+
+# Alegre's rule for automatic matches: short texts look alike too easily. Both sides need this much text.
+MIN_LINK_WORDS = 8
+MIN_LINK_CJK_CHARACTERS = 12
+
+# A few function words per language: enough to tell which Latin-script language a claim is written in, where the
+# declared tag may be the quote's (a Chinese quote, an English statement).
+_FUNCTION_WORDS = {
+    "en": frozenset(
+        "the a an and of to is are was were that with for has have will not from this by can at it be who".split()
+    ),
+    "es": frozenset("el la los las del que es una por para con se no lo al más están fue".split()),
+    "fr": frozenset("le la les des du est une pour pas que qui dans sur au aux avec été sont".split()),
+    "de": frozenset("der die das und ist nicht ein eine mit von zu den dem des auf für wird sind".split()),
+    "pt": frozenset("o os as do da dos das que é um uma para com não em no na foi são ao".split()),
+}
+
+
+def text_language(text: str, declared: str = "") -> str:
+    """The language a claim text is written in, as a primary subtag ("zh", "en", ...) or "" when unknown.
+
+    Chinese by its characters; a Latin-script text by its function words, else by the declared tag unless that
+    names a CJK language (then it was the quote's)."""
+    if features(text).cjk:
+        return "zh"
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", unicodedata.normalize("NFKC", text or ""))]
+    hits = sorted(
+        ((sum(w in vocabulary for w in words), code) for code, vocabulary in _FUNCTION_WORDS.items()), reverse=True
+    )
+    (best, code), (runner_up, _) = hits[0], hits[1]
+    if best and best > runner_up:
+        return code
+    primary = (declared or "").split("-")[0].lower()
+    return "" if primary in ("", "zh", "ja", "ko", "und") else primary
+
+
+def _long_enough(text: str) -> bool:
+    text = unicodedata.normalize("NFKC", text or "")
+    if len(_CJK.findall(text)) >= MIN_LINK_CJK_CHARACTERS:
+        return True
+    return len(re.findall(r"[^\W_]+", _CJK.sub(" ", text))) >= MIN_LINK_WORDS
+
+
+@dataclass(frozen=True)
+class LinkRule:
+    """Whether an import may attach a review to an existing claim by itself, and if not, why (for the reviewer)."""
+
+    allowed: bool
+    reasons: tuple[str, ...] = ()
+
+
+def automatic_link(*, text: str, language: str, other_text: str, other_language: str, score: float) -> LinkRule:
+    """An import links a review to an existing claim only when all of these hold; anything less is a suggestion.
+
+    Same language (a translation is a person's call), enough text on both sides, the same figures, no name on each
+    side that the other lacks (one desk covering one story writes different claims about the same people), and a
+    score at or above SIMILAR_CLAIMS_LINK_THRESHOLD."""
+    reasons = []
+    first, second = text_language(text, language), text_language(other_text, other_language)
+    if not first or first != second:
+        reasons.append(f"languages differ ({first or 'unknown'} / {second or 'unknown'})")
+    if not (_long_enough(text) and _long_enough(other_text)):
+        reasons.append(
+            f"too short to link by itself (under {MIN_LINK_WORDS} words or {MIN_LINK_CJK_CHARACTERS} characters)"
+        )
+    a, b = features(text), features(other_text)
+    if a.figures != b.figures:
+        reasons.append("figures differ")
+    if (a.names - b.names) and (b.names - a.names):
+        reasons.append("names differ")
+    if score < settings.SIMILAR_CLAIMS_LINK_THRESHOLD:
+        reasons.append(f"score {score:.2f} below the link threshold {settings.SIMILAR_CLAIMS_LINK_THRESHOLD:.2f}")
+    return LinkRule(allowed=not reasons, reasons=tuple(reasons))
+
+
 # --- candidates and the selector ---------------------------------------------------------------------------
 
 

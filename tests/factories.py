@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from claims.choices import ClaimStatus, Stance, Verdict
-from claims.models import Article, Claim, Evidence
+from claims.models import Article, Claim, Evidence, ExternalReview
 from sources.choices import Outcome
 from sources.models import LinkCheck, Source
 
@@ -107,6 +107,24 @@ class PublishedClaimFactory(ClaimFactory):
     published_at = factory.LazyFunction(timezone.now)
     reviewed_at = factory.LazyFunction(timezone.now)
     evidence = factory.RelatedFactory(EvidenceFactory, factory_related_name="claim")
+
+
+class ExternalReviewFactory(factory.django.DjangoModelFactory):
+    """Another desk's review of a claim, as an import keeps it."""
+
+    class Meta:
+        model = ExternalReview
+
+    claim = factory.SubFactory(PublishedClaimFactory)
+    url = factory.Sequence(lambda n: f"https://factcheck.example/reviews/{n}")
+    claim_reviewed = factory.LazyAttribute(lambda o: o.claim.text)
+    publisher_name = "Example Fact Check"
+    publisher_url = "https://factcheck.example/"
+    rating_text = "False"
+    verdict = Verdict.FALSE
+    reviewed_at = factory.LazyFunction(timezone.now)
+    language = "en"
+    raw = factory.LazyAttribute(lambda o: {"@type": "ClaimReview", "url": o.url, "claimReviewed": o.claim_reviewed})
 
 
 class LinkCheckFactory(factory.django.DjangoModelFactory):

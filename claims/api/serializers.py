@@ -11,8 +11,14 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from claims.choices import ClaimStatus, Stance
-from claims.models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence
-from claims.selectors.claims import CLAIM_DETAIL_COLUMNS, CLAIM_LIST_COLUMNS, EVIDENCE_COLUMNS
+from claims.models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence, ExternalReview
+from claims.selectors.claims import (
+    CLAIM_DETAIL_COLUMNS,
+    CLAIM_LIST_COLUMNS,
+    EVIDENCE_COLUMNS,
+    EXTERNAL_REVIEW_COLUMNS,
+    EXTERNAL_REVIEW_DECIMALS,
+)
 from claims.validators import harden_serializer_fields
 from factcheck.api.rows import datetime_representation
 from sources.choices import Health
@@ -41,6 +47,21 @@ class EvidenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Evidence
         fields = list(EVIDENCE_COLUMNS)
+
+
+class ExternalReviewSerializer(serializers.ModelSerializer):
+    """Another desk's review of the claim, as its ClaimReview gave it (the claim detail's ``external_reviews``)."""
+
+    class Meta:
+        model = ExternalReview
+        fields = list(EXTERNAL_REVIEW_COLUMNS)
+
+
+class ExternalReviewWithRawSerializer(ExternalReviewSerializer):
+    """The same with the item's JSON-LD as received (the claim's reviews/)."""
+
+    class Meta(ExternalReviewSerializer.Meta):
+        fields = [*EXTERNAL_REVIEW_COLUMNS, "raw"]
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -156,13 +177,15 @@ def _detail_field_representations():
         EvidenceSerializer().fields["created_at"],
         EvidenceSourceSerializer().fields["last_checked_at"],
         EvidenceSourceSerializer().fields["archived_at"],
+        ExternalReviewSerializer().fields["reviewed_at"],
+        {name: ExternalReviewSerializer().fields[name].to_representation for name in EXTERNAL_REVIEW_DECIMALS},
     )
 
 
 @functools.lru_cache(maxsize=8)
 def _detail_representations(zone) -> tuple:
-    recheck_after, *fields = _detail_field_representations()
-    return (recheck_after, *map(datetime_representation, fields))
+    recheck_after, *fields, decimals = _detail_field_representations()
+    return (recheck_after, *map(datetime_representation, fields), decimals)
 
 
 class ClaimDetailRows(ClaimRows):
@@ -170,9 +193,14 @@ class ClaimDetailRows(ClaimRows):
 
     def __init__(self, request):
         super().__init__(request)
-        self.recheck_after, self.evidence_created_at, self.last_checked_at, self.archived_at = _detail_representations(
-            timezone.get_current_timezone()
-        )
+        (
+            self.recheck_after,
+            self.evidence_created_at,
+            self.last_checked_at,
+            self.archived_at,
+            self.review_reviewed_at,
+            self.review_decimals,
+        ) = _detail_representations(timezone.get_current_timezone())
 
     def detail(self, row: dict) -> dict:
         evidence = [self._evidence(item) for item in row["evidence"]]
@@ -190,8 +218,17 @@ class ClaimDetailRows(ClaimRows):
                 "recheck_after": None if recheck_after is None else self.recheck_after(recheck_after),
                 "original_rating": row["original_rating"],
                 "evidence": evidence,
+                "external_reviews": [self._external_review(item) for item in row["external_reviews"]],
             }
         )
+        return out
+
+    def _external_review(self, item: dict) -> dict:
+        out = dict(item)
+        for name, represent in self.review_decimals.items():
+            out[name] = None if item[name] is None else represent(item[name])
+        reviewed_at = item["reviewed_at"]
+        out["reviewed_at"] = None if reviewed_at is None else self.review_reviewed_at(reviewed_at)
         return out
 
     def _evidence(self, item: dict) -> dict:
@@ -219,6 +256,7 @@ class ClaimDetailRows(ClaimRows):
 class ClaimDetailSerializer(ClaimSerializer):
     reviewer = serializers.SerializerMethodField()
     evidence = EvidenceSerializer(many=True, read_only=True)
+    external_reviews = ExternalReviewSerializer(many=True, read_only=True)
 
     class Meta(ClaimSerializer.Meta):
         fields = list(CLAIM_DETAIL_COLUMNS)

@@ -40,6 +40,7 @@ from .serializers import (
     ClaimWriteSerializer,
     EvidenceSerializer,
     EvidenceWriteSerializer,
+    ExternalReviewWithRawSerializer,
     HistoryEntrySerializer,
     claim_api_url_prefix,
 )
@@ -175,6 +176,16 @@ class ClaimViewSet(
         page = self.paginate_queryset(records)
         context = {**self.get_serializer_context(), "show_who": user_sees_drafts(request.user)}
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Other fact-checkers' reviews of the claim, as their ClaimReview gave them (with its JSON-LD)",
+        responses=ExternalReviewWithRawSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def reviews(self, request, pk=None):
+        reviews = _get_or_404(claim_selectors.external_reviews_of_claim, claim_id=int(pk), user=request.user)
+        return Response(ExternalReviewWithRawSerializer(reviews, many=True).data)
 
     @extend_schema(
         summary="schema.org ClaimReview (JSON-LD) of a published claim",

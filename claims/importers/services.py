@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from claims.choices import ClaimStatus, Stance, Verdict
+from claims.choices import REFUTING_VERDICTS, SUPPORTING_VERDICTS, ClaimStatus, Stance
 from claims.models import Appearance, Article, Claim
 from claims.services import article_upsert, claim_save, evidence_add, snapshot
 from claims.similarity import similar_claims
@@ -43,9 +43,9 @@ class ReviewImportResult:
 
 
 def _stance(verdict: str) -> str:
-    if verdict in (Verdict.TRUE, Verdict.MOSTLY_TRUE):
+    if verdict in SUPPORTING_VERDICTS:
         return Stance.SUPPORTS
-    if verdict in (Verdict.FALSE, Verdict.MOSTLY_FALSE, Verdict.MISLEADING):
+    if verdict in REFUTING_VERDICTS:
         return Stance.REFUTES
     return Stance.CONTEXT
 

@@ -4,11 +4,12 @@ reviewer is about to change."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections, router, transaction
-from django.db.models import BooleanField, CharField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, CharField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from factcheck.db import built_once, values_list_read_ahead
@@ -16,7 +17,7 @@ from factcheck.filtersets import filtered
 
 from ..choices import ClaimStatus
 from ..filters import ClaimFilterSet
-from ..models import Claim, Evidence
+from ..models import Claim, Evidence, ExternalReview
 from .attention import needs_attention_annotation, needs_attention_sql
 from .visibility import claims_visible, user_sees_drafts, visible_status_sql
 
@@ -152,6 +153,7 @@ CLAIM_DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
     "recheck_after": ("recheck_after",),
     "original_rating": ("original_rating",),
     "evidence": ("evidence",),
+    "external_reviews": ("external_reviews",),
 }
 CLAIM_DETAIL_FIELDS = values_of(CLAIM_DETAIL_COLUMNS)
 EVIDENCE_SOURCE_FIELDS = ("id", "url", "title", "health", "last_checked_at", "archive_url", "archived_at")
@@ -165,6 +167,27 @@ EVIDENCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "created_at": ("created_at",),
 }
 EVIDENCE_FIELDS = tuple(name for name in values_of(EVIDENCE_COLUMNS) if not name.startswith("source__"))
+# Other desks' reviews of the claim (ExternalReview), oldest first; the item's raw JSON-LD only at reviews/.
+EXTERNAL_REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: (name,)
+    for name in (
+        "id",
+        "url",
+        "claim_reviewed",
+        "publisher_name",
+        "publisher_url",
+        "rating_text",
+        "rating_value",
+        "best_rating",
+        "worst_rating",
+        "score",
+        "verdict",
+        "reviewed_at",
+        "language",
+    )
+}
+EXTERNAL_REVIEW_FIELDS = values_of(EXTERNAL_REVIEW_COLUMNS)
+EXTERNAL_REVIEW_DECIMALS = ("rating_value", "best_rating", "worst_rating")
 
 # Tables of the detail statement by the prefix of a values() name: the claim (c), its article (a), its reviewer (u).
 _DETAIL_TABLES = {"": "c", "article": "a", "reviewer": "u"}
@@ -173,12 +196,21 @@ _EVIDENCE_JSON_SQL = (
     " FROM claims_evidence e JOIN sources_source s ON s.id = e.source_id WHERE e.claim_id = c.id)"
 ).format(columns=", ".join([*(f"e.{n}" for n in EVIDENCE_FIELDS), *(f"s.{n}" for n in EVIDENCE_SOURCE_FIELDS)]))
 
+# Decimals as text, so they come back exact (JSON numbers would arrive as floats).
+_EXTERNAL_REVIEWS_JSON_SQL = (
+    "(SELECT json_agg(json_build_array({columns}) ORDER BY r.reviewed_at NULLS LAST, r.id)"
+    " FROM claims_externalreview r WHERE r.claim_id = c.id)"
+).format(
+    columns=", ".join(f"r.{n}::text" if n in EXTERNAL_REVIEW_DECIMALS else f"r.{n}" for n in EXTERNAL_REVIEW_FIELDS)
+)
+
 
 def _detail_select_sql(name: str) -> str:
     computed = {
         "tag_names": TAG_NAMES_SQL.format(claim="c.id"),
         "needs_attention": needs_attention_sql("c.id"),
         "evidence": _EVIDENCE_JSON_SQL,
+        "external_reviews": _EXTERNAL_REVIEWS_JSON_SQL,
     }
     if name in computed:
         return computed[name]
@@ -206,6 +238,7 @@ def claim_detail_row(*, claim_id: int, user) -> dict:
         raise Claim.DoesNotExist(f"No claim {claim_id} that this user may see.")
     row = dict(zip(CLAIM_DETAIL_FIELDS, found, strict=True))
     row["evidence"] = [_evidence_of_json(values) for values in row["evidence"] or ()]
+    row["external_reviews"] = [_external_review_of_json(values) for values in row["external_reviews"] or ()]
     return row
 
 
@@ -221,6 +254,21 @@ def _evidence_of_json(values: list) -> dict:
     source["last_checked_at"] = _moment(source["last_checked_at"])
     source["archived_at"] = _moment(source["archived_at"])
     return item
+
+
+def _external_review_of_json(values: list) -> dict:
+    item = dict(zip(EXTERNAL_REVIEW_FIELDS, values, strict=True))
+    for name in EXTERNAL_REVIEW_DECIMALS:
+        item[name] = None if item[name] is None else Decimal(item[name])
+    item["reviewed_at"] = _moment(item["reviewed_at"])
+    return item
+
+
+def external_reviews_of_claim(*, claim_id: int, user) -> QuerySet[ExternalReview]:
+    """Other desks' reviews of a claim the user may see, oldest first, with their raw JSON-LD; Claim.DoesNotExist
+    when the user may not see the claim (its reviews are as visible as it is)."""
+    claim = claims_visible(user=user).only("id").get(pk=claim_id)
+    return ExternalReview.objects.filter(claim=claim).order_by(F("reviewed_at").asc(nulls_last=True), "id")
 
 
 def claim_get(*, claim_id: int, user) -> Claim:

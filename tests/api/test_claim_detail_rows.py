@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -14,7 +14,7 @@ from rest_framework.test import APIRequestFactory
 
 from claims.api.serializers import ClaimDetailRows, ClaimDetailSerializer
 from claims.choices import ClaimStatus, ExcerptStatus, Stance
-from claims.models import Claim, Evidence, Tag
+from claims.models import Claim, Evidence, ExternalReview, Tag
 from claims.selectors.attention import with_needs_attention
 from claims.selectors.claims import claim_detail_row
 from sources.choices import Health
@@ -40,6 +40,19 @@ def _claims(reviewer):
     kept.excerpt_status = ExcerptStatus.MISSING
     kept.save()
     factories.EvidenceFactory(claim=rich)
+    # Other desks' reviews: numbers with and without a scale, a review with no date, micro-seconds in another.
+    factories.ExternalReviewFactory(
+        claim=rich,
+        rating_text="Three Pinocchios",
+        rating_value=Decimal("2"),
+        best_rating=Decimal("5"),
+        worst_rating=Decimal("1"),
+        score=0.25,
+        verdict="mostly_false",
+        reviewed_at=micro,
+        claim_reviewed="“说法”，原文",
+    )
+    factories.ExternalReviewFactory(claim=rich, reviewed_at=None, rating_text="", verdict="unrated")
     dead_only = factories.PublishedClaimFactory(article=None, status=ClaimStatus.RETRACTED, claimant="李明")
     gone = factories.EvidenceFactory(claim=dead_only).source
     gone.health = Health.DEAD
@@ -52,7 +65,10 @@ def _claims(reviewer):
 def _claim_as_model(claim_id: int) -> Claim:
     """The claim as ClaimDetailSerializer reads it: the oracle the rows are held to."""
     evidence = Prefetch("evidence", queryset=Evidence.objects.select_related("source"))
-    claims = Claim.objects.select_related("article", "reviewer").prefetch_related("tags", evidence)
+    reviews = Prefetch(
+        "external_reviews", queryset=ExternalReview.objects.order_by(F("reviewed_at").asc(nulls_last=True), "id")
+    )
+    claims = Claim.objects.select_related("article", "reviewer").prefetch_related("tags", evidence, reviews)
     return with_needs_attention(claims).get(pk=claim_id)
 
 

@@ -110,3 +110,75 @@ def test_api_lists_similar_claims_best_first_within_what_the_user_may_see(client
     assert client.get(f"/api/v1/claims/{draft.pk}/similar/").status_code == 404
     assert client.get(f"/api/v1/claims/{claim.pk}/similar/", {"limit": "x"}).status_code == 400
     assert len(client.get(f"/api/v1/claims/{claim.pk}/similar/", {"limit": 1}).json()["results"]) == 1
+
+
+# --- the rule for linking without a person (claims.similarity.automatic_link) ------------------------------------
+
+
+def _rule(a: str, b: str, language_a: str = "", language_b: str = ""):
+    from claims.similarity import automatic_link
+
+    return automatic_link(
+        text=a, language=language_a, other_text=b, other_language=language_b, score=similarity_score(a, b)
+    )
+
+
+def test_a_reworded_claim_in_the_same_language_may_be_linked():
+    rule = _rule(
+        "Sora co-lead Tim Brooks left OpenAI to join Google in early October.",
+        "In early October Tim Brooks, who co-led Sora, left OpenAI for Google.",
+    )
+    assert rule.allowed, rule.reasons
+
+
+def test_the_one_story_false_link_is_only_a_suggestion():
+    """The wrong merge seen with the demo loaded: a Chinese review about Sora in Europe scored 0.68 against an
+    unrelated demo claim about Sora's testers. A translation or near-translation is never linked by itself."""
+    review = "OpenAI 表示 Sora 不会在欧盟、英国和瑞士提供。"
+    demo = "Early testers had to get OpenAI's approval for every Sora video."
+    rule = _rule(review, demo, "zh-Hans", "en")
+    assert not rule.allowed
+    assert any("languages differ" in reason for reason in rule.reasons)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "reason"),
+    [
+        (
+            "OpenAI says Sora will not be offered in the EU, the UK or Switzerland at launch next week.",
+            "OpenAI says Sora will be offered to testers in the US and Canada at launch next week.",
+            "names differ",
+        ),
+        (
+            "A one-minute Sora clip took more than 10 minutes to render on the original system.",
+            "A one-minute Sora clip took more than 20 minutes to render on the original system.",
+            "figures differ",
+        ),
+        ("5G masts spread the coronavirus.", "The coronavirus is being spread by 5G masts.", "too short"),
+        ("视频需要十分钟处理。", "视频需要十分钟的处理时间。", "too short"),
+    ],
+)
+def test_what_stops_an_automatic_link(a, b, reason):
+    rule = _rule(a, b, "en" if a.isascii() else "zh", "en" if b.isascii() else "zh")
+    assert not rule.allowed
+    assert any(r.startswith(reason) for r in rule.reasons), rule.reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "declared", "language"),
+    [
+        ("The leaked model makes 10-second 1080p video.", "", "en"),
+        ("The leaked model makes 10-second 1080p video.", "zh-Hans", "en"),  # the quote's tag, not the text's
+        ("泄露的模型能生成 10 秒 1080p 视频。", "en", "zh"),
+        ("La vacuna no contiene grafeno según los análisis del laboratorio.", "", "es"),
+        ("Le vaccin ne contient pas de graphène selon les analyses.", "", "fr"),
+        ("Der Impfstoff enthält kein Graphen und ist nicht gefährlich.", "", "de"),
+        ("A vacina não contém grafeno e é segura para as crianças.", "", "pt"),
+        ("Drinking hot water every 15 minutes prevents COVID-19 infection.", "en-GB", "en"),
+        ("Drinking hot water every 15 minutes prevents COVID-19 infection.", "", ""),
+    ],
+)
+def test_text_language(text, declared, language):
+    from claims.similarity import text_language
+
+    assert text_language(text, declared) == language
