@@ -114,12 +114,12 @@ def test_the_nine_labels_the_sample_did_not_know(label, verdict):
 
 
 def test_a_qualified_label_is_not_read_as_its_first_word():
-    """"Verdadeiro em partes" became `true` because the first word won."""
+    """Issue 15: "Verdadeiro em partes" became `true` because the first word won."""
     assert map_rating("Verdadeiro em partes", language="pt").verdict == Verdict.MIXED
 
 
 def test_a_label_that_starts_with_a_verdict_is_read_by_it():
-    """"False. There is no evidence…" became `unverifiable` because the longest phrase ("no evidence") won."""
+    """Issue 15: "False. There is no evidence…" became `unverifiable`: the longest phrase ("no evidence") won."""
     match = map_rating("False. There is no evidence that 5G networks spread the virus.", language="en")
     assert (match.verdict, match.matched_label, match.method) == (Verdict.FALSE, "False", MatchMethod.LEAD_PHRASE)
 
