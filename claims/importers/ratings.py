@@ -371,7 +371,8 @@ def _read_label(text: str, language: str, *, depth: int = 0) -> _LabelReading:
     head_found = _look_up(folded_head, language)
     if not head_found.entry:
         return _unknown(text, folded, language)
-    qualifier = _leading_qualifier(folded_rest)
+    # "Truth! & Disputed!": a rating joined to another is the pair, not its first half.
+    qualifier = "&" if rest.lstrip().startswith(("&", "＆", "+")) else _leading_qualifier(folded_rest)
     if qualifier:
         # "Verdadeiro, mas …" is Lupa's own grade; "True, but …" with no such entry stays unrated.
         qualified = _look_up(f"{folded_head} {qualifier}", language)

@@ -2,7 +2,9 @@
 issue 15's real-world sample broke (unknown labels, qualified labels, labels that start with a verdict, scales
 that mean nothing)."""
 
+import csv
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -375,3 +377,34 @@ def test_map_review_reads_the_language_and_the_publisher():
 )
 def test_publisher_key(review, key):
     assert publisher_key(review) == key
+
+
+# --- real ratings ------------------------------------------------------------------------------------------
+
+REAL = Path(__file__).parent / "fixtures" / "real_ratings.csv"
+
+
+def test_real_ratings_are_read_as_a_careful_reader_reads_them_or_left_unrated():
+    """The sample scripts/measure_ratings.py measures (rating texts from public ClaimReview markup, Fact Check API
+    responses and label sets, each with a careful reading): no rating may get a verdict other than its reading;
+    what we cannot read stays unrated for a person."""
+    with REAL.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    reviews: dict[str, list[tuple[dict, str]]] = {}
+    for row in rows:
+        rating = {"alternateName": row["label"], "ratingValue": row["rating_value"], "bestRating": row["best_rating"]}
+        review = {"author": {"name": row["publisher"]}, "inLanguage": row["language"], "reviewRating": rating}
+        reviews.setdefault(row["source"], []).append((review, row["reading"]))
+    wrong, unrated, read = [], 0, 0
+    for batch_reviews in reviews.values():
+        batch = RatingBatch.of(review for review, _ in batch_reviews)
+        for review, reading in batch_reviews:
+            verdict = map_review(review, batch=batch).verdict
+            if verdict == reading:
+                read += 1
+            elif verdict == Verdict.UNRATED:
+                unrated += 1
+            else:
+                wrong.append((review["reviewRating"]["alternateName"], verdict, reading))
+    assert wrong == []
+    assert read >= 0.9 * len(rows), (read, unrated)
