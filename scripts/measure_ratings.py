@@ -123,6 +123,7 @@ def main(path: Path) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    os.environ.setdefault("DATABASE_URL", "postgres://unused@127.0.0.1/unused")  # settings need one; never opened
     sys.path.insert(0, str(ROOT))
     import django
 
