@@ -450,10 +450,11 @@ def _first(value: Any) -> Any:
 
 
 def _rating_name(rating: dict) -> str:
+    """The rating's text as the publisher wrote it (alternateName, else name)."""
     name = _first(rating.get("alternateName")) or _first(rating.get("name")) or ""
     if isinstance(name, dict):
         name = name.get("@value") or ""
-    return " ".join(str(name).split())
+    return str(name).strip()
 
 
 def map_rating(
@@ -468,7 +469,8 @@ def map_rating(
         rating = {"alternateName": rating}
     if not isinstance(rating, dict):
         rating = {}
-    name = _rating_name(rating)
+    verbatim = _rating_name(rating)
+    name = " ".join(verbatim.split())
     publisher_unusable = bool(batch and publisher and publisher in batch.unusable_publishers)
     scale = _scale(rating, publisher_unusable=publisher_unusable)
     numbers = {
@@ -490,7 +492,7 @@ def map_rating(
             verdict=reading.entry.verdict,
             original_rating=original,
             method=reading.method,
-            rating_text=name,
+            rating_text=verbatim,
             matched_label=reading.entry.label,
             matched_language=reading.entry.language,
             warnings=reading.warnings,
@@ -516,7 +518,7 @@ def map_rating(
             verdict=_verdict_of_score(scale.score),
             original_rating=original,
             method=MatchMethod.SCALE,
-            rating_text=name,
+            rating_text=verbatim,
             warnings=tuple(warnings),
             **numbers,
         )
@@ -528,7 +530,7 @@ def map_rating(
         verdict=Verdict.UNRATED,
         original_rating=original,
         method=MatchMethod.NONE,
-        rating_text=name,
+        rating_text=verbatim,
         warnings=tuple(warnings),
         **numbers,
     )

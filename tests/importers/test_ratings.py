@@ -408,3 +408,13 @@ def test_real_ratings_are_read_as_a_careful_reader_reads_them_or_left_unrated():
                 wrong.append((review["reviewRating"]["alternateName"], verdict, reading))
     assert wrong == []
     assert read >= 0.9 * len(rows), (read, unrated)
+
+
+def test_the_rating_text_is_kept_verbatim():
+    text = "  Falso:\n a foto   é de 2015 "
+    match = map_rating({"alternateName": text})
+    assert (match.verdict, match.rating_text, match.original_rating) == (
+        Verdict.FALSE,
+        text.strip(),
+        "Falso: a foto é de 2015",
+    )
