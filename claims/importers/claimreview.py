@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from sources.urlnorm import normalize_url
 
 from .base import ParseError, clean_line, decode_text
-from .ratings import map_rating
+from .ratings import map_review
 
 SCHEMA_PREFIXES = ("http://schema.org/", "https://schema.org/", "schema:")
 
@@ -243,7 +243,8 @@ def parse_claimreview(obj: dict) -> ClaimReviewData:
     if not claim_text:
         raise ParseError("claimReviewed", "missing or empty: there is no claim to import")
     review_url = _url(obj.get("url"), "url", required=True)
-    verdict, original = map_rating(obj.get("reviewRating"))
+    rating_match = map_review(obj)
+    verdict, original = rating_match.verdict, rating_match.original_rating
     rating = _first(obj.get("reviewRating"))
     item = _first(obj.get("itemReviewed")) or {}
     if not isinstance(item, dict):

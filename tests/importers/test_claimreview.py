@@ -142,22 +142,24 @@ RATINGS = [
     ({"alternateName": "Verdadeiro"}, Verdict.TRUE),
     ({"alternateName": "Enganoso"}, Verdict.MISLEADING),
     ({"alternateName": "Falso, segundo especialistas"}, Verdict.FALSE),
-    # no known word: the number on its own scale
     ({"alternateName": "Four Pinocchios", "ratingValue": 1, "bestRating": 4, "worstRating": 1}, Verdict.FALSE),
+    # no label: the number on its own scale
     ({"ratingValue": 5}, Verdict.TRUE),  # schema.org defaults: best 5, worst 1
     ({"ratingValue": "4", "bestRating": "5", "worstRating": "1"}, Verdict.MOSTLY_TRUE),
     ({"ratingValue": 3}, Verdict.MIXED),
     ({"ratingValue": 2, "bestRating": 10, "worstRating": 0}, Verdict.MOSTLY_FALSE),
     ({"ratingValue": 1, "bestRating": 1, "worstRating": 7}, Verdict.TRUE),  # a scale where lower is better
-    ({"ratingValue": 42}, Verdict.UNVERIFIABLE),  # off the scale
-    ({"alternateName": "Satire"}, Verdict.UNVERIFIABLE),
-    ({}, Verdict.UNVERIFIABLE),
+    # Nothing we can read honestly is unrated, kept for a person: `unverifiable` is a fact-checker's verdict.
+    ({"ratingValue": 42}, Verdict.UNRATED),  # off the scale
+    ({"alternateName": "Satire"}, Verdict.UNRATED),  # not a claim of fact
+    ({}, Verdict.UNRATED),
 ]
 
 
 @pytest.mark.parametrize(("rating", "verdict"), RATINGS)
 def test_rating_mapping(rating, verdict):
-    mapped, original = map_rating({"@type": "Rating", **rating})
+    match = map_rating({"@type": "Rating", **rating})
+    mapped, original = match.verdict, match.original_rating
     assert mapped == verdict
     if "alternateName" in rating:
         assert original == rating["alternateName"]
