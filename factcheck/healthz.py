@@ -169,9 +169,7 @@ def _signed_in_staff(request) -> bool:
 
     from django.contrib.auth import get_user
 
-    request.session = import_module(settings.SESSION_ENGINE).SessionStore(
-        request.COOKIES[settings.SESSION_COOKIE_NAME]
-    )
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME])
     try:
         user = get_user(request)
     except DatabaseError:  # the database is what is down: nobody can be told apart from anybody

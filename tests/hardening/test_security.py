@@ -594,9 +594,10 @@ def test_behind_the_proxy_the_lockout_and_throttle_count_the_address_it_saw(db, 
     attacker, colleague = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "203.0.113.8"}
     for _ in range(settings.AXES_FAILURE_LIMIT):
         proxied.post(login, {"username": "shared", "password": "wrong"}, headers=attacker)
-    assert proxied.post(login, {"username": "shared", "password": factories.PASSWORD}, headers=attacker).status_code == 429
+    right = {"username": "shared", "password": factories.PASSWORD}
+    assert proxied.post(login, right, headers=attacker).status_code == 429
     # The lockout is the attacker's: the same user, from another address behind the same proxy, signs in.
-    assert proxied.post(login, {"username": "shared", "password": factories.PASSWORD}, headers=colleague).status_code == 302
+    assert proxied.post(login, right, headers=colleague).status_code == 302
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
 
     settings.API_ANON_THROTTLE_RATE = "2/min"
