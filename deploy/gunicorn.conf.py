@@ -30,3 +30,7 @@ if os.environ.get("DJANGO_TRUSTED_PROXIES"):
 # The heartbeat file on tmpfs: on a container's overlay filesystem its updates can stall a worker.
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+
+# No runtime control socket (gunicorn 25.1+): containers are restarted, not steered, and in the image the default
+# path (under $HOME, /app) is not writable.
+control_socket_disable = True
