@@ -543,7 +543,7 @@ def test_client_address_per_peer_and_header(rf, settings, peer, forwarded, num_p
     assert client_ip(rf.get("/", REMOTE_ADDR=peer, **headers)) == expected
 
 
-def test_the_default_trusted_networks_are_the_settings_defaults(settings):
+def test_the_default_trusted_networks_are_the_settings_defaults():
     # DEFAULT_TRUSTED above stands for the setting's default, which the test run may override from the environment.
     from factcheck import settings as project_settings
 
