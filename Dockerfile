@@ -6,9 +6,11 @@ COPY factcheck ./factcheck
 COPY claims ./claims
 COPY sources ./sources
 COPY manage.py ./
+COPY deploy/gunicorn.conf.py ./deploy/
 RUN pip install --no-cache-dir . && useradd --system --home /app factcheck \
     && DJANGO_SECRET_KEY=build-only DJANGO_DEBUG=0 DATABASE_URL=postgres://build-only@localhost/none \
        python manage.py collectstatic --noinput
 USER factcheck
 EXPOSE 8000
-CMD ["gunicorn", "factcheck.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Meant to run behind deploy/nginx.conf (docker-compose.yml): worker class and timeouts in deploy/gunicorn.conf.py.
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "factcheck.wsgi:application"]

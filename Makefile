@@ -39,6 +39,7 @@ test: $(VENV)/.installed-dev
 	@mkdir -p var/static
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
+	scripts/ensure-nginx.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 

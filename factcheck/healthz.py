@@ -7,6 +7,10 @@ Status semantics (README "Deploying"):
   reads and save claims (throttling fails open, checks wait in PostgreSQL), so a load balancer keeps it in
   rotation and compose does not restart it; monitoring should page on it. ``?strict=1`` makes it a 503.
 - ``down`` (503): the primary database does not answer. Take the process out of rotation.
+
+Everyone gets the status; the details (each check, its time, queue depths, error text) go only to staff signed in
+and to clients in HEALTHZ_ALLOW_NETWORKS, since they tell an attacker how loaded the site is and what its database
+says when it fails.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import JsonResponse
 from django.utils import timezone
 
 from factcheck.redis import redis_client
+from factcheck.security import address_in, client_ip
 
 
 def _ms(started: float) -> float:
@@ -142,14 +147,31 @@ def healthz(request):
     status = "down" if not primary_ok else "degraded" if degraded else "ok"
     strict = request.GET.get("strict") in ("1", "true", "yes")
     code = 503 if status == "down" or (strict and status != "ok") else 200
-    body = {
-        "status": status,
-        "database": databases,
-        "redis": redis_report,
-        "queues": queues,
-        "beat": beat,
-        "ms": _ms(started),
-    }
+    body = {"status": status}
+    if may_see_details(request):
+        body.update(database=databases, redis=redis_report, queues=queues, beat=beat, ms=_ms(started))
     response = JsonResponse(body, status=code)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def may_see_details(request) -> bool:
+    """A client in HEALTHZ_ALLOW_NETWORKS (by client_ip: the peer, or what our proxy saw) or a staff user signed in."""
+    return address_in(client_ip(request), settings.HEALTHZ_ALLOW_NETWORKS) or _signed_in_staff(request)
+
+
+def _signed_in_staff(request) -> bool:
+    # /healthz is answered before the session and auth middleware run, so read the session here, and only when
+    # the request has one: an anonymous probe costs no query.
+    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+        return False
+    from importlib import import_module
+
+    from django.contrib.auth import get_user
+
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME])
+    try:
+        user = get_user(request)
+    except DatabaseError:  # the database is what is down: nobody can be told apart from anybody
+        return False
+    return user.is_active and user.is_staff

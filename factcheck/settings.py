@@ -9,6 +9,7 @@ Areas, each read before the ones that use it: Django core (apps, middleware), th
 the cache, link health, import and similar claims, Celery, API, security, logging.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-* from a peer that is not one of our proxies is dropped before anything reads it.
+    "factcheck.security.ForwardedHeadersMiddleware",
     # /healthz is answered first (no host check, no TLS redirect, no throttle); a lost database is a 503 with
     # Retry-After (DATABASE_UNAVAILABLE_RETRY_AFTER).
     "factcheck.middleware.HealthzMiddleware",
@@ -335,9 +338,33 @@ API_DOCS_CSP = (
 )
 
 # --- Security (TLS ends at the reverse proxy; CORS, admin login lockout, request size) -------------------------
-# How many reverse proxies of ours append to X-Forwarded-For (factcheck.security.client_ip). 0 trusts only
-# REMOTE_ADDR; behind one proxy that sets the header, 1. Throttling and the admin login lockout use it.
-NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+# Reverse proxies (README "Deploying"). X-Forwarded-For and X-Forwarded-Proto count only from a peer in
+# TRUSTED_PROXY_NETWORKS (DJANGO_TRUSTED_PROXIES, CIDRs; compose: the proxy's fixed address); from anyone else
+# factcheck.security drops them, so a client that reaches gunicorn directly cannot choose its address or scheme.
+# Unset, they are loopback and the private ranges, where an existing deployment's proxy lives: a client from a
+# public address is not trusted either way. NUM_PROXIES is how many proxies of ours stand in a row, each setting or
+# appending the address it saw (factcheck.security.client_ip); 0 ignores X-Forwarded-For. Setting
+# DJANGO_TRUSTED_PROXIES makes it 1 unless DJANGO_NUM_PROXIES says otherwise.
+_PRIVATE_NETWORKS = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+
+
+def _networks(variable: str, default: list[str]) -> list[str]:
+    """CIDRs from the environment, checked at start: a typo must not silently trust nobody, or everybody."""
+    values = env.list(variable, default=default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{variable}: {value!r} is not an address or a network (CIDR).") from None
+    return values
+
+
+TRUSTED_PROXY_NETWORKS = _networks("DJANGO_TRUSTED_PROXIES", _PRIVATE_NETWORKS)
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=1 if env.str("DJANGO_TRUSTED_PROXIES", default="") else 0)
+# /healthz tells everyone its status; its details (each check, queue depths, error text) only to staff signed in
+# and to clients in these networks, by the address client_ip finds (never a header a client chose). Compose's
+# healthcheck asks from inside the container, on loopback.
+HEALTHZ_ALLOW_NETWORKS = _networks("HEALTHZ_ALLOW_NETWORKS", ["127.0.0.0/8", "::1/128"])
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -487,3 +487,199 @@ def test_verdict_and_status_choices_still_cover_the_matrix():
     # The write matrix above uses these values; a renamed choice should fail here, not silently pass a 400.
     assert "false" in Verdict.values
     assert ClaimStatus.PUBLISHED == "published"
+
+
+# --- forwarded headers: only our proxy may say who the client is (issue 14) ----------------------------------------
+# docker-compose.yml set DJANGO_NUM_PROXIES=1 and published gunicorn, so a client reaching it directly chose its own
+# X-Forwarded-For: 20 wrong passwords from rotating addresses, then a login; 130 requests, none throttled.
+
+PROXY = "172.30.80.10"  # docker-compose.yml's proxy, at its fixed address
+OUTSIDER = "198.51.100.20"  # a client that reaches gunicorn without the proxy
+COMPOSE_TRUSTED = [f"{PROXY}/32"]
+DEFAULT_TRUSTED = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+
+
+@pytest.fixture
+def behind_compose_proxy(settings):
+    """docker-compose.yml's settings: one proxy, trusted at its address only."""
+    settings.NUM_PROXIES = 1
+    settings.TRUSTED_PROXY_NETWORKS = COMPOSE_TRUSTED
+
+
+# (id, peer, X-Forwarded-For or None, NUM_PROXIES, trusted networks, the client address the app must use)
+CLIENT_ADDRESS_CASES = [
+    ("direct", OUTSIDER, None, 1, COMPOSE_TRUSTED, OUTSIDER),
+    ("direct-names-another-address", OUTSIDER, "203.0.113.9", 1, COMPOSE_TRUSTED, OUTSIDER),
+    ("direct-names-loopback", OUTSIDER, "127.0.0.1", 1, COMPOSE_TRUSTED, OUTSIDER),
+    ("direct-names-the-proxy", OUTSIDER, PROXY, 1, COMPOSE_TRUSTED, OUTSIDER),
+    ("direct-names-a-chain", OUTSIDER, "203.0.113.9, 203.0.113.10", 2, COMPOSE_TRUSTED, OUTSIDER),
+    ("proxy-sets-it", PROXY, "203.0.113.9", 1, COMPOSE_TRUSTED, "203.0.113.9"),
+    ("proxy-appends-to-a-lie", PROXY, "10.9.9.9, 203.0.113.9", 1, COMPOSE_TRUSTED, "203.0.113.9"),
+    ("proxy-ipv6-client", PROXY, "2001:db8::7", 1, COMPOSE_TRUSTED, "2001:db8::7"),
+    ("proxy-peer-ipv4-mapped", f"::ffff:{PROXY}", "203.0.113.9", 1, COMPOSE_TRUSTED, "203.0.113.9"),
+    ("proxy-sends-none", PROXY, None, 1, COMPOSE_TRUSTED, PROXY),
+    ("proxy-sends-empty", PROXY, "", 1, COMPOSE_TRUSTED, PROXY),
+    ("proxy-sends-garbage", PROXY, "unknown", 1, COMPOSE_TRUSTED, PROXY),
+    ("proxy-but-num-proxies-0", PROXY, "203.0.113.9", 0, COMPOSE_TRUSTED, PROXY),
+    ("two-proxies", PROXY, "203.0.113.9, 172.30.80.11", 2, ["172.30.80.0/24"], "203.0.113.9"),
+    ("two-proxies-client-lies", PROXY, "6.6.6.6, 203.0.113.9, 172.30.80.11", 2, ["172.30.80.0/24"], "203.0.113.9"),
+    ("two-proxies-counted-one", PROXY, "203.0.113.9, 172.30.80.11", 1, ["172.30.80.0/24"], "172.30.80.11"),
+    ("default-networks-private-proxy", "10.1.2.3", "203.0.113.9", 1, DEFAULT_TRUSTED, "203.0.113.9"),
+    ("default-networks-public-peer", OUTSIDER, "203.0.113.9", 1, DEFAULT_TRUSTED, OUTSIDER),
+]
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "num_proxies", "trusted", "expected"),
+    [case[1:] for case in CLIENT_ADDRESS_CASES],
+    ids=[case[0] for case in CLIENT_ADDRESS_CASES],
+)
+def test_client_address_per_peer_and_header(rf, settings, peer, forwarded, num_proxies, trusted, expected):
+    from factcheck.security import client_ip
+
+    settings.NUM_PROXIES = num_proxies
+    settings.TRUSTED_PROXY_NETWORKS = trusted
+    headers = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
+    assert client_ip(rf.get("/", REMOTE_ADDR=peer, **headers)) == expected
+
+
+def test_the_default_trusted_networks_are_the_settings_defaults():
+    # DEFAULT_TRUSTED above stands for the setting's default, which the test run may override from the environment.
+    from factcheck import settings as project_settings
+
+    assert project_settings._PRIVATE_NETWORKS == DEFAULT_TRUSTED
+
+
+def test_a_direct_client_cannot_dodge_the_lockout_by_naming_addresses(db, settings, behind_compose_proxy):
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    factories.ReviewerFactory(username="target")
+    login = reverse("admin:login")
+    direct = Client(REMOTE_ADDR=OUTSIDER)
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        direct.post(login, {"username": "target", "password": "wrong"}, headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    response = direct.post(
+        login, {"username": "target", "password": factories.PASSWORD}, headers={"X-Forwarded-For": "203.0.113.99"}
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in direct.session
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {OUTSIDER}
+
+
+def test_a_direct_client_cannot_dodge_the_throttle_by_naming_addresses(db, settings, behind_compose_proxy):
+    from django.test import Client
+
+    from factcheck.api.throttling import AnonThrottle
+
+    settings.API_ANON_THROTTLE_RATE = "3/min"
+    names = [f"203.0.113.{n}" for n in range(6)]
+    for ident in (OUTSIDER, *names):
+        AnonThrottle.reset(ident)
+    direct = Client(REMOTE_ADDR=OUTSIDER)
+    codes = [direct.get("/api/v1/claims/", headers={"X-Forwarded-For": name}).status_code for name in names]
+    assert codes == [200, 200, 200, 429, 429, 429]
+    AnonThrottle.reset(OUTSIDER)
+
+
+def test_behind_the_proxy_the_lockout_and_throttle_count_the_address_it_saw(db, settings, behind_compose_proxy):
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    from factcheck.api.throttling import AnonThrottle
+
+    factories.ReviewerFactory(username="shared")
+    login = reverse("admin:login")
+    proxied = Client(REMOTE_ADDR=PROXY)
+    attacker, colleague = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "203.0.113.8"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        proxied.post(login, {"username": "shared", "password": "wrong"}, headers=attacker)
+    right = {"username": "shared", "password": factories.PASSWORD}
+    assert proxied.post(login, right, headers=attacker).status_code == 429
+    # The lockout is the attacker's: the same user, from another address behind the same proxy, signs in.
+    assert proxied.post(login, right, headers=colleague).status_code == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+
+    settings.API_ANON_THROTTLE_RATE = "2/min"
+    for ident in ("203.0.113.7", "203.0.113.8", PROXY):
+        AnonThrottle.reset(ident)
+    anonymous = Client(REMOTE_ADDR=PROXY)
+    codes = [anonymous.get("/api/v1/claims/", headers=attacker).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert anonymous.get("/api/v1/claims/", headers=colleague).status_code == 200
+    for ident in ("203.0.113.7", "203.0.113.8"):
+        AnonThrottle.reset(ident)
+
+
+def test_only_the_proxy_may_say_a_request_came_over_https(db, settings, behind_compose_proxy):
+    # Production believes X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER): from anyone but the proxy it is dropped.
+    from django.test import Client
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    https = {"X-Forwarded-Proto": "https"}
+    direct = Client(REMOTE_ADDR=OUTSIDER).get("/api/v1/claims/", headers=https)
+    assert direct.status_code == 301
+    assert direct["Location"].startswith("https://")
+    assert Client(REMOTE_ADDR=PROXY).get("/api/v1/claims/", headers=https).status_code == 200
+
+
+# --- /healthz: the status for everyone, the details for staff and allowed networks (issue 14) -------------------
+
+ALLOWED_MONITOR = "192.0.2.5"  # a monitoring host in HEALTHZ_ALLOW_NETWORKS below
+
+# (id, peer, X-Forwarded-For or None, signed in as, whether the details are shown)
+HEALTHZ_CASES = [
+    ("anonymous-outsider", OUTSIDER, None, None, False),
+    ("outsider-names-loopback", OUTSIDER, "127.0.0.1", None, False),
+    ("outsider-names-the-monitor", OUTSIDER, ALLOWED_MONITOR, None, False),
+    ("outsider-through-the-proxy", PROXY, OUTSIDER, None, False),
+    ("the-proxy-itself-is-not-a-monitor", PROXY, None, None, False),
+    ("loopback", "127.0.0.1", None, None, True),
+    ("monitor-direct", ALLOWED_MONITOR, None, None, True),
+    ("monitor-through-the-proxy", PROXY, ALLOWED_MONITOR, None, True),
+    ("researcher-outsider", OUTSIDER, None, "researcher", False),
+    ("staff-outsider", OUTSIDER, None, "staff", True),
+    ("reviewer-outsider", OUTSIDER, None, "reviewer", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "role", "details"),
+    [case[1:] for case in HEALTHZ_CASES],
+    ids=[case[0] for case in HEALTHZ_CASES],
+)
+def test_healthz_details_per_client(db, settings, behind_compose_proxy, peer, forwarded, role, details):
+    from django.test import Client
+
+    settings.HEALTHZ_ALLOW_NETWORKS = ["127.0.0.0/8", "::1/128", "192.0.2.0/24"]
+    client = Client(REMOTE_ADDR=peer)
+    if role is not None:
+        client.force_login(make_user(role))
+    headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
+    response = client.get("/healthz", headers=headers)
+    assert response.status_code in (200, 503)
+    body = response.json()
+    assert body["status"] in ("ok", "degraded", "down")
+    if details:
+        assert {"database", "redis", "queues", "beat"} <= set(body)
+    else:
+        assert set(body) == {"status"}
+
+
+def test_healthz_never_tells_an_outsider_the_database_error(db, settings, monkeypatch):
+    from django.test import Client
+
+    from factcheck import healthz
+
+    error = 'connection to server at "10.1.2.3", port 5432 failed: password authentication failed for user "fc"'
+    monkeypatch.setattr(healthz, "check_databases", lambda: {"default": {"ok": False, "error": error, "ms": 1.0}})
+    outsider = Client(REMOTE_ADDR=OUTSIDER).get("/healthz")
+    assert outsider.status_code == 503
+    assert outsider.json() == {"status": "down"}
+    assert b"10.1.2.3" not in outsider.content
+    assert b"password" not in outsider.content
+    # The same request from loopback (compose's own healthcheck, an operator on the host) gets the detail.
+    local = Client(REMOTE_ADDR="127.0.0.1").get("/healthz")
+    assert local.status_code == 503
+    assert local.json()["database"]["default"]["error"] == error
