@@ -4,6 +4,7 @@ from factcheck.filtersets import ChoiceInFilter
 from sources.choices import Health
 from sources.models import Source
 
+
 class SourceFilterSet(django_filters.FilterSet):
     health = ChoiceInFilter(choices=Health.choices, help_text="ok, failing, dead or unknown; comma-separated.")
     domain = django_filters.CharFilter(

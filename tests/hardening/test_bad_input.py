@@ -217,7 +217,7 @@ API_CASES = [
     Bad("export-verdict-trailing-comma", "get", CLAIMS + "export/?format=csv&verdict=true,", names="verdict"),
     Bad("export-verdict-only-comma", "get", CLAIMS + "export/?format=csv&verdict=,", names="verdict"),
     Bad("export-status-trailing-comma", "get", CLAIMS + "export/?format=csv&status=published,", names="status"),
-    Bad("export-date-last-day", "get", CLAIMS + "export/?format=csv&reviewed_before=9999-12-31", names="reviewed_before"),
+    Bad("export-date-last-day", "get", CLAIMS + "export/?reviewed_before=9999-12-31", names="reviewed_before"),
     Bad("sources-health-trailing-comma", "get", "/api/v1/sources/?health=dead,", names="health"),
 ]
 
