@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
+from factcheck import filtersets
 from factcheck.db import InConstants
 from sources.choices import Health
 
@@ -21,8 +19,8 @@ from .selectors.reviews import disagreement_condition
 ORDERINGS = ("reviewed_at", "-reviewed_at", "created_at", "-created_at")
 
 
-class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
-    """One value or several, comma-separated; an unknown value is an error naming the parameter."""
+class ChoiceInFilter(filtersets.ChoiceInFilter):
+    """The shared rule for comma-separated choices, with the values written into the SQL."""
 
     def filter(self, qs, value):
         if not value:
@@ -30,14 +28,6 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
         # Validated choices, so written into the SQL: each set of values gets its own plan, kept by the prepared
         # statement, where a parameter made PostgreSQL re-plan every request (factcheck.db.InConstants).
         return qs.filter(InConstants(self.field_name, value))
-
-
-class ISODateFilter(django_filters.DateFilter):
-    field_class = forms.DateField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
-        super().__init__(*args, **kwargs)
 
 
 class StrictBooleanField(forms.Field):
@@ -56,10 +46,6 @@ class StrictBooleanField(forms.Field):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 class ClaimFilterSet(django_filters.FilterSet):
@@ -89,11 +75,11 @@ class ClaimFilterSet(django_filters.FilterSet):
         help_text="Claims whose reviews, other fact-checkers' and ours, fall on different sides (true or mostly "
         "true against false, mostly false or misleading).",
     )
-    reviewed_after = ISODateFilter(
-        method="filter_reviewed_after", help_text="ISO date (YYYY-MM-DD); reviewed on or after that day."
+    reviewed_after = filtersets.DayFilter(
+        field_name="reviewed_at", edge="after", help_text="ISO date (YYYY-MM-DD); reviewed on or after that day."
     )
-    reviewed_before = ISODateFilter(
-        method="filter_reviewed_before", help_text="ISO date (YYYY-MM-DD); reviewed on or before that day."
+    reviewed_before = filtersets.DayFilter(
+        field_name="reviewed_at", edge="before", help_text="ISO date (YYYY-MM-DD); reviewed on or before that day."
     )
     q = django_filters.CharFilter(
         method="filter_q",
@@ -129,12 +115,6 @@ class ClaimFilterSet(django_filters.FilterSet):
     def filter_disagreement(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         condition = disagreement_condition()
         return queryset.filter(condition if value else ~condition)
-
-    def filter_reviewed_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return queryset.filter(reviewed_at__gte=_day_start(value))
-
-    def filter_reviewed_before(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return queryset.filter(reviewed_at__lt=_day_start(value + dt.timedelta(days=1)))
 
     # q and ordering act together, after the other filters (see filter_queryset).
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

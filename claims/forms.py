@@ -11,7 +11,7 @@ from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 from . import services
 from .choices import ClaimStatus, Verdict
 from .models import CLAIM_EDITABLE_FIELDS, Appearance, Article, Claim, Evidence
-from .validators import harden_form
+from .validators import harden_form, validate_tag_count
 
 
 class HardenedTextMixin:
@@ -22,6 +22,15 @@ class HardenedTextMixin:
         harden_form(self)
 
 
+class TagsChoiceField(forms.ModelMultipleChoiceField):
+    """The claim's tags, counted before they are looked up (one query parameter each)."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            validate_tag_count(value)
+        return super().clean(value)
+
+
 class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
     # The version the reviewer opened. Saving is refused once someone else has saved the claim since.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -29,6 +38,7 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
     class Meta:
         model = Claim
         fields = (*CLAIM_EDITABLE_FIELDS, "tags", "version")
+        field_classes = {"tags": TagsChoiceField}
         widgets = {
             "quote": forms.Textarea(attrs={"rows": 3}),
             "text": forms.Textarea(attrs={"rows": 3}),

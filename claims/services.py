@@ -14,6 +14,7 @@ from sources.urlnorm import normalize_url
 
 from .choices import STATUS_TRANSITIONS, ClaimStatus, ExcerptStatus, Stance, Verdict
 from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence
+from .validators import validate_tag_count
 
 # Fields a reviewer may change through claim_create and claim_update (the rest are kept by the services).
 EDITABLE_CLAIM_FIELDS = frozenset(CLAIM_EDITABLE_FIELDS)
@@ -113,6 +114,7 @@ def claim_create(*, user, text: str, tags: Iterable[str] = (), **fields: Any) ->
     unknown = set(fields) - EDITABLE_CLAIM_FIELDS
     if unknown:
         raise ValidationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
+    tags = _checked_tags(tags)
     claim = Claim(text=text, **fields)
     # A new claim has no evidence yet, so it can start as anything but published.
     before = {"verdict": Verdict.UNRATED, "explanation": "", "status": claim.status, "version": 0}
@@ -122,10 +124,21 @@ def claim_create(*, user, text: str, tags: Iterable[str] = (), **fields: Any) ->
     return claim
 
 
+def _checked_tags(tags: Iterable[str] | None) -> list[str] | None:
+    if tags is None:
+        return None
+    tags = list(tags)
+    try:
+        validate_tag_count(tags)
+    except ValidationError as exc:
+        raise ValidationError({"tags": exc.error_list}) from exc
+    return tags
+
+
 def claim_set_tags(*, claim: Claim, tags: Iterable[str]) -> None:
     from .models import Tag
 
-    names = sorted({t.strip() for t in tags if t and t.strip()})
+    names = sorted({t.strip() for t in _checked_tags(tags) if t and t.strip()})
     existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
     for name in names:
         if name not in existing:
@@ -139,9 +152,9 @@ def claim_update(*, claim_id: int, user, data: dict[str, Any], expected_version:
     unknown = set(data) - EDITABLE_CLAIM_FIELDS - {"tags"}
     if unknown:
         raise ValidationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
+    tags = _checked_tags(data.pop("tags", None))
     claim = claim_lock(claim_id=claim_id, expected_version=expected_version)
     before = snapshot(claim)
-    tags = data.pop("tags", None)
     for name, value in data.items():
         setattr(claim, name, value)
     claim_save(claim=claim, user=user, before=before)

@@ -16,6 +16,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 
 # Characters per field. Claim text is one checkable sentence or two; an article body is a whole article.
 TEXT_MAX_LENGTH = {
@@ -26,6 +27,10 @@ TEXT_MAX_LENGTH = {
     "note": 5_000,
     "body": 500_000,
 }
+
+# Tags on one claim. A claim has a handful; the cap also keeps a write of its tags far inside the 65,535 parameters
+# PostgreSQL takes in one query (65,536 tags once failed there, and looked like a lost database).
+TAGS_MAX_PER_CLAIM = 100
 
 # C0 controls except tab, newline and carriage return; DEL; C1 controls. NUL is among them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -64,6 +69,16 @@ class PlainTextValidator:
 
 
 validate_plain_text = PlainTextValidator()
+
+
+def validate_tag_count(tags) -> None:
+    """At most TAGS_MAX_PER_CLAIM tags, counted as given: the API, the admin form and the services all ask this."""
+    if len(tags) > TAGS_MAX_PER_CLAIM:
+        raise ValidationError(
+            _("A claim has at most %(limit)d tags; %(count)d were given."),
+            code="too_many_tags",
+            params={"limit": TAGS_MAX_PER_CLAIM, "count": len(tags)},
+        )
 
 
 def limit_for(name: str) -> int | None:

@@ -53,6 +53,39 @@ def _utc_loader_class(pg):
     return _loader_class
 
 
+# SQLSTATEs by which PostgreSQL says it is going away or cannot take the connection: connection exceptions (08),
+# too many connections (53300), and operator intervention that ends sessions (57P01 admin shutdown, 57P02 crash,
+# 57P03 starting up, 57P05 idle session timeout). Not 57014: a cancelled statement came from a server that answered.
+_UNREACHABLE_SQLSTATES = ("08", "53300", "57P")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Does ``exc`` mean the database cannot be reached now (a 503, try again), not a query it refused (a 500)?
+
+    Django's OperationalError covers both: psycopg raises it for a refused connection, and also for a query with
+    more than 65,535 parameters, which no retry will mend. The server's SQLSTATE says which when there is one; a
+    client-side error without one means an outage only if the connection went down with it.
+    """
+    from django.db import InterfaceError, OperationalError, connections
+
+    if isinstance(exc, InterfaceError):
+        return True  # Django's "connection already closed": the connection was lost earlier
+    if not isinstance(exc, OperationalError):
+        return False
+    error = exc.__cause__ or exc
+    sqlstate = getattr(error, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(_UNREACHABLE_SQLSTATES)
+    failed_attempt = getattr(error, "pgconn", None)  # set when connecting failed
+    if failed_attempt is not None and failed_attempt.status != 0:  # 0: CONNECTION_OK
+        return True
+    return any(_lost(c.connection) for c in connections.all(initialized_only=True) if c.connection is not None)
+
+
+def _lost(pg) -> bool:
+    return bool(getattr(pg, "broken", False) or getattr(pg, "closed", False))
+
+
 class InConstants(Func):
     """``column IN ('a', 'b')`` with fixed values of ours written into the SQL instead of sent as parameters.
 

@@ -7,15 +7,13 @@ import sys
 
 from django.conf import settings
 from django.core.signals import request_finished
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 
 from . import routers
+from .db import database_unreachable
 
 logger = logging.getLogger("factcheck.faults")
-
-DATABASE_DOWN = (OperationalError, InterfaceError)
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head>
@@ -74,7 +72,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, DATABASE_DOWN):
+        if database_unreachable(exception):
             return database_unavailable(request, exception)
         return None
 
@@ -83,7 +81,7 @@ def server_error(request, *args, **kwargs):
     """handler500: errors raised outside a view (e.g. saving the session) get the same 503 when the database
     is what failed."""
     exc = sys.exc_info()[1]
-    if isinstance(exc, DATABASE_DOWN):
+    if exc is not None and database_unreachable(exc):
         return database_unavailable(request, exc)
     return defaults.server_error(request, *args, **kwargs)
 

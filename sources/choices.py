@@ -1,6 +1,7 @@
 from typing import NamedTuple
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from factcheck.colours import NOTHING_YET, ColouredChoices, Swatch
 
@@ -29,6 +30,37 @@ class Outcome(models.TextChoices):
     REDIRECT_LOOP = "redirect_loop", "Redirect loop"
     BLOCKED = "blocked", "Blocked (address not allowed)"
     INVALID_URL = "invalid_url", "Invalid url"
+
+
+# What a check's `error` says to the public: its outcome in words, never the checker's own text, which names the
+# hosts and addresses it resolved or connected to (a cited page that redirects to `postgres` would learn its
+# address). Reviewers see the text itself (sources.api.serializers). Success outcomes carry an error only when the
+# body could not be read.
+PUBLIC_CHECK_ERRORS = {
+    Outcome.OK: _("the page could not be read"),
+    Outcome.REDIRECTED: _("the page could not be read"),
+    Outcome.NOT_FOUND: _("not found"),
+    Outcome.RESTRICTED: _("restricted: paywall or bot wall"),
+    Outcome.CLIENT_ERROR: _("client error"),
+    Outcome.SERVER_ERROR: _("server error"),
+    Outcome.RATE_LIMITED: _("rate limited"),
+    Outcome.TIMEOUT: _("timed out"),
+    Outcome.DNS_ERROR: _("the host name could not be resolved"),
+    Outcome.CONNECTION_ERROR: _("the connection failed"),
+    Outcome.TLS_ERROR: _("TLS error"),
+    Outcome.TOO_MANY_REDIRECTS: _("too many redirects"),
+    Outcome.REDIRECT_LOOP: _("redirect loop"),
+    Outcome.BLOCKED: _("blocked: not a public address"),
+    Outcome.INVALID_URL: _("not a usable url"),
+}
+
+
+def check_error_shown(*, outcome: str, error: str, detailed: bool) -> str:
+    """A check's error as a reader sees it: the checker's text when ``detailed`` (reviewers), else the outcome's
+    public words ("" when there was no error)."""
+    if not error or detailed:
+        return error
+    return str(PUBLIC_CHECK_ERRORS.get(outcome, _("the check failed")))
 
 
 # Outcomes that say nothing about whether the source itself is alive: they never move it toward dead.

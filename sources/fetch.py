@@ -4,7 +4,9 @@ Every request goes through the same steps, on every redirect hop:
 1. the url must be http(s) with a host;
 2. the host is resolved once (an IP literal is parsed the way the C resolver would take it, so
    ``0177.1`` or ``2130706433`` are 127.0.0.1), and every address it resolves to must be public
-   or inside ``LINKCHECK_ALLOW_NETWORKS``;
+   or inside ``LINKCHECK_ALLOW_NETWORKS``; an IP literal must then be written plainly (four decimal
+   numbers, IPv6 without a zone), and a host that only looks like one (``1.2.3.4.5``) is refused
+   before any lookup, since aiohttp would connect to it without asking the pinned resolver;
 3. the connection goes to those checked addresses only: the aiohttp connector asks a resolver
    that answers from the addresses we pinned, never from DNS again (no rebinding window), while
    the url keeps its host name so TLS SNI, certificate verification and the Host header use it.
@@ -136,6 +138,42 @@ def parse_ip_host(host: str) -> IPAddress | None:
         except ValueError as exc:
             raise InvalidHost(f"“{host}” is not an IPv6 address.") from exc
     return _inet_aton(text)
+
+
+def taken_for_ip_by_aiohttp(host: str) -> bool:
+    """aiohttp's own test (``aiohttp.helpers.is_ip_address``): a host with a colon, or of digits and dots only, is
+    connected to as it stands, without asking the pinned resolver. tests/sources holds the two equal."""
+    return ":" in host or host.replace(".", "").isdigit()
+
+
+def _plain_dotted_quad(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 4 and all(
+        1 <= len(p) <= 3 and p.isascii() and p.isdigit() and (p == "0" or p[0] != "0") and int(p) <= 255 for p in parts
+    )
+
+
+def ip_spelling_problem(host: str) -> str | None:
+    """Why a host that looks like an IP address is refused whatever it points to, or None.
+
+    Only the spellings every parser reads alike are fetched: four decimal numbers, or IPv6 without a zone. A host
+    aiohttp takes for an address but ours does not (``1.2.3.4.5``, ``127.0.0.1.``) would bypass the pinned resolver
+    and be resolved a second time (aiohttp 3.13 did so: a rebinding window); octal, hex and short forms
+    (``0177.1``, ``0x7f.1``, ``2130706433``) are read differently by different parsers; a zone (``%eth0``) picks an
+    interface.
+    """
+    text = host.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    if "%" in text:
+        return f"“{host}” names a network interface (an IPv6 zone); not fetched."
+    if ":" in text:
+        return None  # parse_ip_host has read it as IPv6 or refused it
+    if _plain_dotted_quad(text):
+        return None
+    if taken_for_ip_by_aiohttp(text) or _inet_aton(text) is not None:
+        return f"“{host}” looks like an IP address but is not written as one (four decimal numbers); not fetched."
+    return None
 
 
 def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
@@ -526,6 +564,9 @@ class SafeClient:
         """Resolve the url's host once, check every address, pin them for the connector."""
         host, port = url.raw_host or "", url.port or (443 if url.scheme == "https" else 80)
         literal = parse_ip_host(host)
+        odd_spelling = ip_spelling_problem(host)
+        if odd_spelling and literal is None:
+            raise InvalidHost(odd_spelling)  # never asked of DNS: no name looks like this
         addresses = [literal] if literal is not None else await self._resolve(host, port)
         if not addresses:
             raise socket.gaierror(socket.EAI_NONAME, f"{host} has no address")
@@ -533,6 +574,8 @@ class SafeClient:
             if not address_is_allowed(ip, self.config.allow_networks):
                 shown = f"{host} resolves to {ip}" if literal is None or str(literal) != host else str(ip)
                 raise Blocked(f"{shown}, which is not a public address; not fetched.")
+        if odd_spelling:
+            raise InvalidHost(odd_spelling)  # after the address rule: an internal address is reported as blocked
         self._resolver.pin(host, port, addresses)
         return addresses
 

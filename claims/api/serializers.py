@@ -19,7 +19,7 @@ from claims.selectors.claims import (
     EXTERNAL_REVIEW_COLUMNS,
     EXTERNAL_REVIEW_DECIMALS,
 )
-from claims.validators import harden_serializer_fields
+from claims.validators import TAGS_MAX_PER_CLAIM, harden_serializer_fields, validate_tag_count
 from factcheck.api.rows import datetime_representation
 from sources.choices import Health
 from sources.urlnorm import normalize_url
@@ -276,11 +276,26 @@ class HardenedTextMixin:
         return fields
 
 
+class TagsField(serializers.ListField):
+    """Tag names, counted before each is checked: a body of 600,000 tags is refused at once, not tag by tag."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.CharField(max_length=64), max_length=TAGS_MAX_PER_CLAIM, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            try:
+                validate_tag_count(data)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        return super().to_internal_value(data)
+
+
 class ClaimWriteSerializer(HardenedTextMixin, serializers.ModelSerializer):
     """What reviewers may set. The services validate transitions and the publishing rule."""
 
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.only("id"), allow_null=True, required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    tags = TagsField(required=False)
 
     class Meta:
         model = Claim

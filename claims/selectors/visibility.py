@@ -26,6 +26,12 @@ def user_sees_drafts(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(SEES_DRAFTS_PERMISSION))
 
 
+def user_sees_check_details(user) -> bool:
+    """True for reviewers: they read the link checker's own error text, which names the hosts and addresses it
+    resolved; everyone else reads the outcome in words (sources.choices.check_error_shown)."""
+    return user_sees_drafts(user)
+
+
 def public_claims() -> QuerySet[Claim]:
     """What anyone may see: published and retracted claims."""
     return restrict(Claim.objects.all(), user=None)

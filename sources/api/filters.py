@@ -1,15 +1,12 @@
 import django_filters
 
+from factcheck.filtersets import ChoiceInFilter
 from sources.choices import Health
 from sources.models import Source
 
 
-class HealthInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
-    """One state or several, comma-separated; an unknown one is an error naming the parameter."""
-
-
 class SourceFilterSet(django_filters.FilterSet):
-    health = HealthInFilter(choices=Health.choices, help_text="ok, failing, dead or unknown; comma-separated.")
+    health = ChoiceInFilter(choices=Health.choices, help_text="ok, failing, dead or unknown; comma-separated.")
     domain = django_filters.CharFilter(
         method="filter_domain", help_text="Host name, e.g. `example.org` (case-insensitive)."
     )

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from sources.choices import check_error_shown
 from sources.models import LINK_HEALTH_FIELDS, LinkCheck, Source
 
 
@@ -20,6 +21,13 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 class LinkCheckSerializer(serializers.ModelSerializer):
+    """``error`` is the checker's own text for reviewers (context ``detailed``), the outcome in words for others."""
+
+    error = serializers.SerializerMethodField()
+
     class Meta:
         model = LinkCheck
         fields = ["id", "checked_at", "outcome", "http_status", "final_url", "elapsed_ms", "error"]
+
+    def get_error(self, check: LinkCheck) -> str:
+        return check_error_shown(outcome=check.outcome, error=check.error, detailed=self.context.get("detailed", False))

@@ -64,4 +64,5 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     def checks(self, request, pk=None):
         checks = seam.source_checks(source=self._source(pk))
         page = self.paginate_queryset(checks)
-        return self.get_paginated_response(LinkCheckSerializer(page, many=True).data)
+        context = {"detailed": seam.user_sees_check_details(request.user)}
+        return self.get_paginated_response(LinkCheckSerializer(page, many=True, context=context).data)

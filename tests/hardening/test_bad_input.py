@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from claims.models import Article, Claim, Evidence, Tag
-from claims.validators import TEXT_MAX_LENGTH
+from claims.validators import TAGS_MAX_PER_CLAIM, TEXT_MAX_LENGTH
 from sources.models import Source
 from tests import factories
 
@@ -209,6 +209,26 @@ API_CASES = [
     Bad("similar-score-nan", "get", ONE + "similar/?min_score=nan", names="min_score"),
     Bad("detail-huge-id", "get", "/api/v1/claims/99999999999999999999999/", status=404),
     Bad("source-huge-id", "get", "/api/v1/sources/99999999999999999999999/checks/", status=404),
+    # --- issue 14: empty items in comma-separated lists and the calendar's last day were 500s -------------------
+    Bad("filter-verdict-trailing-comma", "get", CLAIMS + "?verdict=true,", names="verdict"),
+    Bad("filter-verdict-only-comma", "get", CLAIMS + "?verdict=,", names="verdict"),
+    Bad("filter-status-trailing-comma", "get", CLAIMS + "?status=published,", names="status"),
+    Bad("filter-date-last-day", "get", CLAIMS + "?reviewed_before=9999-12-31", names="reviewed_before"),
+    Bad("export-verdict-trailing-comma", "get", CLAIMS + "export/?format=csv&verdict=true,", names="verdict"),
+    Bad("export-verdict-only-comma", "get", CLAIMS + "export/?format=csv&verdict=,", names="verdict"),
+    Bad("export-status-trailing-comma", "get", CLAIMS + "export/?format=csv&status=published,", names="status"),
+    Bad("export-date-last-day", "get", CLAIMS + "export/?reviewed_before=9999-12-31", names="reviewed_before"),
+    Bad("sources-health-trailing-comma", "get", "/api/v1/sources/?health=dead,", names="health"),
+    # --- issue 14: 65,536 tags were a false "database unavailable" 503 (too many query parameters) ---------------
+    Bad(
+        "create-tags-over-cap",
+        "post",
+        CLAIMS,
+        {"text": "ok", "tags": [f"t{n}" for n in range(TAGS_MAX_PER_CLAIM + 1)]},
+        names="tags",
+    ),
+    Bad("create-tags-65536", "post", CLAIMS, {"text": "ok", "tags": [f"t{n}" for n in range(65_536)]}, names="tags"),
+    Bad("patch-tags-65536", "patch", ONE, {"tags": ["same"] * 65_536}, names="tags"),
 ]
 
 

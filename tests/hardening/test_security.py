@@ -683,3 +683,25 @@ def test_healthz_never_tells_an_outsider_the_database_error(db, settings, monkey
     local = Client(REMOTE_ADDR="127.0.0.1").get("/healthz")
     assert local.status_code == 503
     assert local.json()["database"]["default"]["error"] == error
+
+
+# --- internal names in link-check errors (issue 14) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_link_check_error_detail_per_role(client, world, role):
+    """The checker's text names what it resolved (`postgres resolves to 172.18.0.3`): reviewers only."""
+    from sources.choices import PUBLIC_CHECK_ERRORS, Outcome
+
+    source = Claim.objects.get(pk=world["published"]).evidence.order_by("pk").first().source
+    detail = "postgres resolves to 172.18.0.3, which is not a public address; not fetched."
+    factories.LinkCheckFactory(source=source, outcome=Outcome.BLOCKED, error=detail)
+    response = client.get(f"/api/v1/sources/{source.pk}/checks/", headers=_headers(make_user(role)))
+    assert response.status_code == 200
+    [check] = response.json()["results"]
+    if role in READERS_OF_DRAFTS:
+        assert check["error"] == detail
+    else:
+        assert check["error"] == str(PUBLIC_CHECK_ERRORS[Outcome.BLOCKED])
+        assert b"172.18.0.3" not in response.content
+        assert b"postgres" not in response.content

@@ -206,6 +206,9 @@ class Farm:
     async def to_encoded_loopback(self, request):
         raise web.HTTPFound(location=f"http://0x7f.0.0.2:{self.other.port if self.other else self.port}/ok")
 
+    async def to(self, request):
+        raise web.HTTPFound(location=request.query["url"])
+
     async def to_ftp(self, request):
         raise web.HTTPFound(location="ftp://files.example.org/x")
 
@@ -254,6 +257,7 @@ class Farm:
         app.router.add_route("*", "/to-blocked", self.to_blocked)
         app.router.add_route("*", "/to-encoded-loopback", self.to_encoded_loopback)
         app.router.add_route("*", "/to-ftp", self.to_ftp)
+        app.router.add_route("*", "/to", self.to)  # /to?url=...: a redirect to any url the test names
         app.router.add_route("GET", "/wayback/available", self.wayback)
         return app
 

@@ -10,8 +10,10 @@ from sources.fetch import (
     address_is_allowed,
     address_is_public,
     embedded_ipv4,
+    ip_spelling_problem,
     parse_ip_host,
     parse_networks,
+    taken_for_ip_by_aiohttp,
 )
 
 ip = ipaddress.ip_address
@@ -206,3 +208,84 @@ def test_allow_list_lets_only_its_networks_through():
 
 def test_scoped_link_local_is_blocked():
     assert not address_is_allowed(ip("fe80::1%eth0"))
+
+
+# --- Spellings parsers disagree on (issue 14): refused whatever they point to ------------------------------------
+
+# (host as yarl hands it over, what parse_ip_host reads, whether the guard refuses the spelling)
+SPELLINGS = [
+    # plain: every parser reads them alike
+    ("127.0.0.1", "127.0.0.1", False),
+    ("8.8.8.8", "8.8.8.8", False),
+    ("0.0.0.0", "0.0.0.0", False),
+    ("255.255.255.255", "255.255.255.255", False),
+    ("::1", "::1", False),
+    ("[::1]", "::1", False),
+    ("2606:4700::1", "2606:4700::1", False),
+    ("::ffff:7f00:1", "::ffff:7f00:1", False),
+    ("example.org", None, False),
+    ("1.2.3.4.nip.io", None, False),
+    ("xn--9hbcp.xn--8hb.xn--8hb.xn--9hb", None, False),  # Arabic-Indic digits, IDNA-encoded by yarl
+    ("a1.2", None, False),
+    # digits and dots that are no address: aiohttp connects to them as they stand, past the pinned resolver
+    ("1.2.3.4.5", None, True),
+    ("127.0.0.1.", None, True),
+    ("8.8.8.8.", None, True),
+    ("1..1", None, True),
+    ("1.2.3.4..", None, True),
+    ("999.1.1.1", None, True),
+    ("256.1.1.1", None, True),
+    ("4294967296", None, True),
+    ("12345678901234567890", None, True),
+    ("08.1", None, True),
+    (".1.2.3.4", None, True),
+    ("1.2.3.4.5.6.7.8", None, True),
+    # octal, hex and short forms: an address to the C resolver, refused by aiohttp 3.14, read by us
+    ("0177.1", "127.0.0.1", True),
+    ("0177.0.0.1", "127.0.0.1", True),
+    ("0x7f.1", "127.0.0.1", True),
+    ("0X7F.0.0.1", "127.0.0.1", True),
+    ("0x7f000001", "127.0.0.1", True),
+    ("017700000001", "127.0.0.1", True),
+    ("2130706433", "127.0.0.1", True),
+    ("127.1", "127.0.0.1", True),
+    ("127.0.1", "127.0.0.1", True),
+    ("134744072", "8.8.8.8", True),
+    ("0x08.0x08.0x08.0x08", "8.8.8.8", True),
+    ("010.010.010.010", "8.8.8.8", True),
+    ("008.8.8.8", None, True),
+    ("00000000000127.0.0.1", "87.0.0.1", True),
+    ("0", "0.0.0.0", True),
+    # IPv6 zones name an interface
+    ("fe80::1%25eth0", "fe80::1", True),
+    ("[fe80::1%25eth0]", "fe80::1", True),
+    ("::1%25lo", "::1", True),
+    ("2606:4700::1%25eth0", "2606:4700::1", True),
+    ("[2606:4700::1%eth0]", "2606:4700::1", True),
+]
+
+
+@pytest.mark.parametrize(("host", "address", "refused"), SPELLINGS, ids=[s[0] for s in SPELLINGS])
+def test_spellings_parsers_disagree_on_are_refused(host, address, refused):
+    parsed = parse_ip_host(host)
+    assert (str(parsed).split("%")[0] if parsed is not None else None) == address  # the address, less any zone
+    assert (ip_spelling_problem(host) is not None) == refused
+
+
+@pytest.mark.parametrize("host", [s[0] for s in SPELLINGS])
+def test_what_aiohttp_connects_to_unresolved_is_what_the_guard_checked(host):
+    """aiohttp skips the pinned resolver for a host it takes for an address: the guard must have read that very
+    address from that very spelling, or refuse it."""
+    from aiohttp.helpers import is_ip_address
+
+    bare = host[1:-1] if host.startswith("[") else host
+    assert taken_for_ip_by_aiohttp(bare) == is_ip_address(bare)
+    if is_ip_address(bare) and ip_spelling_problem(host) is None:
+        assert parse_ip_host(host) == ipaddress.ip_address(bare)
+
+
+def test_aiohttp_is_at_least_3_14():
+    """3.13 resolved `1.2.3.4.5` itself, a second lookup past the pinned resolver (pyproject.toml's floor)."""
+    from importlib.metadata import version
+
+    assert tuple(int(n) for n in version("aiohttp").split(".")[:2]) >= (3, 14)

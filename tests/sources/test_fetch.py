@@ -287,3 +287,31 @@ def test_decode_body_uses_meta_charset_and_skips_binaries():
         == '<meta charset="gbk">中文'
     )
     assert decode_body(b"%PDF", charset=None, content_type="application/pdf") is None
+
+
+# Hosts that look like loopback addresses without being written as one (issue 14). Each points at loopback if it
+# points anywhere, and the allow-list lets loopback through: the guard itself must refuse the spelling.
+LOOKALIKE_HOSTS = ["127.0.0.1.", "127.0.0.1..", "2130706433", "0177.0.0.1", "0x7f.0.0.1", "127.1", "[::1%25lo]"]
+
+
+@pytest.mark.parametrize("redirected", [False, True], ids=["cited", "redirected"])
+@pytest.mark.parametrize("host", LOOKALIKE_HOSTS)
+def test_hosts_that_only_look_like_addresses_are_refused_by_the_guard(farm, settings, host, redirected):
+    from importlib.metadata import version
+
+    # aiohttp before 3.14 would hand a digits-and-dots name to the system resolver: never run this test with it.
+    assert tuple(int(n) for n in version("aiohttp").split(".")[:2]) >= (3, 14)
+    settings.LINKCHECK_ALLOW_NETWORKS = ["127.0.0.1/32", "::1/128"]
+    asked = []
+
+    async def loopback_only(name, port):
+        asked.append(name)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    url = f"http://{host}:{farm.port}/ok"
+    first = farm.url("/to", host="localhost") + f"?url={url}" if redirected else url
+    result = check_url(first, config=FetchConfig.from_settings(), resolve=loopback_only)
+    assert result.outcome == Outcome.INVALID_URL
+    assert "not fetched" in result.error  # the guard's words, not aiohttp's
+    assert asked == (["localhost"] if redirected else [])  # the lookalike was never looked up
+    assert [r["path"] for r in farm.log] == (["/to"] if redirected else [])
