@@ -11,7 +11,9 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from claims import seam
 from factcheck import charts
+from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 
 from . import selectors
 from .choices import OUTCOME_GROUPS, outcome_group
@@ -83,7 +85,8 @@ class SourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
+    visibility_rule = staticmethod(seam.restrict_sources)  # as the API: sources a claim the user may see cites
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("-id",)
     form = SourceAdminForm
@@ -134,8 +137,9 @@ class SourceAdmin(admin.ModelAdmin):
         css = LABELS_CSS
 
     def get_queryset(self, request):
-        # Evidence is one row per (claim, source), so counting it counts the citing claims.
-        return super().get_queryset(request).annotate(claim_count=Count("evidence"))
+        # Evidence is one row per (claim, source), so counting it counts the citing claims (those the user may see).
+        visible = seam.visible_claims_condition(user=request.user, through="evidence__claim")
+        return super().get_queryset(request).annotate(claim_count=Count("evidence", filter=visible))
 
     @admin.display(description="health", ordering="health")
     def health_column(self, obj: Source):
@@ -250,7 +254,8 @@ class SourceAdmin(admin.ModelAdmin):
     def citing_claims(self, obj: Source):
         if obj.pk is None:
             return "—"
-        evidence = list(obj.evidence.select_related("claim").order_by("-claim_id")[:CITING_CLAIMS])
+        citing = seam.restrict_evidence(obj.evidence.select_related("claim"), user=viewer_of(obj))
+        evidence = list(citing.order_by("-claim_id")[:CITING_CLAIMS])
         if not evidence:
             return "No claim cites this source."
         items = format_html_join(
@@ -270,8 +275,10 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(LinkCheck)
-class LinkCheckAdmin(admin.ModelAdmin):
+class LinkCheckAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     """Checks are a log written by the link checker: readable by everyone who may see sources, edited by nobody."""
+
+    visibility_rule = staticmethod(seam.restrict_link_checks)  # the checks of sources the user may see
 
     list_display = ("checked_at", "source", "outcome", "http_status", "elapsed_ms", "final_url")
     list_filter = ("outcome",)
