@@ -14,10 +14,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
+from factcheck.admin_visibility import VisibilityAdminMixin
 from sources.choices import Health
 
 from . import dashboard, services
 from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
+from .admin_visibility import ClaimHistoryVisibilityMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
     AppearanceInlineForm,
@@ -28,6 +30,8 @@ from .forms import (
     SetVerdictForm,
 )
 from .models import Appearance, Article, Claim, Evidence, ExternalReview, Tag
+from .selectors import visibility
+from .selectors.articles import restrict_articles
 from .selectors.attention import claims_needing_attention, with_needs_attention
 from .selectors.reviews import disagreement_condition
 
@@ -181,7 +185,8 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportAdminMixin, SimpleHistoryAdmin):
+    visibility_rule = staticmethod(visibility.restrict)  # researchers see published and retracted claims only
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("-id",)
     form = ClaimAdminForm
@@ -356,11 +361,13 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     """All evidence in one list, to find what needs a look (the dashboard links here for missing excerpts).
 
     Read-only: evidence is edited on its claim's page, where the claim's version check and history apply.
     """
+
+    visibility_rule = staticmethod(visibility.restrict_evidence)
 
     ordering = ("-id",)
     list_display = (
@@ -411,10 +418,11 @@ class EvidenceAdmin(admin.ModelAdmin):
         return Truncator(obj.excerpt).chars(80) or "—"
 
 
-class ArticleClaimInline(admin.TabularInline):
+class ArticleClaimInline(VisibilityAdminMixin, admin.TabularInline):
     """The article's claims, read-only: they are edited on their own pages."""
 
     model = Claim
+    visibility_rule = staticmethod(visibility.restrict)
     fields = ("text", "claimant", "verdict_label", "status_label")
     readonly_fields = fields
     extra = 0
@@ -440,7 +448,8 @@ class ArticleClaimInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(VisibilityAdminMixin, ArticleImportAdminMixin, admin.ModelAdmin):
+    visibility_rule = staticmethod(restrict_articles)  # as the API: articles with a claim the user may see
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("-published_at", "-id")
     form = ArticleAdminForm
@@ -455,7 +464,8 @@ class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
         css = LABELS_CSS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+        visible = visibility.visible_claims_condition(user=request.user, through="claims")
+        return super().get_queryset(request).annotate(claim_count=Count("claims", filter=visible))
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -471,14 +481,16 @@ class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(VisibilityAdminMixin, admin.ModelAdmin):
+    visibility_rule = staticmethod(visibility.restrict_tags)
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("name",)
     list_display = ("name", "claim_count")
     search_fields = ("name",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+        visible = visibility.visible_claims_condition(user=request.user, through="claims")
+        return super().get_queryset(request).annotate(claim_count=Count("claims", filter=visible))
 
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, obj: Tag) -> int:

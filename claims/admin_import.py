@@ -13,10 +13,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from factcheck.admin_visibility import viewer_of
+
 from .importers.article import article_data_from_bytes, article_data_from_url
 from .importers.base import CandidateLink
 from .importers.runner import claimreviews_import, fetch_claimreview_text
 from .importers.services import article_import, sources_add
+from .selectors.visibility import claims_visible
 from .similarity import claim_similar_list
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -190,7 +193,8 @@ class ClaimImportAdminMixin:
     def similar_claims(self, obj):
         if obj is None or obj.pk is None:
             return "-"
-        similar = claim_similar_list(claim=obj)
+        # Look-alikes the viewer may see, as the API's similar/ lists them.
+        similar = claim_similar_list(claim=obj, queryset=claims_visible(user=viewer_of(obj)))
         if not similar:
             return "None found."
         rows = format_html_join(
@@ -215,7 +219,7 @@ class ClaimImportAdminMixin:
     similar_claims.short_description = "looks like"
 
     def response_add(self, request, obj, post_url_continue=None):
-        similar = claim_similar_list(claim=obj, limit=3)
+        similar = claim_similar_list(claim=obj, queryset=claims_visible(user=request.user), limit=3)
         if similar:
             listed = ", ".join(f"#{s.claim.pk} ({s.score:.2f})" for s in similar)
             messages.info(request, f"This looks like existing claim(s) {listed}: see “looks like” on its page.")

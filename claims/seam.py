@@ -1,12 +1,20 @@
 """The one module of claims that sources may import (an import-linter contract in pyproject.toml holds it so).
 
-claims builds on sources (evidence cites a source); the way back is narrow and named here: which sources a user may
-see (they follow claim visibility) and who reads the checker's own error text, what the link checker reads of the
-evidence citing a source and what it records of it, and the project's text rules for forms.
+claims builds on sources (evidence cites a source); the way back is narrow and named here: which sources, link checks
+and citing evidence a user may see (they follow claim visibility, in the API and the admin alike), who reads the
+checker's own error text, what the link checker reads of the evidence citing a source and what it records of it, and
+the project's text rules for forms.
 """
 
-from .selectors.sources import evidence_excerpts_for_sources, source_checks, source_get, source_list
-from .selectors.visibility import user_sees_check_details
+from .selectors.sources import (
+    evidence_excerpts_for_sources,
+    restrict_link_checks,
+    restrict_sources,
+    source_checks,
+    source_get,
+    source_list,
+)
+from .selectors.visibility import restrict_evidence, user_sees_check_details, visible_claims_condition
 from .services import evidence_excerpt_status_record
 from .validators import harden_form
 
@@ -14,8 +22,12 @@ __all__ = [
     "evidence_excerpt_status_record",
     "evidence_excerpts_for_sources",
     "harden_form",
+    "restrict_evidence",
+    "restrict_link_checks",
+    "restrict_sources",
     "source_checks",
     "source_get",
     "source_list",
     "user_sees_check_details",
+    "visible_claims_condition",
 ]

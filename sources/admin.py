@@ -11,10 +11,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from claims import seam
 from factcheck import charts
+from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 
 from . import selectors
-from .choices import OUTCOME_GROUPS, outcome_group
+from .choices import OUTCOME_GROUPS, check_error_shown, outcome_group
 from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 from .urlnorm import normalize_url
 
@@ -83,7 +85,8 @@ class SourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
+    visibility_rule = staticmethod(seam.restrict_sources)  # as the API: sources a claim the user may see cites
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("-id",)
     form = SourceAdminForm
@@ -134,8 +137,9 @@ class SourceAdmin(admin.ModelAdmin):
         css = LABELS_CSS
 
     def get_queryset(self, request):
-        # Evidence is one row per (claim, source), so counting it counts the citing claims.
-        return super().get_queryset(request).annotate(claim_count=Count("evidence"))
+        # Evidence is one row per (claim, source), so counting it counts the citing claims (those the user may see).
+        visible = seam.visible_claims_condition(user=request.user, through="evidence__claim")
+        return super().get_queryset(request).annotate(claim_count=Count("evidence", filter=visible))
 
     @admin.display(description="health", ordering="health")
     def health_column(self, obj: Source):
@@ -232,7 +236,7 @@ class SourceAdmin(admin.ModelAdmin):
                     c.http_status or "—",
                     c.elapsed_ms,
                     c.final_url,
-                    Truncator(c.error).chars(120),
+                    Truncator(error_shown(c, viewer_of(obj))).chars(120),
                 )
                 for c in checks
             ),
@@ -250,7 +254,8 @@ class SourceAdmin(admin.ModelAdmin):
     def citing_claims(self, obj: Source):
         if obj.pk is None:
             return "—"
-        evidence = list(obj.evidence.select_related("claim").order_by("-claim_id")[:CITING_CLAIMS])
+        citing = seam.restrict_evidence(obj.evidence.select_related("claim"), user=viewer_of(obj))
+        evidence = list(citing.order_by("-claim_id")[:CITING_CLAIMS])
         if not evidence:
             return "No claim cites this source."
         items = format_html_join(
@@ -269,15 +274,36 @@ class SourceAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", items)
 
 
+def error_shown(check: LinkCheck, user) -> str:
+    """The check's error as this user may read it (sources.choices.check_error_shown): reviewers the checker's text,
+    everyone else the outcome's public words."""
+    detailed = user is not None and seam.user_sees_check_details(user)
+    return check_error_shown(outcome=check.outcome, error=check.error, detailed=detailed)
+
+
 @admin.register(LinkCheck)
-class LinkCheckAdmin(admin.ModelAdmin):
+class LinkCheckAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     """Checks are a log written by the link checker: readable by everyone who may see sources, edited by nobody."""
+
+    visibility_rule = staticmethod(seam.restrict_link_checks)  # the checks of sources the user may see
 
     list_display = ("checked_at", "source", "outcome", "http_status", "elapsed_ms", "final_url")
     list_filter = ("outcome",)
     list_select_related = ("source",)
     search_fields = ("source__url", "final_url", "error")
     date_hierarchy = "checked_at"
+    exclude = ("error",)
+    readonly_fields = ("error_text",)
+
+    def get_search_fields(self, request):
+        # The checker's own text names internal addresses: only those who may read it may search it.
+        if seam.user_sees_check_details(request.user):
+            return self.search_fields
+        return tuple(name for name in self.search_fields if name != "error")
+
+    @admin.display(description="Error")
+    def error_text(self, obj: LinkCheck):
+        return error_shown(obj, viewer_of(obj))
 
     def has_add_permission(self, request):
         return False

@@ -11,11 +11,14 @@ from .visibility import claims_visible, user_sees_drafts
 
 def article_list(*, user) -> QuerySet[Article]:
     """Articles with at least one claim the user may see (all articles for reviewers)."""
-    articles = Article.objects.defer("body")
+    return restrict_articles(Article.objects.defer("body"), user=user).order_by("-id")
+
+
+def restrict_articles(articles: QuerySet[Article], *, user) -> QuerySet[Article]:
+    """``articles`` narrowed to those with at least one claim this user may see (the API's rule and the admin's)."""
     if user_sees_drafts(user):
-        return articles.order_by("-id")
-    visible = claims_visible(user=user).filter(article_id=OuterRef("pk"))
-    return articles.filter(Exists(visible)).order_by("-id")
+        return articles
+    return articles.filter(Exists(claims_visible(user=user).filter(article_id=OuterRef("pk"))))
 
 
 def article_get(*, article_id: int, user) -> Article:

@@ -17,18 +17,33 @@ def source_list(*, user) -> QuerySet[Source]:
     """Sources cited by at least one claim the user may see (all sources for reviewers), newest first."""
     if user_sees_drafts(user):
         return Source.objects.order_by("-id")
-    return built_once(("public_sources",), _public_sources)
+    # Everyone who does not see drafts sees the same sources: the public's queryset, built once.
+    return built_once(("public_sources",), lambda: restrict_sources(Source.objects.all(), user=None).order_by("-id"))
 
 
-def _public_sources() -> QuerySet[Source]:
+def restrict_sources(sources: QuerySet[Source], *, user) -> QuerySet[Source]:
+    """``sources`` narrowed to those cited by at least one claim this user may see (the API's rule and the
+    admin's). A source only drafts cite is theirs: its url can name whom the desk is talking to."""
+    if user_sees_drafts(user):
+        return sources
+    return sources.filter(_cited_by_public_claim("sources_source.id"))
+
+
+def restrict_link_checks(checks: QuerySet[LinkCheck], *, user) -> QuerySet[LinkCheck]:
+    """``checks`` narrowed to the checks of sources this user may see."""
+    if user_sees_drafts(user):
+        return checks
+    return checks.filter(_cited_by_public_claim("sources_linkcheck.source_id"))
+
+
+def _cited_by_public_claim(source_id_column: str) -> RawSQL:
     # The visibility rule as SQL: composed through the ORM this EXISTS cost more to build than the page to read.
-    cited_by_public_claim = RawSQL(
+    return RawSQL(
         "EXISTS (SELECT 1 FROM claims_evidence e JOIN claims_claim c ON c.id = e.claim_id"
-        f" WHERE e.source_id = sources_source.id AND {public_status_sql('c.status')})",
+        f" WHERE e.source_id = {source_id_column} AND {public_status_sql('c.status')})",
         (),
         output_field=BooleanField(),
     )
-    return Source.objects.filter(cited_by_public_claim).order_by("-id")
 
 
 def source_get(*, source_id: int, user) -> Source:

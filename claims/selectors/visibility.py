@@ -2,17 +2,18 @@
 
 Reviewers (the Reviewer group, or staff given ``claims.change_claim``) see every claim. Everyone else, anonymous
 users and researchers alike, sees published and retracted claims only, and only what those claims cite or come
-from. As NetBox's ``RestrictedQuerySet.restrict(user, action)``: callers never write the rule themselves.
+from; of a claim's history, only the states that were themselves public. The API and the admin both read through
+these functions. As NetBox's ``RestrictedQuerySet.restrict(user, action)``: callers never write the rule themselves.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from factcheck.db import InConstants, sql_constants
 
 from ..choices import PUBLIC_STATUSES, ClaimStatus
-from ..models import Claim
+from ..models import Claim, Evidence, Tag
 
 # The permission that makes a user a reviewer: who may change claims sees them at every stage.
 SEES_DRAFTS_PERMISSION = "claims.change_claim"
@@ -42,11 +43,46 @@ def claims_visible(*, user) -> QuerySet[Claim]:
     return restrict(Claim.objects.all(), user=user)
 
 
-def restrict(claims: QuerySet[Claim], *, user) -> QuerySet[Claim]:
-    """``claims`` narrowed to what this user may see."""
+def restrict(claims: QuerySet, *, user) -> QuerySet:
+    """``claims`` (or snapshots of claims: their history records) narrowed to what this user may see."""
     if user_sees_drafts(user):
         return claims
-    return claims.filter(InConstants("status", PUBLIC_STATUSES))
+    return claims.filter(_public("status"))
+
+
+def visible_claims_condition(*, user, through: str):
+    """The rule as a condition on the claims reached through ``through`` (``"claims"`` from an article or a tag,
+    ``"evidence__claim"`` from a source), for counting only the claims this user may see; None for reviewers."""
+    return None if user_sees_drafts(user) else _public(f"{through}__status")
+
+
+def _public(status_field: str) -> InConstants:
+    return InConstants(status_field, PUBLIC_STATUSES)
+
+
+def restrict_evidence(evidence: QuerySet[Evidence], *, user) -> QuerySet[Evidence]:
+    """``evidence`` narrowed to the pieces cited by claims this user may see."""
+    if user_sees_drafts(user):
+        return evidence
+    return evidence.filter(_public("claim__status"))
+
+
+def restrict_tags(tags: QuerySet[Tag], *, user) -> QuerySet[Tag]:
+    """``tags`` narrowed to those on at least one claim this user may see (a tag only drafts carry names their
+    subject)."""
+    if user_sees_drafts(user):
+        return tags
+    return tags.filter(Exists(claims_visible(user=user).filter(tags=OuterRef("pk"))))
+
+
+def claim_history_visible(*, user) -> QuerySet:
+    """The claims' history records this user may see: every record for reviewers; for everyone else the snapshots
+    of public states of claims they may see now. Nothing written while a claim was a draft or in review (before its
+    first publication, or while a published claim went back to review) is among them, whatever came after."""
+    records = Claim.history.model.objects.all()
+    if user_sees_drafts(user):
+        return records
+    return restrict(records, user=user).filter(Exists(claims_visible(user=user).filter(pk=OuterRef("id"))))
 
 
 def feed_claims() -> QuerySet[Claim]:

@@ -102,8 +102,11 @@ def test_history_is_public_from_publication_on(client, world, reviewer, reviewer
     services.claim_update(claim_id=claim.pk, user=reviewer, data={"verdict": Verdict.MOSTLY_FALSE})
 
     public = client.get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]
-    assert [[c["field"] for c in e["changes"]] for e in public] == [["verdict"], ["explanation", "status"]]
+    assert [[c["field"] for c in e["changes"]] for e in public] == [["verdict"], ["verdict", "explanation", "status"]]
     assert public[0]["changes"][0] == {"field": "verdict", "from": "mixed", "to": "mostly_false"}
+    # The publication is the first public state: nothing of the review before it ("Early notes.", in review).
+    assert all(c["from"] is None for c in public[1]["changes"])
+    assert "Early notes." not in str(public)
     assert all(e["who"] is None for e in public)
 
     full = client.get(f"/api/v1/claims/{claim.pk}/history/", headers=reviewer_headers).json()["results"]

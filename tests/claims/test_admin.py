@@ -498,11 +498,15 @@ def test_bulk_set_verdict_without_a_choice_asks_again(rclient):
 
 
 def test_researcher_can_view_but_not_change(researcher_client):
-    claim = ClaimFactory(text="Viewed claim")
+    """Researchers view what the API shows them (published and retracted claims), and change nothing."""
+    claim = PublishedClaimFactory(text="Viewed claim", evidence=None)
     EvidenceFactory(claim=claim, source=SourceFactory(url="https://example.org/viewed"))
+    draft = ClaimFactory(text="Draft claim")
     listing = researcher_client.get(reverse(CHANGELIST))
     assert listing.status_code == 200
     assert "Viewed claim" in listing.content.decode()
+    assert "Draft claim" not in listing.content.decode()
+    assert researcher_client.get(change_url(draft)).status_code == 302  # "doesn't exist", as the API's 404
     assert listing.context["action_form"] is None  # no bulk actions
     page = researcher_client.get(change_url(claim))
     assert page.status_code == 200
@@ -513,11 +517,11 @@ def test_researcher_can_view_but_not_change(researcher_client):
     assert researcher_client.get(reverse("admin:claims_claim_add")).status_code == 403
     assert researcher_client.get(reverse("admin:claims_claim_history", args=[claim.pk])).status_code == 200
     acted = researcher_client.post(
-        reverse(CHANGELIST), {"action": "publish", "index": "0", "_selected_action": [str(claim.pk)]}
+        reverse(CHANGELIST), {"action": "move_to_review", "index": "0", "_selected_action": [str(claim.pk)]}
     )
     assert acted.status_code == 200  # no action is offered, so the list is simply shown again
     claim.refresh_from_db()
-    assert claim.version == 1
+    assert (claim.version, claim.status) == (1, ClaimStatus.PUBLISHED)
 
 
 def test_history_lists_changes_with_their_users(rclient, reviewer, other_reviewer):

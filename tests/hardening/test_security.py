@@ -705,3 +705,93 @@ def test_link_check_error_detail_per_role(client, world, role):
         assert check["error"] == str(PUBLIC_CHECK_ERRORS[Outcome.BLOCKED])
         assert b"172.18.0.3" not in response.content
         assert b"postgres" not in response.content
+
+
+# --- the public history and the admin follow the visibility rule (issue 14) ---------------------------------------
+
+RE_REVIEW_NOTE = "Source named during re-review."
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_history_per_role(client, world, role):
+    """A published claim moved back to review, edited and published again: the text written in review is in its
+    history for readers of drafts only; everyone else sees the previous public state as 'from'."""
+    from claims import services
+
+    claim_id = world["published"]
+    services.claim_update(claim_id=claim_id, user=None, data={"status": ClaimStatus.IN_REVIEW})
+    services.claim_update(claim_id=claim_id, user=None, data={"explanation": RE_REVIEW_NOTE})
+    services.claim_update(claim_id=claim_id, user=None, data={"explanation": "Fixed.", "status": "published"})
+    response = client.get(f"/api/v1/claims/{claim_id}/history/", headers=_headers(make_user(role)))
+    assert response.status_code == 200
+    assert (RE_REVIEW_NOTE.encode() in response.content) == (role in READERS_OF_DRAFTS)
+    assert (b'"in_review"' in response.content) == (role in READERS_OF_DRAFTS)
+
+
+ADMIN_DRAFT_READS = [
+    ("admin:claims_claim_change", "draft"),
+    ("admin:claims_claim_history", "draft"),
+    ("admin:claims_evidence_change", "draft_ev"),
+    ("admin:claims_article_change", "draft_article"),
+    ("admin:claims_article_history", "draft_article"),
+    ("admin:sources_source_change", "draft_source"),
+    ("admin:sources_source_history", "draft_source"),
+]
+ADMIN_ROLES = ("researcher", "reviewer", "superuser")  # each given admin access (is_staff)
+
+
+def _admin_login(client, role: str):
+    user = make_user(role)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+@pytest.mark.parametrize(("name", "key"), ADMIN_DRAFT_READS, ids=[n for n, _ in ADMIN_DRAFT_READS])
+def test_admin_draft_reads_per_role(client, world, role, name, key):
+    """A staff researcher gets from the admin what their API token gets: the draft is not there."""
+    _admin_login(client, role)
+    response = client.get(reverse(name, args=[world[key]]))
+    if role in READERS_OF_DRAFTS:
+        assert response.status_code == 200
+    else:
+        assert response.status_code in (302, 404)  # the admin's "doesn't exist" (to its home), or not found
+        assert b"Draft statement." not in response.content
+
+
+def test_admin_record_page_of_a_draft_per_role(client, world):
+    record = Claim.history.model.objects.filter(id=world["draft"]).latest("history_id")
+    url = reverse("admin:claims_claim_simple_history", args=[world["draft"], record.history_id])
+    for role in ADMIN_ROLES:
+        _admin_login(client, role)
+        assert client.get(url).status_code == (200 if role in READERS_OF_DRAFTS else 404), role
+
+
+def _autocomplete(model_name: str, field_name: str, term: str) -> dict:
+    return {"app_label": "claims", "model_name": model_name, "field_name": field_name, "term": term}
+
+
+ADMIN_DRAFT_LISTS = [
+    # (admin url name, query, what only a reader of drafts finds there)
+    ("admin:claims_claim_changelist", {}, b"Draft statement."),
+    ("admin:claims_evidence_changelist", {}, b"https://d.example/"),
+    ("admin:claims_article_changelist", {}, b"Draft-only"),
+    ("admin:sources_source_changelist", {}, b">d.example<"),  # its domain column
+    ("admin:autocomplete", _autocomplete("evidence", "claim", "Draft"), b"Draft statement."),
+    ("admin:autocomplete", _autocomplete("claim", "article", "Draft"), b"Draft-only"),
+    ("admin:autocomplete", _autocomplete("evidence", "source", "d.example"), b"Source page"),
+]
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+@pytest.mark.parametrize(
+    ("name", "query", "secret"),
+    ADMIN_DRAFT_LISTS,
+    ids=[f"{n} {q.get('model_name', '')}" for n, q, _ in ADMIN_DRAFT_LISTS],
+)
+def test_admin_lists_show_drafts_to_reviewers_only(client, world, role, name, query, secret):
+    _admin_login(client, role)
+    response = client.get(reverse(name), query)
+    assert response.status_code == 200
+    assert (secret in response.content) == (role in READERS_OF_DRAFTS)

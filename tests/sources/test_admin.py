@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from sources.choices import Health, Outcome
 from sources.models import Source
-from tests.factories import ClaimFactory, EvidenceFactory, LinkCheckFactory, ResearcherFactory, SourceFactory
+from tests.factories import (
+    ClaimFactory,
+    EvidenceFactory,
+    LinkCheckFactory,
+    PublishedClaimFactory,
+    ResearcherFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -211,8 +218,14 @@ def test_link_checks_are_read_only(rclient):
 
 def test_researcher_can_view_sources_but_not_change_them(client, sources):
     client.force_login(ResearcherFactory(username="ruth", is_staff=True))
-    dead = sources[0]
-    assert client.get(reverse(CHANGELIST)).status_code == 200
+    dead, ok, _ = sources
+    # Researchers see the sources that public claims cite.
+    EvidenceFactory(source=dead, claim=PublishedClaimFactory(evidence=None))
+    listed = client.get(reverse(CHANGELIST))
+    assert [s.pk for s in listed.context["cl"].result_list] == [dead.pk]
+    assert listed.context["cl"].result_list[0].claim_count == 1  # the drafts citing it are not counted
+    # A source only drafts cite is not theirs (as in the API): "not found", back to the admin home.
+    assert client.get(reverse("admin:sources_source_change", args=[ok.pk])).status_code == 302
     page = client.get(reverse("admin:sources_source_change", args=[dead.pk]))
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()

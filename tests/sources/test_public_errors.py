@@ -78,3 +78,28 @@ def test_every_outcome_has_public_words_and_no_error_stays_empty():
         assert "db" not in shown.split()
         assert check_error_shown(outcome=outcome, error="", detailed=False) == ""
         assert check_error_shown(outcome=outcome, error="detail", detailed=True) == "detail"
+
+
+def test_the_admin_shows_the_checkers_error_text_to_reviewers_only(client, reviewer, researcher):
+    """The admin follows the API: a staff researcher reads the outcome's public words, never the internal names."""
+    from sources.choices import Outcome
+    from tests import factories
+
+    claim = factories.PublishedClaimFactory()
+    source = claim.evidence.get().source
+    check = factories.LinkCheckFactory(
+        source=source, outcome=Outcome.BLOCKED, error="runsc resolves to 127.0.0.1, which is not a public address"
+    )
+    researcher.is_staff = True
+    researcher.save()
+    pages = [f"/admin/sources/linkcheck/{check.pk}/change/", f"/admin/sources/source/{source.pk}/change/"]
+    client.force_login(researcher)
+    for page in pages:
+        body = client.get(page).content.decode()
+        assert "runsc" not in body, page
+        assert "127.0.0.1" not in body, page
+    assert client.get("/admin/sources/linkcheck/", {"q": "runsc"}).context["cl"].result_count == 0
+    client.force_login(reviewer)
+    for page in pages:
+        assert "runsc resolves to 127.0.0.1" in client.get(page).content.decode(), page
+    assert client.get("/admin/sources/linkcheck/", {"q": "runsc"}).context["cl"].result_count == 1
