@@ -1,14 +1,19 @@
 """The streamed export's file formats: CSV (with a header row) and NDJSON, one row per claim in the order of
-EXPORT_COLUMNS (claims.selectors.claims), which the query also reads in."""
+EXPORT_COLUMNS (claims.selectors.claims), which the query also reads in.
+
+NDJSON carries every value exactly. CSV is for spreadsheets: a text cell a spreadsheet would run as a formula gets
+a leading `'` (factcheck.spreadsheet), tags are one JSON array per cell (a tag may hold spaces, commas, quotes),
+and `bom=True` starts the file with a UTF-8 byte order mark, without which Excel reads UTF-8 as a legacy code page.
+"""
 
 from __future__ import annotations
 
-import csv
 import io
 
 import orjson
 
 from claims.selectors.claims import EXPORT_COLUMNS
+from factcheck.spreadsheet import SpreadsheetWriter
 
 NAMES = list(EXPORT_COLUMNS)
 _VALUE, _TAGS, _SOURCES, _RETRACTED = (NAMES.index(c) for c in ("value", "tags", "sources", "retracted"))
@@ -18,13 +23,13 @@ _MOMENTS = [NAMES.index(c) for c in ("reviewed_at", "published_at", "created_at"
 # enough that memory stays flat whatever the size of the export.
 EXPORT_PIECE = 64 * 1024
 
+BOM = "\ufeff"
+
 
 def _values(rows):
-    """Each row as JSON-ready values: the figure as text, tags sorted, no NULL lists, times in ISO 8601."""
+    """Each row's values for either format: tags sorted, no NULL lists, times in ISO 8601; the figure a Decimal."""
     for row in rows:
         values = list(row)
-        value = values[_VALUE]
-        values[_VALUE] = None if value is None else str(value)
         values[_TAGS] = sorted(values[_TAGS] or ())
         values[_SOURCES] = values[_SOURCES] or []
         for i in _MOMENTS:
@@ -33,14 +38,23 @@ def _values(rows):
         yield values
 
 
-def export_csv(rows):
+def tags_cell(tags: list[str]) -> str:
+    """The CSV's tags cell: a JSON array (`["AI 视频","sora"]`), so that any tag text reads back exactly."""
+    return orjson.dumps(tags).decode()
+
+
+def export_csv(rows, *, bom: bool = False):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    if bom:
+        buffer.write(BOM)
+    writer = SpreadsheetWriter(buffer)
     writer.writerow(NAMES)
-    for row in _values(rows):  # None is written as an empty cell, numbers with str()
+    # None is an empty cell; ids and the figure stay numbers (typed columns, not text anyone typed), so a negative
+    # figure is written "-3" and a spreadsheet can add it up; every text cell goes through spreadsheet_safe.
+    for row in _values(rows):
         row[_RETRACTED] = "true" if row[_RETRACTED] else "false"
-        row[_TAGS] = " ".join(row[_TAGS])
-        row[_SOURCES] = " ".join(row[_SOURCES])
+        row[_TAGS] = tags_cell(row[_TAGS])
+        row[_SOURCES] = " ".join(row[_SOURCES])  # urls hold no spaces (sources.urlnorm refuses them)
         writer.writerow(row)
         if buffer.tell() >= EXPORT_PIECE:
             yield buffer.getvalue()
@@ -52,6 +66,8 @@ def export_csv(rows):
 def export_ndjson(rows):
     lines, size = [], 0
     for row in _values(rows):
+        value = row[_VALUE]
+        row[_VALUE] = None if value is None else str(value)  # the figure as text: every digit, as stored
         line = orjson.dumps(dict(zip(NAMES, row, strict=True)))
         lines.append(line)
         size += len(line)
@@ -68,3 +84,9 @@ EXPORT_FORMATS = {
     "csv": ("text/csv; charset=utf-8", export_csv),
     "ndjson": ("application/x-ndjson; charset=utf-8", export_ndjson),
 }
+
+
+def export_pieces(name: str, rows, *, bom: bool = False):
+    """The export in format `name` (a key of EXPORT_FORMATS), in pieces; `bom` is for CSV only."""
+    render = EXPORT_FORMATS[name][1]
+    return render(rows, bom=True) if bom else render(rows)
