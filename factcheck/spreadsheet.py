@@ -26,6 +26,9 @@ FORMULA_STARTS = frozenset(
     "\u2a75\u2a76\ufb29"  # ⩵ ⩶ (== and ===), Hebrew alternative plus
 )
 _LEADING_CONTROLS = frozenset("\t\r\x00")
+_WHITESPACE = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())  # U+3000 is the last of them
+# A cell's first character, if it is one of these, is worth a closer look; most cells' is not (the fast path).
+_LOOK_CLOSER = FORMULA_STARTS | _LEADING_CONTROLS | _WHITESPACE
 
 
 def spreadsheet_safe(text: str) -> str:
@@ -44,23 +47,30 @@ def spreadsheet_safe(text: str) -> str:
     return text
 
 
-def spreadsheet_cell(value):
-    """A CSV cell: text made spreadsheet-safe; numbers, None and the rest as the csv module writes them.
-
-    Numbers we write from typed columns (ids, a claim's figure) are left alone, so "-3" stays a number a
-    spreadsheet can add up: they come from integer and decimal columns, never from text anyone typed.
-    """
-    return spreadsheet_safe(value) if isinstance(value, str) else value
-
-
 class SpreadsheetWriter:
-    """`csv.writer(file)` whose rows go through spreadsheet_cell."""
+    """`csv.writer(file)` whose text cells go through spreadsheet_safe; numbers and None are written as they are.
 
-    def __init__(self, file, **fmtparams):
+    `text_columns`, when the caller knows them, are the indices of the columns that may hold someone's text: only
+    those are looked at (an export writes a million rows, most of whose cells are numbers, times and choices).
+    Without it every str cell is.
+    """
+
+    def __init__(self, file, *, text_columns: list[int] | None = None, **fmtparams):
         self._writer = csv.writer(file, **fmtparams)
+        self._text_columns = text_columns
 
     def writerow(self, row):
-        return self._writer.writerow([spreadsheet_cell(value) for value in row])
+        look = _LOOK_CLOSER  # most cells start with none of these: one set lookup, no call
+        if self._text_columns is None:
+            return self._writer.writerow(
+                [spreadsheet_safe(v) if isinstance(v, str) and v[:1] in look else v for v in row]
+            )
+        row = list(row)
+        for i in self._text_columns:
+            value = row[i]
+            if isinstance(value, str) and value[:1] in look:
+                row[i] = spreadsheet_safe(value)
+        return self._writer.writerow(row)
 
     def writerows(self, rows):
         for row in rows:

@@ -16,6 +16,7 @@ The total is counted in this process only ("per web process"): it dies with the 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import uuid
@@ -37,6 +38,8 @@ LEASE_SECONDS = 60
 # that a polling script does not hammer, short against a full export.
 RETRY_AFTER = 10
 KEY_PREFIX = "exports:leases:"
+
+logger = logging.getLogger(__name__)
 
 
 class ExportsBusy(Throttled):
@@ -62,10 +65,6 @@ class _Counts:
             self._held[name] -= 1
             if self._held[name] <= 0:
                 del self._held[name]
-
-    def held(self, name: str) -> int:
-        with self._lock:
-            return self._held[name]
 
     def clear(self) -> None:
         with self._lock:
@@ -168,7 +167,10 @@ class ClientLeases:
     def _keep(self) -> None:
         stop = threading.Event()  # never set: the thread lives as long as the process
         while not stop.wait(self.lease_seconds / 3):
-            self.renew()
+            try:
+                self.renew()
+            except Exception:  # a thread that died would let every lease of this process lapse
+                logger.exception("Renewing the export leases failed; trying again in %s s", self.lease_seconds / 3)
 
 
 class ExportSlot:
@@ -237,11 +239,6 @@ def _take_client_slot(slot: ExportSlot, ident: str, limit: int) -> bool:
         return False
     slot.holds(lambda: _clients_here.give_back(ident))
     return True
-
-
-def exports_running_here() -> int:
-    """Exports this process is streaming now (under the total limit)."""
-    return _total_here.held(_TOTAL)
 
 
 def export_slots_reset() -> None:
