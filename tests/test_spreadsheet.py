@@ -78,3 +78,12 @@ def test_the_writer_makes_text_cells_safe_and_leaves_numbers_alone():
     writer.writerows([["＋1", 7]])
     rows = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
     assert rows == [["-3", "-3.500000", "", "'-3", "'=1+1", 'say "=x", ok'], ["'＋1", "7"]]
+
+
+def test_with_its_text_columns_named_the_writer_looks_at_those_only():
+    buffer = io.StringIO()
+    writer = SpreadsheetWriter(buffer, text_columns=[1, 2])
+    writer.writerow(["-3", "=1+1", None, -4])  # column 0 is the caller's own (a number it formatted)
+    writer.writerow(["ok", "plain", "＠x", 5])
+    rows = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
+    assert rows == [["-3", "'=1+1", "", "-4"], ["ok", "plain", "'＠x", "5"]]
