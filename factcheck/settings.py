@@ -281,13 +281,20 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat (/healthz)
 
 # --- API (claims/api, sources/api) ------------------------------------------------------------------------------
-# Anonymous clients are throttled per address, counted in Redis when REDIS_URL is set (every web process shares the
-# count), else in the local cache.
+# Anonymous clients are throttled per address, signed-in users per user (factcheck.api.throttling), counted in Redis
+# when REDIS_URL is set (every web process shares the count), else in the local cache. Empty turns a rate off.
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="120/min")
+# Reviewers save often and scripts with a token read a lot: five times the anonymous rate, still a ceiling for a
+# leaked or looping token.
+API_USER_THROTTLE_RATE = env.str("API_USER_THROTTLE_RATE", default="600/min")
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 # Rows fetched per round trip by the streamed export (server-side cursor): memory stays flat whatever the size.
 API_EXPORT_CHUNK_SIZE = env.int("API_EXPORT_CHUNK_SIZE", default=2000)
+# Streamed exports running at once (factcheck.api.concurrency): per client (user or address) across all web
+# processes, counted in Redis; and in total per web process. Beyond either, 429 with Retry-After. 0 turns one off.
+API_EXPORT_CONCURRENCY_PER_CLIENT = env.int("API_EXPORT_CONCURRENCY_PER_CLIENT", default=2)
+API_EXPORT_CONCURRENCY = env.int("API_EXPORT_CONCURRENCY", default=4)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -297,7 +304,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.permissions.ReadAnyoneWriteReviewers"],
-    "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.throttling.AnonThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.throttling.AnonThrottle", "factcheck.api.throttling.UserThrottle"],
     "DEFAULT_PAGINATION_CLASS": "factcheck.api.pagination.KeysetPagination",
     "EXCEPTION_HANDLER": "factcheck.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [

@@ -4,8 +4,9 @@
 
 1. The load database (factcheck_load beside the test database, created if missing) is migrated, the demo data
    loaded and scaled up to --claims generated claims (loadtest/seed.py).
-2. gunicorn serves the app in its deployed shape (3 sync workers, production settings, the anonymous throttle
-   raised for the run) on 127.0.0.1 and a free port. All traffic stays on loopback.
+2. gunicorn serves the app in its deployed shape (3 sync workers, production settings, the throttles and the
+   per-client export limit raised for the run: every simulated client has one address) on 127.0.0.1 and a free
+   port. All traffic stays on loopback.
 3. --clients researchers (anonymous) loop over lists, filters, searches in English and Chinese, details, next
    pages and exports for --duration seconds, while two reviewers PATCH the same ten claims with If-Match and,
    on 412, read the claim again and retry.
@@ -348,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "API_ANON_THROTTLE_RATE": "1000000/min",
+        # Every simulated client shares one address and the reviewers one token: the per-client limits are
+        # raised as the anonymous throttle is (each process's export total stays as deployed).
+        "API_USER_THROTTLE_RATE": "1000000/min",
+        "API_EXPORT_CONCURRENCY_PER_CLIENT": "0",
         "DJANGO_LOG_LEVEL": "WARNING",
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)

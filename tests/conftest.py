@@ -1,5 +1,6 @@
 import pytest
 
+from factcheck.api.concurrency import export_slots_reset
 from factcheck.celery import app as celery_app
 
 from . import factories
@@ -10,6 +11,14 @@ def _tasks_run_in_process():
     """Tasks run in-process unless a test starts a real worker (those tests switch this off)."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _export_slots_given_back():
+    """A streamed export the test client was never asked to read holds its slot until it is collected; a real
+    server always closes it. Give the slots back after each test, so none is counted against the next."""
+    yield
+    export_slots_reset()
 
 
 @pytest.fixture

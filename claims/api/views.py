@@ -7,6 +7,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, StreamingHttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -17,19 +18,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import services
-from claims.filters import ClaimFilterSet
+from claims.filters import ClaimFilterSet, StrictBooleanField
 from claims.models import Article, Claim, Evidence
 from claims.selectors import articles as article_selectors
 from claims.selectors import claimreview as claimreview_selectors
 from claims.selectors import claims as claim_selectors
 from claims.selectors.history import claim_history
 from claims.selectors.visibility import user_sees_drafts
+from factcheck.api.concurrency import HeldStream, export_slot
 from factcheck.api.filters import SchemaOnlyFilterBackend
 from factcheck.api.pagination import KeysetPagination
 from factcheck.api.renderers import JSONRenderer
 
 from . import claimreview
-from .export import EXPORT_FORMATS
+from .export import EXPORT_FORMATS, export_pieces
 from .serializers import (
     ArticleDetailSerializer,
     ArticleSerializer,
@@ -296,7 +298,11 @@ class IgnoreFormatNegotiation(BaseContentNegotiation):
 
 
 class ClaimExportView(APIView):
-    """Every claim that matches the filters, streamed row by row over a server-side cursor (flat memory)."""
+    """Every claim that matches the filters, streamed row by row over a server-side cursor (flat memory).
+
+    The most expensive call anyone may make: a client runs at most API_EXPORT_CONCURRENCY_PER_CLIENT at once, a web
+    process API_EXPORT_CONCURRENCY (factcheck.api.concurrency), each held until its stream ends or is closed.
+    """
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = IgnoreFormatNegotiation
@@ -306,23 +312,53 @@ class ClaimExportView(APIView):
 
     @extend_schema(
         summary="Export claims as CSV (with a header row) or NDJSON, streamed; same filters as the list",
+        description=(
+            "CSV is for spreadsheets: a text cell that would start a formula (= + - @, their full-width forms, a "
+            "leading tab or carriage return) is written with a leading `'`; `tags` is a JSON array. NDJSON is "
+            "exact. A client may run a few exports at once; beyond that, 429 with Retry-After."
+        ),
         parameters=[
-            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="csv", description="csv or ndjson.")
+            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="csv", description="csv or ndjson."),
+            OpenApiParameter(
+                "bom",
+                bool,
+                default=False,
+                description="CSV only: start with a UTF-8 byte order mark, so Excel reads Chinese text correctly.",
+            ),
         ],
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/x-ndjson"): OpenApiTypes.STR},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/x-ndjson"): OpenApiTypes.STR,
+            429: OpenApiResponse(description="Too many exports at once, or too many requests; see Retry-After."),
+        },
     )
     def get(self, request):
-        name = request.query_params.get("format", "csv")
-        if name not in EXPORT_FORMATS:
-            raise ValidationError({"format": [f"“{name}” is not an export format; use csv or ndjson."]})
+        name, bom = _export_options(request.query_params)
         try:
             rows = claim_selectors.claim_export(
                 filters=request.query_params, user=request.user, chunk_size=settings.API_EXPORT_CHUNK_SIZE
             )
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
-        content_type, render = EXPORT_FORMATS[name]
-        response = StreamingHttpResponse(render(rows), content_type=content_type)
+        slot = export_slot(request)  # last: a refused or bad request holds none
+        content_type = EXPORT_FORMATS[name][0]
+        response = StreamingHttpResponse(
+            HeldStream(export_pieces(name, rows, bom=bom), slot), content_type=content_type
+        )
         response["Content-Disposition"] = f'attachment; filename="claims.{name}"'
         response["X-Accel-Buffering"] = "no"
         return response
+
+
+def _export_options(params) -> tuple[str, bool]:
+    """The export's format and whether to start with a byte order mark, or a 400 naming the parameter."""
+    name = params.get("format", "csv")
+    if name not in EXPORT_FORMATS:
+        raise ValidationError({"format": [f"“{name}” is not an export format; use csv or ndjson."]})
+    try:
+        bom = bool(StrictBooleanField(required=False).clean(params.get("bom")))
+    except DjangoValidationError as exc:
+        raise ValidationError({"bom": exc.messages}) from exc
+    if bom and name != "csv":
+        raise ValidationError({"bom": [gettext("A byte order mark is for CSV only; NDJSON is plain UTF-8.")]})
+    return name, bom

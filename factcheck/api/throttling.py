@@ -1,4 +1,5 @@
-"""The anonymous throttle: a sliding-window counter in Redis, DRF's own log in the local cache without Redis."""
+"""The API's throttles: per client address for anonymous requests, per user for signed-in ones. Each is a
+sliding-window counter in Redis, DRF's own log in the local cache without Redis."""
 
 from __future__ import annotations
 
@@ -8,8 +9,18 @@ from rest_framework import throttling
 from factcheck.redis import redis_client
 
 
-class AnonThrottle(throttling.AnonRateThrottle):
-    """Anonymous requests per client address; the rate is the API_ANON_THROTTLE_RATE setting, read per request.
+def client_key(request) -> str:
+    """Who a request is counted against, by the throttles and by the export limit: a signed-in user by id, anyone
+    else by address (factcheck.security.client_ip, which trusts X-Forwarded-For only from our own proxies)."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    from factcheck.security import client_ip
+
+    return f"addr:{client_ip(request)}"
+
+
+class CountedThrottle(throttling.SimpleRateThrottle):
+    """A rate per client, from the setting named `rate_setting` (read per request; empty turns it off).
 
     With Redis (REDIS_URL) the count is a sliding-window counter: this window's and the last window's totals, the
     last one weighted by how much of it still overlaps. One round trip and two small integers per request, where
@@ -17,21 +28,20 @@ class AnonThrottle(throttling.AnonRateThrottle):
     DRF's log in the local cache does it.
     """
 
-    key_prefix = "throttle:anon:"
+    rate_setting: str
+    key_prefix: str
 
     def get_rate(self) -> str | None:
-        return settings.API_ANON_THROTTLE_RATE or None
+        return getattr(settings, self.rate_setting) or None
 
-    def get_ident(self, request) -> str:
-        from factcheck.security import client_ip
-
-        return client_ip(request)
+    def counts(self, request) -> bool:
+        raise NotImplementedError
 
     def allow_request(self, request, view) -> bool:
         # Fail open: with Redis away (and a cache that raises), serving unthrottled beats refusing everyone.
         from factcheck.failsafe import REDIS_DOWN, warn_unavailable
 
-        if self.rate is None or request.user.is_authenticated:  # signed-in users are not counted (as in DRF)
+        if self.rate is None or not self.counts(request):
             return True
         try:
             client = throttle_redis()
@@ -68,7 +78,7 @@ class AnonThrottle(throttling.AnonRateThrottle):
 
     @classmethod
     def reset(cls, ident: str) -> None:
-        """Forget a client's count (an operator unblocking an address; tests)."""
+        """Forget a client's count (an operator unblocking an address or a user; tests)."""
         from django.core.cache import cache
 
         client = throttle_redis()
@@ -76,7 +86,35 @@ class AnonThrottle(throttling.AnonRateThrottle):
             keys = list(client.scan_iter(f"{cls.key_prefix}{{{ident}}}:*"))
             if keys:
                 client.delete(*keys)
-        cache.delete(f"throttle_anon_{ident}")
+        cache.delete(cls.cache_format % {"scope": cls.scope, "ident": ident})
+
+
+class AnonThrottle(CountedThrottle, throttling.AnonRateThrottle):
+    """Anonymous requests per client address: API_ANON_THROTTLE_RATE."""
+
+    rate_setting = "API_ANON_THROTTLE_RATE"
+    key_prefix = "throttle:anon:"
+
+    def counts(self, request) -> bool:
+        return not request.user.is_authenticated
+
+    def get_ident(self, request) -> str:
+        from factcheck.security import client_ip
+
+        return client_ip(request)
+
+
+class UserThrottle(CountedThrottle, throttling.UserRateThrottle):
+    """Signed-in requests per user, whatever their address: API_USER_THROTTLE_RATE."""
+
+    rate_setting = "API_USER_THROTTLE_RATE"
+    key_prefix = "throttle:user:"
+
+    def counts(self, request) -> bool:
+        return request.user.is_authenticated
+
+    def get_ident(self, request) -> str:
+        return str(request.user.pk)
 
 
 def sliding_window_wait(*, previous: int, current: int, limit: int, duration: float, into: float) -> float:

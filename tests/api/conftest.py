@@ -7,8 +7,9 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def _no_throttling_unless_asked(settings):
-    """Most tests make many anonymous requests; test_throttling turns the limit back on with a small rate."""
+    """Most tests make many requests; the throttle tests turn a limit back on with a small rate."""
     settings.API_ANON_THROTTLE_RATE = None
+    settings.API_USER_THROTTLE_RATE = None
     yield
     AnonThrottle.reset("127.0.0.1")
 

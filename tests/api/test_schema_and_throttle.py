@@ -1,9 +1,18 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import time_machine
 from django.core.management import call_command
 
-from factcheck.api.throttling import AnonThrottle, sliding_window_wait
+from factcheck.api.throttling import AnonThrottle, UserThrottle, sliding_window_wait
 from tests import factories
+
+from .conftest import token_headers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_openapi_schema_is_valid_without_warnings(tmp_path):
@@ -127,3 +136,46 @@ def test_refused_requests_do_not_count(client, db, settings):
 def test_sliding_window_wait(previous, current, into, expected):
     wait = sliding_window_wait(previous=previous, current=current, limit=4, duration=60.0, into=into)
     assert wait == pytest.approx(expected)
+
+
+# --- Signed-in users (issue 14): a rate per user, whatever their address ----------------------------------------
+
+
+def test_signed_in_users_are_throttled_per_user_with_retry_after(client, db, settings, researcher, reviewer):
+    settings.API_USER_THROTTLE_RATE = "3/min"
+    for user in (researcher, reviewer):  # ids come round again in the next run's test database
+        UserThrottle.reset(str(user.pk))
+    factories.PublishedClaimFactory()
+    rosa, rita = token_headers(researcher), token_headers(reviewer)
+    addresses = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"]
+    codes = [client.get("/api/v1/claims/", REMOTE_ADDR=a, headers=rosa).status_code for a in addresses]
+    assert codes == [200, 200, 200, 429]  # a new address does not make a new allowance
+    refused = client.get("/api/v1/claims/export/?format=csv", headers=rosa)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60 + 60 / 3
+    # Another user, and anonymous requests from the same address, have allowances of their own.
+    assert client.get("/api/v1/claims/", REMOTE_ADDR=addresses[0], headers=rita).status_code == 200
+    assert client.get("/api/v1/claims/", REMOTE_ADDR=addresses[0]).status_code == 200
+
+
+def test_the_user_rate_and_the_export_limits_come_from_the_environment():
+    names = ("API_USER_THROTTLE_RATE", "API_EXPORT_CONCURRENCY_PER_CLIENT", "API_EXPORT_CONCURRENCY")
+    show = "from django.conf import settings as s; print(" + ", ".join(f"s.{n}" for n in names) + ")"
+
+    def shown(**extra: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in names} | extra
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", show],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]  # after the shell's own notes
+
+    assert shown() == "600/min 2 4"
+    assert shown(API_USER_THROTTLE_RATE="30/s", API_EXPORT_CONCURRENCY_PER_CLIENT="1", API_EXPORT_CONCURRENCY="8") == (
+        "30/s 1 8"
+    )

