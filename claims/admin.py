@@ -21,11 +21,13 @@ from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
     AppearanceInlineForm,
+    AppearanceInlineFormSet,
     ArticleAdminForm,
     ClaimAdminForm,
     EvidenceInlineForm,
     EvidenceInlineFormSet,
     SetVerdictForm,
+    TagAdminForm,
 )
 from .models import Appearance, Article, Claim, Evidence, Tag
 from .selectors.attention import claims_needing_attention, with_needs_attention
@@ -120,6 +122,7 @@ class EvidenceInline(admin.TabularInline):
 class AppearanceInline(admin.TabularInline):
     model = Appearance
     form = AppearanceInlineForm
+    formset = AppearanceInlineFormSet
     autocomplete_fields = ("article",)
     extra = 0
     verbose_name_plural = "further appearances"
@@ -418,6 +421,7 @@ class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
 class TagAdmin(admin.ModelAdmin):
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("name",)
+    form = TagAdminForm
     list_display = ("name", "claim_count")
     search_fields = ("name",)
 

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from claims.choices import ClaimStatus, Stance
 from claims.models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence
 from claims.selectors.claims import CLAIM_DETAIL_COLUMNS, CLAIM_LIST_COLUMNS, EVIDENCE_COLUMNS
-from claims.validators import harden_serializer_fields
+from claims.validators import TAG_MAX_LENGTH, harden_serializer_fields, validate_tag_name
 from factcheck.api.rows import datetime_representation
 from sources.choices import Health
 from sources.urlnorm import normalize_url
@@ -242,7 +242,9 @@ class ClaimWriteSerializer(HardenedTextMixin, serializers.ModelSerializer):
     """What reviewers may set. The services validate transitions and the publishing rule."""
 
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.only("id"), allow_null=True, required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=TAG_MAX_LENGTH, validators=[validate_tag_name]), required=False
+    )
 
     class Meta:
         model = Claim
