@@ -23,11 +23,13 @@ from .admin_visibility import ClaimHistoryVisibilityMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
     AppearanceInlineForm,
+    AppearanceInlineFormSet,
     ArticleAdminForm,
     ClaimAdminForm,
     EvidenceInlineForm,
     EvidenceInlineFormSet,
     SetVerdictForm,
+    TagAdminForm,
 )
 from .models import Appearance, Article, Claim, Evidence, ExternalReview, Tag
 from .selectors import visibility
@@ -179,6 +181,7 @@ class EvidenceInline(admin.TabularInline):
 class AppearanceInline(admin.TabularInline):
     model = Appearance
     form = AppearanceInlineForm
+    formset = AppearanceInlineFormSet
     autocomplete_fields = ("article",)
     extra = 0
     verbose_name_plural = "further appearances"
@@ -485,6 +488,7 @@ class TagAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     visibility_rule = staticmethod(visibility.restrict_tags)
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("name",)
+    form = TagAdminForm
     list_display = ("name", "claim_count")
     search_fields = ("name",)
 

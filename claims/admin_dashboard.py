@@ -8,12 +8,15 @@ claims.dashboard (selectors, cached); this module only turns them into links and
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.core.exceptions import BadRequest
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from factcheck import charts
 from sources.choices import OUTCOME_GROUPS, Health, outcome_group
@@ -201,10 +204,28 @@ def dashboard_context(request) -> dict:
     }
 
 
+def refuse_nul(view):
+    """A 400 for a NUL anywhere in the query string or the url's parts. PostgreSQL refuses NUL in text, so a NUL in
+    a search term, a list filter or an autocomplete term would otherwise reach the database as an error (a 500)."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        query = (part for key, values in request.GET.lists() for part in (key, *values))
+        if any("\x00" in part for part in query) or any("\x00" in str(part) for part in (*args, *kwargs.values())):
+            raise BadRequest(_("The address contains a NUL character, which no search or filter can match."))
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 class ReviewerAdminSite(admin.AdminSite):
     """Django's admin, whose home shows reviewers the dashboard above the app list."""
 
     index_template = "admin/dashboard_index.html"
+
+    def admin_view(self, view, cacheable=False):
+        # Every admin page goes through here (model admins' lists and forms, autocomplete, the import pages).
+        return super().admin_view(refuse_nul(view), cacheable)
 
     def index(self, request, extra_context=None):
         context = dict(extra_context or {})

@@ -12,11 +12,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from factcheck.admin_visibility import viewer_of
 
 from .importers.article import article_data_from_bytes, article_data_from_url
-from .importers.base import CandidateLink
+from .importers.base import CandidateLink, describe
 from .importers.runner import claimreviews_import, fetch_claimreview_text
 from .importers.services import article_import, sources_add
 from .selectors.visibility import claims_visible
@@ -100,10 +101,10 @@ class ArticleImportAdminMixin:
             try:
                 created = sources_add(links=[CandidateLink(url=u, text=texts.get(u, "")) for u in chosen])
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, describe(exc))
             else:
                 messages.success(request, f"{len(created)} source(s) added.")
-            return redirect(request.POST.get("next") or reverse("admin:claims_article_changelist"))
+            return redirect(self._next_on_this_site(request))
 
         form = ArticleImportForm(request.POST or None, request.FILES or None)
         context = {
@@ -123,7 +124,7 @@ class ArticleImportAdminMixin:
                     )
                 article, created = article_import(data=data)
             except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
+                form.add_error(None, describe(exc))
             else:
                 context.update(
                     article=article,
@@ -132,6 +133,16 @@ class ArticleImportAdminMixin:
                     article_url=reverse("admin:claims_article_change", args=[article.pk]),
                 )
         return TemplateResponse(request, "admin/claims/import_article.html", context)
+
+    @staticmethod
+    def _next_on_this_site(request) -> str:
+        """The posted `next` when it stays on this site (no open redirect), else the article list."""
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return next_url
+        return reverse("admin:claims_article_changelist")
 
 
 class ClaimImportAdminMixin:

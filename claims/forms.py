@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
 from . import services
 from .choices import ClaimStatus, Verdict
-from .models import CLAIM_EDITABLE_FIELDS, Appearance, Article, Claim, Evidence
-from .validators import harden_form, validate_tag_count
+from .models import CLAIM_EDITABLE_FIELDS, Appearance, Article, Claim, Evidence, Tag
+from .validators import harden_form, validate_tag_count, validate_tag_name
 
 
 class HardenedTextMixin:
@@ -101,12 +102,16 @@ class EvidenceInlineForm(HardenedTextMixin, forms.ModelForm):
         return normalize_url(self.cleaned_data["url"])
 
 
-class EvidenceInlineFormSet(BaseInlineFormSet):
-    """Checks what only the whole set of rows can tell: duplicates, and the publishing rule.
+class OneRowPerUrlFormSet(BaseInlineFormSet):
+    """Inline rows of which a claim may have one per url (the rows' clean_url makes it canonical, so two spellings
+    of one page are one url): a repeated url is an error on the row, not an IntegrityError from the database."""
 
-    The admin validates this formset after the claim's own form, against the same (unsaved) claim, so the
-    evidence count used for the publishing rule is the rows being saved, not the rows in the database.
-    """
+    repeated = ""  # the messages, with %(url)s
+    taken = ""
+
+    def saved_urls(self) -> dict[str, int]:
+        """url → id of the saved row of this claim that holds it."""
+        raise NotImplementedError
 
     def _kept_forms(self) -> list[tuple[forms.Form, str]]:
         kept = []
@@ -122,33 +127,42 @@ class EvidenceInlineFormSet(BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        kept = self._kept_forms()
-        cited = {}
-        if self.instance.pk is not None:
-            cited = dict(Evidence.objects.filter(claim=self.instance).values_list("source__url", "pk"))
+        self.kept = self._kept_forms()
+        saved = self.saved_urls() if self.instance.pk is not None else {}
         seen: set[str] = set()
-        for form, url in kept:
+        for form, url in self.kept:
             if url in seen:
-                form.add_error(
-                    "url", ValidationError(f"This claim already cites {url} in another row.", code="duplicate")
-                )
+                form.add_error("url", ValidationError(self.repeated % {"url": url}, code="duplicate"))
                 continue
             seen.add(url)
-            holder = cited.get(url)
+            holder = saved.get(url)
             if holder is not None and holder != form.instance.pk:
-                # Cited by another saved row (perhaps one being deleted or changed in this same save, or one
-                # added meanwhile): edit that row rather than citing the page twice.
-                form.add_error(
-                    "url",
-                    ValidationError(
-                        f"This claim already cites {url}; change that row instead of adding it again.", code="duplicate"
-                    ),
-                )
+                # Held by another saved row (perhaps one changed in this same save, or one added meanwhile by
+                # someone else): edit that row rather than naming the page twice.
+                form.add_error("url", ValidationError(self.taken % {"url": url}, code="duplicate"))
+
+
+class EvidenceInlineFormSet(OneRowPerUrlFormSet):
+    """Checks what only the whole set of rows can tell: duplicates, and the publishing rule.
+
+    The admin validates this formset after the claim's own form, against the same (unsaved) claim, so the
+    evidence count used for the publishing rule is the rows being saved, not the rows in the database.
+    """
+
+    repeated = _("This claim already cites %(url)s in another row.")
+    taken = _("This claim already cites %(url)s; change that row instead of adding it again.")
+
+    def saved_urls(self) -> dict[str, int]:
+        # Rows being deleted still count: save() removes them last, after the additions.
+        return dict(Evidence.objects.filter(claim=self.instance).values_list("source__url", "pk"))
+
+    def clean(self) -> None:
+        super().clean()
         # Read by ClaimAdmin.save_model, which saves the claim before the rows exist.
-        self.instance._evidence_count = len(kept)
+        self.instance._evidence_count = len(self.kept)
         if self.instance.status == ClaimStatus.PUBLISHED:
             services.check_publishable(
-                verdict=self.instance.verdict, explanation=self.instance.explanation, evidence_count=len(kept)
+                verdict=self.instance.verdict, explanation=self.instance.explanation, evidence_count=len(self.kept)
             )
 
     def save_new(self, form, commit=True):
@@ -200,6 +214,31 @@ class AppearanceInlineForm(HardenedTextMixin, forms.ModelForm):
         url = self.cleaned_data["url"]
         # Canonical before the uniqueness check, so two spellings of one page are caught here, not by the database.
         return normalize_url(url) if url else url
+
+
+class AppearanceInlineFormSet(OneRowPerUrlFormSet):
+    # The database's appearance_one_per_url is a conditional constraint (rows without a url may repeat), which
+    # Django's own formset check does not see.
+    repeated = _("This claim already appears at %(url)s in another row.")
+    taken = _("This claim already appears at %(url)s; change that row instead of adding it again.")
+
+    def saved_urls(self) -> dict[str, int]:
+        # Django deletes rows before it adds new ones, so a row being deleted frees its url.
+        deleted = {form.instance.pk for form in self.forms if self.can_delete and self._should_delete_form(form)}
+        rows = Appearance.objects.filter(claim=self.instance).exclude(url="").exclude(pk__in=deleted)
+        return dict(rows.values_list("url", "pk"))
+
+
+class TagAdminForm(forms.ModelForm):
+    """A tag's name follows the API's rule (claims.validators.validate_tag_name; the length is the column's)."""
+
+    class Meta:
+        model = Tag
+        fields = ("name",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].validators.append(validate_tag_name)
 
 
 class SetVerdictForm(forms.Form):

@@ -12,6 +12,7 @@ from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
 from . import tally
 from .choices import ClaimStatus, ExcerptStatus, Stance, Verdict
+from .validators import TAG_MAX_LENGTH
 
 
 class Article(models.Model):
@@ -41,7 +42,7 @@ class Article(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=TAG_MAX_LENGTH, unique=True)
 
     class Meta:
         ordering = ["name"]

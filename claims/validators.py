@@ -13,8 +13,11 @@ request size limit (DATA_UPLOAD_MAX_MEMORY_SIZE), so a long field is a field err
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
@@ -53,16 +56,18 @@ class PlainTextValidator:
         found = _SURROGATE.search(value)
         if found:
             raise ValidationError(
-                f"The text contains a lone surrogate ({_where(value, found.start())}), which is not a character; "
-                "send valid UTF-8.",
+                _("The text contains a lone surrogate (%(where)s), which is not a character; send valid UTF-8.")
+                % {"where": _where(value, found.start())},
                 code=self.code,
             )
         found = _CONTROL.search(value)
         if found:
-            name = "a NUL character" if value[found.start()] == "\x00" else "a control character"
-            raise ValidationError(
-                f"The text contains {name} ({_where(value, found.start())}); remove it.", code=self.code
+            message = (
+                _("The text contains a NUL character (%(where)s); remove it.")
+                if value[found.start()] == "\x00"
+                else _("The text contains a control character (%(where)s); remove it.")
             )
+            raise ValidationError(message % {"where": _where(value, found.start())}, code=self.code)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, PlainTextValidator)
@@ -85,17 +90,28 @@ def limit_for(name: str) -> int | None:
     return TEXT_MAX_LENGTH.get(name)
 
 
+def tighter_limit(name: str, max_length: int | None) -> int | None:
+    """The project's limit for a field of this name when it is tighter than the field's own max_length, else None."""
+    limit = limit_for(name)
+    return limit if limit and (max_length is None or max_length > limit) else None
+
+
+def _check_plain_text(field) -> None:
+    # A field with a stricter rule built on this one (the tag rule) has it already: one message, not two.
+    if not any(isinstance(validator, PlainTextValidator) for validator in field.validators):
+        field.validators.append(validate_plain_text)
+
+
 def harden_form(form) -> None:
     """Give every text field of a Django form the plain-text check, and the text limits by field name."""
     from django import forms
-    from django.core.validators import MaxLengthValidator
 
     for name, field in form.fields.items():
         if not isinstance(field, forms.CharField):
             continue
-        field.validators.append(validate_plain_text)
-        limit = limit_for(name)
-        if limit and (field.max_length is None or field.max_length > limit):
+        _check_plain_text(field)
+        limit = tighter_limit(name, field.max_length)
+        if limit:
             field.max_length = limit
             field.validators.append(MaxLengthValidator(limit))
             field.widget.attrs["maxlength"] = str(limit)
@@ -103,7 +119,6 @@ def harden_form(form) -> None:
 
 def harden_serializer_fields(fields) -> None:
     """The same for a DRF serializer's fields (DRF already refuses NUL and surrogates; this adds the rest)."""
-    from django.core.validators import MaxLengthValidator
     from rest_framework import serializers
 
     for name, field in fields.items():
@@ -111,10 +126,59 @@ def harden_serializer_fields(fields) -> None:
             field = field.child
         if not isinstance(field, serializers.CharField):
             continue
-        field.validators.append(validate_plain_text)
-        limit = limit_for(name)
-        if limit and (field.max_length is None or field.max_length > limit):
+        _check_plain_text(field)
+        limit = tighter_limit(name, field.max_length)
+        if limit:
             field.max_length = limit
             field.validators.append(
-                MaxLengthValidator(limit, message=(f"Ensure this field has no more than {limit:,} characters."))
+                MaxLengthValidator(limit, message=_("Ensure this field has no more than %s characters.") % f"{limit:,}")
             )
+
+
+def validate_model_text(model, values: Mapping[str, Any]) -> None:
+    """What harden_form gives a model form, for writers that have none (the importers): each text value is checked
+    with validate_plain_text and against the field's max_length and the limit for its name. A ValidationError maps
+    each field at fault to its messages."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if not isinstance(value, str):
+            continue
+        max_length = getattr(model._meta.get_field(name), "max_length", None)
+        limit = tighter_limit(name, max_length) or max_length
+        validators = [validate_plain_text, *([MaxLengthValidator(limit)] if limit else [])]
+        for validator in validators:
+            try:
+                validator(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+                break
+    if errors:
+        raise ValidationError(errors)
+
+
+# Tags are short labels shown in lists, filters and exports; besides control characters they may not carry the
+# invisible controls that reorder the text around them (bidirectional embeddings, overrides and isolates, as in
+# "gpj.<RLO>exe"). Joiners stay: emoji sequences and Persian need them. The length is the column's, TAG_MAX_LENGTH.
+TAG_MAX_LENGTH = 64
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+@deconstructible
+class TagNameValidator(PlainTextValidator):
+    """The rule for a tag's name, in the API and in the admin: plain text, and no control that reorders text."""
+
+    def __call__(self, value) -> None:
+        super().__call__(value)
+        found = _BIDI_CONTROL.search(value) if isinstance(value, str) else None
+        if found:
+            raise ValidationError(
+                _("The tag contains an invisible control that reorders text (%(where)s); remove it.")
+                % {"where": _where(value, found.start())},
+                code=self.code,
+            )
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TagNameValidator)
+
+
+validate_tag_name = TagNameValidator()

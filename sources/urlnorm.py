@@ -14,7 +14,8 @@ MAX_URL_LENGTH = 2048
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid"})
-_FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x20\x7f]")
+# Lone surrogates (from a JSON "\\ud800" escape) are not characters: they cannot be stored or sent.
+_FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x20\x7f\ud800-\udfff]")
 # Underscores are not legal in host names but do occur in the wild; browsers accept them, so do we.
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
@@ -52,7 +53,8 @@ def normalize_url(raw: str) -> str:
         )
     if _FORBIDDEN_CHARACTERS.search(url):
         raise ValidationError(
-            "The url contains spaces or control characters; percent-encode them.", code="bad_characters"
+            "The url contains spaces, control characters or lone surrogates; percent-encode them.",
+            code="bad_characters",
         )
     try:
         parts = urlsplit(url)

@@ -19,7 +19,13 @@ from claims.selectors.claims import (
     EXTERNAL_REVIEW_COLUMNS,
     EXTERNAL_REVIEW_DECIMALS,
 )
-from claims.validators import TAGS_MAX_PER_CLAIM, harden_serializer_fields, validate_tag_count
+from claims.validators import (
+    TAG_MAX_LENGTH,
+    TAGS_MAX_PER_CLAIM,
+    harden_serializer_fields,
+    validate_tag_count,
+    validate_tag_name,
+)
 from factcheck.api.rows import datetime_representation
 from sources.choices import Health
 from sources.urlnorm import normalize_url
@@ -280,7 +286,11 @@ class TagsField(serializers.ListField):
     """Tag names, counted before each is checked: a body of 600,000 tags is refused at once, not tag by tag."""
 
     def __init__(self, **kwargs):
-        super().__init__(child=serializers.CharField(max_length=64), max_length=TAGS_MAX_PER_CLAIM, **kwargs)
+        super().__init__(
+            child=serializers.CharField(max_length=TAG_MAX_LENGTH, validators=[validate_tag_name]),
+            max_length=TAGS_MAX_PER_CLAIM,
+            **kwargs,
+        )
 
     def to_internal_value(self, data):
         if isinstance(data, list):

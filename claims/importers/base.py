@@ -6,18 +6,50 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from claims.validators import validate_model_text
+
+# Shown escaped in reports: controls (a terminal would obey an ESC sequence), lone surrogates (which cannot be
+# written out as UTF-8 at all) and the controls that reorder a line. Tab and newline are kept.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text for a report, a terminal or a page: characters that would act rather than show are written as escapes."""
+    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
 
 
 class ParseError(ValidationError):
     """Input that cannot be imported; `field` names the part of the input that is wrong."""
 
     def __init__(self, field_name: str, reason: str):
-        self.field = field_name
-        self.reason = reason
-        super().__init__(f"{field_name}: {reason}", code="parse")
+        # Reasons quote the input ("“…” is not a usable url"), which may hold anything.
+        self.field = printable(field_name)
+        self.reason = printable(reason)
+        super().__init__(f"{self.field}: {self.reason}", code="parse")
 
     def __str__(self) -> str:
         return f"{self.field}: {self.reason}"
+
+
+def check_text(model, values: dict, *, names: dict[str, str] | None = None) -> None:
+    """The API's and the admin's text rules (claims.validators) for values an importer is about to write to `model`:
+    a ParseError naming the first field at fault, in the input's own words where `names` gives them."""
+    try:
+        validate_model_text(model, values)
+    except ValidationError as exc:
+        field_name, messages = next(iter(exc.message_dict.items()))
+        raise ParseError((names or {}).get(field_name, field_name), " ".join(messages)) from exc
+
+
+def describe(exc: ValidationError) -> str:
+    """One readable line for a refused input or item: each field at fault and why."""
+    if hasattr(exc, "error_dict"):
+        text = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items())
+    else:
+        text = " ".join(exc.messages)
+    return printable(text)
 
 
 @dataclass
@@ -66,9 +98,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def decode_text(data: bytes, *, what: str = "file") -> str:
     """Bytes to text, or a ParseError saying the input is not text (a binary file, an unknown encoding)."""
     if not data.strip():
-        raise ParseError(what, "it is empty")
-    if b"\x00" in data[:8192]:
-        raise ParseError(what, "it is a binary file, not text (it contains NUL bytes)")
+        raise ParseError(what, _("it is empty"))
+    nul = data.find(b"\x00")  # anywhere, not only near the start: PostgreSQL cannot store a NUL
+    if nul >= 0:
+        raise ParseError(
+            what, _("it is a binary file, not text (it contains a NUL byte at byte %(at)s)") % {"at": f"{nul + 1:,}"}
+        )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from sources.urlnorm import normalize_url
 
@@ -28,6 +29,7 @@ class AppearanceData:
     published_at: datetime | None = None
     title: str = ""
     quote: str = ""
+    where: str = "itemReviewed.appearance"  # the part of the ClaimReview it came from, for error messages
 
 
 @dataclass
@@ -111,6 +113,45 @@ def ld_json_blocks(html: str) -> list[str]:
     return parser.blocks
 
 
+# ClaimReview feeds nest a dozen levels at most. json.loads and find_claimreviews recurse once per level, so a
+# document nested 100,000 deep would end in a RecursionError; it is refused as an input instead.
+MAX_JSON_DEPTH = 100
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` deep: level by level, with no recursion to exhaust."""
+    level = [document] if isinstance(document, dict | list) else []
+    depth = 1
+    while level:
+        if depth > limit:
+            return True
+        below = []
+        for value in level:
+            below += [c for c in (value.values() if isinstance(value, dict) else value) if isinstance(c, dict | list)]
+        level, depth = below, depth + 1
+    return False
+
+
+def load_json(text: str, *, what: str) -> Any:
+    """json.loads, with every way a document can fail to load as a ParseError for `what`."""
+    too_deep = ParseError(what, _("nested too deeply (more than %(limit)s levels)") % {"limit": MAX_JSON_DEPTH})
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            what,
+            _("not valid JSON: %(problem)s at line %(line)s, column %(column)s")
+            % {"problem": exc.msg, "line": exc.lineno, "column": exc.colno},
+        ) from exc
+    except ValueError as exc:  # e.g. a number of more digits than Python converts (sys.get_int_max_str_digits)
+        raise ParseError(what, _("not valid JSON: %(problem)s") % {"problem": exc}) from exc
+    if _deeper_than(document, MAX_JSON_DEPTH):
+        raise too_deep
+    return document
+
+
 def parse_claimreview_text(text: str, *, source: str = "") -> list[ParsedReview]:
     """All ClaimReviews in a JSON document or an HTML page. Raises ParseError only when nothing in it is readable."""
     prefix = f"{source} " if source else ""
@@ -118,25 +159,16 @@ def parse_claimreview_text(text: str, *, source: str = "") -> list[ParsedReview]
     documents: list[tuple[str, Any]] = []
     results: list[ParsedReview] = []
     if stripped.startswith(("{", "[")):
-        try:
-            documents.append(("", json.loads(stripped)))
-        except json.JSONDecodeError as exc:
-            raise ParseError(
-                f"{prefix}JSON".strip(), f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-            ) from exc
+        documents.append(("", load_json(stripped, what=f"{prefix}JSON".strip())))
     elif "<" in stripped[:1000]:
         blocks = ld_json_blocks(text)
         if not blocks:
             raise ParseError(f"{prefix}page".strip(), 'the page has no <script type="application/ld+json"> block')
         for index, block in enumerate(blocks, 1):
             try:
-                documents.append((f"ld+json block {index}", json.loads(block)))
-            except json.JSONDecodeError as exc:
-                results.append(
-                    ParsedReview(
-                        label=f"{prefix}ld+json block {index}", error=f"not valid JSON: {exc.msg} at line {exc.lineno}"
-                    )
-                )
+                documents.append((f"ld+json block {index}", load_json(block, what=f"ld+json block {index}")))
+            except ParseError as exc:
+                results.append(ParsedReview(label=f"{prefix}ld+json block {index}", error=exc.reason))
     else:
         raise ParseError(f"{prefix}input".strip(), "neither JSON nor an HTML page")
     for where, document in documents:
@@ -224,10 +256,11 @@ def _appearance(value: Any, field_name: str) -> AppearanceData | None:
     if not url:
         return None
     if not isinstance(value, dict):
-        return AppearanceData(url=url)
+        return AppearanceData(url=url, where=field_name)
     quote = value.get("text") or value.get("quote") or ""
     return AppearanceData(
         url=url,
+        where=field_name,
         published_at=parse_date(value.get("datePublished") or value.get("dateCreated"), f"{field_name}.datePublished"),
         title=_text(value.get("headline") or value.get("name"))[:500],
         quote=clean_line(quote)[:5000] if isinstance(quote, str) else "",

@@ -1,14 +1,18 @@
 """A batch of ClaimReview inputs → one report row per item; shared by the command and the admin upload."""
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
 
-from .base import ParseError
+from .base import ParseError, describe, printable
 from .claimreview import parse_claimreview_bytes, parse_claimreview_text
 from .services import CREATED, LINKED, SKIPPED, UPDATED, claimreview_import
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -17,6 +21,20 @@ class ReportRow:
     action: str
     claim_id: int | None = None
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        # Labels name files and details quote the input: shown in a terminal and on a page, they must not act.
+        self.label, self.detail = printable(self.label), printable(self.detail)
+
+
+def _unexpected(label: str, exc: Exception) -> ReportRow:
+    """An error no rule foresaw: this item is reported and logged, and the batch goes on."""
+    logger.exception("import of %s failed", printable(label))
+    return ReportRow(
+        label=label,
+        action=SKIPPED,
+        detail=_("not imported: an unexpected error (%(error)s); it is logged") % {"error": type(exc).__name__},
+    )
 
 
 @dataclass
@@ -76,6 +94,9 @@ def claimreviews_import(
         except ParseError as exc:
             report.rows.append(ReportRow(label=label, action=SKIPPED, detail=str(exc)))
             continue
+        except Exception as exc:  # one input's failure must not cut the batch off unreported
+            report.rows.append(_unexpected(label, exc))
+            continue
         for item in parsed:
             if item.data is None:
                 report.rows.append(ReportRow(label=item.label, action=SKIPPED, detail=item.error))
@@ -83,9 +104,12 @@ def claimreviews_import(
             try:
                 result = claimreview_import(review=item.data, user=user, publish=publish)
             except ValidationError as exc:
-                report.rows.append(ReportRow(label=item.label, action=SKIPPED, detail=" ".join(exc.messages)))
-            except DatabaseError as exc:  # e.g. a value too long for its column: this item only
-                report.rows.append(ReportRow(label=item.label, action=SKIPPED, detail=f"database refused it: {exc}"))
+                report.rows.append(ReportRow(label=item.label, action=SKIPPED, detail=describe(exc)))
+            except DatabaseError as exc:  # a rule the checks missed: this item only (its transaction is undone)
+                detail = _("the database refused it: %(error)s") % {"error": str(exc).strip().splitlines()[0]}
+                report.rows.append(ReportRow(label=item.label, action=SKIPPED, detail=detail))
+            except Exception as exc:  # as above, for one item
+                report.rows.append(_unexpected(item.label, exc))
             else:
                 report.rows.append(
                     ReportRow(label=item.label, action=result.action, claim_id=result.claim.pk, detail=result.note)

@@ -13,13 +13,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from claims.choices import REFUTING_VERDICTS, SUPPORTING_VERDICTS, ClaimStatus, Stance
-from claims.models import Appearance, Article, Claim
+from claims.models import Appearance, Article, Claim, Evidence
 from claims.services import article_upsert, claim_save, evidence_add, snapshot
 from claims.similarity import similar_claims
 from sources.models import Source
 from sources.services import source_get_or_create
 
-from .base import ArticleData, CandidateLink
+from .base import ArticleData, CandidateLink, check_text
 from .claimreview import AppearanceData, ClaimReviewData
 
 CREATED, UPDATED, LINKED, SKIPPED = "created", "updated", "linked", "skipped"
@@ -27,12 +27,17 @@ CREATED, UPDATED, LINKED, SKIPPED = "created", "updated", "linked", "skipped"
 
 def article_import(*, data: ArticleData) -> tuple[Article, bool]:
     """Create the article read by an importer, or update the one with the same canonical url."""
-    return article_upsert(url=data.url, **data.model_fields())
+    fields = data.model_fields()
+    check_text(Article, {"url": data.url, **fields})
+    return article_upsert(url=data.url, **fields)
 
 
 def sources_add(*, links: Iterable[CandidateLink]) -> list[Source]:
     """Make sources of the candidate links a reviewer picked (one row per canonical url)."""
-    return [source_get_or_create(url=link.url, title=link.text[:500]) for link in links]
+    links = [(link.url, link.text[:500]) for link in links]
+    for url, title in links:
+        check_text(Source, {"url": url, "title": title}, names={"title": f"{url}: text"})
+    return [source_get_or_create(url=url, title=title) for url, title in links]
 
 
 @dataclass
@@ -56,6 +61,10 @@ def _explanation(review: ClaimReviewData) -> str:
     by = f" by {review.publisher}" if review.publisher else ""
     rating = f"“{review.original_rating}”" if review.original_rating else "without a rating"
     return f"Rated {rating}{by} in a ClaimReview: {review.review_url}"
+
+
+def _note(review: ClaimReviewData) -> str:
+    return f"ClaimReview: {review.original_rating or review.verdict}"
 
 
 def _existing_claim(review: ClaimReviewData) -> Claim | None:
@@ -108,10 +117,37 @@ def _publish(claim: Claim, *, user, published_at) -> None:
     claim_save(claim=claim, user=user, before=before)
 
 
+# Our field → where a ClaimReview has it, so a refused item names the part of the input to fix.
+_REVIEW_NAMES = {
+    "text": "claimReviewed",
+    "claimant": "itemReviewed.author",
+    "language": "inLanguage",
+    "original_rating": "reviewRating",
+    "explanation": "reviewRating.ratingExplanation (or reviewBody)",
+}
+
+
+def claimreview_check(review: ClaimReviewData) -> None:
+    """Every value the import would write, held to the API's text rules and lengths (claims.validators), before
+    anything is read or written with it: a ParseError naming the ClaimReview field at fault."""
+    claim = {"text": review.claim_text, "claimant": review.claimant, "language": review.language}
+    check_text(Claim, {**claim, "original_rating": review.original_rating}, names=_REVIEW_NAMES)
+    source = {"url": review.review_url, "title": review.headline, "publisher": review.publisher}
+    check_text(Source, source, names={"title": "headline", "publisher": "author"})
+    for appearance in review.appearances:
+        names = {"url": f"{appearance.where}.url", "quote": f"{appearance.where}.text"}
+        check_text(Appearance, {"url": appearance.url, "quote": appearance.quote}, names=names)
+        check_text(Article, {"title": appearance.title}, names={"title": f"{appearance.where}.headline"})
+    # Last, the values made of several fields, so that a bad part is named by its own field above.
+    check_text(Claim, {"explanation": _explanation(review)}, names=_REVIEW_NAMES)
+    check_text(Evidence, {"note": _note(review)}, names={"note": "reviewRating"})
+
+
 @transaction.atomic
 def claimreview_import(*, review: ClaimReviewData, user=None, publish: bool = False) -> ReviewImportResult:
     """Create or update the claim a ClaimReview describes; link it to a near-identical claim instead of
     creating a duplicate. Imported claims land in review unless `publish` (the review url is the evidence)."""
+    claimreview_check(review)
     existing = _existing_claim(review)
     if existing is not None:
         return _update(existing, review, user=user, publish=publish)
@@ -156,7 +192,7 @@ def _cite_review(claim: Claim, review: ClaimReviewData, *, user) -> None:
         url=review.review_url,
         user=user,
         stance=_stance(review.verdict),
-        note=f"ClaimReview: {review.original_rating or review.verdict}",
+        note=_note(review),
         source_title=review.headline,
         publisher=review.publisher,
     )

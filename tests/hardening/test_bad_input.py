@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import base64
 import csv
+import html
 import io
 import json
+import re
 from dataclasses import dataclass, field
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
 from django.urls import reverse
 
 from claims.models import Article, Claim, Evidence, Tag
@@ -71,6 +76,10 @@ API_CASES = [
     Bad("create-language-long", "post", CLAIMS, {"text": "ok", "language": "zh-" * 100}, names="language"),
     Bad("create-tag-nul", "post", CLAIMS, {"text": "ok", "tags": [NUL]}, names="tags"),
     Bad("create-tag-1mb", "post", CLAIMS, {"text": "ok", "tags": ["t" * MB]}, names="tags"),
+    Bad("create-tag-escape", "post", CLAIMS, {"text": "ok", "tags": ["\x1b[31mred"]}, names="tags"),
+    Bad("create-tag-bell", "post", CLAIMS, {"text": "ok", "tags": [BELL]}, names="tags"),
+    Bad("create-tag-rlo", "post", CLAIMS, {"text": "ok", "tags": ["gpj.\u202eexe"]}, names="tags"),
+    Bad("create-tag-isolate", "post", CLAIMS, {"text": "ok", "tags": ["\u2067tag"]}, names="tags"),
     # --- claim create: wrong types and values ----------------------------------------------------------
     Bad("create-no-text", "post", CLAIMS, {"quote": "no text"}, names="text"),
     Bad("create-text-list", "post", CLAIMS, {"text": ["a", "b"]}, names="text"),
@@ -385,6 +394,24 @@ ADMIN_CLAIM_CASES = [
     ("evidence-url-nul", {"evidence-0-url": "https://example.org/\x00"}, "evidence"),
     ("evidence-excerpt-nul", {"evidence-0-url": "https://example.org/x", "evidence-0-excerpt": NUL}, "evidence"),
     ("evidence-excerpt-1mb", {"evidence-0-url": "https://example.org/x", "evidence-0-excerpt": "z" * MB}, "evidence"),
+    (
+        "appearance-url-twice",
+        {
+            "appearances-TOTAL_FORMS": "2",
+            "appearances-0-url": "https://b.example/a",
+            "appearances-1-url": "https://b.example/a",
+        },
+        "appearances",
+    ),
+    (
+        "appearance-url-two-spellings",
+        {
+            "appearances-TOTAL_FORMS": "2",
+            "appearances-0-url": "https://b.example/a",
+            "appearances-1-url": "HTTPS://B.example:443/a?utm_source=x#top",
+        },
+        "appearances",
+    ),
 ]
 
 
@@ -396,8 +423,8 @@ def test_admin_claim_form_refuses_bad_input(admin_client, name, change, where):
     before = state()
     response = admin_client.post(reverse("admin:claims_claim_change", args=[claim.pk]), data)
     assert response.status_code == 200  # the form again, with errors (a save redirects)
-    if where == "evidence":
-        formset = next(f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "evidence")
+    if where in ("evidence", "appearances"):
+        formset = next(f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == where)
         assert any(formset.errors), formset.errors
     else:
         assert where in response.context["adminform"].form.errors
@@ -435,6 +462,17 @@ IMPORT_CASES = [
     ("file-nul-bytes", {"file": ("a.md", "# Title\x00\n\n文章作者：x\n\nBody\x00text".encode())}, "__all__"),
     ("file-binary", {"file": ("a.html", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))}, "__all__"),
     ("file-bad-utf8", {"file": ("a.md", b"# \xff\xfe title\n\nbody")}, "__all__"),
+    (
+        "file-nul-after-8kb",
+        {"file": ("a.md", b"---\nurl: https://n.example.org/a\n---\n# T\n\n" + b"x" * 9000 + b"\x00")},
+        "__all__",
+    ),
+    (
+        "file-language-too-long",
+        {"file": ("a.md", b"---\nurl: https://n.example.org/a\nlanguage: " + b"zh-" * 40 + b"\n---\n# T\n\nBody\n")},
+        "__all__",
+    ),
+    ("file-body-escape", {"file": ("a.md", b"---\nurl: https://n.example.org/a\n---\n# T\n\n\x1b[2J\n")}, "__all__"),
 ]
 
 
@@ -524,3 +562,257 @@ def test_csv_cells_a_spreadsheet_would_run_are_text_and_other_formats_exact(
     assert json.loads(line)[field] == stored
     if field in ("text", "quote", "claimant", "explanation", "unit", "tags"):
         assert client.get(f"{CLAIMS}{claim.pk}/", headers=reviewer_headers).json()[field] == stored
+
+
+# --- The admin: NUL in list filters and autocomplete, tags, the import page's redirect -----------------------------
+
+
+def _registered() -> list[str]:
+    return sorted(model._meta.label_lower for model in admin.site._registry)
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", "pw-123456-long"))
+    return client
+
+
+@pytest.mark.parametrize("model", _registered())
+def test_admin_list_with_a_nul_in_search_or_any_filter_is_a_400(superuser_client, model):
+    """PostgreSQL refuses NUL in text, so a NUL in a query parameter used to reach the database as a 500."""
+    model_admin = admin.site._registry[apps.get_model(model)]
+    url = reverse(f"admin:{model.replace('.', '_')}_changelist")
+    request = RequestFactory().get(url)
+    request.user = get_user_model().objects.get(username="root")
+    changelist = model_admin.get_changelist_instance(request)
+    params = {"q", "o", "p"} | {name for spec in changelist.filter_specs for name in spec.expected_parameters()}
+    if changelist.date_hierarchy:
+        params |= {f"{changelist.date_hierarchy}__{part}" for part in ("year", "month", "day")}
+    before = state()
+    for param in sorted(params):
+        response = superuser_client.get(url, {param: "a\x00b"})
+        assert response.status_code == 400, (param, response.status_code)
+    assert superuser_client.get(url, {"q": "plain"}).status_code == 200
+    assert state() == before
+
+
+def _autocomplete_fields() -> list[tuple[str, str, str]]:
+    """(app_label, model_name, field_name) of every autocomplete field of the admin, inlines included."""
+    found = set()
+    for model, model_admin in admin.site._registry.items():
+        for owner, fields in [(model, model_admin.autocomplete_fields)] + [
+            (inline.model, inline.autocomplete_fields) for inline in model_admin.inlines
+        ]:
+            found |= {(owner._meta.app_label, owner._meta.model_name, name) for name in fields}
+    return sorted(found)
+
+
+@pytest.mark.parametrize(("app_label", "model_name", "field_name"), _autocomplete_fields())
+def test_admin_autocomplete_with_a_nul_term_is_a_400(admin_client, app_label, model_name, field_name):
+    params = {"app_label": app_label, "model_name": model_name, "field_name": field_name}
+    assert admin_client.get(reverse("admin:autocomplete"), {**params, "term": "ok"}).status_code == 200
+    response = admin_client.get(reverse("admin:autocomplete"), {**params, "term": "\x00"})
+    assert response.status_code == 400
+
+
+def test_an_appearance_added_meanwhile_is_a_form_error_not_a_500(admin_client):
+    from claims.models import Appearance
+
+    claim = factories.ClaimFactory(text="Original text.")
+    data = _change_form(admin_client, claim)
+    Appearance.objects.create(claim=claim, url="https://b.example/a")  # by someone else, after the page was read
+    data.update({"appearances-TOTAL_FORMS": "1", "appearances-0-url": "https://B.example/a#again"})
+    before = state()
+    response = admin_client.post(reverse("admin:claims_claim_change", args=[claim.pk]), data)
+    assert response.status_code == 200
+    assert "already appears at https://b.example/a" in " ".join(str(e) for e in response.context["errors"])
+    assert state() == before
+    assert claim.appearances.count() == 1
+
+
+BAD_TAGS = [
+    ("nul", NUL),
+    ("bell", BELL),
+    ("escape", "\x1b[31mred"),
+    ("rlo", "gpj.\u202eexe"),
+    ("isolate", "\u2067tag"),
+    ("too-long", "t" * 65),
+]
+
+
+@pytest.mark.parametrize(("name", "tag"), BAD_TAGS, ids=[c[0] for c in BAD_TAGS])
+def test_admin_tag_form_applies_the_apis_tag_rule(admin_client, reviewer_headers, name, tag):
+    before = state()
+    response = admin_client.post(reverse("admin:claims_tag_add"), {"name": tag})
+    assert response.status_code == 200
+    assert "name" in response.context["adminform"].form.errors
+    api = admin_client.post(
+        CLAIMS, {"text": "ok", "tags": [tag]}, content_type="application/json", headers=reviewer_headers
+    )
+    assert api.status_code == 400
+    assert "tags" in api.json()
+    assert state() == before
+
+
+@pytest.mark.parametrize("tag", ["رأي", "AI 视频", "👩‍🔬", "fact\u200ccheck"])
+def test_admin_tag_form_and_the_api_accept_the_same_good_tags(admin_client, reviewer_headers, tag):
+    assert admin_client.post(reverse("admin:claims_tag_add"), {"name": tag}).status_code == 302
+    api = admin_client.post(
+        CLAIMS, {"text": "ok", "tags": [tag]}, content_type="application/json", headers=reviewer_headers
+    )
+    assert api.status_code == 201, api.json()
+    assert list(Tag.objects.values_list("name", flat=True)) == [tag]
+
+
+OFFSITE_NEXT = [
+    "https://evil.example/",
+    "//evil.example/",
+    "/\\evil.example/",
+    "\\\\evil.example/",
+    "https:///evil.example/",
+    "http://testserver.evil.example/",
+    "javascript:alert(document.cookie)",
+    " https://evil.example/",
+]
+
+
+@pytest.mark.parametrize("next_url", OFFSITE_NEXT)
+def test_add_selected_as_sources_does_not_follow_an_offsite_next(admin_client, next_url):
+    link = "https://news.example.org/report/42"
+    data = {"action": "add_sources", "link": [link], "link_all": [link], "link_text": ["r"], "next": next_url}
+    response = admin_client.post(reverse("admin:claims_article_import"), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:claims_article_changelist")
+    assert Source.objects.filter(url=link).exists()  # the sources are still added
+
+
+def test_add_selected_as_sources_follows_a_next_on_this_site(admin_client):
+    article = factories.ArticleFactory()
+    for next_url in (
+        reverse("admin:claims_article_change", args=[article.pk]),
+        "http://testserver" + reverse("admin:claims_article_change", args=[article.pk]),
+    ):
+        response = admin_client.post(
+            reverse("admin:claims_article_import"), {"action": "add_sources", "next": next_url}
+        )
+        assert response["Location"] == next_url
+
+
+# --- The importers: a bad ClaimReview is one skipped item, whichever way it comes in -------------------------------
+
+
+def _review(n: int, **overrides) -> dict:
+    from tests.importers.test_claimreview import review
+
+    texts = {1: "Claim one: the bridge was made of gold.", 3: "Claim three: seawater cures colds."}
+    return review(n, **{"claimReviewed": texts.get(n, f"Claim {n}."), **overrides})
+
+
+def _item_with(path: str, value) -> dict:
+    """Review 2 with the value at a dotted path ("itemReviewed.author.name") replaced."""
+    item = _review(2)
+    *parents, last = path.split(".")
+    target = item
+    for part in parents:
+        target = target[part]
+    target[last] = value
+    return item
+
+
+@dataclass(frozen=True)
+class BadReview:
+    id: str
+    content: str  # JSON text (json.dumps writes a lone surrogate as its \\u escape, as a hostile file would)
+    reason: tuple[str, ...]  # words the skip's reason must contain
+    whole_input: bool = False  # True: nothing in the input can be read, so it is the skipped item (beside good inputs)
+
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+CLAIMREVIEW_CASES = [
+    BadReview(
+        "claim-lone-surrogate", json.dumps(_item_with("claimReviewed", "Half \ud800")), ("claimReviewed", "surrogate")
+    ),
+    BadReview("claim-nul", json.dumps(_item_with("claimReviewed", NUL)), ("claimReviewed", "NUL")),
+    BadReview("claim-escape", json.dumps(_item_with("claimReviewed", "\x1b[2Jgone")), ("claimReviewed", "U+001B")),
+    BadReview("claim-1m", json.dumps(_item_with("claimReviewed", "x" * 1_000_039)), ("claimReviewed", "at most 2000")),
+    BadReview("claimant-nul", json.dumps(_item_with("itemReviewed.author.name", NUL)), ("itemReviewed.author", "NUL")),
+    BadReview("rating-surrogate", json.dumps(_item_with("reviewRating.alternateName", "\udfff")), ("reviewRating",)),
+    BadReview("language-surrogate", json.dumps(_item_with("inLanguage", "\ud800")), ("inLanguage", "surrogate")),
+    BadReview("headline-nul", json.dumps(_item_with("headline", NUL)), ("headline", "NUL")),
+    BadReview("publisher-bell", json.dumps(_item_with("author.name", BELL)), ("author", "U+0007")),
+    BadReview("explanation-30k", json.dumps(_item_with("reviewBody", "e" * 30_000)), ("reviewBody", "at most 20000")),
+    BadReview("url-surrogate", json.dumps(_item_with("url", "https://c.example/\udc80")), ("url", "surrogates")),
+    BadReview(
+        "appearance-url-surrogate",
+        json.dumps(_item_with("itemReviewed.firstAppearance.url", "https://b.example/\ud800")),
+        ("itemReviewed.firstAppearance.url", "surrogates"),
+    ),
+    BadReview(
+        "appearance-quote-nul",
+        json.dumps(_item_with("itemReviewed.appearance", [{"url": "https://b.example/q", "text": NUL}])),
+        ("itemReviewed.appearance[1].text", "NUL"),
+    ),
+    BadReview("json-100000-deep", DEEP_JSON, ("nested too deeply",), whole_input=True),
+    BadReview("json-long-number", '{"ratingValue": ' + "1" * 5000 + "}", ("not valid JSON",), whole_input=True),
+    BadReview(
+        "ld-json-100000-deep",
+        f'<html><script type="application/ld+json">{DEEP_JSON}</script></html>',
+        ("ld+json block 1", "nested too deeply"),
+        whole_input=True,
+    ),
+]
+
+
+def _batch(case: BadReview) -> list[tuple[str, bytes]]:
+    good = [json.dumps(_review(1)), json.dumps(_review(3))]
+    if case.whole_input:
+        return [
+            ("good-1.json", good[0].encode()),
+            ("bad.json", case.content.encode()),
+            ("good-3.json", good[1].encode()),
+        ]
+    return [("batch.json", f"[{good[0]},{case.content},{good[1]}]".encode())]
+
+
+def _import_through(entry: str, inputs, client, tmp_path) -> tuple[str, list[str]]:
+    """The summary line each entry point shows for these inputs, and its skipped rows (item and reason) as text."""
+    if entry == "service":
+        from claims.importers.runner import claimreviews_import
+
+        report = claimreviews_import(inputs)
+        return report.table().splitlines()[-1], [f"{r.label} {r.detail}" for r in report.rows if r.action == "skipped"]
+    if entry == "command":
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        for name, content in inputs:
+            (tmp_path / name).write_bytes(content)
+        out = StringIO()
+        call_command("import_claimreview", *(str(tmp_path / name) for name, _ in inputs), stdout=out, stderr=out)
+        lines = out.getvalue().splitlines()
+        return lines[-1], [line for line in lines[2:-2] if "  skipped  " in line]
+    files = [SimpleUploadedFile(name, content) for name, content in inputs]
+    response = client.post(reverse("admin:claims_claim_import_claimreview"), {"files": files})
+    assert response.status_code == 200
+    page = " ".join(html.unescape(response.content.decode()).split())
+    rows = [row for row in response.context["report"].rows if row.action == "skipped"]
+    for row in rows:
+        assert f"<td>{row.label}</td><td>skipped</td> <td></td> <td>{row.detail}</td>" in page
+    summary = re.search(r"\d+ created, \d+ updated, \d+ linked, \d+ skipped", page).group(0)
+    return summary, [f"{r.label} {r.detail}" for r in rows]
+
+
+@pytest.mark.parametrize("entry", ["service", "command", "admin"])
+@pytest.mark.parametrize("case", CLAIMREVIEW_CASES, ids=[c.id for c in CLAIMREVIEW_CASES])
+def test_a_bad_claimreview_is_one_skipped_item_and_the_rest_is_imported(admin_client, tmp_path, entry, case):
+    summary, skipped = _import_through(entry, _batch(case), admin_client, tmp_path)
+    assert summary == "2 created, 0 updated, 0 linked, 1 skipped"
+    assert len(skipped) == 1, skipped
+    for word in case.reason:
+        assert word in skipped[0]
+    assert set(Claim.objects.values_list("text", flat=True)) == {
+        _review(1)["claimReviewed"],
+        _review(3)["claimReviewed"],
+    }

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.importers.article import article_data_from
+from claims.importers.base import describe, printable
 from claims.importers.services import article_import, sources_add
 
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
                 article, created = article_import(data=data)
             except ValidationError as exc:
                 failures += 1
-                self.stderr.write(f"{source}: not imported. {' '.join(exc.messages)}")
+                self.stderr.write(f"{printable(source)}: not imported. {describe(exc)}")
                 continue
             when = article.published_at.isoformat() if article.published_at else "no date"
             self.stdout.write(
