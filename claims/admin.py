@@ -401,11 +401,6 @@ class ArticleAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=Count("claims"))
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "title" in form.changed_data:  # the title is part of its claims' search text
-            services.claims_search_refresh(article_id=obj.pk)
-
     @admin.display(description="claims", ordering="claim_count")
     def claims_link(self, obj: Article):
         if not obj.claim_count:
