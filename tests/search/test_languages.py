@@ -127,11 +127,13 @@ def test_snippet_is_a_passage_of_a_long_text(client):
     result = next(c for c in search(client, "vaccines").json()["results"] if c["id"] == pk)
     snippet = result["snippet"]
     assert "<mark>vaccine</mark>" in snippet
-    assert snippet.startswith("…") and snippet.endswith("…")
+    assert snippet.startswith("…")
+    assert snippet.endswith("…")
     assert len(snippet) < len(text) / 3
 
 
 def test_no_snippet_without_q(client):
     claim("Anything", "en")
     results = client.get("/api/v1/claims/").json()["results"]
-    assert results and all(c["snippet"] is None for c in results)
+    assert results
+    assert all(c["snippet"] is None for c in results)
