@@ -111,9 +111,12 @@ def _cursor(values: list) -> str:
 
 def tsquery(q: str, database_url: str) -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
-    from claims.search import parse_query
+    import django
 
-    return parse_query(q)
+    django.setup()
+    from claims.search import build
+
+    return build(q).match
 
 
 def plan_calls(conn, db_name: str, database_url: str) -> dict:

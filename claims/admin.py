@@ -470,11 +470,6 @@ class ArticleAdmin(VisibilityAdminMixin, ArticleImportAdminMixin, admin.ModelAdm
         visible = visibility.visible_claims_condition(user=request.user, through="claims")
         return super().get_queryset(request).annotate(claim_count=Count("claims", filter=visible))
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "title" in form.changed_data:  # the title is part of its claims' search text
-            services.claims_search_refresh(article_id=obj.pk)
-
     @admin.display(description="claims", ordering="claim_count")
     def claims_link(self, obj: Article):
         if not obj.claim_count:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from factcheck import filtersets
@@ -52,7 +53,8 @@ class ClaimFilterSet(django_filters.FilterSet):
     verdict = ChoiceInFilter(choices=Verdict.choices, help_text="One verdict or several, comma-separated.")
     status = ChoiceInFilter(choices=ClaimStatus.choices, help_text="One status or several, comma-separated.")
     language = django_filters.CharFilter(
-        method="filter_language", help_text="BCP 47 tag; `zh` also matches `zh-Hans`, `zh-CN`."
+        method="filter_language",
+        help_text="BCP 47 tag; `zh` also matches `zh-Hans`, `zh-CN`. With `q`, the query is stemmed in this language.",
     )
     claimant = django_filters.CharFilter(
         field_name="claimant", lookup_expr="iexact", help_text="Who made the claim (exact, case-insensitive)."
@@ -84,8 +86,9 @@ class ClaimFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         max_length=256,
-        help_text="Full text over quote, text, claimant and article title, in English "
-        "or Chinese; words are ANDed. Results are ranked by relevance.",
+        help_text="Full text over quote, text, claimant and article title, web-search style: words are all "
+        'required, "exact phrase", -excluded, OR. Words are stemmed in the language `language` names, else in every '
+        "language we import; Chinese in either script. Results are ranked by relevance and carry a `snippet`.",
     )
     ordering = django_filters.ChoiceFilter(
         choices=[(o, o) for o in ORDERINGS],
@@ -128,7 +131,11 @@ class ClaimFilterSet(django_filters.FilterSet):
         ranked = False
         q = self.form.cleaned_data.get("q")
         if q:
-            queryset, ranked = search.search_claims(queryset, q)
+            try:
+                queryset = search.search_claims(queryset, q, language=self.form.cleaned_data.get("language") or None)
+            except search.QueryError as exc:
+                raise ValidationError({"q": [str(exc)]}) from exc
+            ranked = True
         ordering = self.form.cleaned_data.get("ordering")
         keys = [ordering] if ordering else []
         if ranked:

@@ -12,6 +12,7 @@ from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
 from . import tally
 from .choices import ClaimStatus, ExcerptStatus, Stance, Verdict
+from .search import schema as search_schema
 from .validators import TAG_MAX_LENGTH
 
 
@@ -32,6 +33,8 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        # A claim's vector holds its article's title, stemmed in the article's language (claims.search.schema).
+        triggers = search_schema.article_triggers(claim_table="claims_claim")
 
     def __str__(self) -> str:
         return self.title or self.url
@@ -104,8 +107,8 @@ class Claim(models.Model):
     )
     needs_recheck = models.BooleanField(default=False, help_text="Set by the daily job once recheck_after has passed.")
     version = models.PositiveIntegerField(default=1, help_text="Raised on every save; guards against lost updates.")
-    # English words, Chinese bigrams and jieba segments of quote, text, claimant and article title (claims.search);
-    # kept current by the services.
+    # Exact forms, stems of the claim's language and CJK bigrams of quote, text, claimant and article title, computed
+    # by PostgreSQL's triggers on every write (claims.search.schema).
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -133,6 +136,7 @@ class Claim(models.Model):
                 name="claim_public_published_idx",
             ),
         ]
+        triggers = search_schema.claim_triggers()
 
     def __str__(self) -> str:
         return self.text[:80]

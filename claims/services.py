@@ -82,7 +82,6 @@ def claim_save(*, claim: Claim, user, before: dict[str, Any], evidence_count: in
             raise _refuse_publishing(problems)
     _stamp(claim, before=before, user=user)
     claim.full_clean(exclude=["article", "reviewer"])
-    claim_search_vector_set(claim=claim)
     claim.save()
     return claim
 
@@ -256,9 +255,7 @@ def article_upsert(*, url: str, **fields: Any) -> tuple[Article, bool]:
         for name in changed:
             setattr(article, name, fields[name])
         if changed:
-            article.save()
-        if "title" in changed:
-            claims_search_refresh(article_id=article.pk)
+            article.save()  # a new title re-indexes its claims (claims.search.schema's article trigger)
     return article, created
 
 
@@ -324,33 +321,24 @@ def evidence_excerpt_status_record(
     return found_rows, missing_rows
 
 
-def claim_search_vector_set(*, claim: Claim) -> None:
-    """Recompute the claim's stored search vector from its fields (see claims.search)."""
-    from . import search
+def claims_search_refresh(*, article_id: int | None = None, claim_ids: Iterable[int] | None = None) -> int:
+    """Repair: recompute the stored search vector of an article's claims, of given claims, or of all (PostgreSQL's
+    trigger does it, through the same function as on every write); the rows updated. Search never depends on it."""
+    from django.db import connection
 
-    claim.search_vector = search.claim_search_document(claim)
+    from .search import schema
 
-
-def claims_search_refresh(
-    *, article_id: int | None = None, claim_ids: Iterable[int] | None = None, batch_size: int = 1000
-) -> int:
-    """Recompute the stored search vector of an article's claims (its title is indexed) or of given claims."""
-    from . import search
-
-    claims = Claim.objects.select_related("article").only("quote", "text", "claimant", "article__title")
+    claims = Claim.objects.all()
     if article_id is not None:
         claims = claims.filter(article_id=article_id)
     if claim_ids is not None:
         claims = claims.filter(pk__in=list(claim_ids))
-    done, batch = 0, []
-    for claim in claims.iterator(chunk_size=batch_size):
-        claim.search_vector = search.claim_search_document(claim)
-        batch.append(claim)
-        if len(batch) >= batch_size:
-            done += Claim.objects.bulk_update(batch, ["search_vector"])
-            batch = []
-    if batch:
-        done += Claim.objects.bulk_update(batch, ["search_vector"])
+    ids = list(claims.values_list("pk", flat=True))
+    done = 0
+    with connection.cursor() as cursor:
+        for at in range(0, len(ids), 5000):
+            cursor.execute(schema.refresh_sql(Claim._meta.db_table), [ids[at : at + 5000]])
+            done += cursor.rowcount
     return done
 
 

@@ -224,6 +224,9 @@ ARCHIVE_LOOKUP_URL = env.str("ARCHIVE_LOOKUP_URL", default="https://archive.org/
 SIMILAR_CLAIMS_SUGGEST_THRESHOLD = env.float("SIMILAR_CLAIMS_SUGGEST_THRESHOLD", default=0.35)
 SIMILAR_CLAIMS_LINK_THRESHOLD = env.float("SIMILAR_CLAIMS_LINK_THRESHOLD", default=0.65)
 SIMILAR_CLAIMS_LIMIT = env.int("SIMILAR_CLAIMS_LIMIT", default=10)
+# Search without `language=` stems the query in each of these languages (BCP 47 tags; claims.search.query): the
+# languages we import. Claims in others are still stemmed when indexed and found by `language=` or exact forms.
+SEARCH_LANGUAGES = env.list("SEARCH_LANGUAGES", default=["en", "es", "fr", "de", "pt"])
 # Zone for a Markdown export's 发布时间 when neither the file nor its 发布地 says which (the exporter's own).
 IMPORT_DEFAULT_TIME_ZONE = env.str("IMPORT_DEFAULT_TIME_ZONE", default="Asia/Shanghai")
 

@@ -1,7 +1,7 @@
 """The load database: migrated, the demo data loaded through the services, then scaled up with generated claims.
 
-Generated claims are written with bulk_create (one INSERT per thousand rows), their search vector computed by
-claims.search.search_document as the services would, so search is as selective as on real data. They get no
+Generated claims are written with bulk_create (one INSERT per thousand rows); PostgreSQL's trigger computes their
+search vector as on every write (claims.search.schema), so search is as selective as on real data. They get no
 history rows: they are seed data, not edits (the run's writes go through the API and the services).
 """
 
@@ -79,7 +79,6 @@ def seed(*, claims: int, log=print) -> Seeded:
 
     from claims.choices import ClaimStatus
     from claims.models import Article, Claim, Evidence
-    from claims.search import search_document
     from sources.models import Source
 
     started = time.monotonic()
@@ -130,9 +129,6 @@ def seed(*, claims: int, log=print) -> Seeded:
                     status=ClaimStatus.PUBLISHED if published else ClaimStatus.DRAFT,
                     reviewed_at=now,
                     published_at=now if published else None,
-                )
-                claim.search_vector = search_document(
-                    quote=claim.quote, text=claim.text, claimant=claim.claimant, article_title=article.title
                 )
                 batch.append(claim)
             with transaction.atomic():

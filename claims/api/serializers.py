@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from claims.choices import ClaimStatus, Stance
 from claims.models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence, ExternalReview
+from claims.search.snippet import snippet
 from claims.selectors.claims import (
     CLAIM_DETAIL_COLUMNS,
     CLAIM_LIST_COLUMNS,
@@ -78,6 +79,10 @@ class ClaimSerializer(serializers.ModelSerializer):
     article = ArticleRefSerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     rank = serializers.SerializerMethodField(help_text="Relevance to `q` when it is given, else null.")
+    snippet = serializers.SerializerMethodField(
+        help_text="With `q`: the best passage of quote or text, HTML-escaped, matched words in <mark>…</mark>; "
+        "else null."
+    )
     needs_attention = serializers.SerializerMethodField(
         help_text="Every cited source is dead with no archived copy: nothing left backs the verdict."
     )
@@ -105,6 +110,10 @@ class ClaimSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_rank(self, claim: Claim) -> float | None:
         return getattr(claim, "rank", None)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_snippet(self, claim: Claim) -> str | None:
+        return snippet(getattr(claim, "snippet_source", None))
 
 
 def claim_api_url_prefix(request) -> str:
@@ -172,6 +181,7 @@ class ClaimRows:
             "needs_recheck": row["needs_recheck"],
             "needs_attention": row["needs_attention"],
             "rank": row.get("rank"),
+            "snippet": snippet(row.get("snippet_source")),
         }
 
 
@@ -211,7 +221,7 @@ class ClaimDetailRows(ClaimRows):
     def detail(self, row: dict) -> dict:
         evidence = [self._evidence(item) for item in row["evidence"]]
         out = self.one(row)
-        del out["rank"]
+        del out["rank"], out["snippet"]
         first, last = row["reviewer__first_name"] or "", row["reviewer__last_name"] or ""
         recheck_after = row["recheck_after"]
         out.update(

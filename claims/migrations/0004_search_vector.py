@@ -1,7 +1,6 @@
 """The stored search vector of claims (claims.search), with its GIN index.
 
-Existing rows are filled here, in batches, with the same Python code the services use (jieba cannot run
-inside PostgreSQL).
+Existing rows are filled by 0012_search_vector_by_triggers, which computes the vector in PostgreSQL.
 """
 
 import django.contrib.postgres.indexes
@@ -12,19 +11,8 @@ INDEX = django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name=
 
 
 def fill(apps, schema_editor):
-    from claims.search import claim_search_document
-
-    Claim = apps.get_model("claims", "Claim")
-    batch = []
-    for claim in Claim.objects.select_related("article").only(
-            "quote", "text", "claimant", "article__title").iterator(chunk_size=2000):
-        claim.search_vector = claim_search_document(claim)
-        batch.append(claim)
-        if len(batch) >= 2000:
-            Claim.objects.bulk_update(batch, ["search_vector"])
-            batch = []
-    if batch:
-        Claim.objects.bulk_update(batch, ["search_vector"])
+    """Nothing now: 0012_search_vector_by_triggers recomputes every claim's vector in PostgreSQL (this step used to
+    call the Python tokenizer that the triggers replaced)."""
 
 
 class Migration(migrations.Migration):

@@ -53,6 +53,7 @@ CLAIM_LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "needs_recheck": ("needs_recheck",),
     "needs_attention": ("needs_attention",),
     "rank": (),  # annotated by a search (the ``q`` filter), else None
+    "snippet": (),  # built from a search's ``snippet_source`` (claims.search.snippet), else None
 }
 
 
@@ -147,7 +148,7 @@ def _export_rows(claims: QuerySet[Claim], chunk_size: int):
 # The claim detail, one column map as the list's (ClaimDetailSerializer's fields, the statement's select list and
 # ClaimDetailRows' keys come from it). Evidence comes as JSON arrays of EVIDENCE_COLUMNS' values, the source's last.
 CLAIM_DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
-    **{key: names for key, names in CLAIM_LIST_COLUMNS.items() if key != "rank"},
+    **{key: names for key, names in CLAIM_LIST_COLUMNS.items() if key not in ("rank", "snippet")},
     "explanation": ("explanation",),
     "reviewer": ("reviewer__username", "reviewer__first_name", "reviewer__last_name"),
     "recheck_after": ("recheck_after",),

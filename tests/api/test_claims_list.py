@@ -174,7 +174,6 @@ def test_list_rows_are_exactly_what_claim_serializer_makes(client, reviewer_head
 
     from rest_framework.renderers import JSONRenderer
 
-    from claims import services
     from claims.api.serializers import ClaimSerializer
     from claims.filters import ClaimFilterSet
     from claims.models import Tag
@@ -194,7 +193,6 @@ def test_list_rows_are_exactly_what_claim_serializer_makes(client, reviewer_head
     dead = factories.EvidenceFactory(claim=made[3]).source
     dead.health = Health.DEAD
     dead.save()
-    services.claims_search_refresh()
     for headers in ({}, reviewer_headers):
         response = client.get(f"{URL}{query}", headers=headers)
         assert response.status_code == 200, response.content

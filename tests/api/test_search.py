@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from claims import search, services
+from claims import services
 from claims.choices import ClaimStatus
 from claims.models import Claim
 from tests import factories
@@ -51,7 +51,6 @@ def corpus(db):
         article = factories.ArticleFactory(title=title) if title else None
         claims.append(factories.PublishedClaimFactory(quote=quote, text=text, claimant=claimant, article=article))
     factories.ClaimFactory(quote="草稿：处理时间", text="A draft about 处理时间.")  # never found by the public
-    services.claims_search_refresh()
     return claims
 
 
@@ -135,13 +134,3 @@ def test_the_planner_uses_the_gin_index(corpus):
         plan = qs.explain()
         cursor.execute("SET enable_seqscan = on")
     assert "claim_search_vector_idx" in plan
-
-
-def test_document_and_query_shapes():
-    vector = search.search_document(quote="处理时间", text="Rendering 1080p")
-    assert "'处理':1A" in vector
-    assert "'理时':2A" in vector
-    assert "'1080p'" in vector
-    assert search.parse_query("处理时间") == "'处理时间' | ('处理' <-> '理时' <-> '时间')"
-    assert search.parse_query("OpenAI 亿美元") == "'openai':* & ('亿美元' | ('亿美' <-> '美元'))"
-    assert search.parse_query("!!!") is None

@@ -1,0 +1,66 @@
+"""Full-text search over claims, in every language we import, kept by the database.
+
+* claims.search.schema: the stored vector, computed by PostgreSQL (SQL functions and triggers) on every write;
+* claims.search.query: a researcher's query (web-search syntax, ``language=``) as tsqueries;
+* claims.search.snippet: the highlighted passage of each result;
+* claims.search.hanfold: Traditional -> Simplified Chinese, from OpenCC's data.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchQueryField
+from django.db.models import BooleanField, F, FloatField, Func, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+
+from .query import QueryError, SearchQuery, build
+from .snippet import HEADLINE_OPTIONS, snippet
+
+__all__ = ["QueryError", "SearchQuery", "build", "search_claims", "snippet"]
+
+
+class TSMatch(Func):
+    """``vector @@ query`` as a boolean expression usable in filter()."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " @@ "
+
+    def __init__(self, vector, query):
+        super().__init__(vector, query, output_field=BooleanField())
+
+
+def _tsquery(text: str):
+    # A cast, not to_tsquery(): the lexemes are already analysed and must not be parsed again.
+    return Cast(Value(text), output_field=SearchQueryField())
+
+
+def _bonus(query: str | None) -> str:
+    return "" if query is None else " + (CASE WHEN claims_claim.search_vector @@ %s::tsquery THEN 1 ELSE 0 END)"
+
+
+# The page's snippets: ts_headline marks the stemmed and exact matches of quote and text; the folded texts and the
+# query's CJK runs let claims.search.snippet mark the CJK ones. PostgreSQL computes these expensive select-list
+# expressions after the sort and limit, for the rows returned only.
+_SNIPPET_SQL = (
+    "ARRAY[ts_headline(fc_search_config(claims_claim.language), claims_claim.quote, %s::tsquery, %s),"
+    " ts_headline(fc_search_config(claims_claim.language), claims_claim.text, %s::tsquery, %s),"
+    " fc_fold_han(claims_claim.quote), fc_fold_han(claims_claim.text), %s]"
+)
+
+
+def search_claims(queryset: QuerySet, q: str, *, language: str | None = None) -> QuerySet:
+    """Filter claims by ``q`` (read in ``language``, else in every SEARCH_LANGUAGES) and annotate ``rank`` and
+    ``snippet_source``. Raises QueryError when ``q`` has nothing to look for."""
+    search = build(q, language=language)
+    match = _tsquery(search.match)
+    # Rank on the stored vector; a row with every word as written, or the words side by side, ranks above the rest.
+    rank_sql = "ts_rank(claims_claim.search_vector, %s::tsquery)::float8" + _bonus(search.exact) + _bonus(search.phrase)
+    rank_params = [search.match, *(p for p in (search.exact, search.phrase) if p is not None)]
+    snippet_params = [search.match, HEADLINE_OPTIONS, search.match, HEADLINE_OPTIONS, json.dumps(search.cjk_runs)]
+    return queryset.filter(TSMatch(F("search_vector"), match)).annotate(
+        rank=RawSQL(rank_sql, rank_params, output_field=FloatField()),
+        snippet_source=RawSQL(_SNIPPET_SQL, snippet_params, output_field=ArrayField(TextField())),
+    )
