@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.utils.translation import gettext as _
 
 from . import schema
@@ -108,7 +108,8 @@ def analyse(terms: list[str], configs: tuple[str, ...]) -> dict[str, dict[str, d
     missing = sorted({t for t in terms if (t, configs) not in _analysed})
     if missing:
         found: dict[str, dict[str, dict[int, list[str]]]] = {t: {c: {} for c in configs} for t in missing}
-        with connection.cursor() as cursor:
+        # Where the search itself will read: an anonymous read served by a replica never touches the primary.
+        with connections[router.db_for_read(None)].cursor() as cursor:
             cursor.execute(_ANALYSE_SQL, [missing, list(configs)])
             for i, config, lexeme, positions in cursor.fetchall():
                 for position in positions or ():
