@@ -213,7 +213,7 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
     inlines = (EvidenceInline, AppearanceInline, ExternalReviewInline)
     readonly_fields = ("reviewer", "reviewed_at", "published_at", "needs_recheck", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("text", "quote", ("language", "claimant"), "article", "tags")}),
+        (None, {"fields": ("text", "quote", ("language", "claimant"), "claimed_at", "article", "tags")}),
         (
             "Figure",
             {
@@ -225,7 +225,15 @@ class ClaimAdmin(ClaimImportAdminMixin, SimpleHistoryAdmin):
         (
             "Verdict",
             {
-                "fields": ("verdict", "explanation", "status", "recheck_after", "original_rating", "version"),
+                "fields": (
+                    "verdict",
+                    "explanation",
+                    "review_language",
+                    "status",
+                    "recheck_after",
+                    "original_rating",
+                    "version",
+                ),
                 "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
                 "piece of evidence.",
             },
