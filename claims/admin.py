@@ -221,7 +221,7 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
     inlines = (EvidenceInline, AppearanceInline, ExternalReviewInline)
     readonly_fields = ("reviewer", "reviewed_at", "published_at", "needs_recheck", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("text", "quote", ("language", "claimant"), "article", "tags")}),
+        (None, {"fields": ("text", "quote", ("language", "claimant"), "claimed_at", "article", "tags")}),
         (
             "Figure",
             {
@@ -233,7 +233,15 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
         (
             "Verdict",
             {
-                "fields": ("verdict", "explanation", "status", "recheck_after", "original_rating", "version"),
+                "fields": (
+                    "verdict",
+                    "explanation",
+                    "review_language",
+                    "status",
+                    "recheck_after",
+                    "original_rating",
+                    "version",
+                ),
                 "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
                 "piece of evidence.",
             },
