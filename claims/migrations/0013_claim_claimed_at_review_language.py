@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0011_external_reviews_and_link_suggestions'),
+        ('claims', '0012_search_vector_by_triggers'),
     ]
 
     operations = [
