@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, When
 
 from .models import Claim
+from .search.hanfold_table import SIMPLIFIED, TRADITIONAL
 
 CANDIDATES_PER_QUERY = 60
 FIGURE_MISMATCH_FACTOR = 0.6
@@ -71,7 +72,6 @@ _CN_DIGITS = {
     "一": 1,
     "二": 2,
     "两": 2,
-    "兩": 2,
     "三": 3,
     "四": 4,
     "五": 5,
@@ -98,13 +98,6 @@ _MULTIPLIERS = {
     "千万": 1e7,
     "亿": 1e8,
     "万亿": 1e12,
-    # Traditional Chinese writes the same units with other characters (40 億 = 40 亿).
-    "萬": 1e4,
-    "十萬": 1e5,
-    "百萬": 1e6,
-    "千萬": 1e7,
-    "億": 1e8,
-    "萬億": 1e12,
     # Spanish, French, German, Portuguese (German "Billion" is 10^12, so it is left out rather than misread).
     "mil millones": 1e9,
     "millones": 1e6,
@@ -129,25 +122,35 @@ _MULTIPLIERS = {
     "por cento": "%",
 }
 _FIGURE = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(万亿|萬億|十万|十萬|百万|百萬|千万|千萬|亿|億|万|萬|千|thousand|million|billion|trillion|bn|mn|"
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(万亿|十万|百万|千万|亿|万|千|thousand|million|billion|trillion|bn|mn|"
     r"mil millones|millones|millón|milliards?|millions|milliarden?|millionen|mrd|bilhões|bilhão|milhões|milhão|"
     r"per cent|percent|prozent|por ciento|pour cent|por cento|%|k\b|m\b|b\b)?",
     re.IGNORECASE,
 )
 # "Hundreds of artists" is a figure too: an order of magnitude, kept apart from an exact 100 ("~100").
 _MAGNITUDES = (
-    (r"\bdozens\b|\bdecenas\b|\bdizaines\b|\bdutzende\b|\bdezenas\b|数十|几十|幾十", 10),
+    (r"\bdozens\b|\bdecenas\b|\bdizaines\b|\bdutzende\b|\bdezenas\b|数十|几十", 10),
     (
-        r"\bhundreds\b|\bcientos\b|\bcentenares\b|\bcentaines\b|\bhunderte\b|\bcentenas\b|(?:数|數|上|几|幾)百(?![万萬])",
+        r"\bhundreds\b|\bcientos\b|\bcentenares\b|\bcentaines\b|\bhunderte\b|\bcentenas\b|(?:数|上|几)百(?!万)",
         100,
     ),
-    (r"\bthousands\b|\bmiles\b|\bmilliers\b|\btausende\b|\bmilhares\b|数千|上千|几千|幾千|數千", 1000),
-    (r"(?<!\d)(?<!\d )\bmillions\b(?! of (?:dollars|euros|yuan))|(?:数|數|上)百[万萬]", 1e6),
+    (r"\bthousands\b|\bmiles\b|\bmilliers\b|\btausende\b|\bmilhares\b|数千|上千|几千", 1000),
+    (r"(?<!\d)(?<!\d )\bmillions\b(?! of (?:dollars|euros|yuan))|(?:数|上)百万", 1e6),
 )
 # 一 before 个/家 is the article "a", not a figure; before a unit of time it is one.
 _CN_FIGURE = re.compile(r"([二两三四五六七八九十](?=[个小时天年月周倍名次分秒岁])|一(?=[小时天年月周分秒]))")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+# Traditional characters read as their Simplified forms, as the search index folds them (claims.search.hanfold):
+# a Taiwan desk's 視頻 and 40 億 are 视频 and 40 亿. Every rule below sees Simplified Chinese only.
+_HAN_FOLD = str.maketrans(TRADITIONAL, SIMPLIFIED)
+
+
+def _normal(text: str) -> str:
+    """NFKC (full-width forms as ASCII) and Traditional Chinese folded to Simplified."""
+    return unicodedata.normalize("NFKC", text or "").translate(_HAN_FOLD)
+
+
 _LATIN_TOKEN = re.compile(r"[^\W_]*[A-Za-z][^\W_]*(?:[-.][^\W_]+)*")
 
 
@@ -195,7 +198,7 @@ def _figures(text: str) -> set[str]:
 
 @lru_cache(maxsize=4096)
 def features(text: str) -> Features:
-    text = unicodedata.normalize("NFKC", text or "")
+    text = _normal(text)
     cjk_chars = len(_CJK.findall(text))
     latin_tokens = _LATIN_TOKEN.findall(text)
     is_cjk = cjk_chars > sum(len(t) for t in latin_tokens) / 3
@@ -319,7 +322,7 @@ def text_language(text: str, declared: str = "") -> str:
     names a CJK language (then it was the quote's)."""
     if features(text).cjk:
         return "zh"
-    text = unicodedata.normalize("NFKC", text or "")
+    text = _normal(text)
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", _CJK.sub(" ", text))]
     hits = sorted(
         ((sum(w in vocabulary for w in words), code) for code, vocabulary in _FUNCTION_WORDS.items()), reverse=True
@@ -335,7 +338,7 @@ def text_language(text: str, declared: str = "") -> str:
 
 
 def _long_enough(text: str) -> bool:
-    text = unicodedata.normalize("NFKC", text or "")
+    text = _normal(text)
     if len(_CJK.findall(text)) >= MIN_LINK_CJK_CHARACTERS:
         return True
     return len(re.findall(r"[^\W_]+", _CJK.sub(" ", text))) >= MIN_LINK_WORDS
@@ -388,13 +391,11 @@ _NEGATION_WORDS = {
     "de": frozenset("nicht kein keine keinen keinem keiner keines nie niemals ohne weder nichts".split()),
     "pt": frozenset("não nunca jamais nem sem nenhum nenhuma nada".split()),
 }
-_CJK_FILLER = frozenset("的了在是和与與及并並被把向对對从從由于於为為之其这這那个個着著地得而且或也就吗嗎呢吧啊")
-_CJK_OPERATORS = frozenset(
-    "不没沒无無未非别別勿否只仅僅才全都所每各首最更多少超逾至约約近第将將会會能可必须須应應曾已再还還前后後"
-)
-_CJK_NEGATIONS = frozenset("不没沒无無未非别別勿否")
-_CJK_NUMERALS = frozenset("零一二两兩三四五六七八九十百千万萬亿億")
-_CJK_REPORTING = re.compile(r"表示|指出|声称|聲稱|宣称|宣稱|据称|據稱|据|據|称|稱|说|說")
+_CJK_FILLER = frozenset("的了在是和与及并被把向对从由于为之其这那个着地得而且或也就吗呢吧啊")
+_CJK_OPERATORS = frozenset("不没无未非别勿否只仅才全都所每各首最更多少超逾至约近第将会能可必须应曾已再还前后")
+_CJK_NEGATIONS = frozenset("不没无未非别勿否")
+_CJK_NUMERALS = frozenset("零一二两三四五六七八九十百千万亿")
+_CJK_REPORTING = re.compile(r"表示|指出|声称|宣称|据称|据|称|说")
 _WORDING_TOKEN = re.compile(
     r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+(?:[-.][^\W_\u3400-\u9fff\uf900-\ufaff]+)*"
 )
@@ -404,7 +405,7 @@ _WORDING_TOKEN = re.compile(
 def wording(text: str) -> tuple[str, ...]:
     """The words an automatic link compares, in order: Latin words lower-cased, Chinese characters one by one,
     without filler and figures."""
-    text = _CJK_REPORTING.sub(" ", unicodedata.normalize("NFKC", text or "").lower())
+    text = _CJK_REPORTING.sub(" ", _normal(text).lower())
     tokens: list[str] = []
     for match in _WORDING_TOKEN.finditer(text):
         token = match.group(0)
@@ -445,7 +446,7 @@ def _unmatched(words: Iterable[str], other: Iterable[str]) -> list[str]:
 
 
 def _negations(text: str, language: str) -> int:
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = _normal(text).lower()
     if language == "zh":
         return sum(1 for c in text if c in _CJK_NEGATIONS)
     words = re.findall(r"[^\W\d_]+", text)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # duplicate and over same-language duplicates only (a translation is never linked by itself, by design).
 REPORTED = {
     "suggest": {"precision": 0.56, "recall": 0.95},
-    "link": {"precision": 1.0, "recall": 0.09, "recall_same_language": 0.12},
+    "link": {"precision": 1.0, "recall": 0.13, "recall_same_language": 0.17},
 }
 
 
@@ -237,6 +237,11 @@ def _rule(a: str, b: str, language_a: str = "", language_b: str = ""):
         (
             "OpenAI 在泄露发生 3 小时后关闭了艺术家的 Sora 早期访问权限。",
             "泄露发生 3 小时后，OpenAI 关闭了艺术家的 Sora 早期访问权限。",
+        ),
+        # the other Chinese script: a Taiwan desk's claim is folded to Simplified before anything is compared
+        (
+            "所有 Sora 生成的视频在公开分享之前都必须经过 OpenAI 审核。",
+            "所有 Sora 生成的視頻在公開分享之前都必須經過 OpenAI 審核。",
         ),
     ],
 )
