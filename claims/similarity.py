@@ -12,8 +12,10 @@ size. Each is then scored 0..1 in Python:
 * a claim with different figures is a different claim to link but worth showing: the score is cut so it can
   pass the suggest threshold but not the link threshold.
 
-Thresholds are settings (SIMILAR_CLAIMS_SUGGEST_THRESHOLD, SIMILAR_CLAIMS_LINK_THRESHOLD); README
-"Similar claims" gives their precision and recall on tests/importers/similar_pairs.py.
+Thresholds are settings (SIMILAR_CLAIMS_SUGGEST_THRESHOLD, SIMILAR_CLAIMS_LINK_THRESHOLD). A score is only ever
+a suggestion; an import links a review to an existing claim by itself only when `automatic_link` allows it (the
+same language, figures, names and words, nobody negated or swapped). README "Similar claims" gives precision and
+recall of both on tests/importers/similar_pairs.py.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.utils.translation import gettext as _
 
 from .models import Claim
 from .search.hanfold_table import SIMPLIFIED, TRADITIONAL
@@ -134,7 +137,7 @@ _MAGNITUDES = (
         r"\bhundreds\b|\bcientos\b|\bcentenares\b|\bcentaines\b|\bhunderte\b|\bcentenas\b|(?:数|上|几)百(?!万)",
         100,
     ),
-    (r"\bthousands\b|\bmiles\b|\bmilliers\b|\btausende\b|\bmilhares\b|数千|上千|几千", 1000),
+    (r"\bthousands\b|\bmiles de\b|\bmilliers\b|\btausende\b|\bmilhares\b|数千|上千|几千", 1000),
     (r"(?<!\d)(?<!\d )\bmillions\b(?! of (?:dollars|euros|yuan))|(?:数|上)百万", 1e6),
 )
 # 一 before 个/家 is the article "a", not a figure; before a unit of time it is one.
@@ -402,7 +405,7 @@ _WORDING_TOKEN = re.compile(
 
 
 @lru_cache(maxsize=4096)
-def wording(text: str) -> tuple[str, ...]:
+def _wording(text: str) -> tuple[str, ...]:
     """The words an automatic link compares, in order: Latin words lower-cased, Chinese characters one by one,
     without filler and figures."""
     text = _CJK_REPORTING.sub(" ", _normal(text).lower())
@@ -459,7 +462,7 @@ def _roles_swapped(first: str, second: str) -> tuple[str, str, str] | None:
     "Y overtook X"): who did what to whom differs though every word is the same. Moving a whole phrase ("after the
     leak, ...") never does this; a passive with the same verb does, and is left to a person."""
     names = features(first).names & features(second).names
-    words_a, words_b = wording(first), wording(second)
+    words_a, words_b = _wording(first), _wording(second)
     pos_a = {w: i for i, w in reversed(list(enumerate(words_a)))}
     pos_b = {w: i for i, w in reversed(list(enumerate(words_b)))}
     shared = pos_a.keys() & pos_b.keys()
@@ -491,27 +494,40 @@ def automatic_link(*, text: str, language: str, other_text: str, other_language:
     reasons = []
     first, second = text_language(text, language), text_language(other_text, other_language)
     if not first or first != second:
-        reasons.append(f"languages differ ({first or 'unknown'} / {second or 'unknown'})")
+        reasons.append(
+            _("languages differ (%(first)s / %(second)s)")
+            % {"first": first or _("unknown"), "second": second or _("unknown")}
+        )
     if not (_long_enough(text) and _long_enough(other_text)):
         reasons.append(
-            f"too short to link by itself (under {MIN_LINK_WORDS} words or {MIN_LINK_CJK_CHARACTERS} characters)"
+            _("too short to link by itself (under %(words)d words or %(characters)d characters)")
+            % {"words": MIN_LINK_WORDS, "characters": MIN_LINK_CJK_CHARACTERS}
         )
     a, b = features(text), features(other_text)
     if a.figures != b.figures:
-        reasons.append("figures differ")
+        reasons.append(_("figures differ"))
     if (a.names - b.names) and (b.names - a.names):
-        reasons.append("names differ")
-    words_a, words_b = wording(text), wording(other_text)
+        reasons.append(_("names differ"))
+    words_a, words_b = _wording(text), _wording(other_text)
     only_a, only_b = _unmatched(words_a, words_b), _unmatched(words_b, words_a)
     if only_a or only_b:
-        reasons.append(f"wording differs ({' '.join(only_a) or '-'} / {' '.join(only_b) or '-'})")
+        reasons.append(
+            _("wording differs (%(first)s / %(second)s)")
+            % {"first": " ".join(only_a) or "-", "second": " ".join(only_b) or "-"}
+        )
     if first and first == second and _negations(text, first) != _negations(other_text, second):
-        reasons.append("one side negates what the other says")
+        reasons.append(_("one side negates what the other says"))
     swapped = _roles_swapped(text, other_text)
     if swapped:
-        reasons.append("roles swapped ({} … {} … {} / the other way round)".format(*swapped))
+        reasons.append(
+            _("roles swapped (%(first)s … %(pivot)s … %(second)s / the other way round)")
+            % dict(zip(("first", "pivot", "second"), swapped, strict=True))
+        )
     if score < settings.SIMILAR_CLAIMS_LINK_THRESHOLD:
-        reasons.append(f"score {score:.2f} below the link threshold {settings.SIMILAR_CLAIMS_LINK_THRESHOLD:.2f}")
+        reasons.append(
+            _("score %(score).2f below the link threshold %(threshold).2f")
+            % {"score": score, "threshold": settings.SIMILAR_CLAIMS_LINK_THRESHOLD}
+        )
     return LinkRule(allowed=not reasons, reasons=tuple(reasons))
 
 

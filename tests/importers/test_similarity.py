@@ -374,3 +374,5 @@ def test_an_order_of_magnitude_is_not_another():
     assert features("Hundreds of artists tested Sora.").figures != features("Thousands of artists tested Sora.").figures
     assert features("数百名艺术家").figures != features("数千名艺术家").figures
     assert features("数百万人").figures == features("Millions of people").figures
+    assert features("Miles de artistas probaron Sora.").figures == features("Thousands of artists tested Sora.").figures
+    assert features("The Great Wall is 13,000 miles long.").figures == {"13000"}  # English miles are a distance
