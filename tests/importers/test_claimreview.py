@@ -218,7 +218,8 @@ def test_the_same_claim_reviewed_on_another_page_is_linked_beside_the_first(tmp_
 
 def test_a_reworded_claim_is_linked_to_the_existing_one_not_duplicated(tmp_path):
     run(tmp_path, review(1, claimReviewed="The leaked Sora model can generate 10-second videos at 1080p resolution."))
-    other = review(9, claimReviewed="Sora, as leaked, is able to produce 1080p videos that are 10 seconds long.")
+    # The same words in another order: the only rewording an import links by itself (claims.similarity).
+    other = review(9, claimReviewed="At 1080p resolution, the leaked Sora model can generate 10-second videos.")
     output = run(tmp_path, other)
     assert "1 linked" in output
     assert "linked to claim" in output
