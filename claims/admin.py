@@ -118,7 +118,7 @@ class ExternalReviewInline(admin.TabularInline):
     """Other fact-checkers' reviews of the claim, as imported: read-only (an import is their record)."""
 
     model = ExternalReview
-    fields = ("publisher", "rating", "verdict_label", "reviewed_at", "language", "review_link")
+    fields = ("publisher", "rating", "verdict_label", "reviewed_at", "language", "review_link", "split")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -126,6 +126,11 @@ class ExternalReviewInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Inline instances are made per request: who is looking decides whether the split button is offered.
+        self.viewer = request.user
+        return super().get_readonly_fields(request, obj)
 
     @admin.display(description="Publisher")
     def publisher(self, obj: ExternalReview):
@@ -147,6 +152,18 @@ class ExternalReviewInline(admin.TabularInline):
     @admin.display(description="On our scale")
     def verdict_label(self, obj: ExternalReview):
         return label("verdict", obj.verdict, obj.get_verdict_display())
+
+    @admin.display(description="Wrong link?")
+    def split(self, obj: ExternalReview):
+        # A button of the change form posting to its own url (claims.admin_import's split view): a wrong automatic
+        # link is undone in one click, the review and its appearances becoming their own claim.
+        viewer = getattr(self, "viewer", None)
+        if obj.pk is None or viewer is None or not viewer.has_perm("claims.change_claim"):
+            return "—"
+        url = reverse("admin:claims_claim_review_split", args=[obj.claim_id, obj.pk])
+        return format_html(
+            '<button type="submit" formaction="{}" formnovalidate>Split into its own claim</button>', url
+        )
 
     @admin.display(description="Review")
     def review_link(self, obj: ExternalReview):
@@ -221,7 +238,7 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
     inlines = (EvidenceInline, AppearanceInline, ExternalReviewInline)
     readonly_fields = ("reviewer", "reviewed_at", "published_at", "needs_recheck", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("text", "quote", ("language", "claimant"), "article", "tags")}),
+        (None, {"fields": ("text", "quote", ("language", "claimant"), "claimed_at", "article", "tags")}),
         (
             "Figure",
             {
@@ -233,7 +250,15 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
         (
             "Verdict",
             {
-                "fields": ("verdict", "explanation", "status", "recheck_after", "original_rating", "version"),
+                "fields": (
+                    "verdict",
+                    "explanation",
+                    "review_language",
+                    "status",
+                    "recheck_after",
+                    "original_rating",
+                    "version",
+                ),
                 "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
                 "piece of evidence.",
             },

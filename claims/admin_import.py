@@ -6,9 +6,10 @@ The views are thin: parsers in claims.importers, writes in claims.importers.serv
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -19,7 +20,14 @@ from factcheck.admin_visibility import viewer_of
 from .importers.article import article_data_from_bytes, article_data_from_url
 from .importers.base import CandidateLink, describe
 from .importers.runner import claimreviews_import, fetch_claimreview_text
-from .importers.services import article_import, sources_add
+from .importers.services import (
+    article_import,
+    external_review_split,
+    link_suggestion_dismiss,
+    link_suggestion_merge,
+    sources_add,
+)
+from .models import ExternalReview, LinkSuggestion
 from .selectors.visibility import claims_visible
 from .similarity import claim_similar_list
 
@@ -74,12 +82,20 @@ class ClaimReviewImportForm(forms.Form):
     files = MultipleFileField(
         label="ClaimReview files",
         required=False,
-        help_text="JSON-LD ClaimReview (one or a list), a DataFeed, or HTML pages with ld+json blocks.",
+        help_text="JSON-LD ClaimReview (one or a list), a DataFeed, HTML pages with ld+json blocks, or saved "
+        "Fact Check API responses.",
     )
     url = forms.URLField(label="…or a url", required=False, assume_scheme="https")
+    own = forms.BooleanField(
+        label="Our own archive",
+        required=False,
+        help_text="Reviews written by our organisation (by name, or an author url on our site) become our "
+        "fact-checks; every other review is kept as another desk's, beside the claim.",
+    )
     publish = forms.BooleanField(
         required=False,
-        help_text="Publish the imported claims (the review is their evidence). Otherwise they land in review.",
+        help_text="Publish the claims made from our own reviews (needs “Our own archive”). Another desk's verdict "
+        "is never published under our name; those claims land in review.",
     )
 
 
@@ -152,7 +168,59 @@ class ClaimImportAdminMixin:
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_claimreview_view)
-        return [path("import-claimreview/", view, name="claims_claim_import_claimreview"), *super().get_urls()]
+        decide = self.admin_site.admin_view(self.link_suggestion_view)
+        split = self.admin_site.admin_view(self.external_review_split_view)
+        return [
+            path("import-claimreview/", view, name="claims_claim_import_claimreview"),
+            path(
+                "<int:claim_id>/suggestions/<int:suggestion_id>/<str:decision>/",
+                decide,
+                name="claims_claim_link_suggestion",
+            ),
+            path("<int:claim_id>/reviews/<int:review_id>/split/", split, name="claims_claim_review_split"),
+            *super().get_urls(),
+        ]
+
+    # --- a reviewer's decisions on links (claims.importers.services) -----------------------------------------
+
+    def _claim_to_change(self, request, claim_id: int):
+        if request.method != "POST":
+            raise PermissionDenied
+        claim = self.get_object(request, str(claim_id))  # the admin's queryset: visibility applies
+        if claim is None or not self.has_change_permission(request, claim):
+            raise PermissionDenied
+        return claim
+
+    def link_suggestion_view(self, request, claim_id: int, suggestion_id: int, decision: str):
+        """Merge the claim into the one it looks like, or dismiss the suggestion: one click on the claim page."""
+        claim = self._claim_to_change(request, claim_id)
+        suggestion = get_object_or_404(LinkSuggestion, pk=suggestion_id, claim=claim, decision="open")
+        target = suggestion.similar_to_id
+        try:
+            if decision == "merge":
+                link_suggestion_merge(suggestion=suggestion, user=request.user)
+                messages.success(request, f"Claim {claim_id} was merged into claim {target}.")
+                return redirect("admin:claims_claim_change", target)
+            if decision == "dismiss":
+                link_suggestion_dismiss(suggestion=suggestion, user=request.user)
+                messages.success(request, f"Claim {target} will not be suggested for claim {claim_id} again.")
+                return redirect("admin:claims_claim_change", claim_id)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("admin:claims_claim_change", claim_id)
+        raise Http404
+
+    def external_review_split_view(self, request, claim_id: int, review_id: int):
+        """Undo a wrong link: the review and the appearances it brought become a claim of their own."""
+        claim = self._claim_to_change(request, claim_id)
+        review = get_object_or_404(ExternalReview, pk=review_id, claim=claim)
+        try:
+            new = external_review_split(review=review, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("admin:claims_claim_change", claim_id)
+        messages.success(request, f"The review by {review.publisher_name or review.url} is now claim {new.pk}.")
+        return redirect("admin:claims_claim_change", new.pk)
 
     def import_claimreview_view(self, request):
         if not self.has_add_permission(request):
@@ -179,7 +247,9 @@ class ClaimImportAdminMixin:
             if not inputs and not form.errors:
                 form.add_error(None, "Choose a file or give a url.")
             if not form.errors:
-                report = claimreviews_import(inputs, user=request.user, publish=form.cleaned_data["publish"])
+                report = claimreviews_import(
+                    inputs, user=request.user, publish=form.cleaned_data["publish"], own=form.cleaned_data["own"]
+                )
                 context.update(report=report, counts=report.counts)
         return TemplateResponse(request, "admin/claims/import_claimreview.html", context)
 
@@ -187,7 +257,7 @@ class ClaimImportAdminMixin:
 
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))
-        return (*fields, "similar_claims") if obj is not None else fields
+        return (*fields, "similar_claims", "link_suggestions") if obj is not None else fields
 
     def get_fieldsets(self, request, obj=None):
         """The panel goes right under the claim's text in the first fieldset, where the reviewer reads it."""
@@ -197,7 +267,7 @@ class ClaimImportAdminMixin:
         name, options = fieldsets[0]
         fields = list(options.get("fields", ()))
         at = fields.index("text") + 1 if "text" in fields else len(fields)
-        fields.insert(at, "similar_claims")
+        fields[at:at] = ["link_suggestions", "similar_claims"]
         fieldsets[0] = (name, {**options, "fields": tuple(fields)})
         return fieldsets
 
@@ -228,6 +298,43 @@ class ClaimImportAdminMixin:
         return format_html('<ul class="fc-similar">{}</ul>', rows)
 
     similar_claims.short_description = "looks like"
+
+    @admin.display(description="suggested links")
+    def link_suggestions(self, obj):
+        """The import's open suggestions for this claim, each with Merge and Dismiss (buttons of the change form
+        that post to their own url, so no form is nested in another)."""
+        if obj is None or obj.pk is None:
+            return "-"
+        visible = claims_visible(user=viewer_of(obj)).values("pk")
+        open_ = obj.link_suggestions.filter(decision="open", similar_to__in=visible).select_related("similar_to")
+        if not open_:
+            return "None."
+        can_change = viewer_of(obj) is not None and viewer_of(obj).has_perm("claims.change_claim")
+        rows = []
+        for s in open_:
+            buttons = ""
+            if can_change:
+                url = "admin:claims_claim_link_suggestion"
+                buttons = format_html(
+                    ' <button type="submit" formaction="{}" formnovalidate>Merge into #{}</button>'
+                    ' <button type="submit" formaction="{}" formnovalidate>Dismiss</button>',
+                    reverse(url, args=[obj.pk, s.pk, "merge"]),
+                    s.similar_to_id,
+                    reverse(url, args=[obj.pk, s.pk, "dismiss"]),
+                )
+            rows.append(
+                format_html(
+                    '<li><a href="{}">#{}</a> {} <span title="similarity score">{}</span> '
+                    '<span class="fc-why">(not linked: {})</span>{}</li>',
+                    reverse("admin:claims_claim_change", args=[s.similar_to_id]),
+                    s.similar_to_id,
+                    s.similar_to.text[:160],
+                    f"{s.score:.2f}",
+                    s.reason or "-",
+                    buttons,
+                )
+            )
+        return format_html('<ul class="fc-suggestions">{}</ul>', format_html_join("", "{}", ((r,) for r in rows)))
 
     def response_add(self, request, obj, post_url_continue=None):
         similar = claim_similar_list(claim=obj, queryset=claims_visible(user=request.user), limit=3)

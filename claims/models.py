@@ -62,11 +62,13 @@ CLAIM_EDITABLE_FIELDS = (
     "quote",
     "language",
     "claimant",
+    "claimed_at",
     "article",
     "value",
     "unit",
     "verdict",
     "explanation",
+    "review_language",
     "status",
     "recheck_after",
     "original_rating",
@@ -81,6 +83,7 @@ class Claim(models.Model):
     text = models.TextField(help_text="The checkable statement, plain and self-contained.")
     language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag of the quote.")
     claimant = models.CharField(max_length=255, blank=True, help_text="Who asserts it.")
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text=_("When the claim was made, if known."))
     value = models.DecimalField(
         max_digits=30,
         decimal_places=6,
@@ -93,6 +96,18 @@ class Claim(models.Model):
 
     verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNRATED)
     explanation = models.TextField(blank=True)
+    # The quote's language (``language``) and the review's often differ: a Chinese quote explained in English.
+    # db_default too, so bulk loads that COPY named columns (bench/generate.py) need not name this one.
+    review_language = models.CharField(
+        max_length=35,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "BCP 47 tag of the explanation, the language the review is written in; blank: the desk's "
+            "FACTCHECK_REVIEW_LANGUAGE."
+        ),
+    )
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviewed_claims"

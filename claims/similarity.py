@@ -12,12 +12,15 @@ size. Each is then scored 0..1 in Python:
 * a claim with different figures is a different claim to link but worth showing: the score is cut so it can
   pass the suggest threshold but not the link threshold.
 
-Thresholds are settings (SIMILAR_CLAIMS_SUGGEST_THRESHOLD, SIMILAR_CLAIMS_LINK_THRESHOLD); README
-"Similar claims" gives their precision and recall on tests/importers/similar_pairs.py.
+Thresholds are settings (SIMILAR_CLAIMS_SUGGEST_THRESHOLD, SIMILAR_CLAIMS_LINK_THRESHOLD). A score is only ever
+a suggestion; an import links a review to an existing claim by itself only when `automatic_link` allows it (the
+same language, figures, names and words, nobody negated or swapped). README "Similar claims" gives precision and
+recall of both on tests/importers/similar_pairs.py.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -27,9 +30,11 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.utils.translation import gettext as _
 
 from .models import Claim
+from .search.hanfold_table import SIMPLIFIED, TRADITIONAL
 
 CANDIDATES_PER_QUERY = 60
 FIGURE_MISMATCH_FACTOR = 0.6
@@ -66,7 +71,19 @@ _NUMBER_WORDS = {
     "fifty": 50,
     "hundred": 100,
 }
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 _MULTIPLIERS = {
     "thousand": 1e3,
     "k": 1e3,
@@ -84,19 +101,59 @@ _MULTIPLIERS = {
     "千万": 1e7,
     "亿": 1e8,
     "万亿": 1e12,
+    # Spanish, French, German, Portuguese (German "Billion" is 10^12, so it is left out rather than misread).
+    "mil millones": 1e9,
+    "millones": 1e6,
+    "millón": 1e6,
+    "milliards": 1e9,
+    "milliard": 1e9,
+    "millions": 1e6,
+    "milliarden": 1e9,
+    "milliarde": 1e9,
+    "millionen": 1e6,
+    "mrd": 1e9,
+    "bilhões": 1e9,
+    "bilhão": 1e9,
+    "milhões": 1e6,
+    "milhão": 1e6,
     "%": "%",
     "percent": "%",
     "per cent": "%",
+    "prozent": "%",
+    "por ciento": "%",
+    "pour cent": "%",
+    "por cento": "%",
 }
 _FIGURE = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(万亿|十万|百万|千万|亿|万|千|thousand|million|billion|trillion|bn|mn|per cent|"
-    r"percent|%|k\b|m\b|b\b)?",
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(万亿|十万|百万|千万|亿|万|千|thousand|million|billion|trillion|bn|mn|"
+    r"mil millones|millones|millón|milliards?|millions|milliarden?|millionen|mrd|bilhões|bilhão|milhões|milhão|"
+    r"per cent|percent|prozent|por ciento|pour cent|por cento|%|k\b|m\b|b\b)?",
     re.IGNORECASE,
+)
+# "Hundreds of artists" is a figure too: an order of magnitude, kept apart from an exact 100 ("~100").
+_MAGNITUDES = (
+    (r"\bdozens\b|\bdecenas\b|\bdizaines\b|\bdutzende\b|\bdezenas\b|数十|几十", 10),
+    (
+        r"\bhundreds\b|\bcientos\b|\bcentenares\b|\bcentaines\b|\bhunderte\b|\bcentenas\b|(?:数|上|几)百(?!万)",
+        100,
+    ),
+    (r"\bthousands\b|\bmiles de\b|\bmilliers\b|\btausende\b|\bmilhares\b|数千|上千|几千", 1000),
+    (r"(?<!\d)(?<!\d )\bmillions\b(?! of (?:dollars|euros|yuan))|(?:数|上)百万", 1e6),
 )
 # 一 before 个/家 is the article "a", not a figure; before a unit of time it is one.
 _CN_FIGURE = re.compile(r"([二两三四五六七八九十](?=[个小时天年月周倍名次分秒岁])|一(?=[小时天年月周分秒]))")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+# Traditional characters read as their Simplified forms, as the search index folds them (claims.search.hanfold):
+# a Taiwan desk's 視頻 and 40 億 are 视频 and 40 亿. Every rule below sees Simplified Chinese only.
+_HAN_FOLD = str.maketrans(TRADITIONAL, SIMPLIFIED)
+
+
+def _normal(text: str) -> str:
+    """NFKC (full-width forms as ASCII) and Traditional Chinese folded to Simplified."""
+    return unicodedata.normalize("NFKC", text or "").translate(_HAN_FOLD)
+
+
 _LATIN_TOKEN = re.compile(r"[^\W_]*[A-Za-z][^\W_]*(?:[-.][^\W_]+)*")
 
 
@@ -136,12 +193,15 @@ def _figures(text: str) -> set[str]:
     for word in re.findall(r"[a-z]+", text.lower()):
         if word in _NUMBER_WORDS:
             found.add(f"{float(_NUMBER_WORDS[word]):.6g}")
+    for pattern, value in _MAGNITUDES:
+        if re.search(pattern, text, re.IGNORECASE):
+            found.add(f"~{value:.6g}")
     return found
 
 
 @lru_cache(maxsize=4096)
 def features(text: str) -> Features:
-    text = unicodedata.normalize("NFKC", text or "")
+    text = _normal(text)
     cjk_chars = len(_CJK.findall(text))
     latin_tokens = _LATIN_TOKEN.findall(text)
     is_cjk = cjk_chars > sum(len(t) for t in latin_tokens) / 3
@@ -168,7 +228,12 @@ def features(text: str) -> Features:
             is_cjk
             or distinctive
             or capitalised
-            or (token[0].isupper() and lower not in STOPWORDS and lower not in _COMMON_OPENERS)
+            or (
+                token[0].isupper()
+                and lower not in STOPWORDS
+                and lower not in _COMMON_OPENERS
+                and not _is_grammar(lower)
+            )
         ):
             if lower not in STOPWORDS:
                 names.add(lower)
@@ -183,6 +248,11 @@ leaked leak artists artist testers users people researchers scientists experts o
 company companies video videos photo image post posts drinking eating taking using new old early many most several
 """.split()
 )
+
+
+def _is_grammar(word: str) -> bool:
+    """A function word of one of the languages we read ("La", "Según", "Im" open sentences; they are not names)."""
+    return word in _FILLER_WORDS or word in _OPERATOR_WORDS or any(word in v for v in _FUNCTION_WORDS.values())
 
 
 def _dice(a: Iterable[str], b: Iterable[str]) -> float:
@@ -241,10 +311,10 @@ _FUNCTION_WORDS = {
     "en": frozenset(
         "the a an and of to is are was were that with for has have will not from this by can at it be who".split()
     ),
-    "es": frozenset("el la los las del que es una por para con se no lo al más están fue".split()),
-    "fr": frozenset("le la les des du est une pour pas que qui dans sur au aux avec été sont".split()),
+    "es": frozenset("el la los las de del que es una por para con se no lo al más están fue según y como".split()),
+    "fr": frozenset("le la les de des du est une pour pas que qui dans sur au aux avec été sont".split()),
     "de": frozenset("der die das und ist nicht ein eine mit von zu den dem des auf für wird sind".split()),
-    "pt": frozenset("o os as do da dos das que é um uma para com não em no na foi são ao".split()),
+    "pt": frozenset("o os a as de do da dos das que é e um uma para com não em no na foi são ao".split()),
 }
 
 
@@ -255,22 +325,155 @@ def text_language(text: str, declared: str = "") -> str:
     names a CJK language (then it was the quote's)."""
     if features(text).cjk:
         return "zh"
-    words = [w.lower() for w in re.findall(r"[^\W\d_]+", unicodedata.normalize("NFKC", text or ""))]
+    text = _normal(text)
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", _CJK.sub(" ", text))]
     hits = sorted(
         ((sum(w in vocabulary for w in words), code) for code, vocabulary in _FUNCTION_WORDS.items()), reverse=True
     )
     (best, code), (runner_up, _) = hits[0], hits[1]
     if best and best > runner_up:
         return code
+    # Chinese grammar around Latin names ("Tim Brooks 离开了 OpenAI，加入了 Google DeepMind") and no Latin grammar.
+    if not best and len(_CJK.findall(text)) >= 4:
+        return "zh"
     primary = (declared or "").split("-")[0].lower()
     return "" if primary in ("", "zh", "ja", "ko", "und") else primary
 
 
 def _long_enough(text: str) -> bool:
-    text = unicodedata.normalize("NFKC", text or "")
+    text = _normal(text)
     if len(_CJK.findall(text)) >= MIN_LINK_CJK_CHARACTERS:
         return True
     return len(re.findall(r"[^\W_]+", _CJK.sub(" ", text))) >= MIN_LINK_WORDS
+
+
+# An automatic link compares the wording itself, not only how much two texts overlap: one desk covering one story
+# writes claims with the same names and most of the same words that say different things ("OpenAI cut off / restored
+# access three hours after the leak"). A lexical score cannot tell a synonym from another predicate, and one added
+# word can make another claim ("released the Sora model" / "released the Sora model's weights"), so a link needs the
+# same words, in any order and inflection, give or take words that only carry grammar. Figures are compared on their
+# own (automatic_link), so they are left out here.
+# Words that only carry grammar: articles, prepositions, pronouns, "be"/"have"/"do", reporting verbs.
+_FILLER_WORDS = frozenset(
+    """
+a an the and or but if of to in on at by for with from as into onto via per is are was were be been being am it its
+this that these those there their they them he she his her we our you your i me my us do does did done has have had
+having which who whom whose what when where while why how so than too very says said say saying according also
+claim claims claimed
+el la los las lo un una unos unas de del al en y e u que se su sus por para con como es son está están fue fueron
+ha han ser según dijo dice afirma
+le les l une des du d au aux à et ou qu qui sa son ses par avec dans sur est sont été être ont selon dit affirme c ce
+cette
+der die das den dem des ein eine einen einem einer eines und oder zu zum zur von vom im an am auf für mit ist sind war
+waren hat haben sei sagt sagte laut dass sich es er sie
+o os as um uma uns umas do da dos das na nos nas ao aos pelo pela é são foi foram segundo diz disse
+""".split()
+)
+# Words whose presence changes what a claim says: negation, quantity, comparison, order in time, modality.
+# They are never filler, and an added one is never excused.
+_OPERATOR_WORDS = frozenset(
+    """
+not no nor never none neither without cannot only all every each some any few fewer less least more most much many
+several both either first last again already still yet ever always almost nearly about around approximately roughly
+over under above below up before after until since can could will would shall should may might must
+nunca jamás ni sin ningún ninguno ninguna nada tampoco solo sólo solamente todo todos todas toda cada algún alguna
+algunos algunas más menos primer primero primera último última ya todavía aún casi antes después hasta desde puede
+pueden podría será serán debe
+ne n pas jamais aucun aucune sans rien seulement seul tous toutes chaque quelques plus moins premier première dernier
+dernière déjà encore presque avant après jusqu depuis peut pourrait sera doit
+nicht kein keine keinen keinem keiner keines nie niemals ohne weder noch nichts nur alle jeder jede jedes einige mehr
+weniger erst erste letzte schon bereits fast vor nach bis seit kann könnte wird werden muss
+não nem sem nenhum nenhuma só somente apenas alguns algumas mais primeiro já ainda quase depois até pode poderia deve
+""".split()
+)
+# Negation, counted per language ("no" is Portuguese for "in the").
+_NEGATION_WORDS = {
+    "en": frozenset("not no never none neither nor without cannot".split()),
+    "es": frozenset("no nunca jamás ni sin ningún ninguno ninguna nada tampoco".split()),
+    "fr": frozenset("ne n jamais aucun aucune sans ni rien".split()),
+    "de": frozenset("nicht kein keine keinen keinem keiner keines nie niemals ohne weder nichts".split()),
+    "pt": frozenset("não nunca jamais nem sem nenhum nenhuma nada".split()),
+}
+_CJK_FILLER = frozenset("的了在是和与及并被把向对从由于为之其这那个着地得而且或也就吗呢吧啊")
+_CJK_OPERATORS = frozenset("不没无未非别勿否只仅才全都所每各首最更多少超逾至约近第将会能可必须应曾已再还前后")
+_CJK_NEGATIONS = frozenset("不没无未非别勿否")
+_CJK_NUMERALS = frozenset("零一二两三四五六七八九十百千万亿")
+_CJK_REPORTING = re.compile(r"表示|指出|声称|宣称|据称|据|称|说")
+_WORDING_TOKEN = re.compile(
+    r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+(?:[-.][^\W_\u3400-\u9fff\uf900-\ufaff]+)*"
+)
+
+
+@lru_cache(maxsize=4096)
+def _wording(text: str) -> tuple[str, ...]:
+    """The words an automatic link compares, in order: Latin words lower-cased, Chinese characters one by one,
+    without filler and figures."""
+    text = _CJK_REPORTING.sub(" ", _normal(text).lower())
+    tokens: list[str] = []
+    for match in _WORDING_TOKEN.finditer(text):
+        token = match.group(0)
+        if _CJK.match(token):
+            if token not in _CJK_FILLER and token not in _CJK_NUMERALS:
+                tokens.append(token)
+            continue
+        # "10-second" is a figure and a word; "co-lead" is one word.
+        parts = token.split("-") if re.search(r"\d", token) else [token]
+        for part in parts:
+            if part in _OPERATOR_WORDS or (
+                len(part) > 1 and not part[0].isdigit() and part not in _FILLER_WORDS and not _is_figure_word(part)
+            ):
+                tokens.append(part)
+    return tuple(tokens)
+
+
+def _is_figure_word(word: str) -> bool:
+    return word in _NUMBER_WORDS or word in _MULTIPLIERS or word in ("dollars", "dollar", "usd", "eur", "euros")
+
+
+def _same_word(first: str, second: str) -> bool:
+    """The same word in another inflection: the same stem ("artists" / "artist") or a long shared start with short
+    endings ("co-lead" / "co-led", "contiene" / "contienen"). Operators and Chinese characters only as written."""
+    if first == second:
+        return True
+    if _CJK.match(first) or _CJK.match(second) or first in _OPERATOR_WORDS or second in _OPERATOR_WORDS:
+        return False
+    if _stem(first) == _stem(second):
+        return True
+    shared = len(os.path.commonprefix([first, second]))
+    return shared >= 5 and len(first) - shared <= 2 and len(second) - shared <= 2
+
+
+def _unmatched(words: Iterable[str], other: Iterable[str]) -> list[str]:
+    other = set(other)
+    return sorted({w for w in words if not any(_same_word(w, o) for o in other)})
+
+
+def _negations(text: str, language: str) -> int:
+    text = _normal(text).lower()
+    if language == "zh":
+        return sum(1 for c in text if c in _CJK_NEGATIONS)
+    words = re.findall(r"[^\W\d_]+", text)
+    count = sum(1 for w in words if w in _NEGATION_WORDS.get(language, ()))
+    return count + (len(re.findall(r"n't\b", text)) if language == "en" else 0)
+
+
+def _roles_swapped(first: str, second: str) -> tuple[str, str, str] | None:
+    """Two names that trade places around a word ("A left B to join C" / "A left C to join B", "X overtook Y" /
+    "Y overtook X"): who did what to whom differs though every word is the same. Moving a whole phrase ("after the
+    leak, ...") never does this; a passive with the same verb does, and is left to a person."""
+    names = features(first).names & features(second).names
+    words_a, words_b = _wording(first), _wording(second)
+    pos_a = {w: i for i, w in reversed(list(enumerate(words_a)))}
+    pos_b = {w: i for i, w in reversed(list(enumerate(words_b)))}
+    shared = pos_a.keys() & pos_b.keys()
+    for pivot in sorted(shared - names):
+        before_a = {w for w in shared & names if pos_a[w] < pos_a[pivot]}
+        before_b = {w for w in shared & names if pos_b[w] < pos_b[pivot]}
+        moved_right = before_a - before_b
+        moved_left = before_b - before_a
+        if moved_right and moved_left:
+            return min(moved_right), pivot, min(moved_left)
+    return None
 
 
 @dataclass(frozen=True)
@@ -285,23 +488,46 @@ def automatic_link(*, text: str, language: str, other_text: str, other_language:
     """An import links a review to an existing claim only when all of these hold; anything less is a suggestion.
 
     Same language (a translation is a person's call), enough text on both sides, the same figures, no name on each
-    side that the other lacks (one desk covering one story writes different claims about the same people), and a
+    side that the other lacks (one desk covering one story writes different claims about the same people), the same
+    words give or take grammar and inflection, the same negation, no names trading places around a verb, and a
     score at or above SIMILAR_CLAIMS_LINK_THRESHOLD."""
     reasons = []
     first, second = text_language(text, language), text_language(other_text, other_language)
     if not first or first != second:
-        reasons.append(f"languages differ ({first or 'unknown'} / {second or 'unknown'})")
+        reasons.append(
+            _("languages differ (%(first)s / %(second)s)")
+            % {"first": first or _("unknown"), "second": second or _("unknown")}
+        )
     if not (_long_enough(text) and _long_enough(other_text)):
         reasons.append(
-            f"too short to link by itself (under {MIN_LINK_WORDS} words or {MIN_LINK_CJK_CHARACTERS} characters)"
+            _("too short to link by itself (under %(words)d words or %(characters)d characters)")
+            % {"words": MIN_LINK_WORDS, "characters": MIN_LINK_CJK_CHARACTERS}
         )
     a, b = features(text), features(other_text)
     if a.figures != b.figures:
-        reasons.append("figures differ")
+        reasons.append(_("figures differ"))
     if (a.names - b.names) and (b.names - a.names):
-        reasons.append("names differ")
+        reasons.append(_("names differ"))
+    words_a, words_b = _wording(text), _wording(other_text)
+    only_a, only_b = _unmatched(words_a, words_b), _unmatched(words_b, words_a)
+    if only_a or only_b:
+        reasons.append(
+            _("wording differs (%(first)s / %(second)s)")
+            % {"first": " ".join(only_a) or "-", "second": " ".join(only_b) or "-"}
+        )
+    if first and first == second and _negations(text, first) != _negations(other_text, second):
+        reasons.append(_("one side negates what the other says"))
+    swapped = _roles_swapped(text, other_text)
+    if swapped:
+        reasons.append(
+            _("roles swapped (%(first)s … %(pivot)s … %(second)s / the other way round)")
+            % dict(zip(("first", "pivot", "second"), swapped, strict=True))
+        )
     if score < settings.SIMILAR_CLAIMS_LINK_THRESHOLD:
-        reasons.append(f"score {score:.2f} below the link threshold {settings.SIMILAR_CLAIMS_LINK_THRESHOLD:.2f}")
+        reasons.append(
+            _("score %(score).2f below the link threshold %(threshold).2f")
+            % {"score": score, "threshold": settings.SIMILAR_CLAIMS_LINK_THRESHOLD}
+        )
     return LinkRule(allowed=not reasons, reasons=tuple(reasons))
 
 
@@ -332,10 +558,18 @@ def _candidate_ids(text: str, base: QuerySet) -> set[int]:
             .order_by("-trgm")
             .values_list("id", flat=True)[:CANDIDATES_PER_QUERY]
         )
+    # Names look up translations (the trigram query above finds rewordings in the same script). One desk covering
+    # one story holds dozens of claims naming OpenAI and Sora, so rows written in the other script come first;
+    # otherwise the most recent rows in the probe's own script crowd an older translation out.
+    probe_is_cjk = features(text).cjk
+    other_script = Q(text__regex=_CJK.pattern) | Q(quote__regex=_CJK.pattern)
+    if probe_is_cjk:
+        other_script = ~Q(text__regex=_CJK.pattern) | (Q(quote__gt="") & ~Q(quote__regex=_CJK.pattern))
     for term in _anchor_terms(text):
         ids.update(
             base.filter(Q(text__icontains=term) | Q(quote__icontains=term))
-            .order_by("-id")
+            .annotate(other_script=Case(When(other_script, then=1), default=0, output_field=IntegerField()))
+            .order_by("-other_script", "-id")
             .values_list("id", flat=True)[:CANDIDATES_PER_QUERY]
         )
     return ids

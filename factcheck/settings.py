@@ -12,6 +12,7 @@ the cache, link health, import and similar claims, Celery, API, security, loggin
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -127,7 +128,12 @@ STORAGES = {
 # --- The organisation -------------------------------------------------------------------------------------------
 FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="factcheck demo desk")
 FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="https://factcheck.example.org/")
-FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="http://127.0.0.1:8000")
+# Where readers open our pages; a ClaimReview's `url` is FACTCHECK_SITE_URL + /claims/<id>/. Empty (the default):
+# the scheme, host and port the request came to, so `runserver 8123` links to 8123 (claims.api.claimreview).
+FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="")
+# The language our reviews (explanations) are written in, for claims whose review_language is blank: ClaimReview's
+# inLanguage. Not Claim.language, which is the quote's.
+FACTCHECK_REVIEW_LANGUAGE = env.str("FACTCHECK_REVIEW_LANGUAGE", default=LANGUAGE_CODE)
 
 # --- Database ---------------------------------------------------------------------------------------------------
 _database_url = env.str("DATABASE_URL", default="")
@@ -394,7 +400,7 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-language", "if-none-match"]
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After"]  # Link: the ClaimReview feed's pages
 CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Admin login: AXES_FAILURE_LIMIT failures for one user name from one address lock that pair out for
@@ -409,7 +415,9 @@ AXES_LOCKOUT_TEMPLATE = "factcheck/lockout.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "factcheck.security.client_ip"
-AXES_ALLOWED_CORS_ORIGINS = FACTCHECK_SITE_URL  # the lockout JSON (XHR logins) is for our own pages only
+# The lockout JSON (XHR logins) is for our own pages only: FACTCHECK_SITE_URL's origin, or, when that follows the
+# request, none (same-origin pages need no CORS header, and an empty one lets no other origin read it).
+AXES_ALLOWED_CORS_ORIGINS = "{0.scheme}://{0.netloc}".format(urlsplit(FACTCHECK_SITE_URL)) if FACTCHECK_SITE_URL else ""
 
 # Request bodies: forms and JSON up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB default), uploads (the admin's
 # article and ClaimReview files, 20 MB each) up to REQUEST_MAX_UPLOAD_BYTES; larger is a 413 before the body is read

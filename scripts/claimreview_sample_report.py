@@ -66,7 +66,7 @@ def parse_with_importer(raw: bytes, source: str) -> tuple[list[dict], str]:
                 or (getattr(first_seen, "published_at", None) if first_seen else None),
                 "item_url": _attr(data, "item_url", "claim_url", "item_reviewed_url"),
                 "appearance_urls": [getattr(a, "url", "") for a in appearances],
-                "rating_value": _attr(data, "rating_value"),
+                "rating_value": _attr(data, "rating_value") or _attr(getattr(data, "rating", None), "rating_value"),
                 "best_rating": _attr(data, "best_rating"),
                 "worst_rating": _attr(data, "worst_rating"),
             }

@@ -187,9 +187,11 @@ class ClaimRows:
 
 @functools.cache
 def _detail_field_representations():
-    """ClaimDetailSerializer's representation of recheck_after, and EvidenceSerializer's of its datetimes."""
+    """ClaimDetailSerializer's representation of recheck_after and claimed_at, and EvidenceSerializer's of its
+    datetimes."""
     return (
         ClaimDetailSerializer().fields["recheck_after"].to_representation,
+        ClaimDetailSerializer().fields["claimed_at"],
         EvidenceSerializer().fields["created_at"],
         EvidenceSourceSerializer().fields["last_checked_at"],
         EvidenceSourceSerializer().fields["archived_at"],
@@ -211,6 +213,7 @@ class ClaimDetailRows(ClaimRows):
         super().__init__(request)
         (
             self.recheck_after,
+            self.claimed_at,
             self.evidence_created_at,
             self.last_checked_at,
             self.archived_at,
@@ -223,10 +226,12 @@ class ClaimDetailRows(ClaimRows):
         out = self.one(row)
         del out["rank"], out["snippet"]
         first, last = row["reviewer__first_name"] or "", row["reviewer__last_name"] or ""
-        recheck_after = row["recheck_after"]
+        recheck_after, claimed_at = row["recheck_after"], row["claimed_at"]
         out.update(
             {
                 "explanation": row["explanation"],
+                "review_language": row["review_language"],
+                "claimed_at": None if claimed_at is None else self.claimed_at(claimed_at),
                 # User.get_full_name(), else the username
                 "reviewer": None
                 if row["reviewer__username"] is None

@@ -203,7 +203,7 @@ class ClaimViewSet(
     )
     def claimreview(self, request, pk=None):
         row = _get_or_404(claimreview_selectors.claimreview_row, claim_id=int(pk))
-        return Response(claimreview.claim_review_of_row(row, claimreview.claim_url_prefix()))
+        return Response(claimreview.claim_review_of_row(row, claimreview.claim_page_prefix(request)))
 
     @extend_schema(
         summary="Cite a source for the claim (reviewers)",
@@ -248,23 +248,34 @@ class EvidenceDetailView(APIView):
 
 
 class ClaimReviewFeedView(APIView):
-    """All published claims as a schema.org DataFeed of ClaimReview items, newest first, paginated."""
+    """Our published reviews as a schema.org DataFeed of ClaimReview items, newest first, paginated by the API's
+    cursors; the neighbouring pages are in the Link header, since the body holds schema.org terms only."""
 
     renderer_classes = [JSONLDRenderer, JSONRenderer]
     pagination_class = KeysetPagination
 
     @extend_schema(
-        summary="Published claims as a schema.org DataFeed of ClaimReview (JSON-LD)",
+        summary="Our published reviews as a schema.org DataFeed of ClaimReview (JSON-LD)",
         parameters=[
-            OpenApiParameter("cursor", str, description="Position from a `next` or `previous` link."),
+            OpenApiParameter("cursor", str, description="Position from the `next` or `prev` link of the Link header."),
             OpenApiParameter("page_size", int, description="Items per page (capped at 200)."),
+            OpenApiParameter(
+                "Link",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description='RFC 8288 links to the neighbouring pages: `<url>; rel="next"`, `<url>; rel="prev"` '
+                "(absent on a lone page).",
+            ),
         ],
         responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
     )
     def get(self, request):
         paginator = KeysetPagination()
         rows = paginator.paginate_queryset(claimreview_selectors.claimreview_rows(), request, view=self)
-        return Response(claimreview.data_feed(rows, next_url=paginator.next_url, previous_url=paginator.previous_url))
+        feed = claimreview.data_feed(rows, page_prefix=claimreview.claim_page_prefix(request))
+        links = paginator.link_header()
+        return Response(feed, headers={"Link": links} if links else None)
 
 
 @extend_schema_view(

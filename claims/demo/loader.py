@@ -47,7 +47,9 @@ def key_tag(key: str) -> str:
     return f"{KEY_TAG_PREFIX}{key}"
 
 
-def _claim_load(spec: dict[str, Any], *, article: Article, user, sources: dict[str, dict[str, str]]) -> bool:
+def _claim_load(
+    spec: dict[str, Any], *, article: Article, user, sources: dict[str, dict[str, str]], review_language: str
+) -> bool:
     """Create one demo claim with its evidence and walk it to its status; False if it is already there."""
     tag = key_tag(spec["key"])
     # The tag is the natural key: a claim reviewers have since edited is left as they left it.
@@ -70,6 +72,7 @@ def _claim_load(spec: dict[str, Any], *, article: Article, user, sources: dict[s
         unit=spec.get("unit", ""),
         verdict=spec["verdict"],
         explanation=spec["explanation"],
+        review_language=review_language,
         status=initial,
         recheck_after=date.fromisoformat(recheck_after) if recheck_after else None,
     )
@@ -110,7 +113,7 @@ def demo_load(data=sora_leak) -> DemoLoadResult:
         article, _ = article_upsert(url=url, **fields)
     result = DemoLoadResult(article=article, article_created=created)
     for spec in data.CLAIMS:
-        if _claim_load(spec, article=article, user=user, sources=data.SOURCES):
+        if _claim_load(spec, article=article, user=user, sources=data.SOURCES, review_language=data.REVIEW_LANGUAGE):
             result.created.append(spec["key"])
         else:
             result.already_present.append(spec["key"])

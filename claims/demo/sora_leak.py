@@ -135,6 +135,9 @@ SOURCES = {
     },
 }
 
+# The language our texts and explanations are written in (Claim.review_language); the quotes are the article's.
+REVIEW_LANGUAGE = "en"
+
 PR_PUPPETS = "PR-Puppets (group of Sora early-access testers), open letter"
 ARTICLE_ITSELF = "AI范儿 (the article)"
 

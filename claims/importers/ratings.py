@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from claims.choices import Verdict
 
 LEXICON_FILE = Path(__file__).resolve().parent / "rating_labels.csv"
-LEXICON_LANGUAGES = ("en", "es", "fr", "de", "pt", "zh-Hans", "zh-Hant", "da")
+LEXICON_LANGUAGES = ("en", "es", "fr", "de", "pt", "zh-Hans", "zh-Hant", "da", "ro")
 
 # schema.org: "If bestRating is omitted, 5 is assumed", "If worstRating is omitted, 1 is assumed".
 SCHEMA_BEST, SCHEMA_WORST = Decimal(5), Decimal(1)

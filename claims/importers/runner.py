@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from .base import ParseError, describe, printable
 from .claimreview import parse_claimreview_bytes, parse_claimreview_text
-from .services import CREATED, LINKED, SKIPPED, UPDATED, claimreview_import
+from .services import ACTIONS, SKIPPED, claimreview_import
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +21,12 @@ class ReportRow:
     action: str
     claim_id: int | None = None
     detail: str = ""
+    warnings: list[str] = field(default_factory=list)  # fields dropped or read loosely; the item was imported
 
     def __post_init__(self) -> None:
         # Labels name files and details quote the input: shown in a terminal and on a page, they must not act.
         self.label, self.detail = printable(self.label), printable(self.detail)
+        self.warnings = [printable(warning) for warning in self.warnings]
 
 
 def _unexpected(label: str, exc: Exception) -> ReportRow:
@@ -47,7 +49,17 @@ class ImportReport:
 
     @property
     def read_anything(self) -> bool:
-        return any(row.action in (CREATED, UPDATED, LINKED) for row in self.rows)
+        return any(row.action != SKIPPED for row in self.rows)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(row.warnings) for row in self.rows)
+
+    def total(self) -> str:
+        """The total line: each action's count, then the warnings."""
+        counts = self.counts
+        parts = [f"{counts.get(action, 0)} {action}" for action in ACTIONS]
+        return ", ".join(parts) + "; " + _("%(count)s warning(s)") % {"count": self.warning_count}
 
     def table(self) -> str:
         """A plain-text table for the terminal."""
@@ -59,13 +71,15 @@ class ImportReport:
         ]
         widths = [min(max(len(line[i]) for line in lines), 60) for i in range(3)]
         out = []
+        indent = " " * (sum(widths) + 2 * len(widths))
         for index, line in enumerate(lines):
             out.append("  ".join(cell[:60].ljust(widths[i]) for i, cell in enumerate(line[:3])) + "  " + line[3])
             if index == 0:
                 out.append("  ".join("-" * w for w in widths) + "  " + "-" * 6)
-        counts = self.counts
+            else:
+                out.extend(f"{indent}! {warning}" for warning in self.rows[index - 1].warnings)
         out.append("")
-        out.append(", ".join(f"{counts.get(a, 0)} {a}" for a in (CREATED, UPDATED, LINKED, SKIPPED)))
+        out.append(self.total())
         return "\n".join(out)
 
 
@@ -81,7 +95,12 @@ def fetch_claimreview_text(url: str) -> str:
 
 
 def claimreviews_import(
-    inputs: list[tuple[str, bytes | str]], *, user=None, publish: bool = False, report: ImportReport | None = None
+    inputs: list[tuple[str, bytes | str]],
+    *,
+    user=None,
+    publish: bool = False,
+    own: bool = False,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Import every ClaimReview in each (label, content) input; each item in its own transaction."""
     report = report or ImportReport()
@@ -102,7 +121,7 @@ def claimreviews_import(
                 report.rows.append(ReportRow(label=item.label, action=SKIPPED, detail=item.error))
                 continue
             try:
-                result = claimreview_import(review=item.data, user=user, publish=publish)
+                result = claimreview_import(review=item.data, user=user, publish=publish, own=own)
             except ValidationError as exc:
                 report.rows.append(ReportRow(label=item.label, action=SKIPPED, detail=describe(exc)))
             except DatabaseError as exc:  # a rule the checks missed: this item only (its transaction is undone)
@@ -112,6 +131,12 @@ def claimreviews_import(
                 report.rows.append(_unexpected(item.label, exc))
             else:
                 report.rows.append(
-                    ReportRow(label=item.label, action=result.action, claim_id=result.claim.pk, detail=result.note)
+                    ReportRow(
+                        label=item.label,
+                        action=result.action,
+                        claim_id=result.claim.pk,
+                        detail=result.note,
+                        warnings=result.warnings,
+                    )
                 )
     return report

@@ -150,6 +150,8 @@ def _export_rows(claims: QuerySet[Claim], chunk_size: int):
 CLAIM_DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
     **{key: names for key, names in CLAIM_LIST_COLUMNS.items() if key not in ("rank", "snippet")},
     "explanation": ("explanation",),
+    "review_language": ("review_language",),
+    "claimed_at": ("claimed_at",),
     "reviewer": ("reviewer__username", "reviewer__first_name", "reviewer__last_name"),
     "recheck_after": ("recheck_after",),
     "original_rating": ("original_rating",),

@@ -189,6 +189,12 @@ class KeysetPagination(BasePagination):
     def get_paginated_response(self, data):
         return Response({"next": self.next_url, "previous": self.previous_url, "results": data})
 
+    def link_header(self) -> str | None:
+        """The same two links as an RFC 8288 ``Link`` header value (rel="next", rel="prev"), for a body with no room
+        for ``next``/``previous``: the ClaimReview DataFeed, which holds schema.org terms only. None on a lone page."""
+        links = [(self.next_url, "next"), (self.previous_url, "prev")]
+        return ", ".join(f'<{url}>; rel="{rel}"' for url, rel in links if url) or None
+
     def first_page_url(self) -> str:
         return remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
 

@@ -29,7 +29,13 @@ def _claims(reviewer):
     whole_second = timezone.make_aware(dt.datetime(2024, 7, 1, 8, 0, 0))
     micro = timezone.make_aware(dt.datetime(2024, 11, 3, 12, 30, 15, 120000))  # PostgreSQL's JSON drops the zeros
     rich = factories.PublishedClaimFactory(
-        value=Decimal("12.5"), unit="%", reviewed_at=micro, recheck_after=dt.date(2025, 1, 31), original_rating="Four"
+        value=Decimal("12.5"),
+        unit="%",
+        reviewed_at=micro,
+        recheck_after=dt.date(2025, 1, 31),
+        original_rating="Four",
+        claimed_at=micro - dt.timedelta(days=3),
+        review_language="zh-Hant",
     )
     rich.tags.add(*(Tag.objects.get_or_create(name=n)[0] for n in ["zeta", "Alpha", "中文"]))
     Claim.objects.filter(pk=rich.pk).update(reviewer=reviewer)

@@ -753,7 +753,7 @@ CLAIMREVIEW_CASES = [
     BadReview(
         "appearance-url-surrogate",
         json.dumps(_item_with("itemReviewed.firstAppearance.url", "https://b.example/\ud800")),
-        ("itemReviewed.firstAppearance.url", "surrogates"),
+        ("itemReviewed.firstAppearance.url", "surrogate"),
     ),
     BadReview(
         "appearance-quote-nul",
@@ -788,7 +788,8 @@ def _import_through(entry: str, inputs, client, tmp_path) -> tuple[str, list[str
         from claims.importers.runner import claimreviews_import
 
         report = claimreviews_import(inputs)
-        return report.table().splitlines()[-1], [f"{r.label} {r.detail}" for r in report.rows if r.action == "skipped"]
+        summary = report.table().splitlines()[-1].split(";")[0]
+        return summary, [f"{r.label} {r.detail}" for r in report.rows if r.action == "skipped"]
     if entry == "command":
         from io import StringIO
 
@@ -799,7 +800,7 @@ def _import_through(entry: str, inputs, client, tmp_path) -> tuple[str, list[str
         out = StringIO()
         call_command("import_claimreview", *(str(tmp_path / name) for name, _ in inputs), stdout=out, stderr=out)
         lines = out.getvalue().splitlines()
-        return lines[-1], [line for line in lines[2:-2] if "  skipped  " in line]
+        return lines[-1].split(";")[0], [line for line in lines[2:-2] if "  skipped  " in line]
     files = [SimpleUploadedFile(name, content) for name, content in inputs]
     response = client.post(reverse("admin:claims_claim_import_claimreview"), {"files": files})
     assert response.status_code == 200
@@ -807,7 +808,7 @@ def _import_through(entry: str, inputs, client, tmp_path) -> tuple[str, list[str
     rows = [row for row in response.context["report"].rows if row.action == "skipped"]
     for row in rows:
         assert f"<td>{row.label}</td><td>skipped</td> <td></td> <td>{row.detail}</td>" in page
-    summary = re.search(r"\d+ created, \d+ updated, \d+ linked, \d+ skipped", page).group(0)
+    summary = re.search(r"\d+ created, \d+ updated, \d+ linked, \d+ suggested, \d+ skipped", page).group(0)
     return summary, [f"{r.label} {r.detail}" for r in rows]
 
 
@@ -815,7 +816,7 @@ def _import_through(entry: str, inputs, client, tmp_path) -> tuple[str, list[str
 @pytest.mark.parametrize("case", CLAIMREVIEW_CASES, ids=[c.id for c in CLAIMREVIEW_CASES])
 def test_a_bad_claimreview_is_one_skipped_item_and_the_rest_is_imported(admin_client, tmp_path, entry, case):
     summary, skipped = _import_through(entry, _batch(case), admin_client, tmp_path)
-    assert summary == "2 created, 0 updated, 0 linked, 1 skipped"
+    assert summary == "2 created, 0 updated, 0 linked, 0 suggested, 1 skipped"
     assert len(skipped) == 1, skipped
     for word in case.reason:
         assert word in skipped[0]

@@ -185,7 +185,7 @@ def test_command_imports_a_batch_around_a_lone_surrogate(tmp_path):
     text = out.getvalue()
     assert "batch.json [2]  skipped" in text
     assert "claimReviewed: The text contains a lone surrogate (U+D800 at character 17)" in text
-    assert "2 created, 0 updated, 0 linked, 1 skipped" in text
+    assert "2 created, 0 updated, 0 linked, 0 suggested, 1 skipped" in text
     assert claim_texts() == {good_text(1), good_text(3)}
 
 
@@ -199,11 +199,14 @@ def test_command_with_nothing_importable_exits_1_with_the_table_and_no_traceback
     assert not Claim.objects.exists()
 
 
-def test_admin_upload_of_the_batch_lists_the_skip_and_the_lists_show_the_good_claims(client, reviewer):
+def test_admin_upload_of_the_batch_lists_the_skip_and_the_lists_show_the_good_claims(client, reviewer, settings):
+    settings.FACTCHECK_ORGANIZATION_NAME = "Example Checkers"  # the batch is our own archive, so it may be published
     client.force_login(reviewer)
     upload = SimpleUploadedFile("batch.json", SURROGATE_BATCH.encode())
     response = client.post(
-        reverse("admin:claims_claim_import_claimreview"), {"files": [upload], "publish": "on"}, follow=False
+        reverse("admin:claims_claim_import_claimreview"),
+        {"files": [upload], "own": "on", "publish": "on"},
+        follow=False,
     )
     assert response.status_code == 200
     assert_batch_result(response.context["report"].rows)

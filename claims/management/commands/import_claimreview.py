@@ -10,7 +10,8 @@ from claims.importers.services import SKIPPED
 class Command(BaseCommand):
     help = (
         "Import schema.org ClaimReview: JSON-LD objects or lists, DataFeeds, or HTML pages with ld+json "
-        "blocks, from files or urls. Ends with a table of created / updated / linked / skipped items."
+        "blocks, or saved Fact Check API responses, from files or urls. Ends with a table of created / updated / "
+        "linked / suggested / skipped items, their warnings, and a total line."
     )
 
     def add_arguments(self, parser):
@@ -18,11 +19,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--publish",
             action="store_true",
-            help="Publish the imported claims (the review url is their evidence); default: in review.",
+            help="Publish the claims made from our own reviews (with --own); another desk's verdict is never "
+            "published under our name. Default: in review.",
+        )
+        parser.add_argument(
+            "--own",
+            action="store_true",
+            help="The desk's own archive: reviews whose author is FACTCHECK_ORGANIZATION_NAME, or whose author url "
+            "is on FACTCHECK_ORGANIZATION_URL's host, are imported as our fact-checks, not as other desks' reviews.",
         )
         parser.add_argument("--user", help="Username recorded as the importer in the claims' history.")
 
-    def handle(self, *args, inputs, publish, user, **options):
+    def handle(self, *args, inputs, publish, own, user, **options):
         importer = None
         if user:
             importer = get_user_model().objects.filter(username=user).first()
@@ -40,7 +48,7 @@ class Command(BaseCommand):
             except (OSError, ParseError) as exc:
                 reason = str(exc) if isinstance(exc, ParseError) else f"cannot be read: {exc.strerror or exc}"
                 report.rows.append(ReportRow(label=source, action=SKIPPED, detail=reason))
-        claimreviews_import(loaded, user=importer, publish=publish, report=report)
+        claimreviews_import(loaded, user=importer, publish=publish, own=own, report=report)
         self.stdout.write(report.table())
         if not report.read_anything:
             raise CommandError("Nothing could be imported.")
