@@ -136,9 +136,9 @@ def test_retraction_is_public_and_so_is_what_it_retracted(client, reviewer, publ
     assert len(entries) == 3
 
 
-def test_an_imported_and_published_claimreview_shows_no_in_review_record(client, tmp_path, public_headers):
-    """import_claimreview --publish creates the claim in review, then publishes it with the review's (earlier)
-    date as published_at: the in-review creation record was public."""
+def test_an_imported_and_published_claimreview_shows_no_in_review_record(client, tmp_path, public_headers, settings):
+    """import_claimreview --own --publish (our own archive) creates the claim in review, then publishes it with the
+    review's (earlier) date as published_at: the in-review creation record was public."""
     path = tmp_path / "review.json"
     path.write_text(
         json.dumps(
@@ -154,7 +154,8 @@ def test_an_imported_and_published_claimreview_shows_no_in_review_record(client,
         ),
         encoding="utf-8",
     )
-    call_command("import_claimreview", str(path), "--publish", stdout=StringIO())
+    settings.FACTCHECK_ORGANIZATION_NAME = "Example Checkers"
+    call_command("import_claimreview", str(path), "--own", "--publish", stdout=StringIO())
     claim = Claim.objects.get()
     assert claim.status == ClaimStatus.PUBLISHED
     assert claim.history.filter(status=ClaimStatus.IN_REVIEW).exists()  # the record the public must not see

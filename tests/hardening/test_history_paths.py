@@ -171,7 +171,9 @@ def test_api_and_service_writes_leave_history(client, reviewer, watched):
 
 
 @pytest.mark.django_db
-def test_claimreview_reimport_that_changes_the_verdict_leaves_history(reviewer, watched):
+def test_claimreview_reimport_that_changes_the_verdict_leaves_history(reviewer, watched, settings):
+    """Our own review imported again with another verdict (--own): our claim changes, and its history says so.
+    (Another desk's review changes only its ExternalReview record, never our claim.)"""
     from claims.importers.claimreview import parse_claimreview
     from claims.importers.services import claimreview_import
 
@@ -186,9 +188,10 @@ def test_claimreview_reimport_that_changes_the_verdict_leaves_history(reviewer, 
             "reviewRating": {"@type": "Rating", "alternateName": rating},
         }
 
-    first = claimreview_import(review=parse_claimreview(review("False")), user=reviewer)
+    settings.FACTCHECK_ORGANIZATION_NAME = "Checker"
+    first = claimreview_import(review=parse_claimreview(review("False")), user=reviewer, own=True)
     count = history_count(first.claim)
-    again = claimreview_import(review=parse_claimreview(review("True")), user=reviewer)
+    again = claimreview_import(review=parse_claimreview(review("True")), user=reviewer, own=True)
     assert again.claim.pk == first.claim.pk
     again.claim.refresh_from_db()
     assert again.claim.verdict == Verdict.TRUE
