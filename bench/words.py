@@ -45,6 +45,37 @@ health hospital cases infections vaccine schools students education exam housing
 spending debt deficit military army border refugees migrants crime murder rate cities rural urban county state
 """.split()
 
+# Spanish, French, German and Portuguese claims (a tenth of the non-Chinese half each). No word here shares a stem
+# with the words searched for below (no vacun*, déclar*, Impfstoff*, inform*), so each query's truth is its list.
+ES_COMMON = """
+el la los las de del y en que un una por para con no se es son fue según gobierno datos reporte país ciudad
+año años millones por ciento presidente ministro elecciones votos encuesta partido ley tribunal policía salud
+hospital casos escuelas estudiantes precios salarios empleo economía energía petróleo coches baterías teléfono
+internet redes sociales usuarios video foto imagen falso engañoso verdadero contexto publicación viral mensaje
+afirma dijo aseguró negó desmintió circula difundió estudio científicos expertos médicos universidad
+""".split()
+FR_COMMON = """
+le la les de des du et en que un une pour par avec ne pas est sont était selon gouvernement données rapport pays
+ville année ans millions pour cent président ministre élections votes sondage parti loi tribunal police santé
+hôpital cas écoles élèves prix salaires emploi économie énergie pétrole voitures batteries téléphone internet
+réseaux sociaux utilisateurs vidéo photo image faux trompeur vrai contexte publication virale message affirme
+dit assure nie dément circule partagé étude scientifiques experts médecins université
+""".split()
+DE_COMMON = """
+der die das den dem des und in im mit von zu für auf ist sind war nicht ein eine laut Regierung Daten Bericht Land
+Stadt Jahr Jahren Millionen Prozent Präsident Minister Wahlen Stimmen Umfrage Partei Gesetz Gericht Polizei
+Gesundheit Krankenhaus Fälle Schulen Schüler Preise Löhne Arbeit Wirtschaft Energie Öl Autos Batterien Telefon
+Internet soziale Netzwerke Nutzer Video Foto Bild falsch irreführend wahr Kontext Beitrag viral Nachricht behauptet
+sagte versichert bestreitet kursiert geteilt Studie Wissenschaftler Experten Ärzte Universität
+""".split()
+PT_COMMON = """
+o a os as de do da e em que um uma por para com não se é são foi segundo governo dados relatório país cidade ano
+anos milhões por cento presidente ministro votos pesquisa partido lei tribunal polícia saúde hospital casos
+escolas estudantes preços salários emprego economia energia petróleo carros baterias telefone internet redes
+sociais usuários vídeo foto imagem falso enganoso verdadeiro contexto publicação viral mensagem afirma disse
+garantiu negou desmentiu circula compartilhado estudo cientistas especialistas médicos universidade
+""".split()
+
 # Words the benchmark searches for, with a fixed chance per drawn word.
 ZH_RARE = {
     "渲染": 4.2e-5,
@@ -57,9 +88,16 @@ EN_RARE = {
     "render": 3.0e-5,
     "rendering": 3.0e-5,
     "rendered": 2.0e-5,
+    "renders": 1.0e-5,
     "1080p": 3.0e-5,
     "OpenAI": 6.0e-5,
 }
+
+# Each language's searched word and its inflected forms (bench/run.py's LANGUAGE_QUERIES lists the same forms).
+ES_RARE = {"vacuna": 2.0e-4, "vacunas": 2.0e-4}
+FR_RARE = {"déclaration": 2.0e-4, "déclarations": 2.0e-4}
+DE_RARE = {"Impfstoff": 1.5e-4, "Impfstoffe": 1.0e-4, "Impfstoffs": 5.0e-5, "Impfstoffen": 5.0e-5}
+PT_RARE = {"informação": 2.0e-4, "informações": 2.0e-4}
 
 ZH_CLAIMANTS = """
 网传消息 某网红 微博用户 抖音视频 市政府发言人 卫生部门 教育局 某上市公司 外交部发言人 某议员 某专家 某医生
@@ -160,6 +198,9 @@ TAGS = [
 ]
 
 # Words a search for "render" must match (every English word in the data that contains "render"),
-# so that substring matching is the right truth for it.
+# so that substring matching is the right truth for it; and no common word shares a stem with a searched one.
 for _word in EN_COMMON:
     assert "render" not in _word, _word
+for _word in EN_COMMON + ES_COMMON + FR_COMMON + DE_COMMON + PT_COMMON:
+    for _stem in ("vacun", "declar", "déclar", "impfstoff", "inform"):
+        assert _stem not in _word.lower(), _word

@@ -5,11 +5,13 @@ Syntax, as PostgreSQL's ``websearch_to_tsquery``: words are all required; ``"exa
 read as punctuation, never an error. A whitespace-separated word of several scripts (``OpenAI亿美元``) is a phrase
 of its parts, as the parser splits it.
 
-Each word or phrase is analysed by PostgreSQL with the functions the index uses (``fc_search_text`` and the
-configurations), so both sides agree by construction: at each position the query accepts the exact form or any
+Each word or phrase is analysed by PostgreSQL with the functions the index uses (``fc_search_text`` and
+``fc_search_lexemes``), so both sides agree by construction: at each position the query accepts the exact form or any
 stem of the languages it is read in (the one ``language=`` names, else every language of SEARCH_LANGUAGES), CJK
-runs become phrases of their bigrams. A word that is a stop word in any of those languages is left out ("la
-vacuna" is "vacuna" in Spanish); a query left with nothing to look for is an error that says so.
+runs become phrases of their bigrams. A word that is a stop word in every language the query is read in is left
+out ("la vacuna" with ``language=es`` is "vacuna"); read in several languages, a word that is a stop word in only
+some of them ("war" in German, "the" in English) is still searched. A query left with nothing to look for is an
+error that says so (and names ``language=`` when the language named made its words stop words).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ _ANALYSE_SQL = """
 SELECT t.i, c.cfg::text, x.lexeme, x.positions
   FROM unnest(%s::text[]) WITH ORDINALITY AS t(term, i)
  CROSS JOIN unnest(%s::regconfig[]) AS c(cfg)
- CROSS JOIN LATERAL unnest(to_tsvector(c.cfg, fc_search_text(t.term))) AS x
+ CROSS JOIN LATERAL unnest(fc_search_lexemes(c.cfg, fc_search_text(t.term))) AS x
 """
 
 
@@ -161,15 +163,15 @@ def _phrase(slots: list[tuple[int, list[str]]]) -> str | None:
 
 
 def _term_phrases(by_config: dict[str, dict[int, list[str]]]) -> tuple[str | None, str | None]:
-    """The term as (any form, exact form) phrases; positions that are stop words in a stemming configuration are
-    left out of the first."""
+    """The term as (any form, exact form) phrases; positions that are stop words in every stemming configuration
+    (when there is one) are left out of the first."""
     exact = by_config[schema.SIMPLE_CONFIG]
     stemming = [c for c in by_config if c != schema.SIMPLE_CONFIG]
     slots, exact_slots = [], []
     for position in sorted(exact):
         exact_slots.append((position, exact[position]))
-        if any(position not in by_config[c] for c in stemming):
-            continue  # a stop word in one of the languages
+        if stemming and all(position not in by_config[c] for c in stemming):
+            continue  # a stop word in every language the query is read in
         forms = {lexeme for c in by_config for lexeme in by_config[c].get(position, ())}
         slots.append((position, sorted(forms)))
     return _phrase(slots), _phrase(exact_slots)
@@ -201,6 +203,15 @@ def build(q: str, *, language: str | None = None) -> SearchQuery:
     if not exact_parts:
         if match_parts:
             raise QueryError(_("Give at least one word to look for, not only -excluded words."))
+        if language:
+            raise QueryError(
+                _(
+                    "The query has only stop words of the language named by language=%(language)s, or punctuation "
+                    "(words such as “the” or “la” are not searched): add a word, or search without language= to "
+                    "read it in every language."
+                )
+                % {"language": language}
+            )
         raise QueryError(
             _(
                 "The query has only stop words or punctuation (words such as “the” or “la” are not searched): "

@@ -6,8 +6,11 @@ The stored ``Claim.search_vector`` holds, for quote and text (weight A), claiman
 * **exact forms**: every word lower-cased, NFKC-normalised and unaccented (the ``fc_simple`` configuration), and
   every CJK character bigram, Traditional characters folded to Simplified (claims.search.hanfold), each run's last
   character also alone, so a one-character query (``股:*``) finds it wherever it stands;
-* **stems**: the same field's non-CJK words through the Snowball stemmer of the claim's language (``fc_spanish``:
-  unaccent, then spanish_stem); the article title through its article's language. Chinese, Japanese and Korean
+* **stems**: the same field's non-CJK words through the Snowball stemmer of the claim's language, each word both
+  ways at its position (``fc_search_lexemes``): stemmed as written then unaccented (Snowball's rules know the
+  accents: Portuguese "informações" and "informação" both give "inform"), and unaccented then stemmed
+  (``fc_spanish``: unaccent, then spanish_stem), so a query typed without accents ("informacion") still meets
+  them; the article title through its article's language. Chinese, Japanese and Korean
   claims stem their Latin-script words as English: here those are names, terms and the English ``text`` of a claim
   whose ``quote`` is Chinese. A language with no stemmer here gets exact forms only.
 
@@ -69,6 +72,9 @@ LANGUAGE_STEMMERS: dict[str, str] = {
     "zh": "english",
 }
 SIMPLE_CONFIG = "fc_simple"  # exact forms: lower-cased, unaccented, no stemming, no stop words
+# Stems as written whose last letter Snowball leaves apart from another's: Portuguese plurals in -ões of nouns in
+# -ão too short for its suffix rules (ação/ações give "açã"/"açõ"; canção, eleição alike) meet at "ã".
+STEM_ENDING_FOLDS = {"portuguese": ("õ", "ã")}
 WEIGHTS = {"quote": "A", "text": "A", "claimant": "B", "article_title": "C"}
 GAP = "fc0gap"  # a placeholder word between fields, deleted from the vector (it keeps phrases inside one field)
 
@@ -122,6 +128,22 @@ def _config_case() -> str:
         f"    WHEN {_sql_string(code)} THEN {_sql_string(config_name(stemmer))}::regconfig"
         for code, stemmer in sorted(LANGUAGE_STEMMERS.items())
     )
+
+
+# One lexeme of a tsvector written back as tsvector input: quoted (quotes doubled, backslashes escaped), positions.
+_TSVECTOR_ENTRY = (
+    "'''' || replace(replace(w.lexeme, '\\', '\\\\'), '''', '''''') || ''':' || array_to_string(w.positions, ',')"
+)
+
+
+def _stem_ending_fold_sql(lexeme: str) -> str:
+    """SQL for ``lexeme`` (a stem as written, of configuration ``cfg``) with STEM_ENDING_FOLDS applied."""
+    cases = "".join(
+        f" WHEN {_sql_string(config_name(stemmer))}::regconfig"
+        f" THEN regexp_replace({lexeme}, {_sql_string(ending + '$')}, {_sql_string(folded)})"
+        for stemmer, (ending, folded) in sorted(STEM_ENDING_FOLDS.items())
+    )
+    return f"CASE cfg{cases} ELSE {lexeme} END"
 
 
 def functions_sql(*, article_table: str) -> str:
@@ -194,6 +216,23 @@ IMMUTABLE STRICT PARALLEL SAFE LANGUAGE sql AS $fn$
   SELECT fc_search_bigrams(fc_search_normal(t))
 $fn$;
 
+-- The lexemes of a text in a configuration, as both the index and the query side take them: with a stemming
+-- configuration fc_X, each word both stemmed as written (PostgreSQL's own X) and then unaccented, and unaccented
+-- and then stemmed (fc_X itself), at the word's position; Portuguese stems ending in õ as in ã
+-- (STEM_ENDING_FOLDS). ASCII text, where the two ways agree, is parsed once.
+CREATE OR REPLACE FUNCTION fc_search_lexemes(cfg regconfig, t text) RETURNS tsvector
+IMMUTABLE STRICT PARALLEL SAFE LANGUAGE sql AS $fn$
+  SELECT CASE
+    WHEN cfg = {simple}::regconfig OR t !~ '[^\\x01-\\x7f]' THEN to_tsvector(cfg, t)
+    ELSE (
+      SELECT coalesce(string_agg({_TSVECTOR_ENTRY}, ' '), '')::tsvector
+        FROM (SELECT unaccent({_stem_ending_fold_sql("x.lexeme")}) AS lexeme, x.positions
+                FROM unnest(to_tsvector(substr(cfg::text, 4)::regconfig, t)) AS x
+              UNION ALL
+              SELECT x.lexeme, x.positions FROM unnest(to_tsvector(cfg, t)) AS x) AS w)
+  END
+$fn$;
+
 -- One field's part of the vector: the stems of its non-CJK words (unless cfg stems nothing), then its exact forms.
 CREATE OR REPLACE FUNCTION fc_search_field(cfg regconfig, field text, weight "char") RETURNS tsvector
 IMMUTABLE PARALLEL SAFE LANGUAGE plpgsql AS $fn$
@@ -202,7 +241,7 @@ DECLARE
   stems tsvector := ''::tsvector;
 BEGIN
   IF cfg <> {simple}::regconfig THEN
-    stems := to_tsvector(cfg, regexp_replace(normal, '{cjk}+', ' ', 'g') || ' {GAP}');
+    stems := fc_search_lexemes(cfg, regexp_replace(normal, '{cjk}+', ' ', 'g') || ' {GAP}');
   END IF;
   RETURN setweight(stems || to_tsvector({simple}::regconfig, fc_search_bigrams(normal) || ' {GAP}'), weight);
 END

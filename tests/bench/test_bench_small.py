@@ -15,7 +15,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results-small.json"
-CALLS = ["list", "list_verdict", "list_dead", "list_deep", "search_en", "search_zh", "detail", "feed", "sources"]
+CALLS = [
+    "list",
+    "list_verdict",
+    "list_dead",
+    "list_deep",
+    "search_en",
+    "search_zh",
+    "search_es",
+    "search_fr",
+    "search_de",
+    "search_pt",
+    "search_zh_hant",
+    "detail",
+    "feed",
+    "sources",
+]
 NO_PEER = {"feed"}  # Datasette has no ClaimReview feed
 
 
@@ -70,6 +85,14 @@ def test_bench_small_writes_every_measurement():
     for query, recall in results["recall"].items():
         assert recall["api_found"] == recall["truth"], query
     assert results["recall"]["渲染"]["truth"] > 0
+    for language, recall in results["recall_languages"].items():
+        assert recall["truth"] > 0, language
+        assert recall["api_found"] == recall["truth"], language
+    writes = results["writes"]
+    for language in ("en", "es", "fr", "de", "pt", "zh-Hans", "zh-Hant"):
+        assert writes["per_language"][language]["bulk_create_on_claims_per_s"] > 0, language
+    assert writes["create_one_by_one"]["on_claims_per_s"] > 0
+    assert results["data"]["search"]["claims_copy_rows_per_s"] > 0
     export = results["export"]
     for fmt in ("ndjson", "csv"):
         assert export[fmt]["status"] == 200, fmt

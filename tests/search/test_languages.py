@@ -104,13 +104,70 @@ def test_mixed_script_queries(client):
     assert pk in found(client, "1570亿美元")
 
 
-@pytest.mark.parametrize("q", ["the", "the of", "!!!", "“”", "la de", "-vacuna"])
-def test_a_query_with_nothing_to_look_for_is_a_400_naming_q(client, q):
+@pytest.mark.parametrize(
+    ("q", "language"),
+    [("the", "en"), ("the of", "en"), ("!!!", None), ("“”", None), ("la de", "es"), ("-vacuna", None)],
+)
+def test_a_query_with_nothing_to_look_for_is_a_400_naming_q(client, q, language):
     claim("The vaccine", "en")
-    response = search(client, q)
+    response = search(client, q, **({"language": language} if language else {}))
     assert response.status_code == 400, response.content
     body = response.json()
-    assert "q" in str(body)
+    assert "q" in body
+    # the stop words were stop words of the language named: the message says which, and how to search without it
+    assert ("language=" in str(body)) == (language is not None)
+
+
+@pytest.mark.parametrize(
+    ("q", "written", "stop_in"),
+    [
+        ("war", "The war ended in 1945", "de"),  # German "war" (was)
+        ("die", "Millions could die of it", "de"),  # German "die" (the)
+        ("the", "The end", "en"),
+    ],
+)
+def test_a_stop_word_of_some_languages_is_searched_without_language(client, q, written, stop_in):
+    """Before: a word that was a stop word in any language of SEARCH_LANGUAGES was dropped, so "war" alone was a 400
+    unless language=en. Now it is dropped only where it is a stop word in every language the query is read in."""
+    pk = claim(written, "en")
+    other = claim("Unrelated words only", "en")
+    results = found(client, q)
+    assert pk in results
+    assert other not in results
+    response = search(client, q, language=stop_in)
+    assert response.status_code == 400, response.content
+    assert f"language={stop_in}" in str(response.json()["q"])
+
+
+def test_a_german_stop_word_still_finds_the_english_word_with_language_en(client):
+    pk = claim("The war ended in 1945", "en")
+    assert found(client, "war", language="en") == {pk}
+
+
+@pytest.mark.parametrize(
+    ("language", "written", "query"),
+    [
+        # Portuguese plurals: unaccent before the stemmer gave "informaco"/"informaca", "aco"/"aca", "canco"/"canca"
+        ("pt", "Informações falsas circulam", "informação"),
+        ("pt", "A informação é falsa", "informações"),
+        ("pt", "As ações da empresa caíram", "ação"),
+        ("pt", "Uma ação judicial", "ações"),
+        ("pt", "As canções proibidas", "canção"),
+        ("pt", "Uma canção proibida", "canções"),
+        ("pt", "As eleições de 2022", "eleição"),
+        ("fr", "Les élections sont truquées", "election"),
+        ("fr", "Une élection truquée", "élections"),
+        ("es", "Una canción prohibida", "canciones"),
+        ("es", "Las canciones prohibidas", "canción"),
+        ("es", "Las canciones prohibidas", "cancion"),
+    ],
+)
+def test_accented_plurals_find_their_singulars(client, language, written, query):
+    pk = claim(written, language)
+    other = claim("Nada que ver", language)
+    assert pk in found(client, query)
+    assert pk in found(client, query, language=language)
+    assert other not in found(client, query)
 
 
 def test_snippet_marks_matches_and_escapes_the_rest(client):

