@@ -10,7 +10,7 @@ from claims.search.hanfold_table import SIMPLIFIED, TRADITIONAL
 
 configurations_migration = importlib.import_module("claims.migrations.0012_search_vector_by_triggers")
 # The last migration that replaced the SQL functions (0013: stems as written, then unaccented).
-functions_migration = importlib.import_module("claims.migrations.0013_search_lexemes_stemmed_as_written")
+functions_migration = importlib.import_module("claims.migrations.0014_search_lexemes_stemmed_as_written")
 
 
 def test_the_migrations_ship_what_the_module_generates():

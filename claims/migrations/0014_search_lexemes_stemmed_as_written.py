@@ -23,7 +23,7 @@ RECOMPUTE_SQL = "UPDATE claims_claim SET search_vector = NULL"
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0012_search_vector_by_triggers"),
+        ("claims", "0013_claim_claimed_at_review_language"),
     ]
 
     operations = [
