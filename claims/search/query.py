@@ -123,7 +123,15 @@ def analyse(terms: list[str], configs: tuple[str, ...]) -> dict[str, dict[str, d
     return {t: _analysed[(t, configs)] for t in terms}
 
 
+# Marks a lexeme matched as a prefix (see _term_phrases); never part of an indexed lexeme (those are quoted).
+PREFIX = "\x00:*"
+# Latin-letter words long enough to be worth a prefix scan of the index.
+_GLUED_WORD = re.compile(r"[a-z]{3,}")
+
+
 def _lexeme(token: str) -> str:
+    if token.endswith(PREFIX):
+        return _lexeme(token.removesuffix(PREFIX)) + ":*"
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
@@ -173,6 +181,9 @@ def _term_phrases(by_config: dict[str, dict[int, list[str]]]) -> tuple[str | Non
         if stemming and all(position not in by_config[c] for c in stemming):
             continue  # a stop word in every language the query is read in
         forms = {lexeme for c in by_config for lexeme in by_config[c].get(position, ())}
+        # A word written against a figure ("OpenAI1911亿") is one token of the index: the word as written also
+        # matches as its start, so a search for the name finds it (the substring a reader would see).
+        forms |= {f"{lexeme}{PREFIX}" for lexeme in exact[position] if _GLUED_WORD.fullmatch(lexeme)}
         slots.append((position, sorted(forms)))
     return _phrase(slots), _phrase(exact_slots)
 

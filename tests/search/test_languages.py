@@ -194,3 +194,13 @@ def test_no_snippet_without_q(client):
     results = client.get("/api/v1/claims/").json()["results"]
     assert results
     assert all(c["snippet"] is None for c in results)
+
+
+def test_a_name_written_against_a_figure_is_found(client):
+    """ "OpenAI1911亿" is one token of the index: the name as written also matches as its start (make bench's
+    'OpenAI 亿美元' found 13 of 16 claims until it did)."""
+    glued = claim("报告称OpenAI1911亿美元的估值被夸大了。", "zh-Hans")
+    spaced = claim("报告称 OpenAI 估值 1500 亿美元。", "zh-Hans")
+    other = claim("报告称谷歌估值 1500 亿美元。", "zh-Hans")
+    assert found(client, "OpenAI 亿美元") == {glued, spaced}
+    assert other not in found(client, "OpenAI")
