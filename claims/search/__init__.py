@@ -55,12 +55,12 @@ def search_claims(queryset: QuerySet, q: str, *, language: str | None = None) ->
     """Filter claims by ``q`` (read in ``language``, else in every SEARCH_LANGUAGES) and annotate ``rank`` and
     ``snippet_source``. Raises QueryError when ``q`` has nothing to look for."""
     search = build(q, language=language)
-    match = _tsquery(search.match)
+    selects = _tsquery(search.filter or search.match)
     # Rank on the stored vector; a row with every word as written, or the words side by side, ranks above the rest.
     rank_sql = "ts_rank(claims_claim.search_vector, %s::tsquery)::float8" + _bonus(search.exact) + _bonus(search.phrase)
     rank_params = [search.match, *(p for p in (search.exact, search.phrase) if p is not None)]
     snippet_params = [search.match, HEADLINE_OPTIONS, search.match, HEADLINE_OPTIONS, json.dumps(search.cjk_runs)]
-    return queryset.filter(TSMatch(F("search_vector"), match)).annotate(
+    return queryset.filter(TSMatch(F("search_vector"), selects)).annotate(
         rank=RawSQL(rank_sql, rank_params, output_field=FloatField()),
         snippet_source=RawSQL(_SNIPPET_SQL, snippet_params, output_field=ArrayField(TextField())),
     )

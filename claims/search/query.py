@@ -41,10 +41,12 @@ class Term:
 
 @dataclass
 class SearchQuery:
-    """The tsquery texts of one query: ``match`` filters; ``exact`` (every word as written) and ``phrase`` (the
+    """The tsquery texts of one query: ``match`` ranks (and highlights); ``filter`` is ``match`` with each Latin word
+    also matched as a token's start, and selects the rows; ``exact`` (every word as written) and ``phrase`` (the
     words side by side) only raise the rank of rows that also match them."""
 
     match: str
+    filter: str = ""
     exact: str | None = None
     phrase: str | None = None
     cjk_runs: list[str] = field(default_factory=list)  # folded, for the snippets' highlighting
@@ -170,7 +172,9 @@ def _phrase(slots: list[tuple[int, list[str]]]) -> str | None:
     return f"({text})" if len(kept) > 1 else text
 
 
-def _term_phrases(by_config: dict[str, dict[int, list[str]]]) -> tuple[str | None, str | None]:
+def _term_phrases(
+    by_config: dict[str, dict[int, list[str]]], *, prefixes: bool = False
+) -> tuple[str | None, str | None]:
     """The term as (any form, exact form) phrases; positions that are stop words in every stemming configuration
     (when there is one) are left out of the first."""
     exact = by_config[schema.SIMPLE_CONFIG]
@@ -183,7 +187,9 @@ def _term_phrases(by_config: dict[str, dict[int, list[str]]]) -> tuple[str | Non
         forms = {lexeme for c in by_config for lexeme in by_config[c].get(position, ())}
         # A word written against a figure ("OpenAI1911亿") is one token of the index: the word as written also
         # matches as its start, so a search for the name finds it (the substring a reader would see).
-        forms |= {f"{lexeme}{PREFIX}" for lexeme in exact[position] if _GLUED_WORD.fullmatch(lexeme)}
+        # Only in the filter: as a rank term it would tie "vacunas" with "vacuna" and undo the exact-form order.
+        if prefixes:
+            forms |= {f"{lexeme}{PREFIX}" for lexeme in exact[position] if _GLUED_WORD.fullmatch(lexeme)}
         slots.append((position, sorted(forms)))
     return _phrase(slots), _phrase(exact_slots)
 
@@ -193,20 +199,24 @@ def build(q: str, *, language: str | None = None) -> SearchQuery:
     clauses = parse(q or "")
     configs = query_configs(language)
     analysed = analyse([t.text for clause in clauses for t in clause], configs)
-    match_parts, exact_parts, phrase_parts, runs = [], [], [], []
+    match_parts, filter_parts, exact_parts, phrase_parts, runs = [], [], [], [], []
     for clause in clauses:
-        alternatives, exact_alternatives = [], []
+        alternatives, filters, exact_alternatives = [], [], []
         for term in clause:
             phrase, exact = _term_phrases(analysed[term.text])
             if phrase is None:
                 continue
             alternatives.append(f"!{phrase}" if term.negated else phrase)
+            # An excluded word is excluded as written: its prefix would exclude other words too.
+            broad = phrase if term.negated else _term_phrases(analysed[term.text], prefixes=True)[0]
+            filters.append(f"!{broad}" if term.negated else broad)
             if not term.negated:
                 exact_alternatives.append(exact)
                 runs += _cjk_runs(term.text, analysed[term.text])
         if not alternatives:
             continue
         match_parts.append(alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")")
+        filter_parts.append(filters[0] if len(filters) == 1 else "(" + " | ".join(filters) + ")")
         if len(exact_alternatives) == len(alternatives):
             exact_parts.append(" | ".join(exact_alternatives))
             if len(exact_alternatives) == 1:
@@ -231,6 +241,7 @@ def build(q: str, *, language: str | None = None) -> SearchQuery:
         )
     return SearchQuery(
         match=" & ".join(match_parts),
+        filter=" & ".join(filter_parts),
         exact=" & ".join(f"({p})" for p in exact_parts),
         phrase=" <-> ".join(phrase_parts) if len(phrase_parts) > 1 else None,
         cjk_runs=runs,
