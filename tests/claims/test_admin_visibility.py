@@ -2,7 +2,7 @@
 
 A staff user in the Researcher group read every draft in the admin while their API token got a 404. Each test
 goes through one admin path with the test client as such a researcher and finds no draft text, then shows that a
-reviewer still reads it there. Everything only reviewers may read carries the marker ZQX.
+reviewer still reads it there. Everything only reviewers may read carries the marker ZQXLEAK.
 """
 
 import pytest
@@ -17,8 +17,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-MARK = b"zqx"
-SECRET_SOURCE = "https://zqx-insider.example.org/contact"
+MARK = b"zqxleak"
+SECRET_SOURCE = "https://zqxleak-insider.example.org/contact"
 LOOK_ALIKE = "The mayor of Exampletown spent a million dollars on a golden bridge over the river"
 
 
@@ -32,29 +32,29 @@ def world(reviewer):
     """A draft in an article and citing a source that only it cites; a published claim sharing its article and
     source with another draft; a published claim with a re-review in its history."""
     draft = factories.ClaimFactory(
-        text="ZQX draft statement.",
-        explanation="ZQX note from an insider",
-        article=factories.ArticleFactory(title="ZQX draft-only article"),
+        text="ZQXLEAK draft statement.",
+        explanation="ZQXLEAK note from an insider",
+        article=factories.ArticleFactory(title="ZQXLEAK draft-only article"),
     )
-    services.claim_set_tags(claim=draft, tags=["zqx-topic"])
+    services.claim_set_tags(claim=draft, tags=["zqxleak-topic"])
     secret = factories.EvidenceFactory(
         claim=draft,
-        source=factories.SourceFactory(url=SECRET_SOURCE, title="ZQX insider page"),
-        note="ZQX evidence note",
-        excerpt="ZQX excerpt",
+        source=factories.SourceFactory(url=SECRET_SOURCE, title="ZQXLEAK insider page"),
+        note="ZQXLEAK evidence note",
+        excerpt="ZQXLEAK excerpt",
     )
-    factories.LinkCheckFactory(source=secret.source, final_url="https://zqx-insider.example.org/final")
+    factories.LinkCheckFactory(source=secret.source, final_url="https://zqxleak-insider.example.org/final")
 
     shared_article = factories.ArticleFactory(title="Shared article")
     published = factories.PublishedClaimFactory(text=LOOK_ALIKE + ".", article=shared_article)
     services.claim_set_tags(claim=published, tags=["public-topic"])
     public_source = published.evidence.get().source
-    sibling = factories.ClaimFactory(text=f"ZQX: {LOOK_ALIKE}, said the insider.", article=shared_article)
-    factories.EvidenceFactory(claim=sibling, source=public_source, note="ZQX sibling note")
+    sibling = factories.ClaimFactory(text=f"ZQXLEAK: {LOOK_ALIKE}, said the insider.", article=shared_article)
+    factories.EvidenceFactory(claim=sibling, source=public_source, note="ZQXLEAK sibling note")
 
     corrected = factories.PublishedClaimFactory(text="Corrected statement.", explanation="First public text.")
     services.claim_update(claim_id=corrected.pk, user=reviewer, data={"status": ClaimStatus.IN_REVIEW})
-    services.claim_update(claim_id=corrected.pk, user=reviewer, data={"explanation": "ZQX named the source"})
+    services.claim_update(claim_id=corrected.pk, user=reviewer, data={"explanation": "ZQXLEAK named the source"})
     services.claim_update(
         claim_id=corrected.pk,
         user=reviewer,
@@ -117,7 +117,7 @@ def test_lists_show_a_researcher_no_draft(researcher_client, reviewer_client, wo
     status, html = page(researcher_client, name)
     assert status == 200
     assert MARK not in html
-    searched = researcher_client.get(reverse(name), {"q": "zqx"})  # the search box echoes the term: count rows
+    searched = researcher_client.get(reverse(name), {"q": "zqxleak"})  # the search box echoes the term: count rows
     assert searched.context["cl"].result_count == 0
 
 
@@ -221,7 +221,7 @@ def test_history_pages_of_a_draft_are_not_found(researcher_client, reviewer_clie
 
 def test_record_pages_of_a_published_claim_show_its_public_states_only(researcher_client, reviewer_client, world):
     corrected = world["corrected"]
-    secret_record = corrected.history.get(explanation="ZQX named the source")
+    secret_record = corrected.history.get(explanation="ZQXLEAK named the source")
     url = reverse("admin:claims_claim_simple_history", args=[corrected.pk, secret_record.history_id])
     assert researcher_client.get(url).status_code == 404
     reviewed = reviewer_client.get(url)
@@ -242,13 +242,13 @@ def test_record_pages_of_a_published_claim_show_its_public_states_only(researche
 @pytest.mark.parametrize(
     ("model_name", "field_name", "term"),
     [
-        ("evidence", "claim", "zqx"),  # the claim autocomplete, from evidence
-        ("appearance", "claim", "zqx"),
-        ("claim", "article", "zqx"),
-        ("appearance", "article", "zqx"),
-        ("claim", "tags", "zqx"),
-        ("evidence", "source", "zqx"),
-        ("linkcheck", "source", "zqx"),
+        ("evidence", "claim", "zqxleak"),  # the claim autocomplete, from evidence
+        ("appearance", "claim", "zqxleak"),
+        ("claim", "article", "zqxleak"),
+        ("appearance", "article", "zqxleak"),
+        ("claim", "tags", "zqxleak"),
+        ("evidence", "source", "zqxleak"),
+        ("linkcheck", "source", "zqxleak"),
     ],
 )
 def test_autocomplete_offers_a_researcher_no_draft(
