@@ -260,14 +260,21 @@ def _import_external(review: ClaimReviewData, *, user) -> ReviewImportResult:
         _add_appearances(legacy, review.appearances)
         return ReviewImportResult(UPDATED, legacy, _("the review is now kept beside the claim"))
     candidates = similar_claims(text=review.claim_text, limit=SUGGESTIONS_PER_REVIEW)
-    for candidate in candidates:
-        rule = automatic_link(
-            text=review.claim_text,
-            language=review.language,
-            other_text=candidate.claim.text,
-            other_language=candidate.claim.language,
-            score=candidate.score,
+    # The link rule once per candidate: it decides the link, and otherwise says why each was not linked.
+    judged = [
+        (
+            candidate,
+            automatic_link(
+                text=review.claim_text,
+                language=review.language,
+                other_text=candidate.claim.text,
+                other_language=candidate.claim.language,
+                score=candidate.score,
+            ),
         )
+        for candidate in candidates
+    ]
+    for candidate, rule in judged:
         if rule.allowed:
             _record_review(candidate.claim, review)
             added = _add_appearances(candidate.claim, review.appearances)
@@ -279,22 +286,15 @@ def _import_external(review: ClaimReviewData, *, user) -> ReviewImportResult:
             return ReviewImportResult(LINKED, candidate.claim, note)
     claim = _create_claim(review, user=user, language=review.claim_language or review.language)
     _record_review(claim, review)
-    suggested = []
-    for candidate in candidates:
-        rule = automatic_link(
-            text=review.claim_text,
-            language=review.language,
-            other_text=candidate.claim.text,
-            other_language=candidate.claim.language,
-            score=candidate.score,
-        )
-        LinkSuggestion.objects.create(
-            claim=claim, similar_to=candidate.claim, score=candidate.score, reason="; ".join(rule.reasons)[:255]
-        )
-        suggested.append(
-            _("looks like claim %(claim)s (score %(score).2f; not linked: %(reasons)s)")
-            % {"claim": candidate.claim.pk, "score": candidate.score, "reasons": "; ".join(rule.reasons)}
-        )
+    LinkSuggestion.objects.bulk_create(
+        LinkSuggestion(claim=claim, similar_to=c.claim, score=c.score, reason="; ".join(rule.reasons)[:255])
+        for c, rule in judged
+    )
+    suggested = [
+        _("looks like claim %(claim)s (score %(score).2f; not linked: %(reasons)s)")
+        % {"claim": c.claim.pk, "score": c.score, "reasons": "; ".join(rule.reasons)}
+        for c, rule in judged
+    ]
     if suggested:
         return ReviewImportResult(SUGGESTED, claim, "; ".join(suggested))
     return ReviewImportResult(CREATED, claim, "")
@@ -409,13 +409,17 @@ def _move_appearances(*, from_claim: Claim, to_claim: Claim, urls: Iterable[str]
     """Move appearances (all, or those at `urls`) to another claim; one the target already has is dropped."""
     moving = from_claim.appearances.all() if urls is None else from_claim.appearances.filter(url__in=list(urls))
     moved = 0
-    own = to_claim.article.url if to_claim.article_id else None
+    # The target's urls read once, not per appearance; kept current as appearances arrive.
+    held = set(to_claim.appearances.exclude(url="").values_list("url", flat=True))
+    if to_claim.article_id:
+        held.add(to_claim.article.url)
     for appearance in moving:
-        if appearance.url and (appearance.url == own or to_claim.appearances.filter(url=appearance.url).exists()):
+        if appearance.url and appearance.url in held:
             appearance.delete()
             continue
         appearance.claim = to_claim
         appearance.save(update_fields=["claim"])
+        held.add(appearance.url)
         moved += 1
     return moved
 
@@ -485,7 +489,7 @@ def external_review_split(*, review: ExternalReview, user) -> Claim:
         raise ValidationError(_("This review is already its own claim."))
     parsed = _review_of_record(review)
     claim = Claim(
-        text=review.claim_reviewed[: Claim._meta.get_field("text").max_length or None],
+        text=review.claim_reviewed,
         claimant=parsed.claimant if parsed else "",
         language=(parsed.claim_language if parsed else "") or review.language,
         verdict=review.verdict,
