@@ -136,27 +136,25 @@ _REVIEW_NAMES = {
 }
 
 
-def _unstorable_text(value, path: str = "") -> str | None:
-    """Where the item's JSON holds text PostgreSQL cannot store as jsonb (a NUL, a lone surrogate), by its path."""
+def _unstorable_text(value, path: str = "") -> tuple[str, str] | None:
+    """(path, text) of the first text in the item's JSON that PostgreSQL cannot store as jsonb (a NUL, a lone
+    surrogate); other control characters are fine there."""
     if isinstance(value, str):
-        return path if ("\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)) else None
+        return (path, value) if ("\x00" in value or _LONE_SURROGATE.search(value)) else None
     if isinstance(value, dict):
-        items = value.items()
+        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
     elif isinstance(value, list):
-        items = ((f"[{index + 1}]", item) for index, item in enumerate(value))
+        items = ((f"{path}[{index + 1}]", item) for index, item in enumerate(value))
     else:
         return None
-    for key, item in items:
-        found = _unstorable_text(item, f"{path}{key}" if key.startswith("[") or not path else f"{path}.{key}")
+    for where, item in items:
+        found = _unstorable_text(item, where)
         if found is not None:
             return found
     return None
 
 
-def _first_bad_text(value, path: str) -> str:
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        value = value[int(part[1:-1]) - 1] if part.startswith("[") else value[part]
-    return value
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def claimreview_check(review: ClaimReviewData) -> None:
@@ -174,9 +172,10 @@ def claimreview_check(review: ClaimReviewData) -> None:
     check_text(Claim, {"explanation": _explanation(review)}, names=_REVIEW_NAMES)
     check_text(Evidence, {"note": _note(review)}, names={"note": "reviewRating"})
     # The item is kept verbatim (ExternalReview.raw): a field dropped above with a warning must still be storable.
-    where = _unstorable_text(review.raw)
-    if where is not None:
-        check_text(Claim, {"text": _first_bad_text(review.raw, where)}, names={"text": where})
+    unstorable = _unstorable_text(review.raw)
+    if unstorable is not None:
+        where, text = unstorable
+        check_text(Claim, {"text": text}, names={"text": where})
 
 
 def review_is_ours(review: ClaimReviewData) -> bool:
