@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "pgtrigger",  # the evidence tally's triggers, declared in claims.models (claims/tally.py)
     "claims",
     "sources",
+    "public",  # the readers' site (/, /claims/, feeds, tips); after claims so its templates override none of theirs
+    "django.contrib.sitemaps",
     "corsheaders",
     "axes",
     "drf_spectacular_sidecar",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "factcheck.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language: the language switch's cookie, else Accept-Language (LANGUAGES below).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -92,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "public.context_processors.site",
             ],
         },
     },
@@ -110,9 +115,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# English and Simplified Chinese, both first-class. zh-hans also answers Accept-Language zh-CN, zh-SG and plain zh.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Each app's catalogue is in its locale/ (compiled .mo files are committed: make run needs no gettext tools).
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -131,6 +139,8 @@ FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="http
 # Where readers open our pages; a ClaimReview's `url` is FACTCHECK_SITE_URL + /claims/<id>/. Empty (the default):
 # the scheme, host and port the request came to, so `runserver 8123` links to 8123 (claims.api.claimreview).
 FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="")
+# The zone of every time the public site shows (named beside it). Unset: DJANGO_TIME_ZONE.
+FACTCHECK_PUBLIC_TIME_ZONE = env.str("FACTCHECK_PUBLIC_TIME_ZONE", default=TIME_ZONE)
 # The language our reviews (explanations) are written in, for claims whose review_language is blank: ClaimReview's
 # inLanguage. Not Claim.language, which is the quote's.
 FACTCHECK_REVIEW_LANGUAGE = env.str("FACTCHECK_REVIEW_LANGUAGE", default=LANGUAGE_CODE)
