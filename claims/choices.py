@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from factcheck.colours import NOTHING_YET, ColouredChoices, Swatch
 
@@ -7,14 +8,14 @@ from factcheck.colours import NOTHING_YET, ColouredChoices, Swatch
 # violet for misleading, grey when not rated; blue while in review, dark red once retracted. White text on
 # each colour keeps a contrast of at least 4.5:1 (tests/test_colours.py).
 class Verdict(ColouredChoices):
-    UNRATED = "unrated", NOTHING_YET, "Unrated"
-    TRUE = "true", Swatch("#15803d"), "True"
-    MOSTLY_TRUE = "mostly_true", Swatch("#4d7c0f"), "Mostly true"
-    MIXED = "mixed", Swatch("#b45309"), "Mixed"
-    MOSTLY_FALSE = "mostly_false", Swatch("#c2410c"), "Mostly false"
-    FALSE = "false", Swatch("#b91c1c"), "False"
-    MISLEADING = "misleading", Swatch("#7e22ce"), "Misleading"
-    UNVERIFIABLE = "unverifiable", Swatch("#475569"), "Unverifiable"
+    UNRATED = "unrated", NOTHING_YET, _("Unrated")
+    TRUE = "true", Swatch("#15803d"), _("True")
+    MOSTLY_TRUE = "mostly_true", Swatch("#4d7c0f"), _("Mostly true")
+    MIXED = "mixed", Swatch("#b45309"), _("Mixed")
+    MOSTLY_FALSE = "mostly_false", Swatch("#c2410c"), _("Mostly false")
+    FALSE = "false", Swatch("#b91c1c"), _("False")
+    MISLEADING = "misleading", Swatch("#7e22ce"), _("Misleading")
+    UNVERIFIABLE = "unverifiable", Swatch("#475569"), _("Unverifiable")
 
 
 # The two sides a rating can fall on. Reviews on different sides disagree (the disagreement filter); a review's side
@@ -24,10 +25,10 @@ REFUTING_VERDICTS = (Verdict.FALSE, Verdict.MOSTLY_FALSE, Verdict.MISLEADING)
 
 
 class ClaimStatus(ColouredChoices):
-    DRAFT = "draft", NOTHING_YET, "Draft"
-    IN_REVIEW = "in_review", Swatch("#1d4ed8"), "In review"
-    PUBLISHED = "published", Swatch("#15803d"), "Published"
-    RETRACTED = "retracted", Swatch("#7f1d1d"), "Retracted"
+    DRAFT = "draft", NOTHING_YET, _("Draft")
+    IN_REVIEW = "in_review", Swatch("#1d4ed8"), _("In review")
+    PUBLISHED = "published", Swatch("#15803d"), _("Published")
+    RETRACTED = "retracted", Swatch("#7f1d1d"), _("Retracted")
 
 
 # Which status a claim may move to from each status. Publishing additionally needs the publishing rule.
@@ -43,12 +44,12 @@ PUBLIC_STATUSES = (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED)
 
 
 class Stance(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    REFUTES = "refutes", "Refutes"
-    CONTEXT = "context", "Context"
+    SUPPORTS = "supports", _("Supports")
+    REFUTES = "refutes", _("Refutes")
+    CONTEXT = "context", _("Context")
 
 
 class ExcerptStatus(models.TextChoices):
-    UNCHECKED = "unchecked", "Unchecked"
-    FOUND = "found", "Found"
-    MISSING = "missing", "Missing"
+    UNCHECKED = "unchecked", _("Unchecked")
+    FOUND = "found", _("Found")
+    MISSING = "missing", _("Missing")

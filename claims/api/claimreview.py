@@ -64,7 +64,7 @@ def organization() -> dict:
 
 def review_rating(verdict: str) -> dict:
     """The Rating of a verdict: its label as alternateName, and its number on RATING_SCALE when it has one."""
-    rating = {"@type": "Rating", "alternateName": Verdict(verdict).label}
+    rating = {"@type": "Rating", "alternateName": str(Verdict(verdict).label)}
     if verdict in RATING_SCALE:
         rating.update(ratingValue=RATING_SCALE[verdict], bestRating=BEST_RATING, worstRating=WORST_RATING)
     return rating
