@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/factcheck
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test lint bench loadtest clean
+.PHONY: run test lint bench loadtest messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,16 @@ bench: $(VENV)/.installed-bench
 loadtest: $(VENV)/.installed-dev
 	scripts/ensure-services.sh
 	$(PY) -m loadtest $(LOADTEST_ARGS)
+
+# The translation catalogues: each app's marked strings into its locale/zh_Hans/LC_MESSAGES/django.po (translate
+# what is new there), then compiled to the .mo files, which are committed so `make run` needs no gettext tools.
+# Needs GNU gettext (Debian's gettext). Settings are read, the database is not.
+I18N_APPS := claims public
+messages: $(VENV)/.installed-dev
+	for app in $(I18N_APPS); do (cd $$app && DATABASE_URL=postgres://localhost/unused ../$(PY) ../manage.py \
+		makemessages -l zh_Hans --no-obsolete --no-location) || exit 1; done
+	for app in $(I18N_APPS); do (cd $$app && DATABASE_URL=postgres://localhost/unused ../$(PY) ../manage.py \
+		compilemessages -l zh_Hans) || exit 1; done
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

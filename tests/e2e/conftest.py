@@ -70,3 +70,49 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+AXE_VERSION = "4.14.1"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
+    """axe-core's violations of `impacts` on the page as it is now (WCAG 2.x A and AA rules and best practices).
+    The page's context must bypass its CSP (`reader_page` does): the public site allows no script, axe included."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    assert result["testEngine"]["version"] == AXE_VERSION
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0: no horizontal scroll)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.fixture
+def reader_page(browser, live_server):
+    """A reader's browser tab: `reader_page("zh-CN", width=375)`. It bypasses the site's CSP only so that axe-core
+    can be injected; the pages themselves run no script."""
+    contexts = []
+
+    def make(locale: str = "en-GB", *, width: int = 1280, height: int = 900):
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale=locale,
+            viewport={"width": width, "height": height},
+            bypass_csp=True,
+            timezone_id="Europe/London",
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
