@@ -7,6 +7,11 @@ REVIEWER_EDITS = {
     "claims": ["article", "claim", "evidence", "tag", "appearance", "externalreview", "linksuggestion"],
     "sources": ["source"],
 }
+# The public site's own rows (named, not imported: claims does not import public). Reviewers edit the desk's pages
+# and handle tips; researchers see neither, since a tip may carry a reader's email address.
+REVIEWER_ONLY = {
+    "public": ["page", "tip"],
+}
 READ_ONLY = {
     "claims": ["historicalclaim"],
     "sources": ["linkcheck"],
@@ -37,7 +42,9 @@ def sync_groups(apps, schema_editor=None) -> None:
 
     reviewer, _ = Group.objects.get_or_create(name="Reviewer")
     reviewer.permissions.set(
-        permissions(REVIEWER_EDITS, ("view", "add", "change", "delete")) + permissions(READ_ONLY, ("view",))
+        permissions(REVIEWER_EDITS, ("view", "add", "change", "delete"))
+        + permissions(REVIEWER_ONLY, ("view", "add", "change", "delete"))
+        + permissions(READ_ONLY, ("view",))
     )
     researcher, _ = Group.objects.get_or_create(name="Researcher")
     researcher.permissions.set(permissions(REVIEWER_EDITS, ("view",)) + permissions(READ_ONLY, ("view",)))

@@ -299,6 +299,12 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat (/healthz)
 
+# --- The tip form (/tips/, public/views/tips.py) ------------------------------------------------------------------
+# Tips one client may send, "<count>/<second|min|hour|day>"; beyond it a 429 page. Counted per client in the cache
+# (Redis with REDIS_URL, so all web processes share the count) under an HMAC of the address, never the address.
+# Empty turns the limit off.
+TIPS_RATE = env.str("TIPS_RATE", default="10/hour")
+
 # --- API (claims/api, sources/api) ------------------------------------------------------------------------------
 # Anonymous clients are throttled per address, signed-in users per user (factcheck.api.throttling), counted in Redis
 # when REDIS_URL is set (every web process shares the count), else in the local cache. Empty turns a rate off.
