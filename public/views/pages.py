@@ -2,7 +2,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import translation
 
-from ..http import public_page
+from ..decorators import public_page
 from ..markdown import render_markdown
 from ..models import PageSlug
 from ..selectors_desk import page_get

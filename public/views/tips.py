@@ -9,7 +9,7 @@ from django.utils import translation
 from factcheck.security import client_ip
 
 from ..forms import TipForm, tip_language_for
-from ..http import public_page
+from ..decorators import public_page
 from ..links import claim_path
 from ..ratelimit import rate_exceeded
 from ..selectors_desk import tip_reported_claim
