@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from ..claim_page import claim_page_context
@@ -70,7 +71,7 @@ def _bound(request, name: str, default: int, least: int) -> int:
     if given in (None, ""):
         return default
     if not given.isdigit() or int(given) == 0:
-        raise OEmbedError(400, f"{name} must be a positive whole number of pixels.")
+        raise OEmbedError(400, gettext("%(name)s must be a positive whole number of pixels.") % {"name": name})
     return max(least, min(default, int(given)))
 
 
@@ -79,13 +80,13 @@ def _claim_id_of(request, url: str) -> int:
     parts = urlsplit(url)
     ours = urlsplit(absolute(request, "/"))
     if parts.scheme not in ("http", "https") or parts.netloc.lower() != ours.netloc.lower():
-        raise OEmbedError(404, "Not a claim page of this site.")
+        raise OEmbedError(404, gettext("Not a claim page of this site."))
     try:
         match = resolve(parts.path)
     except Resolver404:
         match = None
     if match is None or match.url_name not in CLAIM_PAGE_ROUTES:
-        raise OEmbedError(404, "Not a claim page of this site.")
+        raise OEmbedError(404, gettext("Not a claim page of this site."))
     return match.kwargs["claim_id"]
 
 
@@ -100,15 +101,15 @@ def oembed(request):
 def _oembed(request):
     url = request.GET.get("url", "").strip()
     if not url:
-        raise OEmbedError(400, "The url parameter is required: the address of a claim page.")
+        raise OEmbedError(400, gettext("The url parameter is required: the address of a claim page."))
     if request.GET.get("format", "json") != "json":
-        raise OEmbedError(501, "Only format=json is offered.")
+        raise OEmbedError(501, gettext("Only format=json is offered."))
     width = _bound(request, "maxwidth", EMBED_WIDTH, EMBED_MIN_WIDTH)
     height = _bound(request, "maxheight", EMBED_HEIGHT, EMBED_MIN_HEIGHT)
     claim_id = _claim_id_of(request, url)
     row = claim_page_row(claim_id=claim_id)
     if row is None:
-        raise OEmbedError(404, "No public claim at this address.")
+        raise OEmbedError(404, gettext("No public claim at this address."))
     card = claim_page_context(row, request)
     src = absolute(request, reverse("public-embed", kwargs={"claim_id": claim_id}))
     html = format_html(
