@@ -7,6 +7,7 @@ write (a service, an ORM update(), the link checker, a correction) makes a new k
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
 from django.core.cache import cache
@@ -52,7 +53,12 @@ def _render(request, claim_id: int) -> tuple[str, str, str] | None:
     if row is None:
         return None
     context = claim_page_context(row, request)
-    return claim_slug(row["text"]), context["path"], render_to_string("public/claim.html", context, request=request)
+    path = context["path"]
+    # Rendered as if asked at its canonical address with no query: one rendering serves every reader, so nothing of
+    # this request's own address (the language switch's "next") may end up in it.
+    canonical_request = copy.copy(request)
+    canonical_request.path, canonical_request.META = path, {**request.META, "QUERY_STRING": ""}
+    return claim_slug(row["text"]), path, render_to_string("public/claim.html", context, request=canonical_request)
 
 
 def _cacheable(response, etag: str):
@@ -75,7 +81,8 @@ def claim_page(request, claim_id: int, slug: str | None = None):
         cache.set(key, entry, PAGE_CACHE_SECONDS)
     canonical_slug, path, html = entry
     if slug != canonical_slug:
-        return HttpResponsePermanentRedirect(path)  # /claims/<id>/ and any old or wrong slug
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)  # /claims/<id>/, any other slug
     etag = etag_of(key)
     if if_none_match(request, etag):
         return _cacheable(HttpResponseNotModified(), etag)

@@ -90,6 +90,16 @@ def test_a_chinese_slug_is_canonical_too(client):
     assert client.get(canonical).status_code == 200
 
 
+def test_the_redirect_keeps_the_query_and_the_cached_page_keeps_none(client, claim):
+    canonical = claim_path(claim.pk, claim.text)
+    response = client.get(f"/claims/{claim.pk}/?utm_source=feed")
+    assert response["Location"] == f"{canonical}?utm_source=feed"
+    client.get(f"{canonical}?next=%2Fevil%2F")
+    text = html(page(client, claim))
+    assert f'name="next" value="{canonical}"' in text
+    assert "evil" not in text
+
+
 @pytest.mark.parametrize("status", [ClaimStatus.DRAFT, ClaimStatus.IN_REVIEW])
 def test_drafts_and_claims_in_review_are_404_at_every_address(client, status):
     claim = factories.ClaimFactory(status=status)
