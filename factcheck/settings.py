@@ -141,6 +141,9 @@ FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="http
 FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="")
 # The zone of every time the public site shows (named beside it). Unset: DJANGO_TIME_ZONE.
 FACTCHECK_PUBLIC_TIME_ZONE = env.str("FACTCHECK_PUBLIC_TIME_ZONE", default=TIME_ZONE)
+# Who may frame the verdict card (/claims/<id>/embed/): its CSP frame-ancestors sources, space-separated. "*" (the
+# default): any site, as an embed for newsrooms and CMSs is meant to be.
+FACTCHECK_EMBED_FRAME_ANCESTORS = env.str("FACTCHECK_EMBED_FRAME_ANCESTORS", default="*")
 # The language our reviews (explanations) are written in, for claims whose review_language is blank: ClaimReview's
 # inLanguage. Not Claim.language, which is the quote's.
 FACTCHECK_REVIEW_LANGUAGE = env.str("FACTCHECK_REVIEW_LANGUAGE", default=LANGUAGE_CODE)

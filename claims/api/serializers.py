@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from claims.choices import ClaimStatus, Stance
-from claims.models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence, ExternalReview
+from claims.models import CLAIM_EDITABLE_FIELDS, Appearance, Article, Claim, Evidence, ExternalReview
 from claims.search.snippet import snippet
 from claims.selectors.claims import (
     CLAIM_DETAIL_COLUMNS,
@@ -62,6 +62,14 @@ class ExternalReviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExternalReview
         fields = list(EXTERNAL_REVIEW_COLUMNS)
+
+
+class AppearanceSerializer(serializers.ModelSerializer):
+    """A further place the claim was made, with its url (the claim detail's ``appearances``)."""
+
+    class Meta:
+        model = Appearance
+        fields = ["url", "appeared_at"]
 
 
 class ExternalReviewWithRawSerializer(ExternalReviewSerializer):
@@ -196,6 +204,7 @@ def _detail_field_representations():
         EvidenceSourceSerializer().fields["last_checked_at"],
         EvidenceSourceSerializer().fields["archived_at"],
         ExternalReviewSerializer().fields["reviewed_at"],
+        AppearanceSerializer().fields["appeared_at"],
         {name: ExternalReviewSerializer().fields[name].to_representation for name in EXTERNAL_REVIEW_DECIMALS},
     )
 
@@ -218,6 +227,7 @@ class ClaimDetailRows(ClaimRows):
             self.last_checked_at,
             self.archived_at,
             self.review_reviewed_at,
+            self.appeared_at,
             self.review_decimals,
         ) = _detail_representations(timezone.get_current_timezone())
 
@@ -240,6 +250,10 @@ class ClaimDetailRows(ClaimRows):
                 "original_rating": row["original_rating"],
                 "evidence": evidence,
                 "external_reviews": [self._external_review(item) for item in row["external_reviews"]],
+                "appearances": [
+                    {"url": url, "appeared_at": None if moment is None else self.appeared_at(moment)}
+                    for url, moment in zip(row["appearance_urls"], row["appearance_dates"], strict=True)
+                ],
             }
         )
         return out
@@ -278,9 +292,14 @@ class ClaimDetailSerializer(ClaimSerializer):
     reviewer = serializers.SerializerMethodField()
     evidence = EvidenceSerializer(many=True, read_only=True)
     external_reviews = ExternalReviewSerializer(many=True, read_only=True)
+    appearances = serializers.SerializerMethodField(help_text="Further places the claim was made, with a url.")
 
     class Meta(ClaimSerializer.Meta):
         fields = list(CLAIM_DETAIL_COLUMNS)
+
+    @extend_schema_field(AppearanceSerializer(many=True))
+    def get_appearances(self, claim: Claim) -> list[dict]:
+        return AppearanceSerializer(claim.appearances.exclude(url=""), many=True).data
 
     def get_reviewer(self, claim: Claim) -> str | None:
         if claim.reviewer is None:

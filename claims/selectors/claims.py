@@ -19,6 +19,7 @@ from ..choices import ClaimStatus
 from ..filters import ClaimFilterSet
 from ..models import Claim, Evidence, ExternalReview
 from .attention import needs_attention_annotation, needs_attention_sql
+from .claimreview import APPEARANCES_SQL, CLAIMREVIEW_ANNOTATIONS, FIRST_APPEARED_AT_SQL
 from .visibility import claims_visible, user_sees_drafts, visible_status_sql
 
 
@@ -147,8 +148,12 @@ def _export_rows(claims: QuerySet[Claim], chunk_size: int):
 
 # The claim detail, one column map as the list's (ClaimDetailSerializer's fields, the statement's select list and
 # ClaimDetailRows' keys come from it). Evidence comes as JSON arrays of EVIDENCE_COLUMNS' values, the source's last.
+# The article's outlet, date and language are read for the claim page ("where and when", and its ClaimReview) and
+# the appearances for the page's ClaimReview (claims.api.claimreview.claim_review_of_row reads these names); the
+# API shows the article as the list does, and the appearances with a url.
 CLAIM_DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
     **{key: names for key, names in CLAIM_LIST_COLUMNS.items() if key not in ("rank", "snippet")},
+    "article": (*CLAIM_LIST_COLUMNS["article"], "article__outlet", "article__published_at", "article__language"),
     "explanation": ("explanation",),
     "review_language": ("review_language",),
     "claimed_at": ("claimed_at",),
@@ -157,6 +162,7 @@ CLAIM_DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
     "original_rating": ("original_rating",),
     "evidence": ("evidence",),
     "external_reviews": ("external_reviews",),
+    "appearances": CLAIMREVIEW_ANNOTATIONS,
 }
 CLAIM_DETAIL_FIELDS = values_of(CLAIM_DETAIL_COLUMNS)
 EVIDENCE_SOURCE_FIELDS = ("id", "url", "title", "health", "last_checked_at", "archive_url", "archived_at")
@@ -214,6 +220,9 @@ def _detail_select_sql(name: str) -> str:
         "needs_attention": needs_attention_sql("c.id"),
         "evidence": _EVIDENCE_JSON_SQL,
         "external_reviews": _EXTERNAL_REVIEWS_JSON_SQL,
+        "appearance_urls": APPEARANCES_SQL.format(column="url", claim="c.id"),
+        "appearance_dates": APPEARANCES_SQL.format(column="appeared_at", claim="c.id"),
+        "first_appeared_at": FIRST_APPEARED_AT_SQL.format(claim="c.id"),
     }
     if name in computed:
         return computed[name]
@@ -222,12 +231,23 @@ def _detail_select_sql(name: str) -> str:
 
 
 # One statement: through the ORM the detail is three queries and about ten model instances.
-_CLAIM_DETAIL_SQL = """
-SELECT {select}
+_CLAIM_DETAIL_FROM_SQL = """
   FROM claims_claim c
   LEFT JOIN claims_article a ON a.id = c.article_id
   LEFT JOIN auth_user u ON u.id = c.reviewer_id
- WHERE c.id = %s AND {visible}""".replace("{select}", ",\n       ".join(map(_detail_select_sql, CLAIM_DETAIL_FIELDS)))
+ WHERE c.id = %s AND {visible}"""
+_CLAIM_DETAIL_SELECT_SQL = ",\n       ".join(map(_detail_select_sql, CLAIM_DETAIL_FIELDS))
+_CLAIM_DETAIL_SQL = f"SELECT {_CLAIM_DETAIL_SELECT_SQL}{_CLAIM_DETAIL_FROM_SQL}"
+# The claim's history records, whole: the public ones are its correction log, and a record may be written or
+# annotated (a public note) without the claim row changing. A claim has a few records; they are read by its index.
+_HISTORY_DIGEST_SQL = (
+    "(SELECT md5(string_agg(h::text, ',' ORDER BY h.history_id)) FROM claims_historicalclaim h WHERE h.id = c.id)"
+)
+# The detail row and the history, hashed where they are: only the digest comes back.
+_CLAIM_DIGEST_SQL = (
+    f"SELECT md5(d::text) FROM (SELECT {_CLAIM_DETAIL_SELECT_SQL},\n       {_HISTORY_DIGEST_SQL}"
+    f"{_CLAIM_DETAIL_FROM_SQL}) d"
+)
 
 
 def claim_detail_row(*, claim_id: int, user) -> dict:
@@ -243,6 +263,18 @@ def claim_detail_row(*, claim_id: int, user) -> dict:
     row["evidence"] = [_evidence_of_json(values) for values in row["evidence"] or ()]
     row["external_reviews"] = [_external_review_of_json(values) for values in row["external_reviews"] or ()]
     return row
+
+
+def claim_detail_digest(*, claim_id: int, user) -> str | None:
+    """A digest of everything claim_detail_row returns for this claim and of its history records, computed by
+    PostgreSQL without sending the row: it changes whenever the row would, whatever wrote the change (a service, an
+    ORM update(), the link checker, a trigger). None if the user may not see the claim. For caches of what is built
+    from the row (the public claim page)."""
+    sql = _CLAIM_DIGEST_SQL.replace("{visible}", visible_status_sql("c.status", user=user))
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
+        cursor.execute(sql, [claim_id])
+        found = cursor.fetchone()
+    return None if found is None else found[0]
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -8,8 +8,8 @@ from django.utils import translation
 
 from factcheck.security import client_ip
 
-from ..forms import TipForm, tip_language_for
 from ..decorators import public_page
+from ..forms import TipForm, tip_language_for
 from ..links import claim_path
 from ..ratelimit import rate_exceeded
 from ..selectors_desk import tip_reported_claim
