@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -63,5 +64,6 @@ def archive(request):
         "previous_url": pager.previous_url if pager and not errors else None,
         "verdicts": Verdict.choices,
         "languages": language_choices(params.get("language", "")),
+        "archive_url": reverse("public-archive"),  # once, not per tag link of every item
     }
     return TemplateResponse(request, "public/archive.html", context, status=400 if errors else 200)

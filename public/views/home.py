@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from .. import reads, selectors_listing
 from ..http import public_page
@@ -18,5 +19,6 @@ def home(request):
         "claims": selectors_listing.latest_claims(limit=HOME_LATEST),
         "tags": tags,
         "tags_by_reads": by_reads,
+        "archive_url": reverse("public-archive"),  # once, not per tag link of every item
     }
     return TemplateResponse(request, "public/home.html", context)
