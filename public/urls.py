@@ -21,5 +21,6 @@ urlpatterns = [
     path("feeds/claims.atom", feeds.AtomFeed(), name="public-feed-atom"),
     path("feeds/claims.json", feeds.json_feed, name="public-feed-json"),
     path("sitemap.xml", feeds.sitemap, name="public-sitemap"),
+    path("sitemap-<str:section>.xml", feeds.sitemap_section, name="public-sitemap-section"),
     path("robots.txt", feeds.robots_txt, name="public-robots"),
 ]
