@@ -16,7 +16,7 @@ from claims.search import QueryError
 from factcheck.api.pagination import KeysetPagination
 
 from .. import selectors_listing
-from ..http import public_page
+from ..decorators import public_page
 
 ARCHIVE_PAGE_SIZE = 20
 

@@ -19,6 +19,7 @@ from django.utils.cache import patch_cache_control
 from ..claim_page import claim_page_context
 from ..decorators import public_page
 from ..links import absolute, claim_slug
+from ..reads import record_read
 from ..selectors_claimpage import claim_page_digest, claim_page_row
 
 # Raised when the page's template or context changes shape: entries rendered by older code are then never read.
@@ -83,6 +84,7 @@ def claim_page(request, claim_id: int, slug: str | None = None):
     if slug != canonical_slug:
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)  # /claims/<id>/, any other slug
+    record_read(claim_id)  # a 304 is a read too: the reader's browser showed the page again
     etag = etag_of(key)
     if if_none_match(request, etag):
         return _cacheable(HttpResponseNotModified(), etag)

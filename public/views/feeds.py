@@ -27,7 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import selectors_listing
-from ..http import public_page
+from ..decorators import public_page
 from ..links import absolute
 from ..selectors_listing import ListedClaim
 

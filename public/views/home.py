@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from .. import reads, selectors_listing
-from ..http import public_page
+from ..decorators import public_page
 
 HOME_LATEST = 12
 HOME_TAGS = 12
