@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -99,17 +99,21 @@ def load(
     warmup: int = 12,
     headers: dict | None = None,
     min_requests: int = 5,
+    path_headers: Mapping[str, dict] | None = None,
+    expect_status: int = 200,
 ) -> LoadResult:
     """GET ``paths`` (cycled) with ``concurrency`` clients until ``requests`` are done or ``max_seconds`` pass
-    (but at least ``min_requests``)."""
+    (but at least ``min_requests``). ``path_headers`` adds headers of one path (a page's own If-None-Match); an
+    answer other than ``expect_status`` counts as an error."""
     parts = urlsplit(base_url)
     _check_loopback(parts.hostname)
     hdrs = {"Accept": "application/json", **(headers or {})}
+    path_headers = path_headers or {}
     # enough to wake every worker (each imports and connects lazily)
     for p in itertools.islice(itertools.cycle(paths), warmup):
-        get(base_url + p, headers)
+        get(base_url + p, {**(headers or {}), **path_headers.get(p, {})})
     todo = itertools.count()
-    cycle = itertools.cycle([ascii_path(p) for p in paths])
+    cycle = itertools.cycle([(ascii_path(p), {**hdrs, **path_headers.get(p, {})}) for p in paths])
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: Counter = Counter()
@@ -127,10 +131,10 @@ def load(
             if n >= requests or (n >= min_requests and time.perf_counter() > deadline[0]):
                 break
             with lock:
-                path = next(cycle)
+                path, path_hdrs = next(cycle)
             t0 = time.perf_counter()
             try:
-                conn.request("GET", path, headers=hdrs)
+                conn.request("GET", path, headers=path_hdrs)
                 resp = conn.getresponse()
                 body = resp.read()
                 if resp.will_close:
@@ -142,7 +146,7 @@ def load(
             local.append(time.perf_counter() - t0)
             local_status[resp.status] += 1
             local_bytes += len(body)
-            if resp.status != 200:
+            if resp.status != expect_status:
                 local_err += 1
         conn.close()
         with lock:

@@ -10,6 +10,14 @@ SEARCH_CALLS = ("search_en", "search_zh", "search_es", "search_fr", "search_de",
 # Each language's query (bench/run.py LANGUAGE_QUERIES): issue 16's target is p95 ≤ 30 ms at one client.
 LANGUAGE_CALLS = ("search_en", "search_es", "search_fr", "search_de", "search_pt", "search_zh_hant")
 ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
+# The readers' site (issue 17, bench/public_site.py): p95 at one client. The 304 row has no target of its own.
+PAGE_TARGETS_MS = {"claim_warm": 15, "claim_cold": 40}
+ARCHIVE_TARGET_MS = 40
+
+
+def page_target_ms(name: str) -> int | None:
+    """The p95 target of a row of the readers' site, None for a row measured without one."""
+    return ARCHIVE_TARGET_MS if name.startswith("archive_") else PAGE_TARGETS_MS.get(name)
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -86,6 +94,11 @@ def summarise(results: dict) -> dict:
             if name in PLAIN_PAGES:
                 r = s["api_over_peer_lean_p50"]
                 targets.append(_target(f"{name}: within 1.5× of Datasette lean (p50)", r <= 1.5, f"{r:.2f}×"))
+    for name, e in results.get("pages", {}).items():
+        limit = page_target_ms(name)
+        if limit is not None:
+            p95 = e["c1"]["p95_ms"]
+            targets.append(_target(f"{e['title']}: p95 ≤ {limit} ms at 1 client", p95 <= limit, f"{p95:.1f} ms"))
     for q, r in results.get("recall", {}).items():
         targets.append(
             _target(
@@ -292,6 +305,7 @@ def markdown(results: dict) -> str:
             f"- {e['title']}: floor {'same rows' if e.get('rows_match_floor') else 'DIFFERENT rows'}"
             + ("" if peer_match is None else f"; Datasette {'same rows' if peer_match else 'different rows'}")
         )
+    lines += pages_section(results.get("pages"), size, cores, mem, date)
     lines += [
         "",
         "## Search recall",
@@ -398,6 +412,43 @@ def markdown(results: dict) -> str:
         lines.append(ANALYSIS.read_text().strip())
     lines.append("")
     return "\n".join(lines)
+
+
+def pages_section(pages: dict | None, size: str, cores: str, mem: str, date: str) -> list[str]:
+    """The readers' site (bench/public_site.py): claim pages warm, cold and 304, and the archive searched."""
+    lines = ["", "## The public site", ""]
+    if not pages:
+        return [*lines, "Not measured in this run (see errors below)."]
+    warm, cold = pages.get("claim_warm"), pages.get("claim_cold")
+    lines += [
+        "The readers' pages over HTTP as the API calls above: the same gunicorn (3 sync workers, DEBUG off, the page "
+        "cache in Redis as deployed), the same client asking for HTML, English (no Accept-Language), p50 / p95 / p99 "
+        "in ms at 1 client, throughput and p95 at 8. Each claim is asked at its canonical `/claims/<id>/<slug>/` "
+        "(`/claims/<id>/` redirects there, checked). *Warm*: the "
+        f"{warm['pages'] if warm else 0} public claims of the API's detail call, each asked once first "
+        f"({warm['cache_entries'] if warm else 0} pages in the cache). *Cold*: the cache (the bench's Redis "
+        "database) emptied before each pass, and each request a claim asked for once "
+        + (f"({cold['c1']['pages']} distinct claims at 1 client, {cold['c8']['pages']} others at 8)" if cold else "")
+        + "; PostgreSQL's buffers are as the run left them. *304*: the warm pages with their own ETag in "
+        "If-None-Match. *Archive*: `/claims/?q=…`, the first page (20 fact-checks) of the bench's search queries.",
+        "",
+        "| what | size | pages | p50 / p95 / p99 ms | p95 at 8 clients | throughput (8 clients) | target p95 | cores "
+        "| memory | date |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, e in pages.items():
+        if name == "claim_cold":
+            count = f"{e['c1']['pages']} + {e['c8']['pages']} distinct, each once"
+        elif name.startswith("archive_"):
+            count = f"{e['items_on_page']} listed"
+        else:
+            count = f"{e['pages']} cycled"
+        limit = page_target_ms(name)
+        lines.append(
+            f"| {e['title']} | {size} | {count} | {_lat(e['c1'])} | {_ms(e['c8']['p95_ms'])} | "
+            f"{e['c8']['rps']:.0f} req/s | {'–' if limit is None else f'≤ {limit} ms'} | {cores} | {mem} | {date} |"
+        )
+    return lines
 
 
 def recall_languages_section(recall: dict | None) -> list[str]:

@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from . import client, dashboard, floor, generate, links, peer, report, writes
-from .servers import VAR, RssSampler, datasette, django_env, gunicorn, peak_rss_kb, rss_kb
+from . import client, dashboard, floor, generate, links, peer, public_site, report, writes
+from .servers import VAR, RssSampler, collect_static, datasette, django_env, gunicorn, peak_rss_kb, rss_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +43,8 @@ BUDGET = {
         "dashboard_cold": 5,
         "writes_per_language": 2000,
         "writes_creates": 1000,
+        "cold_pages": 500,
+        "cold_seconds": 60.0,
     },
     "small": {
         "seconds": 0.25,
@@ -56,6 +58,8 @@ BUDGET = {
         "dashboard_cold": 3,
         "writes_per_language": 300,
         "writes_creates": 100,
+        "cold_pages": 60,
+        "cold_seconds": 10.0,
     },
 }
 # Each language's query (no language=: read in every SEARCH_LANGUAGES, as a researcher's is by default) and the
@@ -195,6 +199,7 @@ def plan_calls(conn, db_name: str, database_url: str) -> dict:
             "peer": [f"{ds}/claims.json?" + urlencode({**page, "_sort_desc": "id", "_next": f"{d},{d}"}) for d in deep],
         },
         "detail": {
+            "ids": ids,  # the claim pages' warm row reads the same claims
             "api": [f"/api/v1/claims/{i}/" for i in ids],
             "floor_arg": [("detail", {"id": i}) for i in ids],
             "peer": [f"{ds}/claims/{i}.json" for i in ids],
@@ -405,6 +410,7 @@ def main() -> int:
             "SELECT count(*) FROM claims_claim WHERE status IN ('published','retracted') AND verdict = 'true'"
         ).fetchone()[0]
         calls = plan_calls(conn, "peer", database_url)
+        page_plan = public_site.plan(conn, calls["detail"]["ids"], cold_pages=budget["cold_pages"], searches=SEARCHES)
         truths = {q: truth(conn, q) for q in RECALL_QUERIES}
         language_truths = {lang: truth_of_forms(conn, spec["forms"]) for lang, spec in LANGUAGE_QUERIES.items()}
 
@@ -466,6 +472,16 @@ def main() -> int:
             floor_ids = first_ids(fl.url, c["floor_http"][0])
             entry["rows_match_floor"] = api_ids == floor_ids and bool(api_ids)
             _log_entry(entry, ("api", "django_lean", "floor_http"))
+    # 4b. the readers' site: the same server and settings as the API rows, alone on the machine
+    phase("public site")
+    try:
+        collect_static(api_env)
+        with gunicorn("public", "factcheck.wsgi:application", api_env) as site:
+            results["pages"] = public_site.run(site.url, page_plan, budget=budget, redis_url=redis_url, log=log)
+    except Exception as exc:  # the rest of the results still count
+        traceback.print_exc()
+        results["errors"].append(f"public site: {exc}")
+
     with gunicorn("api", "factcheck.wsgi:application", api_env) as api, datasette(peer_db) as ds:
         for name in CALLS:
             c = calls[name]

@@ -56,6 +56,18 @@ def django_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str
     return env
 
 
+def collect_static(env: dict[str, str]) -> None:
+    """`manage.py collectstatic`, as the image does when it is built (Dockerfile): with DEBUG off, a page that
+    links a stylesheet needs the manifest of hashed names it writes."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
 class Server:
     def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log: Path):
         self.name, self.port = name, port

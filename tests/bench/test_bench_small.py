@@ -31,7 +31,16 @@ CALLS = [
     "feed",
     "sources",
 ]
+LANGUAGES = ["es", "fr", "de", "pt", "zh_hant"]
 NO_PEER = {"feed"}  # Datasette has no ClaimReview feed
+# The readers' site (bench/public_site.py): the claim page warm, cold and answered 304, the archive per search query.
+PAGES = ["claim_warm", "claim_304", "claim_cold", "archive_en", "archive_zh", *(f"archive_{c}" for c in LANGUAGES)]
+PAGE_TARGETS = [
+    "claim page, warm cache: p95 ≤ 15 ms at 1 client",
+    "claim page, cold cache: p95 ≤ 40 ms at 1 client",
+    "archive q=render: p95 ≤ 40 ms at 1 client",
+    "archive q=渲染: p95 ≤ 40 ms at 1 client",
+]
 
 
 def _bench_env() -> dict[str, str]:
@@ -63,8 +72,11 @@ def test_bench_small_writes_every_measurement():
         ["make", "bench"], cwd=ROOT, env=_bench_env(), capture_output=True, text=True, timeout=900, check=False
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    results = json.loads(RESULTS.read_text())
+    check_results(json.loads(RESULTS.read_text()))
 
+
+def check_results(results: dict) -> None:
+    """Every measurement of a small run is in its results (callable on a results-small.json made by hand)."""
     assert results["scale"] == "small"
     assert results["errors"] == []
     # How long it took is reported (total_s), not asserted: a timed test on a busy machine measures the machine.
@@ -107,6 +119,21 @@ def test_bench_small_writes_every_measurement():
         # the checker kept to the politeness limits the farm saw
         assert links[key]["farm"]["max_in_flight_per_host"] <= 2, key
     assert links["linkchecker"]["checked"] == links["linkchecker"]["urls"]
+    pages = results["pages"]
+    assert list(pages) == PAGES
+    for name in PAGES:
+        assert _has_latency(pages[name]), name
+        assert pages[name]["c1"]["errors"] == 0, name
+        assert pages[name]["c8"]["errors"] == 0, name
+    assert pages["claim_warm"]["cache_entries"] == pages["claim_warm"]["pages"] > 0
+    assert set(pages["claim_304"]["c1"]["statuses"]) == {"304"}
+    for conc in ("c1", "c8"):
+        cold = pages["claim_cold"][conc]
+        # each page of a cold pass asked once, rendered and stored once: none was in the emptied cache
+        assert cold["requests"] == cold["pages"] == cold["cache_entries_after"] > 0, conc
+    for name in ("archive_en", "archive_zh"):
+        assert pages[name]["items_on_page"] > 0, name
     targets = results["summary"]["targets"]
     assert targets
+    assert set(PAGE_TARGETS) <= {t["target"] for t in targets}
     assert all({"target", "met", "figure"} <= set(t) for t in targets)
