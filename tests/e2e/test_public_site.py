@@ -246,6 +246,8 @@ def page_types(site: Site, stress: Claim) -> list[tuple[str, str]]:
         ("about", "/about/"),
         ("methodology", "/about/methodology/"),
         ("corrections-policy", "/about/corrections-policy/"),
+        ("funding", "/about/funding/"),
+        ("contact", "/about/contact/"),
         ("tips", "/tips/"),
         ("tips-report", f"/tips/?claim={stress.pk}"),
         *[(name, path) for name, path in PENDING_PAGE_TYPES],
@@ -257,6 +259,16 @@ def page_types(site: Site, stress: Claim) -> list[tuple[str, str]]:
 PENDING_PAGE_TYPES: list[tuple[str, str]] = [
     # ("corrections", "/corrections/"),
 ]
+
+
+# Moderate in axe's scale, but the site's own rule (headings in order): held here as strictly as serious ones.
+ALSO_HELD = {"heading-order"}
+
+
+def violations(page) -> list[dict]:
+    """axe-core's serious and critical violations, and those of ALSO_HELD."""
+    found = axe_violations(page, impacts=("moderate", "serious", "critical"))
+    return [v for v in found if v["impact"] != "moderate" or v["id"] in ALSO_HELD]
 
 
 def tip_with_an_error(page) -> None:
@@ -288,18 +300,18 @@ def test_every_page_type_has_no_serious_axe_violation(site, stress_claim, reader
         response = page.goto(path)
         assert response.status == (400 if name == "archive-error" else 200), (name, path, response.status)
         assert html_lang(page) == HTML_LANG[code], name
-        if violations := axe_violations(page):
-            found[name] = violations
+        if found_here := violations(page):
+            found[name] = found_here
     page.goto("/tips/")
     tip_with_an_error(page)
-    if violations := axe_violations(page):
-        found["tips-errors"] = violations
+    if found_here := violations(page):
+        found["tips-errors"] = found_here
     page.goto("/tips/")
     page.fill("#id_text", "Hot water cures the flu.")
     with page.expect_navigation():
         page.locator(".tip-form button[type=submit]").click()
-    if violations := axe_violations(page):
-        found["tips-thanks"] = violations
+    if found_here := violations(page):
+        found["tips-thanks"] = found_here
     assert found == {}
 
 
