@@ -13,8 +13,9 @@ from functools import lru_cache
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
-# The page's title is its <h1>: a body's "#" becomes <h2>, "##" <h3>, so headings stay in order.
-HEADING_SHIFT = 1
+# The page's title is its <h1>: a body's highest heading becomes <h2> whichever level staff wrote it at ("#" or
+# "##", as the starting pages do), and the rest keep their distance to it, so headings stay in order.
+TOP_HEADING = 2
 
 
 @lru_cache(maxsize=1)
@@ -25,9 +26,12 @@ def _parser() -> MarkdownIt:
 
 
 def _shift_headings(state) -> None:
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    headings = [token for token in state.tokens if token.type in ("heading_open", "heading_close")]
+    if not headings:
+        return
+    shift = TOP_HEADING - min(int(token.tag[1]) for token in headings)
+    for token in headings:
+        token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
 
 
 def render_markdown(text: str) -> SafeString:

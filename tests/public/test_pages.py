@@ -1,5 +1,7 @@
 """The desk's pages: /about/ and the four under it, edited in the admin, in the reader's language or English."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -65,6 +67,30 @@ def test_markdown_carries_no_html_from_the_database(client):
     assert 'href="javascript:' not in text
     assert '<a href="/about/methodology/">ours</a>' in text
     assert "<h2>Heading</h2>" in text  # the body's "#" is under the page's <h1>
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("# A\n\n## B\n\n### C", ["h2", "h3", "h4"]),
+        ("## A\n\n### B\n\n## C", ["h2", "h3", "h2"]),  # the starting pages' own shape
+        ("### A\n\n#### B", ["h2", "h3"]),
+        ("no heading at all", []),
+    ],
+)
+def test_a_bodys_highest_heading_sits_right_under_the_title(body, expected):
+    """axe-core's heading-order: the starting pages begin at "##", which a fixed shift made <h3> under the <h1>."""
+    from public.markdown import render_markdown
+
+    assert re.findall(r"<(h[1-6])>", render_markdown(body)) == expected
+
+
+def test_the_starting_pages_headings_are_in_order(client):
+    for slug in PageSlug.values:
+        for extra in ({}, ZH):
+            text = client.get(reverse(f"public-{slug}"), **extra).text
+            levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", text)]
+            assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (slug, extra, levels)
 
 
 def test_the_pages_link_to_each_other(client):
