@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from factcheck.api.concurrency import export_slots_reset
 from factcheck.celery import app as celery_app
@@ -11,6 +13,15 @@ def _tasks_run_in_process():
     """Tasks run in-process unless a test starts a real worker (those tests switch this off)."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    """LocaleMiddleware activates the language a request asked for and leaves it active in this thread (a server
+    activates one for each request anyway): a Chinese request must not turn the next test's messages Chinese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
