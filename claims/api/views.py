@@ -113,6 +113,7 @@ class ClaimViewSet(
     def list(self, request, *args, **kwargs):
         # Plain values shaped as ClaimSerializer would (ClaimRows): no model instance or serializer per claim.
         rows = self.paginate_queryset(claim_selectors.claim_list_rows(filters=request.query_params, user=request.user))
+        claim_selectors.with_snippets(rows, filters=request.query_params)
         return self.get_paginated_response(ClaimRows(request).data(rows))
 
     def _detail(self, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:

@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 from factcheck.db import built_once, values_list_read_ahead
 from factcheck.filtersets import filtered
 
+from .. import search
 from ..choices import ClaimStatus
 from ..filters import ClaimFilterSet
 from ..models import Claim, Evidence, ExternalReview
@@ -79,6 +80,17 @@ def claim_list_rows(*, filters, user) -> QuerySet:
     key = ("claim_list_rows", user_sees_drafts(user))
     shaped = built_once(key, lambda: _claim_list_rows(claims_visible(user=user)))
     return _claims_matching(filters=filters, user=user, visible=shaped)
+
+
+def with_snippets(rows: list[dict], *, filters) -> list[dict]:
+    """A page of rows from a search (``q`` in ``filters``), each with its ``snippet_source``: one statement for the
+    page, after it is cut (claims.search.snippet_sources). Rows of a list without ``q`` are returned as they are."""
+    q = filters.get("q")
+    if q and rows:
+        sources = search.snippet_sources([row["id"] for row in rows], q, language=filters.get("language") or None)
+        for row in rows:
+            row["snippet_source"] = sources.get(row["id"])
+    return rows
 
 
 def _claim_list_rows(claims: QuerySet[Claim]) -> QuerySet:

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 
 from claims.choices import Verdict
 from claims.search import QueryError
+from claims.selectors.claims import with_snippets
 from factcheck.api.pagination import KeysetPagination
 
 from .. import selectors_listing
@@ -46,7 +47,8 @@ def archive(request):
     try:
         rows = selectors_listing.archive_rows(filters=params)
         pager = ArchivePagination()
-        claims = [selectors_listing.listed_claim(row) for row in pager.paginate_queryset(rows, Request(request))]
+        page = with_snippets(pager.paginate_queryset(rows, Request(request)), filters=params)
+        claims = [selectors_listing.listed_claim(row) for row in page]
     except ValidationError as exc:
         errors = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
     except QueryError as exc:  # raised by the filterset as a ValidationError; kept in case a path raises it bare
