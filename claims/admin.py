@@ -255,12 +255,15 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
                     "explanation",
                     "review_language",
                     "status",
+                    "correction_note",
+                    "minor_edit",
                     "recheck_after",
                     "original_rating",
                     "version",
                 ),
                 "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
-                "piece of evidence.",
+                "piece of evidence. Once published, a new verdict, a retraction or a new explanation is a public "
+                "correction: write its note (a small explanation edit may be marked minor instead).",
             },
         ),
         (
@@ -316,7 +319,12 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
     def save_model(self, request, obj, form, change):
         # The evidence formset is validated after this form and counted the rows saved along with the claim.
         services.claim_save(
-            claim=obj, user=request.user, before=form.claim_before, evidence_count=getattr(obj, "_evidence_count", None)
+            claim=obj,
+            user=request.user,
+            before=form.claim_before,
+            evidence_count=getattr(obj, "_evidence_count", None),
+            correction_note=form.cleaned_data.get("correction_note", ""),
+            minor_edit=form.cleaned_data.get("minor_edit", False),
         )
 
     def save_formset(self, request, form, formset, change):
@@ -370,7 +378,10 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
         form = SetVerdictForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             verdict = form.cleaned_data["verdict"]
-            result = services.claims_set_verdict(claims=queryset, verdict=verdict, user=request.user)
+            note = form.cleaned_data["correction_note"]
+            result = services.claims_set_verdict(
+                claims=queryset, verdict=verdict, user=request.user, correction_note=note
+            )
             self._report(
                 request, result, done=f"Set the verdict “{Verdict(verdict).label}” on", refused="left unchanged"
             )

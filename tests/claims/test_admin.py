@@ -476,6 +476,7 @@ def test_bulk_set_verdict_asks_then_sets_and_names_the_refused(rclient, reviewer
     assert published.verdict == Verdict.FALSE
 
     data["verdict"] = Verdict.MOSTLY_TRUE
+    data["correction_note"] = "A new study changes the rating."  # the published claim is corrected in public
     rclient.post(reverse(CHANGELIST), data, follow=True)
     for claim in [*drafts, published]:
         claim.refresh_from_db()
