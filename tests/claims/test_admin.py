@@ -211,7 +211,13 @@ def test_change_page_has_inlines_fieldsets_version_and_history_link(rclient):
     assert "fc-health-dead" in html
     assert "Unchecked" in html  # excerpt status, read-only
     assert reverse("admin:claims_claim_history", args=[claim.pk]) in html
-    assert [fs.name for fs in response.context["adminform"]] == [None, "Figure", "Verdict", "Review"]
+    assert [fs.name for fs in response.context["adminform"]] == [
+        None,
+        "Figure",
+        "Verdict",
+        "Review",
+        "Public correction log",
+    ]
     assert "admin/autocomplete" in html or "admin-autocomplete" in html
 
 

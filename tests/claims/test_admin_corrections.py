@@ -47,6 +47,10 @@ def test_new_verdict_with_a_note_is_saved_and_logged(rclient, reviewer):
     assert (entry.kind, entry.verdict_before, entry.verdict_after) == ("corrected", "false", "mostly_true")
     assert entry.note == "The figure was rounded, not invented."
     assert entry.created_by == reviewer
+    html = rclient.get(change_url(claim)).content.decode()
+    assert "Public correction log" in html
+    assert "<strong>Corrected</strong>" in html
+    assert "False → Mostly true — The figure was rounded, not invented." in html
 
 
 def test_minor_explanation_edit_needs_no_note(rclient):
