@@ -2,6 +2,7 @@
 write (claims.services.claim_save), the log it keeps, and the log rebuilt from history for older claims."""
 
 import importlib
+import json
 
 import pytest
 from django.apps import apps
@@ -260,3 +261,31 @@ def test_log_rebuilt_from_history_holds_public_states_only(db, reviewer):
     assert log(never_public) == []
     migration.log_from_history(apps, None)  # a second run adds nothing
     assert Correction.objects.count() == 4
+
+
+# --- the importer goes through the same rule ---------------------------------------------------------------------
+
+
+def test_re_importing_our_own_review_with_a_new_rating_is_skipped_with_the_reason(tmp_path, settings, db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from tests.importers.test_claimreview import review, run
+
+    ours = {"@type": "Organization", "name": "Us", "url": settings.FACTCHECK_ORGANIZATION_URL + "about/"}
+    run(tmp_path, review(1, author=ours), "--own", "--publish")
+    claim = Claim.objects.get()
+    assert log(claim) == [("published", "", "false", "")]
+    assert Correction.objects.get().created_at.date().isoformat() == "2024-11-28"  # the review's own date
+
+    rating = {"@type": "Rating", "ratingValue": 5, "bestRating": 5, "worstRating": 1, "alternateName": "True"}
+    path = tmp_path / "again.json"
+    path.write_text(json.dumps(review(1, author=ours, reviewRating=rating)), encoding="utf-8")
+    out = StringIO()
+    with pytest.raises(CommandError, match="Nothing could be imported"):
+        call_command("import_claimreview", str(path), "--own", "--publish", stdout=out, stderr=out)
+    assert "public correction note" in out.getvalue()
+    claim.refresh_from_db()
+    assert claim.verdict == Verdict.FALSE
+    assert len(log(claim)) == 1
