@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from factcheck.admin_visibility import VisibilityAdminMixin
+from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 from sources.choices import Health
 
 from . import dashboard, services
@@ -35,6 +35,7 @@ from .models import Appearance, Article, Claim, Evidence, ExternalReview, Tag
 from .selectors import visibility
 from .selectors.articles import restrict_articles
 from .selectors.attention import claims_needing_attention, with_needs_attention
+from .selectors.corrections import claim_correction_log
 from .selectors.reviews import disagreement_condition
 
 LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
@@ -255,12 +256,15 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
                     "explanation",
                     "review_language",
                     "status",
+                    "correction_note",
+                    "minor_edit",
                     "recheck_after",
                     "original_rating",
                     "version",
                 ),
                 "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
-                "piece of evidence.",
+                "piece of evidence. Once published, a new verdict, a retraction or a new explanation is a public "
+                "correction: write its note (a small explanation edit may be marked minor instead).",
             },
         ),
         (
@@ -311,12 +315,51 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
             return format_html('<span class="fc-warning" title="{}">⚠ {} dead</span>', title, n)
         return format_html('<span title="Cited sources whose link is dead">{} dead</span>', n)
 
+    # --- the public log ------------------------------------------------------------------------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "public_log") if obj is not None else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None:
+            return fieldsets
+        description = "What readers see of this claim's changes: written on saving, from public states only."
+        return [*fieldsets, ("Public correction log", {"fields": ("public_log",), "description": description})]
+
+    @admin.display(description="Entries")
+    def public_log(self, obj: Claim):
+        entries = claim_correction_log(claim_id=obj.pk, user=viewer_of(obj))
+        if not entries:
+            return "Nothing yet: the log starts when the claim is first published."
+        rows = format_html_join(
+            "",
+            "<li><strong>{}</strong> {}: {}{} {}</li>",
+            (
+                (
+                    entry.kind_label,
+                    timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
+                    f"{entry.verdict_before_label} → " if entry.verdict_changed else "",
+                    entry.verdict_after_label,
+                    f"— {entry.note}" if entry.note else "",
+                )
+                for entry in entries
+            ),
+        )
+        return format_html("<ol>{}</ol>", rows)
+
     # --- saving --------------------------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
         # The evidence formset is validated after this form and counted the rows saved along with the claim.
         services.claim_save(
-            claim=obj, user=request.user, before=form.claim_before, evidence_count=getattr(obj, "_evidence_count", None)
+            claim=obj,
+            user=request.user,
+            before=form.claim_before,
+            evidence_count=getattr(obj, "_evidence_count", None),
+            correction_note=form.cleaned_data.get("correction_note", ""),
+            minor_edit=form.cleaned_data.get("minor_edit", False),
         )
 
     def save_formset(self, request, form, formset, change):
@@ -370,7 +413,10 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
         form = SetVerdictForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             verdict = form.cleaned_data["verdict"]
-            result = services.claims_set_verdict(claims=queryset, verdict=verdict, user=request.user)
+            note = form.cleaned_data["correction_note"]
+            result = services.claims_set_verdict(
+                claims=queryset, verdict=verdict, user=request.user, correction_note=note
+            )
             self._report(
                 request, result, done=f"Set the verdict “{Verdict(verdict).label}” on", refused="left unchanged"
             )

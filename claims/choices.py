@@ -43,6 +43,15 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 PUBLIC_STATUSES = (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED)
 
 
+class CorrectionKind(models.TextChoices):
+    """What a change did to a claim's public state (claims.corrections.public_change_kind decides)."""
+
+    PUBLISHED = "published", _("Published")
+    CORRECTED = "corrected", _("Corrected")
+    RETRACTED = "retracted", _("Retracted")
+    UPDATED = "updated", _("Updated")
+
+
 class Stance(models.TextChoices):
     SUPPORTS = "supports", _("Supports")
     REFUTES = "refutes", _("Refutes")

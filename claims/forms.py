@@ -11,6 +11,7 @@ from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
 from . import services
 from .choices import ClaimStatus, Verdict
+from .corrections import PublicState
 from .models import CLAIM_EDITABLE_FIELDS, Appearance, Article, Claim, Evidence, Tag
 from .validators import harden_form, validate_tag_count, validate_tag_name
 
@@ -32,9 +33,33 @@ class TagsChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+CORRECTION_NOTE_HELP = (
+    "Shown to readers on the claim's page and in the public corrections log. Required when a published claim's "
+    "verdict changes, when it is retracted or published again after a retraction (also at the end of a re-review), "
+    "and when its explanation changes unless the edit is minor."
+)
+
+
+def correction_note_field() -> forms.CharField:
+    return forms.CharField(
+        label="Public correction note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=CORRECTION_NOTE_HELP,
+    )
+
+
 class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
     # The version the reviewer opened. Saving is refused once someone else has saved the claim since.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # What the public log says of this save; not fields of the claim (claims.corrections decides when a note is due).
+    correction_note = correction_note_field()
+    minor_edit = forms.BooleanField(
+        label="Minor edit",
+        required=False,
+        help_text="An explanation edit that changes nothing a reader relies on (a typo, a link): logged publicly as "
+        "“updated”, no note needed. A verdict change is never minor.",
+    )
 
     class Meta:
         model = Claim
@@ -73,7 +98,22 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
                 services.check_status_transition(current.status, cleaned["status"])
             except ValidationError as exc:
                 self.add_error("status", exc)
+        self._check_correction_note(current, cleaned)
         return cleaned
+
+    def _check_correction_note(self, current: Claim, cleaned: dict[str, Any]) -> None:
+        """The service's rule, asked before anything is saved, so a missing note is an error on its field."""
+        new = PublicState(
+            status=cleaned.get("status", current.status),
+            verdict=cleaned.get("verdict", current.verdict),
+            explanation=cleaned.get("explanation", current.explanation),
+        )
+        minor = bool(cleaned.get("minor_edit"))
+        change = services.public_change_of(claim_id=current.pk, new=new, minor_edit=minor)
+        try:
+            services.check_correction_note(change, note=cleaned.get("correction_note", ""), minor_edit=minor)
+        except ValidationError as exc:
+            self.add_error(None, exc)
 
 
 class EvidenceInlineForm(HardenedTextMixin, forms.ModelForm):
@@ -241,7 +281,7 @@ class TagAdminForm(forms.ModelForm):
         self.fields["name"].validators.append(validate_tag_name)
 
 
-class SetVerdictForm(forms.Form):
+class SetVerdictForm(HardenedTextMixin, forms.Form):
     verdict = forms.ChoiceField(
         choices=Verdict.choices,
         help_text=(
@@ -249,6 +289,7 @@ class SetVerdictForm(forms.Form):
             "so a published claim cannot be set to “Unrated”."
         ),
     )
+    correction_note = correction_note_field()
 
 
 class ArticleAdminForm(HardenedTextMixin, forms.ModelForm):

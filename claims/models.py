@@ -4,6 +4,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import MD5
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -11,7 +12,8 @@ from sources.models import Source
 from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
 from . import tally
-from .choices import ClaimStatus, ExcerptStatus, Stance, Verdict
+from .choices import ClaimStatus, CorrectionKind, ExcerptStatus, Stance, Verdict
+from .corrections import SITE_LOG_KINDS
 from .search import schema as search_schema
 from .validators import TAG_MAX_LENGTH
 
@@ -155,6 +157,36 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class Correction(models.Model):
+    """One entry of a claim's public log: its publication, a correction, a retraction or a minor update, with the
+    public note. Written by claims.services.claim_save in the same transaction as the claim, and only for a change
+    between two public states (claims.corrections), so nothing written while a claim was unpublished is here."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=16, choices=CorrectionKind.choices)
+    note = models.TextField(blank=True, help_text="The public note: what changed and why, as readers read it.")
+    # The last public verdict before this change (blank for the first publication) and the verdict after it.
+    verdict_before = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
+    verdict_after = models.CharField(max_length=16, choices=Verdict.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["claim", "created_at", "id"], name="correction_claim_idx"),
+            # /corrections/, newest first by (created_at, id): only the kinds it lists, a small part of the rows.
+            models.Index(
+                fields=["created_at", "id"], condition=Q(kind__in=SITE_LOG_KINDS), name="correction_site_log_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: claim {self.claim_id}"
 
 
 class ClaimEvidenceTally(models.Model):

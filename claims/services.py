@@ -12,9 +12,11 @@ from django.utils import timezone
 from sources.services import source_get_or_create
 from sources.urlnorm import normalize_url
 
-from .choices import STATUS_TRANSITIONS, ClaimStatus, ExcerptStatus, Stance, Verdict
-from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, Evidence
-from .validators import validate_tag_count
+from .choices import STATUS_TRANSITIONS, ClaimStatus, CorrectionKind, ExcerptStatus, Stance, Verdict
+from .corrections import PublicState, is_public, needs_note, public_change_kind
+from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, Correction, Evidence
+from .selectors.visibility import restrict
+from .validators import limit_for, validate_plain_text, validate_tag_count
 
 # Fields a reviewer may change through claim_create and claim_update (the rest are kept by the services).
 EDITABLE_CLAIM_FIELDS = frozenset(CLAIM_EDITABLE_FIELDS)
@@ -72,17 +74,119 @@ def _stamp(claim: Claim, *, before: dict[str, Any], user) -> None:
     claim._history_user = user
 
 
-def claim_save(*, claim: Claim, user, before: dict[str, Any], evidence_count: int | None = None) -> Claim:
-    """Validate and save a claim whose fields the caller has already set (the admin form does this)."""
+@dataclass(frozen=True)
+class PublicChange:
+    """What a save does to readers: its kind (claims.corrections; None when readers see no change) and the claim's
+    last public state before it."""
+
+    kind: str | None
+    previous: PublicState | None
+    new: PublicState
+
+
+def claim_public_state(claim: Claim) -> PublicState:
+    return PublicState(status=claim.status, verdict=claim.verdict, explanation=claim.explanation)
+
+
+def claim_last_public_state(claim_id: int | None) -> PublicState | None:
+    """The claim's last public state, read from its history through the visibility rule (None if it never had
+    one). Not the caller's ``before``: a claim back in review must be compared with what readers last saw."""
+    if claim_id is None:
+        return None
+    records = restrict(Claim.history.filter(id=claim_id), user=None).order_by("-history_id")
+    found = records.values_list("status", "verdict", "explanation").first()
+    return PublicState(*found) if found else None
+
+
+def public_change_of(*, claim_id: int | None, new: PublicState, minor_edit: bool = False) -> PublicChange:
+    """What saving ``new`` would do to readers. Reads the last public state only when ``new`` is public: a draft
+    or re-review edit changes nothing readers see."""
+    previous = claim_last_public_state(claim_id) if is_public(new.status) else None
+    return PublicChange(public_change_kind(previous, new, minor=minor_edit), previous, new)
+
+
+CORRECTION_NOTE_REQUIRED = "correction_note_required"
+
+
+def check_correction_note(change: PublicChange, *, note: str, minor_edit: bool = False) -> None:
+    """Refuse a change that readers must be told about (a new public verdict, a retraction, a reinstatement, an
+    explanation edit not marked minor) when it comes without a public note."""
+    if note:
+        validate_plain_text(note)
+        limit = limit_for("correction_note")
+        if limit and len(note) > limit:
+            raise ValidationError(
+                {"correction_note": f"The public correction note has {len(note):,} characters; at most {limit:,}."}
+            )
+    if not needs_note(change.kind) or note.strip():
+        return
+    previous, new = change.previous, change.new
+    shown = "It is shown to readers on the claim's page and in the public corrections log."
+    if change.kind == CorrectionKind.RETRACTED:
+        message = f"Retracting a published claim needs a public correction note saying why. {shown}"
+    elif previous.status == ClaimStatus.RETRACTED and new.status != ClaimStatus.RETRACTED:
+        message = f"Publishing a retracted claim again needs a public correction note saying why. {shown}"
+    elif previous.verdict != new.verdict:
+        message = (
+            f"This changes the published verdict from “{Verdict(previous.verdict).label}” to "
+            f"“{Verdict(new.verdict).label}”: write a public correction note saying what changed and why. {shown}"
+        )
+        if minor_edit:
+            message += " A change of verdict is never a minor edit."
+    else:
+        message = (
+            "This changes the explanation of a published claim: write a public correction note saying what changed, "
+            f"or mark the edit as minor if it changes nothing a reader relies on (a typo, a link). {shown}"
+        )
+    raise ValidationError({"correction_note": ValidationError(message, code=CORRECTION_NOTE_REQUIRED)})
+
+
+def is_missing_correction_note(exc: ValidationError) -> bool:
+    errors = getattr(exc, "error_dict", {}).get("correction_note", [])
+    return any(error.code == CORRECTION_NOTE_REQUIRED for error in errors)
+
+
+def _log_public_change(claim: Claim, change: PublicChange, *, note: str, user) -> Correction | None:
+    if change.kind is None:
+        return None  # nothing readers see changed: a note given for it is not published
+    at = timezone.now()
+    if change.kind == CorrectionKind.PUBLISHED and claim.published_at:
+        at = claim.published_at  # an imported archive's claim keeps its own date of publication
+    return Correction.objects.create(
+        claim=claim,
+        kind=change.kind,
+        note=note.strip(),
+        verdict_before=change.previous.verdict if change.previous else "",
+        verdict_after=claim.verdict,
+        created_at=at,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def claim_save(
+    *,
+    claim: Claim,
+    user,
+    before: dict[str, Any],
+    evidence_count: int | None = None,
+    correction_note: str = "",
+    minor_edit: bool = False,
+) -> Claim:
+    """Validate and save a claim whose fields the caller has already set (the admin form does this). A change of
+    what readers see is logged publicly (claims.corrections), and refused without a note where the rule asks one."""
     check_status_transition(before["status"], claim.status)
     if claim.status == ClaimStatus.PUBLISHED:
         count = claim.evidence.count() if evidence_count is None else evidence_count
         problems = publish_problems(verdict=claim.verdict, explanation=claim.explanation, evidence_count=count)
         if problems:
             raise _refuse_publishing(problems)
+    change = public_change_of(claim_id=claim.pk, new=claim_public_state(claim), minor_edit=minor_edit)
+    check_correction_note(change, note=correction_note, minor_edit=minor_edit)
     _stamp(claim, before=before, user=user)
     claim.full_clean(exclude=["article", "reviewer"])
-    claim.save()
+    with transaction.atomic():  # the claim and its public log entry, or neither
+        claim.save()
+        _log_public_change(claim, change, note=correction_note, user=user)
     return claim
 
 
@@ -146,8 +250,17 @@ def claim_set_tags(*, claim: Claim, tags: Iterable[str]) -> None:
 
 
 @transaction.atomic
-def claim_update(*, claim_id: int, user, data: dict[str, Any], expected_version: int | None = None) -> Claim:
-    """Change a claim's fields. Refused (VersionConflict) if it changed since `expected_version`."""
+def claim_update(
+    *,
+    claim_id: int,
+    user,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    correction_note: str = "",
+    minor_edit: bool = False,
+) -> Claim:
+    """Change a claim's fields. Refused (VersionConflict) if it changed since `expected_version`; a public change
+    that needs a note (claims.corrections) is refused without ``correction_note``."""
     unknown = set(data) - EDITABLE_CLAIM_FIELDS - {"tags"}
     if unknown:
         raise ValidationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
@@ -156,7 +269,7 @@ def claim_update(*, claim_id: int, user, data: dict[str, Any], expected_version:
     before = snapshot(claim)
     for name, value in data.items():
         setattr(claim, name, value)
-    claim_save(claim=claim, user=user, before=before)
+    claim_save(claim=claim, user=user, before=before, correction_note=correction_note, minor_edit=minor_edit)
     if tags is not None:
         claim_set_tags(claim=claim, tags=tags)
     return claim
@@ -168,8 +281,12 @@ class BulkResult:
     refused: list[tuple[Claim, str]] = field(default_factory=list)
 
 
-def _bulk_apply(claims: Iterable[Claim], *, user, change) -> BulkResult:
-    """Apply `change(claim)` to each claim through claim_save, so each gets its history row."""
+def _bulk_apply(
+    claims: Iterable[Claim], *, user, change, correction_note: str = "", without_note: str = ""
+) -> BulkResult:
+    """Apply `change(claim)` to each claim through claim_save, so each gets its history row and, if readers see the
+    change, its public log entry with ``correction_note``. ``without_note`` is added to the refusal of a claim that
+    needs a note this action cannot take."""
     result = BulkResult()
     for claim in claims:
         try:
@@ -177,9 +294,12 @@ def _bulk_apply(claims: Iterable[Claim], *, user, change) -> BulkResult:
                 locked = Claim.objects.select_for_update().get(pk=claim.pk)
                 before = snapshot(locked)
                 change(locked)
-                claim_save(claim=locked, user=user, before=before)
+                claim_save(claim=locked, user=user, before=before, correction_note=correction_note)
         except ValidationError as exc:
-            result.refused.append((claim, " ".join(exc.messages)))
+            reason = " ".join(exc.messages)
+            if without_note and is_missing_correction_note(exc):
+                reason = f"{reason} {without_note}"
+            result.refused.append((claim, reason))
         else:
             result.changed.append(locked)
     return result
@@ -193,22 +313,27 @@ def claims_move_to_review(*, claims: Iterable[Claim], user) -> BulkResult:
 
 
 def claims_publish(*, claims: Iterable[Claim], user) -> BulkResult:
-    """Publish each claim that meets the publishing rule; the others are returned with the reason."""
+    """Publish each claim that meets the publishing rule; the others are returned with the reason. A claim whose
+    re-publication would change what readers last saw needs its own note, so it is refused here."""
 
     def change(claim: Claim) -> None:
         claim.status = ClaimStatus.PUBLISHED
 
-    return _bulk_apply(claims, user=user, change=change)
+    without_note = "Publish it from its own page, where the note is written."
+    return _bulk_apply(claims, user=user, change=change, without_note=without_note)
 
 
-def claims_set_verdict(*, claims: Iterable[Claim], verdict: str, user) -> BulkResult:
+def claims_set_verdict(*, claims: Iterable[Claim], verdict: str, user, correction_note: str = "") -> BulkResult:
+    """Set one verdict on each claim; a published claim whose verdict changes gets ``correction_note`` as its public
+    note, and is refused without one."""
     if verdict not in Verdict.values:
         raise ValidationError(f"“{verdict}” is not a verdict.")
 
     def change(claim: Claim) -> None:
         claim.verdict = verdict
 
-    return _bulk_apply(claims, user=user, change=change)
+    without_note = "Set the verdict again with a public correction note."
+    return _bulk_apply(claims, user=user, change=change, correction_note=correction_note, without_note=without_note)
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ TEXT_MAX_LENGTH = {
     "explanation": 20_000,
     "excerpt": 5_000,
     "note": 5_000,
+    "correction_note": 5_000,
     "body": 500_000,
 }
 

@@ -340,10 +340,31 @@ class ClaimWriteSerializer(HardenedTextMixin, serializers.ModelSerializer):
 
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.only("id"), allow_null=True, required=False)
     tags = TagsField(required=False)
+    # Not the claim's fields: what the public log says of this change (claims.corrections decides when it must).
+    correction_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The public note of this change, shown on the claim's page and in the corrections log. Required when a "
+            "published claim's verdict changes, when it is retracted or published again after a retraction (also "
+            "through a re-review), and when its explanation changes unless `minor_edit` is true; ignored when "
+            "readers see no change."
+        ),
+    )
+    minor_edit = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text=(
+            "Marks an explanation edit of a published claim as minor (a typo, a link): logged publicly as "
+            "“updated”, no note needed. A verdict change is never minor."
+        ),
+    )
 
     class Meta:
         model = Claim
-        fields = [*CLAIM_EDITABLE_FIELDS, "tags"]
+        fields = [*CLAIM_EDITABLE_FIELDS, "tags", "correction_note", "minor_edit"]
 
 
 class EvidenceWriteSerializer(HardenedTextMixin, serializers.Serializer):

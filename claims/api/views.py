@@ -134,6 +134,9 @@ class ClaimViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         text = data.pop("text")
+        # A new claim cannot be published yet (it has no evidence), so nothing of it is public to correct.
+        for name in ("correction_note", "minor_edit"):
+            data.pop(name, None)
         claim = services.claim_create(user=request.user, text=text, **data)
         response = self._detail(claim.pk, status_code=status.HTTP_201_CREATED)
         response["Location"] = f"{claim_api_url_prefix(request)}{claim.pk}/"
@@ -149,9 +152,16 @@ class ClaimViewSet(
         expected = self._expected_version(claim_id)
         serializer = ClaimWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        note, minor = data.pop("correction_note", ""), data.pop("minor_edit", False)
         try:
             services.claim_update(
-                claim_id=claim_id, user=request.user, data=dict(serializer.validated_data), expected_version=expected
+                claim_id=claim_id,
+                user=request.user,
+                data=data,
+                expected_version=expected,
+                correction_note=note,
+                minor_edit=minor,
             )
         except services.VersionConflict as conflict:
             return Response({"detail": " ".join(conflict.messages)}, status=status.HTTP_412_PRECONDITION_FAILED)

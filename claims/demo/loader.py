@@ -94,7 +94,11 @@ def _claim_load(
         )
     if target == ClaimStatus.RETRACTED:
         claim_update(
-            claim_id=claim.pk, user=user, data={"status": ClaimStatus.RETRACTED}, expected_version=claim.version
+            claim_id=claim.pk,
+            user=user,
+            data={"status": ClaimStatus.RETRACTED},
+            expected_version=claim.version,
+            correction_note=spec["retraction_note"],  # a retraction is public and says why
         )
     return True
 

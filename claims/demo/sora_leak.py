@@ -586,6 +586,9 @@ CLAIMS = [
         "tags": ["anthropic", "openai", "opinion"],
         "verdict": "unverifiable",
         "status": "retracted",
+        "retraction_note": (
+            "Retracted: 'overtaken' has no agreed measure, so this is the author's opinion, not a checkable claim."
+        ),
         "explanation": (
             "Retracted. We first published this as though it could be checked, but 'overtaken' has no agreed "
             "measure (benchmarks, revenue and user numbers point different ways), so it is the author's opinion "

@@ -67,6 +67,15 @@ def restrict_evidence(evidence: QuerySet[Evidence], *, user) -> QuerySet[Evidenc
     return evidence.filter(_public("claim__status"))
 
 
+def restrict_corrections(corrections: QuerySet, *, user) -> QuerySet:
+    """Public log entries (claims.models.Correction) narrowed to those of claims this user may see. The entries
+    are public states by construction; a claim back in review hides its log with its page until it is public
+    again."""
+    if user_sees_drafts(user):
+        return corrections
+    return corrections.filter(_public("claim__status"))
+
+
 def restrict_tags(tags: QuerySet[Tag], *, user) -> QuerySet[Tag]:
     """``tags`` narrowed to those on at least one claim this user may see (a tag only drafts carry names their
     subject)."""

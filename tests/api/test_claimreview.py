@@ -324,7 +324,12 @@ def test_a_claim_whose_only_verdict_is_another_desks_is_not_signed_by_us(client,
     assert [r["publisher_name"] for r in reviews] == ["Example Fact Check"]
 
     # A reviewer of ours writes the explanation: from then on it is our fact-check.
-    claim_update(claim_id=theirs.pk, user=reviewer, data={"explanation": "We checked the figures ourselves."})
+    claim_update(
+        claim_id=theirs.pk,
+        user=reviewer,
+        data={"explanation": "We checked the figures ourselves."},
+        correction_note="We checked the figures ourselves.",
+    )
     review = claim_review(client, theirs)
     assert review["author"]["name"] == "factcheck demo desk"
     assert review["reviewBody"] == "We checked the figures ourselves."

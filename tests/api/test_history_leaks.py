@@ -81,6 +81,7 @@ def test_edits_during_re_review_stay_in_the_newsroom(client, reviewer, public_he
         claim_id=claim.pk,
         user=reviewer,
         data={"verdict": Verdict.MOSTLY_FALSE, "explanation": "Corrected: eight times.", "status": "published"},
+        correction_note="The figure is eight times too high, not ten.",
     )
     entries = history(client, claim, public_headers)
     body = json.dumps(entries)
@@ -118,11 +119,16 @@ def test_retraction_is_public_and_so_is_what_it_retracted(client, reviewer, publ
     """Retracted is a public state: its record shows; a re-review after it does not, and the new publication's
     "from" is the retracted state."""
     claim = draft_then_published(reviewer)
-    services.claim_update(claim_id=claim.pk, user=reviewer, data={"status": ClaimStatus.RETRACTED})
+    services.claim_update(
+        claim_id=claim.pk, user=reviewer, data={"status": ClaimStatus.RETRACTED}, correction_note="Withdrawn."
+    )
     services.claim_update(claim_id=claim.pk, user=reviewer, data={"status": ClaimStatus.IN_REVIEW})
     services.claim_update(claim_id=claim.pk, user=reviewer, data={"explanation": SOURCE_NAME})
     services.claim_update(
-        claim_id=claim.pk, user=reviewer, data={"explanation": "Checked again.", "status": ClaimStatus.PUBLISHED}
+        claim_id=claim.pk,
+        user=reviewer,
+        data={"explanation": "Checked again.", "status": ClaimStatus.PUBLISHED},
+        correction_note="Published again after a second check.",
     )
     entries = history(client, claim, public_headers)
     assert SOURCE_NAME not in json.dumps(entries)
@@ -170,7 +176,10 @@ def test_reviewers_still_read_every_record(client, reviewer):
     services.claim_update(claim_id=claim.pk, user=reviewer, data={"status": ClaimStatus.IN_REVIEW})
     services.claim_update(claim_id=claim.pk, user=reviewer, data={"explanation": SOURCE_NAME})
     services.claim_update(
-        claim_id=claim.pk, user=reviewer, data={"explanation": "Corrected.", "status": ClaimStatus.PUBLISHED}
+        claim_id=claim.pk,
+        user=reviewer,
+        data={"explanation": "Corrected.", "status": ClaimStatus.PUBLISHED},
+        correction_note="Corrected.",
     )
     entries = history(client, claim, token_headers(reviewer))
     assert len(entries) == 5  # created, published, back to review, the source's name, published again

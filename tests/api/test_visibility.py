@@ -99,7 +99,9 @@ def test_history_is_public_from_publication_on(client, world, reviewer, reviewer
     services.claim_update(
         claim_id=claim.pk, user=reviewer, data={"explanation": "Sources disagree.", "status": ClaimStatus.PUBLISHED}
     )
-    services.claim_update(claim_id=claim.pk, user=reviewer, data={"verdict": Verdict.MOSTLY_FALSE})
+    services.claim_update(
+        claim_id=claim.pk, user=reviewer, data={"verdict": Verdict.MOSTLY_FALSE}, correction_note="New data."
+    )
 
     public = client.get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]
     assert [[c["field"] for c in e["changes"]] for e in public] == [["verdict"], ["verdict", "explanation", "status"]]

@@ -211,7 +211,13 @@ def test_change_page_has_inlines_fieldsets_version_and_history_link(rclient):
     assert "fc-health-dead" in html
     assert "Unchecked" in html  # excerpt status, read-only
     assert reverse("admin:claims_claim_history", args=[claim.pk]) in html
-    assert [fs.name for fs in response.context["adminform"]] == [None, "Figure", "Verdict", "Review"]
+    assert [fs.name for fs in response.context["adminform"]] == [
+        None,
+        "Figure",
+        "Verdict",
+        "Review",
+        "Public correction log",
+    ]
     assert "admin/autocomplete" in html or "admin-autocomplete" in html
 
 
@@ -476,6 +482,7 @@ def test_bulk_set_verdict_asks_then_sets_and_names_the_refused(rclient, reviewer
     assert published.verdict == Verdict.FALSE
 
     data["verdict"] = Verdict.MOSTLY_TRUE
+    data["correction_note"] = "A new study changes the rating."  # the published claim is corrected in public
     rclient.post(reverse(CHANGELIST), data, follow=True)
     for claim in [*drafts, published]:
         claim.refresh_from_db()

@@ -59,6 +59,7 @@ def world(reviewer):
         claim_id=corrected.pk,
         user=reviewer,
         data={"explanation": "Second public text.", "verdict": Verdict.MOSTLY_FALSE, "status": "published"},
+        correction_note="Second public text.",
     )
     return {
         "draft": draft,

@@ -156,7 +156,8 @@ def test_api_and_service_writes_leave_history(client, reviewer, watched):
     services.evidence_add(claim=claim, url="https://example.org/evidence", user=reviewer)
     start = history_count(claim)
     headers = token_headers(reviewer)
-    for change in ({"verdict": "false"}, {"explanation": "Because."}, {"status": "published"}, {"status": "retracted"}):
+    retract = {"status": "retracted", "correction_note": "Withdrawn."}  # a retraction is public and says why
+    for change in ({"verdict": "false"}, {"explanation": "Because."}, {"status": "published"}, retract):
         response = client.patch(f"/api/v1/claims/{claim.pk}/", change, content_type="application/json", headers=headers)
         assert response.status_code == 200, response.json()
     assert history_count(claim) == start + 4

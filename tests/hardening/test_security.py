@@ -105,7 +105,7 @@ def test_lists_show_drafts_to_reviewers_only(client, world, role, path):
 
 WRITES = [
     ("post", "/api/v1/claims/", {"text": "New claim."}, 201),
-    ("patch", "/api/v1/claims/{published}/", {"explanation": "Corrected."}, 200),
+    ("patch", "/api/v1/claims/{published}/", {"explanation": "Corrected.", "correction_note": "Fixed."}, 200),
     ("patch", "/api/v1/claims/{draft}/", {"verdict": "false"}, 200),
     ("post", "/api/v1/claims/{draft}/evidence/", {"url": "https://new.example.org/"}, 201),
     ("delete", "/api/v1/claims/{published}/evidence/{published_ev}/", None, 204),
@@ -721,7 +721,9 @@ def test_public_history_per_role(client, world, role):
     claim_id = world["published"]
     services.claim_update(claim_id=claim_id, user=None, data={"status": ClaimStatus.IN_REVIEW})
     services.claim_update(claim_id=claim_id, user=None, data={"explanation": RE_REVIEW_NOTE})
-    services.claim_update(claim_id=claim_id, user=None, data={"explanation": "Fixed.", "status": "published"})
+    services.claim_update(
+        claim_id=claim_id, user=None, data={"explanation": "Fixed.", "status": "published"}, correction_note="Fixed."
+    )
     response = client.get(f"/api/v1/claims/{claim_id}/history/", headers=_headers(make_user(role)))
     assert response.status_code == 200
     assert (RE_REVIEW_NOTE.encode() in response.content) == (role in READERS_OF_DRAFTS)
