@@ -253,7 +253,8 @@ _CLAIM_DETAIL_SQL = f"SELECT {_CLAIM_DETAIL_SELECT_SQL}{_CLAIM_DETAIL_FROM_SQL}"
 # The claim's history records, whole: the public ones are its correction log, and a record may be written or
 # annotated (a public note) without the claim row changing. A claim has a few records; they are read by its index.
 _HISTORY_DIGEST_SQL = (
-    "(SELECT md5(string_agg(h::text, ',' ORDER BY h.history_id)) FROM claims_historicalclaim h WHERE h.id = c.id)"
+    "(SELECT md5(string_agg(h::text, ',' ORDER BY h.history_id)) FROM claims_historicalclaim h WHERE h.id = c.id),"
+    "\n       (SELECT md5(string_agg(k::text, ',' ORDER BY k.id)) FROM claims_correction k WHERE k.claim_id = c.id)"
 )
 # The detail row and the history, hashed where they are: only the digest comes back.
 _CLAIM_DIGEST_SQL = (
@@ -278,10 +279,10 @@ def claim_detail_row(*, claim_id: int, user) -> dict:
 
 
 def claim_detail_digest(*, claim_id: int, user) -> str | None:
-    """A digest of everything claim_detail_row returns for this claim and of its history records, computed by
-    PostgreSQL without sending the row: it changes whenever the row would, whatever wrote the change (a service, an
-    ORM update(), the link checker, a trigger). None if the user may not see the claim. For caches of what is built
-    from the row (the public claim page)."""
+    """A digest of everything claim_detail_row returns for this claim, of its history records and of its public
+    correction log, computed by PostgreSQL without sending the row: it changes whenever the row would, whatever
+    wrote the change (a service, an ORM update(), the link checker, a trigger). None if the user may not see the
+    claim. For caches of what is built from the row (the public claim page)."""
     sql = _CLAIM_DIGEST_SQL.replace("{visible}", visible_status_sql("c.status", user=user))
     with connections[router.db_for_read(Claim)].cursor() as cursor:
         cursor.execute(sql, [claim_id])

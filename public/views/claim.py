@@ -23,7 +23,7 @@ from ..reads import record_read
 from ..selectors_claimpage import claim_page_digest, claim_page_row
 
 # Raised when the page's template or context changes shape: entries rendered by older code are then never read.
-PAGE_FORMAT = 1
+PAGE_FORMAT = 2
 # How long a rendered page stays in the cache; a change makes a new key at once, so this only bounds memory.
 PAGE_CACHE_SECONDS = 24 * 60 * 60
 # Browsers and shared caches may reuse the page for a minute, then ask again (a 304 when nothing changed), so a

@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 
 from claims.selectors.corrections import Cursor, site_correction_log
 
-from ..http import public_page
+from ..decorators import public_page
 from ..links import claim_path
 
 

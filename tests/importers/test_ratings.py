@@ -89,7 +89,7 @@ def test_the_table_covers_the_languages_it_promises():
 @pytest.mark.parametrize("verdict", list(Verdict))
 def test_our_own_labels_read_back_to_the_same_verdict(verdict):
     """Our ClaimReview export names each verdict by its label; importing it again must not change it."""
-    assert map_rating(verdict.label, language="zh-Hans").verdict == verdict
+    assert map_rating(str(verdict.label), language="zh-Hans").verdict == verdict
 
 
 # --- issue 15's sample -------------------------------------------------------------------------------------

@@ -311,11 +311,11 @@ def test_etag_cache_control_and_304(client, claim):
     assert page(client, claim, **ZH)["ETag"] != etag
 
 
-def test_a_warm_page_is_one_statement_and_a_cold_one_two(client, claim, django_assert_num_queries):
+def test_a_warm_page_is_one_statement_and_a_cold_one_three(client, claim, django_assert_num_queries):
     factories.EvidenceFactory(claim=claim)
     factories.ExternalReviewFactory(claim=claim)
     path = claim_path(claim.pk, claim.text)
-    with django_assert_num_queries(2):  # the digest, then the detail row
+    with django_assert_num_queries(3):  # the digest, the detail row, the correction log
         assert client.get(path).status_code == 200
     with django_assert_num_queries(1):  # the digest; the page comes from the cache
         warm = client.get(path)
