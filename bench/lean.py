@@ -30,7 +30,11 @@ def _claims_list(request):
     rows = list(
         with_needs_attention(claims_visible(user=request.user))
         .order_by("-id")
-        .values(*CLAIM_LIST_FIELDS)
+        .values(
+            *(f for f in CLAIM_LIST_FIELDS if f not in ("article_url", "article_title")),
+            "article__url",
+            "article__title",
+        )
         .annotate(tag_names=tags)[:51]
     )
     prefix = request.build_absolute_uri("/api/v1/claims/")

@@ -110,8 +110,8 @@ def claim_page_context(row: dict, request) -> dict:
         "review_language": review_language(row),
         "made_at": made_at,
         "article": {
-            "url": row["article__url"],
-            "title": row["article__title"],
+            "url": row["article_url"],
+            "title": row["article_title"],
             "outlet": row["article__outlet"],
             "published_at": row["article__published_at"],
             "language": row["article__language"],

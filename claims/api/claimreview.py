@@ -133,9 +133,9 @@ def claim_review_of_row(
         item["inLanguage"] = quote_language
     appearances = []
     if has_article:
-        work = _work(row["article__url"], row["article__published_at"])
-        if row["article__title"]:
-            work["headline"] = row["article__title"]
+        work = _work(row["article_url"], row["article__published_at"])
+        if row["article_title"]:
+            work["headline"] = row["article_title"]
         item["firstAppearance"] = work
         appearances.append(work)
     appearances += map(_work, row["appearance_urls"], row["appearance_dates"])

@@ -179,7 +179,7 @@ class ClaimRows:
             "retracted": row["status"] == ClaimStatus.RETRACTED.value,
             "article": None
             if article_id is None
-            else {"id": article_id, "url": row["article__url"], "title": row["article__title"]},
+            else {"id": article_id, "url": row["article_url"], "title": row["article_title"]},
             "tags": sorted(row["tag_names"]),
             "reviewed_at": None if reviewed_at is None else represent["reviewed_at"](reviewed_at),
             "published_at": None if published_at is None else represent["published_at"](published_at),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import CharField, DateTimeField, Exists, OuterRef, QuerySet
+from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import IsNull
 
@@ -26,8 +26,8 @@ CLAIMREVIEW_FIELDS = (
     "reviewed_at",
     "updated_at",
     "article_id",
-    "article__url",
-    "article__title",
+    "article_url",
+    "article_title",
     "article__published_at",
     "article__language",
 )
@@ -82,7 +82,14 @@ def _claimreview_rows() -> QuerySet:
     return (
         our_reviews(feed_claims())
         .order_by("-id")
-        .annotate(appearance_urls=urls, appearance_dates=dates, first_appeared_at=first_appeared_at)
+        .annotate(
+            appearance_urls=urls,
+            appearance_dates=dates,
+            first_appeared_at=first_appeared_at,
+            # Named as the list and detail rows name them (claims.selectors.claims), for claim_review_of_row.
+            article_url=F("article__url"),
+            article_title=F("article__title"),
+        )
         .values(*CLAIMREVIEW_FIELDS, *CLAIMREVIEW_ANNOTATIONS)
     )
 

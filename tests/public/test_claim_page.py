@@ -342,9 +342,15 @@ def test_a_correction_renders_anew(client, claim, reviewer):
     text = _changes(
         client,
         claim,
-        lambda: services.claim_update(claim_id=claim.pk, user=reviewer, data={"verdict": Verdict.MOSTLY_FALSE}),
+        lambda: services.claim_update(
+            claim_id=claim.pk,
+            user=reviewer,
+            data={"verdict": Verdict.MOSTLY_FALSE},
+            correction_note="A second source gave the full figure.",
+        ),
     )
     assert "fc-verdict-mostly_false" in text
+    assert "A second source gave the full figure." in text  # the correction log, with its note
 
 
 def test_an_orm_update_renders_anew(client, claim):
