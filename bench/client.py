@@ -209,3 +209,21 @@ def stream(url: str, headers: dict | None = None, chunk: int = 1 << 16) -> tuple
         return resp.status, total, lines, time.perf_counter() - t0
     finally:
         conn.close()
+
+
+def measure(base_url: str, paths: Sequence[str], budget: dict, *, requests: int | None = None, **options) -> dict:
+    """A call measured the bench's way: at 1 client (after the budget's warm-up) and at 8, as
+    {"c1": ..., "c8": ...}; ``options`` go to load() (headers, path_headers, expect_status)."""
+    out = {}
+    for c in (1, 8):
+        r = load(
+            base_url,
+            paths,
+            concurrency=c,
+            requests=requests or budget["requests"],
+            max_seconds=budget["seconds"],
+            warmup=budget["warmup"] if c == 1 else 0,
+            **options,
+        )
+        out[f"c{c}"] = r.as_dict()
+    return out

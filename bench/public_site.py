@@ -71,21 +71,8 @@ def page_entries(redis_url: str) -> int:
     return sum(1 for _ in _redis(redis_url).scan_iter(match=PAGE_ENTRIES, count=1000))
 
 
-def _measure(base: str, paths: list[str], budget: dict, **kwargs) -> dict:
-    out = {}
-    for c in (1, 8):
-        r = client.load(
-            base,
-            paths,
-            concurrency=c,
-            requests=budget["requests"],
-            max_seconds=budget["seconds"],
-            warmup=budget["warmup"] if c == 1 else 0,
-            headers=HTML,
-            **kwargs,
-        )
-        out[f"c{c}"] = r.as_dict()
-    return out
+def _measure(base: str, paths: list[str], budget: dict, **options) -> dict:
+    return client.measure(base, paths, budget, headers=HTML, **options)
 
 
 def run(base: str, plan: dict, *, budget: dict, redis_url: str, log: Callable[[str], None]) -> dict:

@@ -292,21 +292,6 @@ def peer_walk(base: str, db: str, q: str) -> set[int]:
     return found
 
 
-def measure_http(base: str, paths: list[str], budget: dict, *, requests: int | None = None) -> dict:
-    out = {}
-    for c in (1, 8):
-        r = client.load(
-            base,
-            paths,
-            concurrency=c,
-            requests=requests or budget["requests"],
-            max_seconds=budget["seconds"],
-            warmup=budget["warmup"] if c == 1 else 0,
-        )
-        out[f"c{c}"] = r.as_dict()
-    return out
-
-
 def first_ids(base: str, path: str, peer_shape: bool = False) -> list[int]:
     status, _, body = client.get(base + path)
     if status != 200:
@@ -462,12 +447,12 @@ def main() -> int:
             c = calls[name]
             entry = results["calls"][name]
             log(f"{name}")
-            entry["api"] = measure_http(api.url, c["api"], budget)
-            entry["floor_http"] = measure_http(fl.url, c["floor_http"], budget)
+            entry["api"] = client.measure(api.url, c["api"], budget)
+            entry["floor_http"] = client.measure(fl.url, c["floor_http"], budget)
             entry["api_paths"] = c["api"][:2]
             if name == "list":
                 # the experiment: the same list, same Django, read with values() + orjson (bench/lean.py)
-                entry["django_lean"] = measure_http(lean.url, c["api"], budget)
+                entry["django_lean"] = client.measure(lean.url, c["api"], budget)
                 entry["rows_match_django_lean"] = first_ids(lean.url, c["api"][0]) == first_ids(api.url, c["api"][0])
             api_ids = first_ids(api.url, c["api"][0])
             floor_ids = first_ids(fl.url, c["floor_http"][0])
@@ -490,10 +475,10 @@ def main() -> int:
             if not c["peer"]:
                 continue
             log(f"{name}: Datasette")
-            entry["peer_default"] = measure_http(ds.url, c["peer"], budget, requests=budget["peer_default_requests"])
+            entry["peer_default"] = client.measure(ds.url, c["peer"], budget, requests=budget["peer_default_requests"])
             wait_idle(ds)
             lean_paths = [p + ("&_nocount=1&_nofacet=1" if ".json?" in p else "") for p in c["peer"]]
-            entry["peer_lean"] = measure_http(ds.url, lean_paths, budget)
+            entry["peer_lean"] = client.measure(ds.url, lean_paths, budget)
             entry["peer_paths"] = c["peer"][:1]
             if not name.startswith("search"):
                 peer_ids = first_ids(ds.url, c["peer"][0], peer_shape=True)

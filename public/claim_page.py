@@ -15,7 +15,6 @@ from django.utils.safestring import SafeString, mark_safe
 from claims.api.claimreview import claim_made_at, claim_page_prefix, claim_review_of_row
 from claims.choices import ClaimStatus, Stance, Verdict
 from claims.selectors.claimreview import is_our_review
-from claims.selectors.corrections import claim_correction_log
 from sources.choices import Health
 
 from .links import absolute, claim_path
@@ -127,5 +126,4 @@ def claim_page_context(row: dict, request) -> dict:
         "og_locale": OG_LOCALES.get(language, translation.to_locale(language)),
         "oembed_url": absolute(request, oembed) + "?" + urlencode({"url": canonical_url, "format": "json"}),
         "claim_review": ld_json(claim_review(row, request, canonical_url)) if shows_claim_review(row) else None,
-        "correction_log": claim_correction_log(claim_id=row["id"]),
     }

@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
+from claims.selectors.corrections import claim_correction_log
+
 from ..claim_page import claim_page_context
 from ..decorators import public_page
 from ..links import absolute, claim_slug
@@ -53,7 +55,8 @@ def _render(request, claim_id: int) -> tuple[str, str, str] | None:
     row = claim_page_row(claim_id=claim_id)
     if row is None:
         return None
-    context = claim_page_context(row, request)
+    # The page's own part: its public correction log (the verdict card shares the rest of the context, not this).
+    context = {**claim_page_context(row, request), "correction_log": claim_correction_log(claim_id=claim_id)}
     path = context["path"]
     # Rendered as if asked at its canonical address with no query: one rendering serves every reader, so nothing of
     # this request's own address (the language switch's "next") may end up in it.
@@ -62,7 +65,8 @@ def _render(request, claim_id: int) -> tuple[str, str, str] | None:
     return claim_slug(row["text"]), path, render_to_string("public/claim.html", context, request=canonical_request)
 
 
-def _cacheable(response, etag: str):
+def cacheable(response, etag: str):
+    """The ETag and Cache-Control of a claim page or its verdict card."""
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE, must_revalidate=True)
     return response
@@ -87,5 +91,5 @@ def claim_page(request, claim_id: int, slug: str | None = None):
     record_read(claim_id)  # a 304 is a read too: the reader's browser showed the page again
     etag = etag_of(key)
     if if_none_match(request, etag):
-        return _cacheable(HttpResponseNotModified(), etag)
-    return _cacheable(HttpResponse(html), etag)
+        return cacheable(HttpResponseNotModified(), etag)
+    return cacheable(HttpResponse(html), etag)

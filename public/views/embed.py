@@ -18,7 +18,7 @@ from ..claim_page import claim_page_context
 from ..decorators import public_page
 from ..links import absolute
 from ..selectors_claimpage import claim_page_digest, claim_page_row
-from .claim import BROWSER_MAX_AGE, etag_of, if_none_match, page_key
+from .claim import BROWSER_MAX_AGE, cacheable, etag_of, if_none_match, page_key
 
 # The card's frame when the consumer sets no bound, and the smallest one it stays readable in.
 EMBED_WIDTH, EMBED_HEIGHT = 480, 240
@@ -54,9 +54,7 @@ def _embed(request, claim_id: int):
         if row is None:
             raise Http404
         response = HttpResponse(render_to_string("public/embed.html", claim_page_context(row, request), request))
-    response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE, must_revalidate=True)
-    return response
+    return cacheable(response, etag)
 
 
 class OEmbedError(Exception):

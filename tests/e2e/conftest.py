@@ -57,11 +57,13 @@ def screenshot():
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def page_factory(browser, live_server):
+    """Opens a tab in a new browser context on the live server (`page_factory(locale=..., ...)`, options as
+    Playwright's new_context takes them); every context is closed after the test."""
     contexts = []
 
-    def make():
-        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    def make(**options):
+        context = browser.new_context(base_url=live_server.url, **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -70,6 +72,12 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_page(page_factory):
+    """A reviewer's tab (the admin), in British English."""
+    return lambda: page_factory(locale="en-GB")
 
 
 AXE_VERSION = "4.14.1"
@@ -95,24 +103,13 @@ def horizontal_overflow(page) -> int:
 
 
 @pytest.fixture
-def reader_page(browser, live_server):
+def reader_page(page_factory):
     """A reader's browser tab: `reader_page("zh-CN", width=375)`. It bypasses the site's CSP only so that axe-core
     can be injected; the pages themselves run no script."""
-    contexts = []
 
     def make(locale: str = "en-GB", *, width: int = 1280, height: int = 900):
-        context = browser.new_context(
-            base_url=live_server.url,
-            locale=locale,
-            viewport={"width": width, "height": height},
-            bypass_csp=True,
-            timezone_id="Europe/London",
+        return page_factory(
+            locale=locale, viewport={"width": width, "height": height}, bypass_csp=True, timezone_id="Europe/London"
         )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make

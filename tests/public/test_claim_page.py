@@ -7,7 +7,6 @@ import re
 
 import extruct
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone, translation
 
@@ -20,19 +19,9 @@ from sources.choices import Health
 from sources.health import Snapshot, source_set_archive
 from sources.models import Source
 from tests import factories
+from tests.public.conftest import SITE, ZH
 
-pytestmark = pytest.mark.django_db
-
-SITE = "https://desk.example.org"
-ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-Hans"}
-
-
-@pytest.fixture(autouse=True)
-def _site_and_empty_cache(settings):
-    settings.FACTCHECK_SITE_URL = SITE
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_site")]
 
 
 @pytest.fixture

@@ -3,23 +3,14 @@
 import re
 
 import pytest
-from django.core.cache import cache
 
 from claims.choices import ClaimStatus, Verdict
 from claims.models import Claim
 from public.links import claim_path
 from tests import factories
+from tests.public.conftest import SITE, ZH
 
-pytestmark = pytest.mark.django_db
-
-SITE = "https://desk.example.org"
-ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-Hans"}
-
-
-@pytest.fixture(autouse=True)
-def _site(settings):
-    settings.FACTCHECK_SITE_URL = SITE
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_site")]
 
 
 @pytest.fixture

@@ -13,17 +13,12 @@ from claims.models import Tag
 from public.links import claim_path
 from public.views.feeds import FEED_LENGTH
 from tests import factories
+from tests.public.conftest import SITE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_site")]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-SITE = "https://facts.example.org"
-
-
-@pytest.fixture(autouse=True)
-def _site_url(settings):
-    settings.FACTCHECK_SITE_URL = SITE
 
 
 def atom(client, **headers):

@@ -8,16 +8,11 @@ from claims.choices import ClaimStatus
 from public.links import claim_path
 from public.views import feeds
 from tests import factories
+from tests.public.conftest import SITE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_site")]
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-SITE = "https://facts.example.org"
-
-
-@pytest.fixture(autouse=True)
-def _site_url(settings):
-    settings.FACTCHECK_SITE_URL = SITE
 
 
 def xml(client, url):
