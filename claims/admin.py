@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
@@ -96,7 +97,9 @@ class RecheckDueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(pk__in=dashboard.claims_recheck_due(today=timezone.localdate()).values("pk"))
+            # The desk's today, as the dashboard's count and the daily flag have it, not the reviewer's.
+            today = timezone.localdate(timezone=timezone.get_default_timezone())
+            return queryset.filter(pk__in=dashboard.claims_recheck_due(today=today).values("pk"))
         return queryset
 
 
@@ -339,7 +342,7 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
             (
                 (
                     entry.kind_label,
-                    timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
+                    date_format(timezone.localtime(entry.created_at), "DATETIME_FORMAT"),
                     f"{entry.verdict_before_label} → " if entry.verdict_changed else "",
                     entry.verdict_after_label,
                     f"— {entry.note}" if entry.note else "",

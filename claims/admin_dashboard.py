@@ -11,6 +11,7 @@ from collections import defaultdict
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import BadRequest
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from accounts.admin_site import PreferencesSiteMixin
 from factcheck import charts
 from sources.choices import OUTCOME_GROUPS, Health, outcome_group
 
@@ -93,7 +95,7 @@ def verdict_chart(board: dashboard.Dashboard):
     return charts.stacked_bars(
         key="verdicts",
         title="Claims published per month, by verdict",
-        categories=[date_format(m, "M Y") for m in board.verdict_months],
+        categories=[date_format(m, "YEAR_MONTH_FORMAT") for m in board.verdict_months],
         series=[charts.Series(v.value, v.label, v.colour, grid[v.value]) for v in order],
         unit="claims",
         label_every=2,
@@ -111,7 +113,7 @@ def health_chart(board: dashboard.Dashboard):
     return charts.stacked_bars(
         key="health",
         title="Sources checked each week, by their health after the week's last check",
-        categories=[date_format(w, "j M") for w in board.health_weeks],
+        categories=[date_format(w, "MONTH_DAY_FORMAT") for w in board.health_weeks],
         series=[charts.Series(h.value, h.label, h.colour, grid[h.value]) for h in order],
         unit="sources",
         label_every=2,
@@ -126,7 +128,7 @@ def checks_chart(board: dashboard.Dashboard):
     return charts.stacked_bars(
         key="checks",
         title="Link checks per day, by outcome",
-        categories=[date_format(d, "j M") for d in board.check_days],
+        categories=[date_format(d, "MONTH_DAY_FORMAT") for d in board.check_days],
         series=[charts.Series(g.key, g.label, g.colour, grid[g.key]) for g in OUTCOME_GROUPS],
         unit="checks",
         label_every=5,
@@ -157,6 +159,7 @@ def dashboard_context(request) -> dict:
         "empty_database": not board.counts["claims"] and not board.counts["sources"],
         "computed_at": min(board.computed_at, board.mine["computed_at"]),
         "cache_seconds": dashboard.CACHE_SECONDS,
+        "desk_time_zone": settings.TIME_ZONE,
         "attention": attention_items(board, request.user),
         "oldest_unrated": [
             {
@@ -218,8 +221,9 @@ def refuse_nul(view):
     return guarded
 
 
-class ReviewerAdminSite(admin.AdminSite):
-    """Django's admin, whose home shows reviewers the dashboard above the app list."""
+class ReviewerAdminSite(PreferencesSiteMixin, admin.AdminSite):
+    """Django's admin, whose home shows reviewers the dashboard above the app list; each user's language and time
+    zone are set on its preferences page (accounts)."""
 
     index_template = "admin/dashboard_index.html"
 

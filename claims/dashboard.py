@@ -226,11 +226,16 @@ def dashboard_compute(*, now: datetime) -> Dashboard:
 
 def dashboard_for(*, user, now: datetime | None = None, use_cache: bool = True) -> Dashboard:
     """The dashboard as ``user`` sees it, from the cache when it is fresh (the cache fails open: without Redis
-    every request computes it)."""
+    every request computes it).
+
+    Its days, weeks and months are the desk's (settings.TIME_ZONE) whatever zone the reviewer reads in: the check
+    rollups are kept in that calendar (sources.rollups), the recheck dates are due by it (claims_flag_stale), and
+    one cached copy serves every reviewer."""
     now = now or timezone.now()
     board = cache.get(CACHE_KEY) if use_cache else None
     if board is None:
-        board = dashboard_compute(now=now)
+        with timezone.override(timezone.get_default_timezone()):
+            board = dashboard_compute(now=now)
         if use_cache:
             cache.set(CACHE_KEY, board, CACHE_SECONDS)
     user_key = USER_CACHE_KEY.format(user.pk)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "pgtrigger",  # the evidence tally's triggers, declared in claims.models (claims/tally.py)
+    "accounts",  # each user's language and time zone (accounts.middleware)
     "claims",
     "sources",
     "public",  # the readers' site (/, /claims/, feeds, tips); after claims so its templates override none of theirs
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "axes",
     "drf_spectacular_sidecar",
+    "django.forms",  # the widgets' own templates, for FORM_RENDERER below
 ]
 
 MIDDLEWARE = [
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's language and time zone on the admin and the API (not the readers' site); needs the user.
+    "accounts.middleware.UserPreferencesMiddleware",
     "factcheck.middleware.ReadReplicaMiddleware",  # the router's per-request choice needs the user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -102,6 +106,10 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render through TEMPLATES, so factcheck/templates can name the zone beside the admin's date-and-time inputs
+# (admin/widgets/split_datetime.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 WSGI_APPLICATION = "factcheck.wsgi.application"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -117,10 +125,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 # English and Simplified Chinese, both first-class. zh-hans also answers Accept-Language zh-CN, zh-SG and plain zh.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The desk's zone: the reviewers' default (each may choose their own: accounts), the calendar of the dashboard's days
+# and weeks, the scheduled tasks' clock.
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 # Each app's catalogue is in its locale/ (compiled .mo files are committed: make run needs no gettext tools).
+# Date formats per language that name the zone of every time shown (factcheck/formats).
+FORMAT_MODULE_PATH = ["factcheck.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -327,7 +339,7 @@ API_EXPORT_CONCURRENCY = env.int("API_EXPORT_CONCURRENCY", default=4)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "factcheck.api.authentication.TokenAuthentication",  # DRF's, switching the user's preferences on
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

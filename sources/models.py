@@ -1,5 +1,7 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from .choices import Health, Outcome
 from .urlnorm import MAX_URL_LENGTH, normalize_url, url_domain
@@ -98,7 +100,9 @@ class LinkCheck(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source_id} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
+        # In the current zone, named (the admin's change page titles a check by this): factcheck/formats.
+        when = date_format(timezone.localtime(self.checked_at), "DATETIME_FORMAT")
+        return f"{self.source_id} {self.outcome} at {when}"
 
 
 class LinkCheckDay(models.Model):

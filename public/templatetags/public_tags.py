@@ -8,6 +8,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
+from factcheck.formats import without_zone
+
 register = template.Library()
 
 
@@ -29,7 +31,8 @@ def public_time(value, kind: str = "DATETIME_FORMAT"):
     if not isinstance(value, datetime):
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), formats.date_format(value, kind))
     local = timezone.localtime(value)
-    shown = formats.date_format(local, kind)
-    if kind != "DATE_FORMAT":
-        shown = f"{shown} ({zone_label(local)})"
+    if kind == "DATE_FORMAT":
+        shown = formats.date_format(local, kind)
+    else:  # the project's formats name the zone with its abbreviation; here it is named in full, after the time
+        shown = f"{formats.date_format(local, without_zone(kind))} ({zone_label(local)})"
     return format_html('<time datetime="{}">{}</time>', local.isoformat(timespec="seconds"), shown)

@@ -492,8 +492,9 @@ def test_dead_domain_bars_link_to_that_domains_dead_sources(rclient):
 def test_dashboard_query_count_is_pinned_and_the_second_render_reads_the_cache(
     rclient, everything, django_assert_max_num_queries
 ):
-    # session, user, 2 permission reads, 8 panels, the admin log; SET LOCAL jit (and the test's savepoint pair)
-    with django_assert_max_num_queries(16):
+    # session, user, the user's language and zone (accounts), 2 permission reads, 8 panels, the admin log; SET LOCAL
+    # jit (and the test's savepoint pair)
+    with django_assert_max_num_queries(17):
         rclient.get(ADMIN)
     with CaptureQueriesContext(connection) as second:
         response = rclient.get(ADMIN)
