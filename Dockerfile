@@ -5,6 +5,8 @@ COPY pyproject.toml README.md ./
 COPY factcheck ./factcheck
 COPY claims ./claims
 COPY sources ./sources
+COPY public ./public
+COPY accounts ./accounts
 COPY manage.py ./
 COPY deploy/gunicorn.conf.py ./deploy/
 RUN pip install --no-cache-dir . && useradd --system --home /app factcheck \
