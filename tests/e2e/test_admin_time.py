@@ -52,3 +52,20 @@ def test_a_chinese_reviewer_in_shanghai(page_factory, screenshot):
     # Browser and page agree on the zone: Django's "you are N hours ahead of server time" note is not shown.
     assert page.locator(".timezonewarning").count() == 0
     screenshot(page, "admin-time-zh-article")
+
+    # The reviewer's own page: an unknown zone is refused in words; English and UTC then show the same moment as
+    # 01:23 UTC.
+    page.click("#fc-preferences-link")
+    page.wait_for_selector("#id_time_zone")
+    page.fill("#id_time_zone", "Mars/Olympus")
+    page.click("input[type=submit]")
+    assert "Mars/Olympus" in page.inner_text(".errorlist")
+    screenshot(page, "admin-time-preferences-refused")
+    page.select_option("#id_language", "en")
+    page.fill("#id_time_zone", "UTC")
+    page.click("input[type=submit]")
+    page.wait_for_selector(".messagelist .success")
+    assert page.locator("html").get_attribute("lang") == "en"
+    screenshot(page, "admin-time-preferences")
+    page.goto("/admin/claims/article/")
+    assert "Nov. 27, 2024, 01:23 UTC" in page.inner_text("#result_list")
