@@ -45,11 +45,12 @@ def _bonus(query: str | None) -> str:
 # query's CJK runs let claims.search.snippet mark the CJK ones. A statement of its own, over the ids of the page
 # once it is cut: as a select-list expression of the search, where PostgreSQL computes it depends on the plan (a
 # serial plan that joins the article before its sort computed it for every match, 646 for "Impfstoff" at 1M
-# claims, 150 ms instead of 8), and the pager's look-ahead row would get one too.
+# claims, 150 ms instead of 8), and the pager's look-ahead row would get one too. The folded texts only serve CJK
+# runs: a query with none skips the fold.
 _SNIPPET_SOURCES_SQL = (
     "SELECT c.id, ARRAY[ts_headline(fc_search_config(c.language), c.quote, %s::tsquery, %s),"
     " ts_headline(fc_search_config(c.language), c.text, %s::tsquery, %s),"
-    " fc_fold_han(c.quote), fc_fold_han(c.text), %s]"
+    " CASE WHEN %s THEN fc_fold_han(c.quote) END, CASE WHEN %s THEN fc_fold_han(c.text) END, %s]"
     " FROM claims_claim c WHERE c.id = ANY(%s)"
 )
 
@@ -73,7 +74,8 @@ def snippet_sources(claim_ids: list[int], q: str, *, language: str | None = None
     if not claim_ids:
         return {}
     search = build(q, language=language)
-    params = [search.match, HEADLINE_OPTIONS, search.match, HEADLINE_OPTIONS, json.dumps(search.cjk_runs)]
+    fold = bool(search.cjk_runs)
+    params = [search.match, HEADLINE_OPTIONS, search.match, HEADLINE_OPTIONS, fold, fold, json.dumps(search.cjk_runs)]
     # Where the search itself read: an anonymous read served by a replica never touches the primary.
     with connections[router.db_for_read(None)].cursor() as cursor:
         cursor.execute(_SNIPPET_SOURCES_SQL, [*params, list(claim_ids)])
