@@ -182,7 +182,7 @@ class ClaimAssignAdminMixin:
         else:
             text = _("Claim #%(id)s is assigned to %(name)s.") % {"id": claim.pk, "name": _who(assignee)}
         after = _afterwards(1, assignee=assignee, due_at=due_at, user=request.user)
-        self.message_user(request, " ".join([text, *after]))
+        self.message_user(request, " ".join([text, *after]), messages.SUCCESS)
 
     # --- many claims -----------------------------------------------------------------------------------------
 

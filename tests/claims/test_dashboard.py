@@ -231,8 +231,8 @@ def test_recheck_due_counts_claims_whose_date_has_come():
 
 
 def test_assigned_and_overdue_count_only_my_open_claims(reviewer, other_reviewer):
-    """"Assigned to me": open claims (draft, in review) assigned to me, whoever last reviewed them; "overdue": those
-    of them past their due date. Claims in review that nobody has are counted for everyone."""
+    """Assigned to me: open claims (draft, in review) assigned to me, whoever last reviewed them; overdue: those of
+    them past their due date. Claims in review that nobody has are counted for everyone."""
     past, later = NOW - timedelta(hours=1), NOW + timedelta(days=1)
     ClaimFactory(status=ClaimStatus.IN_REVIEW, assignee=reviewer, reviewer=other_reviewer, due_at=past)
     ClaimFactory(status=ClaimStatus.DRAFT, assignee=reviewer, due_at=later)
