@@ -43,3 +43,27 @@ def test_assignment_is_not_written_through_the_api(client, reviewer, researcher)
     assert response.status_code == 200
     claim.refresh_from_db()
     assert (claim.claimant, claim.assignee, claim.due_at) == ("Someone", None, None)
+
+
+def test_the_note_and_the_assignee_go_nowhere_public(client, reviewer, other_reviewer):
+    from claims import services
+
+    claim = factories.PublishedClaimFactory()
+    services.claim_assign(claim=claim, assignee=other_reviewer, user=reviewer, note="SECRET-NOTE-7f3a")
+    headers = token_headers(reviewer)
+    reads = [
+        client.get(f"/api/v1/claims/{claim.pk}/", headers=headers),
+        client.get(f"/api/v1/claims/{claim.pk}/history/", headers=headers),
+        client.get("/api/v1/claims/export/?format=ndjson", headers=headers),
+        client.get(f"/claims/{claim.pk}/", follow=True),
+        client.get("/feeds/claims.atom"),
+        client.get("/feeds/claims.json"),
+        client.get(f"/api/v1/claims/{claim.pk}/"),
+    ]
+    for response in reads:
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert b"SECRET-NOTE-7f3a" not in body
+    # Nor, publicly, who has it.
+    assert b"omar" not in reads[-1].content
+    assert b"omar" not in reads[3].content
