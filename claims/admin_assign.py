@@ -97,6 +97,18 @@ class ClaimAssignAdminMixin:
         return [path("<int:claim_id>/assign/", view, name="claims_claim_assign"), *super().get_urls()]
 
     # --- the list and the claim page -------------------------------------------------------------------------
+    # Who has a claim is the desk's business (user_sees_assignment): researchers get neither the column, nor the
+    # filters, nor the row on the claim page.
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if user_sees_assignment(request.user) else [c for c in shown if c != "assigned"]
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if user_sees_assignment(request.user):
+            return filters
+        return [f for f in filters if f not in (AssignedFilter, DueFilter)]
 
     @admin.display(description=gettext_lazy("assigned"), ordering="due_at")
     def assigned(self, obj: Claim):
@@ -112,7 +124,7 @@ class ClaimAssignAdminMixin:
     def get_fieldsets(self, request, obj=None):
         """The assignment goes at the top of the "Review" fieldset, beside who reviewed the claim."""
         fieldsets = list(super().get_fieldsets(request, obj))
-        if obj is None:
+        if obj is None or not user_sees_assignment(request.user):
             return fieldsets
         for at, (name, options) in enumerate(fieldsets):
             if name == "Review":

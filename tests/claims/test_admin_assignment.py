@@ -136,6 +136,11 @@ def test_researchers_neither_assign_nor_see_assignments(client, other_reviewer):
     assert "omar" not in html
     draft = ClaimFactory()
     assert client.get(assign_url(draft)).status_code == 404  # a claim they may not see is not there
+    listed = client.get(reverse(CHANGELIST))
+    assert listed.status_code == 200
+    assert "field-assigned" not in listed.content.decode()  # no column
+    assert "?assigned=" not in listed.content.decode()  # no filter
+    assert "omar" not in listed.content.decode()
 
 
 # --- many claims -------------------------------------------------------------------------------------------------
