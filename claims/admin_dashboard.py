@@ -34,25 +34,8 @@ def _changelist(name: str, **params) -> str:
 
 def attention_items(board: dashboard.Dashboard, user) -> list[dict]:
     c = board.counts
+    # What is in your hands first, then what waits for anyone.
     return [
-        {
-            "key": "all_sources_dead",
-            "count": c["all_sources_dead"],
-            "label": "claims with evidence whose every cited source is dead, none with an archived copy",
-            "url": _changelist("claims_claim", needs_attention="yes"),
-        },
-        {
-            "key": "excerpt_missing",
-            "count": c["excerpt_missing"],
-            "label": "pieces of evidence whose excerpt is no longer on the page",
-            "url": _changelist("claims_evidence", excerpt_status__exact="missing"),
-        },
-        {
-            "key": "recheck_due",
-            "count": c["recheck_due"],
-            "label": "claims past their recheck date",
-            "url": _changelist("claims_claim", recheck_due="yes"),
-        },
         {
             "key": "assigned_mine",
             "count": board.mine["assigned"],
@@ -70,6 +53,24 @@ def attention_items(board: dashboard.Dashboard, user) -> list[dict]:
             "count": c["unassigned_in_review"],
             "label": _("claims in review that nobody is assigned to"),
             "url": _changelist("claims_claim", assigned=ASSIGNED_NOBODY),
+        },
+        {
+            "key": "all_sources_dead",
+            "count": c["all_sources_dead"],
+            "label": "claims with evidence whose every cited source is dead, none with an archived copy",
+            "url": _changelist("claims_claim", needs_attention="yes"),
+        },
+        {
+            "key": "excerpt_missing",
+            "count": c["excerpt_missing"],
+            "label": "pieces of evidence whose excerpt is no longer on the page",
+            "url": _changelist("claims_evidence", excerpt_status__exact="missing"),
+        },
+        {
+            "key": "recheck_due",
+            "count": c["recheck_due"],
+            "label": "claims past their recheck date",
+            "url": _changelist("claims_claim", recheck_due="yes"),
         },
         {
             "key": "unrated",
