@@ -122,13 +122,15 @@ class ClaimAssignAdminMixin:
         return (*fields, "assignment") if obj is not None else fields
 
     def get_fieldsets(self, request, obj=None):
-        """The assignment goes at the top of the "Review" fieldset, beside who reviewed the claim."""
+        """The assignment goes at the top of the fieldset that shows the reviewer ("Review"), found by that field
+        rather than by its title, which may be translated."""
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is None or not user_sees_assignment(request.user):
             return fieldsets
         for at, (name, options) in enumerate(fieldsets):
-            if name == "Review":
-                fieldsets[at] = (name, {**options, "fields": ("assignment", *options.get("fields", ()))})
+            fields = options.get("fields", ())
+            if any(line == "reviewer" or (isinstance(line, tuple | list) and "reviewer" in line) for line in fields):
+                fieldsets[at] = (name, {**options, "fields": ("assignment", *fields)})
                 break
         return fieldsets
 
