@@ -69,10 +69,10 @@ def measure(requests: int, cold_requests: int) -> dict:
         out["postgresql_jit"] = cursor.fetchone()[0]
     with transaction.atomic():
         User = get_user_model()
-        # the generated reviewer with the most claims in review, so "assigned to me" has rows to count
+        # the generated reviewer with the most open claims assigned, so "assigned to me" has rows to count
         user = (
-            User.objects.filter(reviewed_claims__status="in_review")
-            .annotate(n=Count("reviewed_claims"))
+            User.objects.filter(assigned_claims__status__in=["draft", "in_review"])
+            .annotate(n=Count("assigned_claims"))
             .order_by("-n")
             .first()
         ) or User.objects.create(username="bench-dashboard", is_staff=True)
@@ -129,7 +129,7 @@ def measure(requests: int, cold_requests: int) -> dict:
             out[f"page_warm{suffix}"] = _summary(warm)
         out["cache_works"] = cache.get(dashboard.CACHE_KEY) is not None
         out["user"] = user.get_username()
-        out["in_review_mine"] = dashboard.claims_in_review_for(user=user).count()
+        out["mine"] = dashboard.my_counts(user=user, now=timezone.now())
 
         for label, now in windows.items():
             with transaction.atomic():
@@ -140,7 +140,7 @@ def measure(requests: int, cold_requests: int) -> dict:
                 panels = {
                     "attention_counts": lambda now=now: dashboard.attention_counts(now=now),
                     "oldest_unrated": dashboard.oldest_unrated,
-                    "in_review_mine": lambda: dashboard.claims_in_review_for(user=user).count(),
+                    "mine": lambda now=now: dashboard.my_counts(user=user, now=now),
                     "verdicts_by_month": lambda now=now, months=months: (
                         dashboard.verdict_months_until(now=now),
                         dashboard.verdicts_by_month(months=months),

@@ -312,6 +312,10 @@ def claim_row(scale: Scale, rng: random.Random, i: int, language: str | None = N
         "explanation": chinese(_text(rng, zh, 30, 180, latin)) if verdict != "unrated" else "",
         "status": status,
         "reviewer_id": rng.randint(1, scale.users) if reviewed else None,
+        # Four in five open claims assigned, due within a month of being added: from the id, not the random
+        # stream, so every other value is as it was before assignment existed.
+        "assignee_id": (i * 7919) % scale.users + 1 if status in ("draft", "in_review") and i % 5 else None,
+        "due_at": ts(created + timedelta(days=i % 30)) if status in ("draft", "in_review") and i % 5 else None,
         "reviewed_at": ts(reviewed) if reviewed else None,
         "published_at": ts(published) if published else None,
         "recheck_after": (created + timedelta(days=365)).strftime("%Y-%m-%d") if rng.random() < 0.05 else None,
@@ -336,6 +340,8 @@ CLAIM_COLUMNS = [
     "explanation",
     "status",
     "reviewer_id",
+    "assignee_id",
+    "due_at",
     "reviewed_at",
     "published_at",
     "recheck_after",

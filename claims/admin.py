@@ -19,6 +19,7 @@ from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 from sources.choices import Health
 
 from . import dashboard, services
+from .admin_assign import AssignedFilter, ClaimAssignAdminMixin, DueFilter
 from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
 from .admin_visibility import ClaimHistoryVisibilityMixin
 from .choices import ClaimStatus, Verdict
@@ -209,7 +210,9 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(
+    VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimAssignAdminMixin, ClaimImportAdminMixin, SimpleHistoryAdmin
+):
     visibility_rule = staticmethod(visibility.restrict)  # researchers see published and retracted claims only
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("-id",)
@@ -222,10 +225,13 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
         "claimant",
         "reviewer",
         "dead_sources_warning",
+        "assigned",
         "updated_at",
     )
-    list_select_related = ("article", "reviewer")
+    list_select_related = ("article", "reviewer", "assignee")
     list_filter = (
+        AssignedFilter,
+        DueFilter,
         "verdict",
         "status",
         "language",
@@ -275,7 +281,7 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
             {"fields": (("reviewer", "reviewed_at"), ("published_at", "needs_recheck"), ("created_at", "updated_at"))},
         ),
     )
-    actions = ("move_to_review", "publish", "set_verdict")
+    actions = ("move_to_review", "publish", "set_verdict", "assign")
     history_list_display = ("verdict", "status", "version")
 
     class Media:

@@ -24,6 +24,7 @@ from factcheck import charts
 from sources.choices import OUTCOME_GROUPS, Health, outcome_group
 
 from . import dashboard
+from .admin_assign import ASSIGNED_ME, ASSIGNED_NOBODY, DUE_OVERDUE
 from .choices import ClaimStatus, Verdict
 from .selectors.visibility import user_sees_drafts
 
@@ -35,7 +36,26 @@ def _changelist(name: str, **params) -> str:
 
 def attention_items(board: dashboard.Dashboard, user) -> list[dict]:
     c = board.counts
+    # What is in your hands first, then what waits for anyone.
     return [
+        {
+            "key": "assigned_mine",
+            "count": board.mine["assigned"],
+            "label": _("claims assigned to you, not yet published"),
+            "url": _changelist("claims_claim", assigned=ASSIGNED_ME),
+        },
+        {
+            "key": "overdue_mine",
+            "count": board.mine["overdue"],
+            "label": _("claims assigned to you and past their due date"),
+            "url": _changelist("claims_claim", assigned=ASSIGNED_ME, due=DUE_OVERDUE),
+        },
+        {
+            "key": "unassigned_in_review",
+            "count": c["unassigned_in_review"],
+            "label": _("claims in review that nobody is assigned to"),
+            "url": _changelist("claims_claim", assigned=ASSIGNED_NOBODY),
+        },
         {
             "key": "all_sources_dead",
             "count": c["all_sources_dead"],
@@ -53,12 +73,6 @@ def attention_items(board: dashboard.Dashboard, user) -> list[dict]:
             "count": c["recheck_due"],
             "label": "claims past their recheck date",
             "url": _changelist("claims_claim", recheck_due="yes"),
-        },
-        {
-            "key": "in_review_mine",
-            "count": board.mine["in_review"],
-            "label": "claims in review with you as reviewer",
-            "url": _changelist("claims_claim", status__exact="in_review", reviewer__id__exact=user.pk),
         },
         {
             "key": "unrated",

@@ -5,8 +5,8 @@ filter its link opens applies the same definition, so the count is the number of
 dead" counts the all-lost rows of the evidence tally, whose claims its filter keeps: claims.selectors.attention).
 Every panel is one query; the charts over the check history read rollups kept as checks are recorded
 (sources.rollups), so a cold render costs the same whatever the history. The panels shared by all reviewers are
-cached together for DASHBOARD_CACHE_SECONDS, the one that depends on who is looking ("in review, assigned to me") per
-user; the cold render is what is measured (bench/dashboard.py).
+cached together for DASHBOARD_CACHE_SECONDS, the ones that depend on who is looking ("assigned to me", "overdue")
+per user; the cold render is what is measured (bench/dashboard.py).
 """
 
 from __future__ import annotations
@@ -23,16 +23,18 @@ from django.utils import timezone
 from sources import selectors as source_selectors
 from sources.models import Source
 
-from .choices import ClaimStatus, ExcerptStatus, Verdict
+from .choices import ExcerptStatus, Verdict
 from .models import Claim, Evidence
 from .rollups import all_lost_tallies
+from .selectors import assignment
 from .selectors.attention import claims_needing_attention
 from .selectors.claims import claims_for_recheck_flags
 from .selectors.visibility import public_claims
 
 CACHE_SECONDS = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
-CACHE_KEY = "dashboard:v1:global"
-USER_CACHE_KEY = "dashboard:v1:user:{}"
+# v2: the counts of assignment (a cached v1 board lacks them).
+CACHE_KEY = "dashboard:v2:global"
+USER_CACHE_KEY = "dashboard:v2:user:{}"
 OLDEST_UNRATED = 5
 TURNED_DEAD_DAYS = source_selectors.TURNED_DEAD_DAYS
 VERDICT_MONTHS = 12
@@ -60,10 +62,19 @@ def claims_recheck_due(*, today: date) -> QuerySet[Claim]:
     return due
 
 
-def claims_in_review_for(*, user) -> QuerySet[Claim]:
-    """Claims in review whose reviewer is ``user``. Claims have no separate assignee: the reviewer is who moved the
-    claim along last (claims.services sets it on every review step), so these are the ones in their hands."""
-    return Claim.objects.filter(status=ClaimStatus.IN_REVIEW, reviewer=user)
+def claims_assigned_to(*, user) -> QuerySet[Claim]:
+    """Open claims assigned to ``user`` (claims.selectors.assignment): the admin's "Assigned to me"."""
+    return assignment.claims_assigned_to(user=user)
+
+
+def claims_overdue_for(*, user, now: datetime) -> QuerySet[Claim]:
+    """Of those, the ones past their due date: "Assigned to me" and "Overdue" in the admin's list together."""
+    return assignment.claims_overdue(now=now, claims=claims_assigned_to(user=user))
+
+
+def claims_unassigned_in_review() -> QuerySet[Claim]:
+    """Claims in review that nobody is assigned to: the admin's "Nobody, in review"."""
+    return assignment.claims_unassigned_in_review()
 
 
 def claims_unrated() -> QuerySet[Claim]:
@@ -101,6 +112,7 @@ def attention_counts(*, now: datetime) -> dict[str, int]:
         excerpt_missing=evidence_excerpt_missing(),
         recheck_due=claims_recheck_due(today=timezone.localdate(now)),
         unrated=claims_unrated(),
+        unassigned_in_review=claims_unassigned_in_review(),
         turned_dead=sources_turned_dead(now=now),
         claims=Claim.objects.order_by().values("pk")[:1],
         sources=Source.objects.order_by().values("pk")[:1],
@@ -191,7 +203,7 @@ class Dashboard:
     check_days: list[date]
     checks_by_day: list[tuple]
     dead_domains: list[dict]
-    mine: dict = field(default_factory=dict)  # per user: {"in_review": n, "computed_at": datetime}
+    mine: dict = field(default_factory=dict)  # per user: my_counts() and "computed_at"
 
 
 def _without_jit() -> None:
@@ -201,6 +213,11 @@ def _without_jit() -> None:
     with connection.cursor() as cursor:
         # One statement (set_config(..., is_local)): SET LOCAL twice would be two round trips.
         cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '16MB', true)")
+
+
+def my_counts(*, user, now: datetime) -> dict[str, int]:
+    """The counts that depend on who is looking, in one query: the open claims assigned to them, and those overdue."""
+    return _counts(assigned=claims_assigned_to(user=user), overdue=claims_overdue_for(user=user, now=now))
 
 
 @transaction.atomic
@@ -241,7 +258,7 @@ def dashboard_for(*, user, now: datetime | None = None, use_cache: bool = True) 
     user_key = USER_CACHE_KEY.format(user.pk)
     mine = cache.get(user_key) if use_cache else None
     if mine is None:
-        mine = {"in_review": claims_in_review_for(user=user).count(), "computed_at": now}
+        mine = {**my_counts(user=user, now=now), "computed_at": now}
         if use_cache:
             cache.set(user_key, mine, CACHE_SECONDS)
     board.mine = mine

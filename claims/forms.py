@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sources.urlnorm import MAX_URL_LENGTH, normalize_url
@@ -13,6 +14,7 @@ from . import services
 from .choices import ClaimStatus, Verdict
 from .corrections import PublicState
 from .models import CLAIM_EDITABLE_FIELDS, Appearance, Article, Claim, Evidence, Tag
+from .selectors.visibility import reviewers
 from .validators import harden_form, validate_tag_count, validate_tag_name
 
 
@@ -290,6 +292,57 @@ class SetVerdictForm(HardenedTextMixin, forms.Form):
         ),
     )
     correction_note = correction_note_field()
+
+
+class ReviewerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        full = user.get_full_name()
+        return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+class AssignForm(HardenedTextMixin, forms.Form):
+    """Whom to assign claims to, by when, with what note: the claim page's "Assign to…" and the bulk action."""
+
+    # Where the browser's datetime-local field sends its value; read in the reviewer's current time zone.
+    DUE_FORMAT = "%Y-%m-%dT%H:%M"
+
+    assignee = ReviewerChoiceField(
+        queryset=None,  # set per form: reviewers() as they are now
+        required=False,
+        label=_("Assign to"),
+        empty_label=_("Nobody (remove the assignment)"),
+        help_text=_("Active staff who may review claims."),
+    )
+    due_at = forms.DateTimeField(
+        label=_("Due"),
+        required=False,
+        input_formats=[DUE_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DUE_FORMAT),
+        help_text=_("Optional. Past it, a claim not yet published is overdue. Empty: no due date."),
+    )
+    note = forms.CharField(
+        label=_("Note for the assignee"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional; sent in the email and kept with the assignment. Never shown to readers."),
+    )
+    # The version of the claim the reviewer opened (the claim page's form only): refused if it changed since.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = reviewers()
+
+    def clean_due_at(self):
+        due, kept = self.cleaned_data.get("due_at"), self.initial.get("due_at")
+        if kept is not None:
+            kept = kept.replace(second=0, microsecond=0)  # as the field shows it, to the minute
+            if due is not None and due == kept:
+                due = self.initial["due_at"]  # unchanged: the claim keeps its own, seconds and all
+        # A due date already past is a typo, unless it is the one the claim has (reassigning an overdue claim).
+        if due is not None and due < timezone.now() and due != self.initial.get("due_at"):
+            raise ValidationError(_("This due date has passed already; choose a later one."), code="past")
+        return due
 
 
 class ArticleAdminForm(HardenedTextMixin, forms.ModelForm):

@@ -115,6 +115,23 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviewed_claims"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Who is to work on the claim next, and by when (claims.services.claim_assign). Not the reviewer, who is
+    # whoever last changed the verdict or explanation. No index of its own: claim_assignee_status_idx leads with it.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="assigned_claims",
+        verbose_name=_("assignee"),
+    )
+    due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        verbose_name=_("due"),
+        help_text=_("When the assignee should be done; past it, a claim not yet published is overdue."),
+    )
     published_at = models.DateTimeField(null=True, blank=True, help_text="When the fact-check was first published.")
     recheck_after = models.DateField(
         null=True, blank=True, help_text="For time-sensitive claims: when the verdict should be looked at again."
@@ -142,8 +159,10 @@ class Claim(models.Model):
             models.Index(fields=["reviewed_at", "id"], name="claim_reviewed_at_idx"),
             models.Index(fields=["created_at", "id"], name="claim_created_at_idx"),
             models.Index(fields=["recheck_after"], name="claim_recheck_after_idx"),
-            # The dashboard's "in review, assigned to me" (claims.dashboard.claims_in_review_for).
-            models.Index(fields=["reviewer", "status"], name="claim_reviewer_status_idx"),
+            # The dashboard's "assigned to me" and "overdue" (claims.selectors.assignment), and the assignee's
+            # foreign key. It replaces (reviewer, status), whose one reader was the dashboard's old "in review with
+            # you as reviewer"; the reviewer keeps the index of its foreign key.
+            models.Index(fields=["assignee", "status"], name="claim_assignee_status_idx"),
             GinIndex(fields=["search_vector"], name="claim_search_vector_idx"),
             # The dashboard's verdicts per month (claims.dashboard): an index-only scan of a year's publications.
             models.Index(
@@ -187,6 +206,32 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: claim {self.claim_id}"
+
+
+class ClaimAssignment(models.Model):
+    """One assignment of a claim, or its removal (no assignee): who assigned whom, by when, with the note for the
+    assignee. The claim's own assignee and due_at say where it stands (its history how it got there); these rows
+    keep what the history does not: the note, never public, and whether the assignee was emailed, so the email's
+    task can run twice and send once (claims.services.claim_assignment_notify)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assignments")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text=_("For the assignee: what to look at. Never shown to readers."))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When the assignee was emailed.")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["claim", "created_at", "id"], name="assignment_claim_idx")]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id} → {self.assignee_id or '-'}"
 
 
 class ClaimEvidenceTally(models.Model):

@@ -3,20 +3,24 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sources.services import source_get_or_create
 from sources.urlnorm import normalize_url
 
+from . import emails
 from .choices import STATUS_TRANSITIONS, ClaimStatus, CorrectionKind, ExcerptStatus, Stance, Verdict
 from .corrections import PublicState, is_public, needs_note, public_change_kind
-from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, Correction, Evidence
-from .selectors.visibility import restrict
-from .validators import limit_for, validate_plain_text, validate_tag_count
+from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, ClaimAssignment, Correction, Evidence
+from .selectors.visibility import restrict, reviewers
+from .tasks import claim_assignment_notify as claim_assignment_notify_task
+from .validators import limit_for, validate_model_text, validate_plain_text, validate_tag_count
 
 # Fields a reviewer may change through claim_create and claim_update (the rest are kept by the services).
 EDITABLE_CLAIM_FIELDS = frozenset(CLAIM_EDITABLE_FIELDS)
@@ -183,7 +187,8 @@ def claim_save(
     change = public_change_of(claim_id=claim.pk, new=claim_public_state(claim), minor_edit=minor_edit)
     check_correction_note(change, note=correction_note, minor_edit=minor_edit)
     _stamp(claim, before=before, user=user)
-    claim.full_clean(exclude=["article", "reviewer"])
+    # The users are set by the services, which check them (an assignee is one of reviewers()): no query for them.
+    claim.full_clean(exclude=["article", "reviewer", "assignee"])
     with transaction.atomic():  # the claim and its public log entry, or neither
         claim.save()
         _log_public_change(claim, change, note=correction_note, user=user)
@@ -334,6 +339,118 @@ def claims_set_verdict(*, claims: Iterable[Claim], verdict: str, user, correctio
 
     without_note = "Set the verdict again with a public correction note."
     return _bulk_apply(claims, user=user, change=change, correction_note=correction_note, without_note=without_note)
+
+
+# --- assignment ------------------------------------------------------------------------------------------------
+
+
+def check_assignee(assignee) -> None:
+    """Refuse an assignee who is not an active staff reviewer (claims.selectors.visibility.reviewers)."""
+    if assignee is not None and not reviewers().filter(pk=assignee.pk).exists():
+        raise ValidationError(
+            _("%(name)s cannot be assigned claims: only active staff who may review claims can.")
+            % {"name": assignee.get_username()},
+            code="not_a_reviewer",
+        )
+
+
+def assignment_is_emailed(*, assignee, user) -> bool:
+    """Whether assigning ``assignee`` emails them: someone else assigned them, and they have an address."""
+    return assignee is not None and assignee.pk != getattr(user, "pk", None) and bool(assignee.email)
+
+
+def _check_note(note: str) -> str:
+    note = note.strip()
+    validate_model_text(ClaimAssignment, {"note": note})  # plain text, and the limit for a note
+    return note
+
+
+def _assign(claim: Claim, *, assignee, due_at: datetime | None, note: str, user, link_base: str):
+    """Assign the locked ``claim``; None when it is already assigned so (nothing is saved or sent)."""
+    if claim.assignee_id == (assignee.pk if assignee else None) and claim.due_at == due_at:
+        return None
+    before = snapshot(claim)
+    claim.assignee, claim.due_at = assignee, due_at
+    claim_save(claim=claim, user=user, before=before)  # version, history row under the user's name
+    assignment = ClaimAssignment.objects.create(
+        claim=claim,
+        assignee=assignee,
+        due_at=due_at,
+        note=note,
+        assigned_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if assignment_is_emailed(assignee=assignee, user=user):
+        # After commit only: a rolled-back assignment emails nobody. Robust: a broker that cannot take the task (or,
+        # in-process, a mail server that refuses it) is logged, and the assignment stands.
+        send = partial(claim_assignment_notify_task.delay, assignment.pk, link_base)
+        transaction.on_commit(send, robust=True)
+    return assignment
+
+
+@transaction.atomic
+def claim_assign(
+    *, claim: Claim, assignee, due_at: datetime | None = None, note: str = "", user, link_base: str = ""
+) -> ClaimAssignment | None:
+    """Assign ``claim`` to ``assignee`` (None: to nobody) with a due date (None: none) and a note; refused
+    (VersionConflict) if the claim changed since the caller read it (``claim.version``). The assignee is emailed
+    on commit, unless they assigned themselves. None when the claim was already assigned so (nothing changes).
+    ``link_base``: the scheme and host for the email's link when FACTCHECK_SITE_URL is empty."""
+    check_assignee(assignee)
+    note = _check_note(note)
+    locked = claim_lock(claim_id=claim.pk, expected_version=claim.version)
+    return _assign(locked, assignee=assignee, due_at=due_at, note=note, user=user, link_base=link_base)
+
+
+@dataclass
+class AssignResult:
+    """What a bulk assignment did: each claim assigned, already assigned so (left as it was), or refused."""
+
+    assigned: list[Claim] = field(default_factory=list)
+    unchanged: list[Claim] = field(default_factory=list)
+    refused: list[tuple[Claim, str]] = field(default_factory=list)
+
+
+def claims_assign(
+    *,
+    claims: Iterable[Claim],
+    assignee,
+    due_at: datetime | None = None,
+    note: str = "",
+    user,
+    link_base: str = "",
+) -> AssignResult:
+    """claim_assign for each claim, each in its own transaction and as it is now (a bulk action has no version to
+    check, as the other bulk actions). The assignee gets one email per claim assigned."""
+    check_assignee(assignee)
+    note = _check_note(note)
+    result = AssignResult()
+    for claim in claims:
+        try:
+            with transaction.atomic():
+                locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim.pk)
+                done = _assign(locked, assignee=assignee, due_at=due_at, note=note, user=user, link_base=link_base)
+        except ValidationError as exc:
+            result.refused.append((claim, " ".join(exc.messages)))
+        else:
+            (result.assigned if done else result.unchanged).append(locked)
+    return result
+
+
+@transaction.atomic
+def claim_assignment_notify(*, assignment_id: int, link_base: str = "") -> bool:
+    """Email the assignee of an assignment, once; True if this call sent it. Nothing is sent for an assignment
+    already announced, superseded by a later one of the same claim, to nobody, or to a user without an address."""
+    # Locked, so two runs at once send one email: the second waits, then reads notified_at.
+    assignment = ClaimAssignment.objects.select_for_update().filter(pk=assignment_id).first()
+    if assignment is None or assignment.notified_at is not None or assignment.assignee_id is None:
+        return False
+    later = ClaimAssignment.objects.filter(claim_id=assignment.claim_id, pk__gt=assignment.pk)
+    if later.exists() or not assignment.assignee.email or not assignment.assignee.is_active:
+        return False
+    emails.assignment_email(assignment, link_base=link_base).send()
+    assignment.notified_at = timezone.now()
+    assignment.save(update_fields=["notified_at"])
+    return True
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABAS
 expected to end at a reverse proxy in front of gunicorn.
 
 Areas, each read before the ones that use it: Django core (apps, middleware), the organisation, database, Redis and
-the cache, link health, import and similar claims, Celery, API, security, logging.
+the cache, link health, import and similar claims, Celery, email, the tip form, API, security, logging.
 """
 
 import ipaddress
@@ -313,6 +313,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat (/healthz)
+
+# --- Email (the assignee's email: claims.emails, sent on commit by claims.tasks.claim_assignment_notify) ------------
+# One url: smtp://user:password@host:25, smtp+tls://...:587 (STARTTLS), smtp+ssl://...:465; user and password
+# percent-encoded. Unset or empty: consolemail://, each email printed by the process that sends it (make run's, or the
+# worker's). The tests use Django's own in-memory outbox whatever this says.
+_email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or (465 if _email.get("EMAIL_USE_SSL") else 25)
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="factcheck@localhost")
+# Seconds a mail server may take to answer: without a limit a silent one holds a worker for ever.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 
 # --- The tip form (/tips/, public/views/tips.py) ------------------------------------------------------------------
 # Tips one client may send, "<count>/<second|min|hour|day>"; beyond it a 429 page. Counted per client in the cache

@@ -229,3 +229,57 @@ def test_a_network_that_is_not_one_is_refused_at_start(variable):
     result = _manage("check", env=_production_env(**{variable: "172.30.80.10/33"}))
     assert result.returncode != 0
     assert f"{variable}: '172.30.80.10/33' is not an address or a network" in result.stderr
+
+
+EMAIL_SETTINGS = (
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+    "EMAIL_TIMEOUT",
+    "DEFAULT_FROM_EMAIL",
+)
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def _email_settings(**environment: str) -> subprocess.CompletedProcess:
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps([getattr(s, n) for n in {EMAIL_SETTINGS!r}]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="factcheck.settings", **environment)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, ["django.core.mail.backends.console.EmailBackend", "localhost", 25, "", "", False, False]),
+        ({"EMAIL_URL": ""}, ["django.core.mail.backends.console.EmailBackend", "localhost", 25, "", "", False, False]),
+        (
+            {"EMAIL_URL": "smtp+tls://desk%40example.org:p%40ss%2Fword@mail.example.org:587"},
+            [SMTP, "mail.example.org", 587, "desk@example.org", "p@ss/word", True, False],
+        ),
+        ({"EMAIL_URL": "smtp+ssl://mail.example.org"}, [SMTP, "mail.example.org", 465, "", "", False, True]),
+        ({"EMAIL_URL": "smtp://relay.internal:2525"}, [SMTP, "relay.internal", 2525, "", "", False, False]),
+    ],
+    ids=["unset", "empty", "smtp-starttls", "smtp-ssl", "smtp-plain"],
+)
+def test_email_url_is_parsed_into_djangos_email_settings(environment, expected):
+    result = _email_settings(**environment)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found[:7] == expected
+    assert found[7:] == [10, "factcheck@localhost"]  # a silent server is given up on; a sender by default
+
+
+def test_email_timeout_and_sender_come_from_the_environment_and_a_bad_url_is_refused():
+    result = _email_settings(DJANGO_EMAIL_TIMEOUT="3", DJANGO_DEFAULT_FROM_EMAIL="Desk <desk@example.org>")
+    assert json.loads(result.stdout.strip().splitlines()[-1])[7:] == [3, "Desk <desk@example.org>"]
+    result = _email_settings(EMAIL_URL="smtps+typo://mail.example.org")
+    assert result.returncode != 0
+    assert "Invalid email schema smtps+typo" in result.stderr

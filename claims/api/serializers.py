@@ -20,6 +20,7 @@ from claims.selectors.claims import (
     EXTERNAL_REVIEW_COLUMNS,
     EXTERNAL_REVIEW_DECIMALS,
 )
+from claims.selectors.visibility import user_sees_assignment
 from claims.validators import (
     TAG_MAX_LENGTH,
     TAGS_MAX_PER_CLAIM,
@@ -193,6 +194,17 @@ class ClaimRows:
         }
 
 
+def _user_name(username: str | None, first: str | None, last: str | None) -> str | None:
+    """User.get_full_name(), else the username; None for no user."""
+    if username is None:
+        return None
+    return f"{first or ''} {last or ''}".strip() or username
+
+
+# The claim detail's due_at: one field for the serializer and the row builder alike.
+DUE_AT_FIELD = serializers.DateTimeField(allow_null=True, read_only=True)
+
+
 @functools.cache
 def _detail_field_representations():
     """ClaimDetailSerializer's representation of recheck_after and claimed_at, and EvidenceSerializer's of its
@@ -205,6 +217,7 @@ def _detail_field_representations():
         EvidenceSourceSerializer().fields["archived_at"],
         ExternalReviewSerializer().fields["reviewed_at"],
         AppearanceSerializer().fields["appeared_at"],
+        DUE_AT_FIELD,
         {name: ExternalReviewSerializer().fields[name].to_representation for name in EXTERNAL_REVIEW_DECIMALS},
     )
 
@@ -228,24 +241,30 @@ class ClaimDetailRows(ClaimRows):
             self.archived_at,
             self.review_reviewed_at,
             self.appeared_at,
+            self.due_at,
             self.review_decimals,
         ) = _detail_representations(timezone.get_current_timezone())
+        self.sees_assignment = user_sees_assignment(getattr(request, "user", None))
 
     def detail(self, row: dict) -> dict:
         evidence = [self._evidence(item) for item in row["evidence"]]
         out = self.one(row)
         del out["rank"], out["snippet"]
-        first, last = row["reviewer__first_name"] or "", row["reviewer__last_name"] or ""
         recheck_after, claimed_at = row["recheck_after"], row["claimed_at"]
+        assignee, due_at = None, None
+        if self.sees_assignment:
+            assignee = _user_name(row["assignee__username"], row["assignee__first_name"], row["assignee__last_name"])
+            due_at = None if row["due_at"] is None else self.due_at(row["due_at"])
         out.update(
             {
                 "explanation": row["explanation"],
                 "review_language": row["review_language"],
                 "claimed_at": None if claimed_at is None else self.claimed_at(claimed_at),
-                # User.get_full_name(), else the username
-                "reviewer": None
-                if row["reviewer__username"] is None
-                else (f"{first} {last}".strip() or row["reviewer__username"]),
+                "reviewer": _user_name(
+                    row["reviewer__username"], row["reviewer__first_name"], row["reviewer__last_name"]
+                ),
+                "assignee": assignee,
+                "due_at": due_at,
                 "recheck_after": None if recheck_after is None else self.recheck_after(recheck_after),
                 "original_rating": row["original_rating"],
                 "evidence": evidence,
@@ -290,6 +309,13 @@ class ClaimDetailRows(ClaimRows):
 
 class ClaimDetailSerializer(ClaimSerializer):
     reviewer = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField(
+        help_text="Who the claim is assigned to (full name, else user name); shown to reviewers only, null for "
+        "everyone else. Set in the admin (“Assign to…”)."
+    )
+    due_at = serializers.SerializerMethodField(
+        help_text="When the assignee should be done; shown to reviewers only, null for everyone else."
+    )
     evidence = EvidenceSerializer(many=True, read_only=True)
     external_reviews = ExternalReviewSerializer(many=True, read_only=True)
     appearances = serializers.SerializerMethodField(help_text="Further places the claim was made, with a url.")
@@ -305,6 +331,21 @@ class ClaimDetailSerializer(ClaimSerializer):
         if claim.reviewer is None:
             return None
         return claim.reviewer.get_full_name() or claim.reviewer.get_username()
+
+    def _sees_assignment(self) -> bool:
+        return user_sees_assignment(getattr(self.context.get("request"), "user", None))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_assignee(self, claim: Claim) -> str | None:
+        if not self._sees_assignment() or claim.assignee_id is None:
+            return None
+        return claim.assignee.get_full_name() or claim.assignee.get_username()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_due_at(self, claim: Claim) -> str | None:
+        if not self._sees_assignment() or claim.due_at is None:
+            return None
+        return DUE_AT_FIELD.to_representation(claim.due_at)
 
 
 class HardenedTextMixin:

@@ -2,6 +2,7 @@
 
 - visibility: who sees which claims (the one rule every read asks);
 - attention: "needs attention" (every cited source lost);
+- assignment: whose claims they are, which are overdue, which wait for someone;
 - claims: the claims list, detail and export;
 - history: a claim's public and newsroom history;
 - claimreview: the ClaimReview feed;

@@ -186,6 +186,9 @@ CLAIM_DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
     "review_language": ("review_language",),
     "claimed_at": ("claimed_at",),
     "reviewer": ("reviewer__username", "reviewer__first_name", "reviewer__last_name"),
+    # Read for everyone, shown to reviewers only (claims.selectors.visibility.user_sees_assignment).
+    "assignee": ("assignee__username", "assignee__first_name", "assignee__last_name"),
+    "due_at": ("due_at",),
     "recheck_after": ("recheck_after",),
     "original_rating": ("original_rating",),
     "evidence": ("evidence",),
@@ -226,8 +229,9 @@ EXTERNAL_REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
 EXTERNAL_REVIEW_FIELDS = values_of(EXTERNAL_REVIEW_COLUMNS)
 EXTERNAL_REVIEW_DECIMALS = ("rating_value", "best_rating", "worst_rating")
 
-# Tables of the detail statement by the prefix of a values() name: the claim (c), its article (a), its reviewer (u).
-_DETAIL_TABLES = {"": "c", "article": "a", "reviewer": "u"}
+# Tables of the detail statement by the prefix of a values() name: the claim (c), its article (a), its reviewer (u),
+# its assignee (au).
+_DETAIL_TABLES = {"": "c", "article": "a", "reviewer": "u", "assignee": "au"}
 _EVIDENCE_JSON_SQL = (
     "(SELECT json_agg(json_build_array({columns}) ORDER BY e.id)"
     " FROM claims_evidence e JOIN sources_source s ON s.id = e.source_id WHERE e.claim_id = c.id)"
@@ -265,6 +269,7 @@ _CLAIM_DETAIL_FROM_SQL = """
   FROM claims_claim c
   LEFT JOIN claims_article a ON a.id = c.article_id
   LEFT JOIN auth_user u ON u.id = c.reviewer_id
+  LEFT JOIN auth_user au ON au.id = c.assignee_id
  WHERE c.id = %s AND {visible}"""
 _CLAIM_DETAIL_SELECT_SQL = ",\n       ".join(map(_detail_select_sql, CLAIM_DETAIL_FIELDS))
 _CLAIM_DETAIL_SQL = f"SELECT {_CLAIM_DETAIL_SELECT_SQL}{_CLAIM_DETAIL_FROM_SQL}"

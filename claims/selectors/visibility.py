@@ -8,7 +8,9 @@ these functions. As NetBox's ``RestrictedQuerySet.restrict(user, action)``: call
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from factcheck.db import InConstants, sql_constants
 
@@ -25,6 +27,27 @@ PUBLIC_STATUSES_SQL = sql_constants(PUBLIC_STATUSES)
 def user_sees_drafts(user) -> bool:
     """True for reviewers: they see every claim, drafts and claims in review included."""
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(SEES_DRAFTS_PERMISSION))
+
+
+def user_sees_assignment(user) -> bool:
+    """True for reviewers: who a claim is assigned to and by when is the desk's business, as the history's "who"
+    is. Everyone else reads no assignee and no due date (null in the API), even of a published claim."""
+    return user_sees_drafts(user)
+
+
+def reviewers() -> QuerySet:
+    """Active staff who may review (SEES_DRAFTS_PERMISSION directly, through a group, or as superusers): whom a
+    claim may be assigned to, since they open it in the admin. user_sees_drafts in SQL, plus staff; a test holds
+    the two to each other."""
+    app_label, codename = SEES_DRAFTS_PERMISSION.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    User = get_user_model()
+    granted = (
+        Q(is_superuser=True)
+        | Q(Exists(permission.filter(user=OuterRef("pk"))))
+        | Q(Exists(permission.filter(group__user=OuterRef("pk"))))
+    )
+    return User.objects.filter(granted, is_active=True, is_staff=True).order_by(User.USERNAME_FIELD)
 
 
 def user_sees_check_details(user) -> bool:

@@ -38,7 +38,7 @@ def _claims(reviewer):
         review_language="zh-Hant",
     )
     rich.tags.add(*(Tag.objects.get_or_create(name=n)[0] for n in ["zeta", "Alpha", "中文"]))
-    Claim.objects.filter(pk=rich.pk).update(reviewer=reviewer)
+    Claim.objects.filter(pk=rich.pk).update(reviewer=reviewer, assignee=reviewer, due_at=micro)
     kept = factories.EvidenceFactory(claim=rich, stance=Stance.REFUTES, excerpt="处理时间", note="n")
     kept.source.health, kept.source.last_checked_at, kept.source.archived_at = Health.OK, micro, whole_second
     kept.source.archive_url = "https://web.archive.org/web/2024/https://example.org/a"
@@ -78,10 +78,13 @@ def _claim_as_model(claim_id: int) -> Claim:
     return with_needs_attention(claims).get(pk=claim_id)
 
 
-def test_detail_rows_are_exactly_what_the_serializer_makes(reviewer):
+@pytest.mark.parametrize("viewer", ["anonymous", "reviewer"])  # the assignment is shown to reviewers only
+def test_detail_rows_are_exactly_what_the_serializer_makes(reviewer, viewer):
     reviewer.first_name, reviewer.last_name = "Ada", "Lovelace"
     reviewer.save()
     request = Request(APIRequestFactory().get(URL))
+    if viewer == "reviewer":
+        request.user = reviewer
     for claim in _claims(reviewer):
         row = claim_detail_row(claim_id=claim.pk, user=reviewer)
         got = ClaimDetailRows(request).detail(row)

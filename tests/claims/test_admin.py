@@ -175,7 +175,9 @@ def test_changelist_orders_by_dead_sources(rclient, two_claims):
 
 def _claims_with_everything(n: int, reviewer) -> None:
     for _ in range(n):
-        claim = ClaimFactory(reviewer=reviewer, verdict=Verdict.MIXED)
+        # Assigned and overdue too: the "assigned" column reads the assignee with the row.
+        due = timezone.now() - datetime.timedelta(days=1)
+        claim = ClaimFactory(reviewer=reviewer, verdict=Verdict.MIXED, assignee=reviewer, due_at=due)
         EvidenceFactory(claim=claim, source=SourceFactory(health=Health.DEAD))
         EvidenceFactory(claim=claim)
 

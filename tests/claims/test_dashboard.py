@@ -230,14 +230,22 @@ def test_recheck_due_counts_claims_whose_date_has_come():
     assert dashboard.attention_counts(now=NOW)["recheck_due"] == 2
 
 
-def test_in_review_counts_only_my_claims_in_review(reviewer, other_reviewer):
-    ClaimFactory.create_batch(2, status=ClaimStatus.IN_REVIEW, reviewer=reviewer)
-    PublishedClaimFactory(reviewer=reviewer)
-    ClaimFactory(status=ClaimStatus.DRAFT, reviewer=reviewer)
-    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=other_reviewer)
-    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=None)
-    assert dashboard.dashboard_for(user=reviewer, now=NOW, use_cache=False).mine["in_review"] == 2
-    assert dashboard.dashboard_for(user=other_reviewer, now=NOW, use_cache=False).mine["in_review"] == 1
+def test_assigned_and_overdue_count_only_my_open_claims(reviewer, other_reviewer):
+    """Assigned to me: open claims (draft, in review) assigned to me, whoever last reviewed them; overdue: those of
+    them past their due date. Claims in review that nobody has are counted for everyone."""
+    past, later = NOW - timedelta(hours=1), NOW + timedelta(days=1)
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, assignee=reviewer, reviewer=other_reviewer, due_at=past)
+    ClaimFactory(status=ClaimStatus.DRAFT, assignee=reviewer, due_at=later)
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, assignee=reviewer)  # no due date: never overdue
+    PublishedClaimFactory(assignee=reviewer, due_at=past)  # published: asks nothing of me, not overdue
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=reviewer, assignee=other_reviewer, due_at=past)
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=reviewer)  # nobody's: unassigned in review
+    ClaimFactory(status=ClaimStatus.DRAFT)  # a draft nobody has is not waiting for review
+    mine = dashboard.dashboard_for(user=reviewer, now=NOW, use_cache=False).mine
+    assert (mine["assigned"], mine["overdue"]) == (3, 1)
+    theirs = dashboard.dashboard_for(user=other_reviewer, now=NOW, use_cache=False)
+    assert (theirs.mine["assigned"], theirs.mine["overdue"]) == (1, 1)
+    assert theirs.counts["unassigned_in_review"] == 1
 
 
 def test_oldest_unrated_lists_the_first_added_and_counts_them_all():
@@ -441,11 +449,13 @@ def everything(reviewer, other_reviewer):
     """At least one row for each "needs attention" count, and rows each must leave out."""
     now = timezone.now()
     d = timedelta(days=1)
-    attention = ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=reviewer)
+    attention = ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=reviewer, assignee=reviewer, due_at=now - d)
     EvidenceFactory(claim=attention, source=dead_source())
     EvidenceFactory(claim=attention, source=dead_source(), excerpt="x", excerpt_status=ExcerptStatus.MISSING)
     EvidenceFactory(source=dead_source(archive_url="https://web.archive.org/web/2024/x"))
     ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=other_reviewer, recheck_after=now.date() - d)
+    ClaimFactory(status=ClaimStatus.DRAFT, assignee=reviewer, due_at=now + d)  # mine, not overdue
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, assignee=other_reviewer, due_at=now - d)  # overdue, not mine
     PublishedClaimFactory(reviewer=reviewer, recheck_after=now.date() + d)
     ClaimFactory(recheck_after=now.date())
     turned = SourceFactory(url="https://turned.example.org/a")
@@ -463,7 +473,9 @@ def test_each_count_links_to_a_list_of_exactly_those_rows(rclient, everything):
         "all_sources_dead",
         "excerpt_missing",
         "recheck_due",
-        "in_review_mine",
+        "assigned_mine",
+        "overdue_mine",
+        "unassigned_in_review",
         "unrated",
         "turned_dead",
     }
@@ -504,13 +516,13 @@ def test_dashboard_query_count_is_pinned_and_the_second_render_reads_the_cache(
 
 
 def test_the_cache_is_shared_by_reviewers_but_my_count_is_mine(client, reviewer, other_reviewer):
-    ClaimFactory(status=ClaimStatus.IN_REVIEW, reviewer=reviewer)
+    ClaimFactory(status=ClaimStatus.IN_REVIEW, assignee=reviewer)
     first = dashboard.dashboard_for(user=reviewer)
     ClaimFactory(verdict=Verdict.UNRATED)  # after the cache was filled: not seen until it expires
     second = dashboard.dashboard_for(user=other_reviewer)
     assert second.counts == first.counts
     assert second.computed_at == first.computed_at
-    assert (first.mine["in_review"], second.mine["in_review"]) == (1, 0)
+    assert (first.mine["assigned"], second.mine["assigned"]) == (1, 0)
 
 
 def test_the_page_says_when_its_figures_were_computed(rclient):

@@ -31,7 +31,7 @@ def _fresh_cache():
 def test_reviewer_opens_the_dashboard_and_follows_a_count(new_page, screenshot):
     call_command("load_demo", verbosity=0)
     rita = ReviewerFactory(username="rita")
-    ClaimFactory.create_batch(3, status=ClaimStatus.IN_REVIEW, reviewer=rita)
+    ClaimFactory.create_batch(3, status=ClaimStatus.IN_REVIEW, assignee=rita)
     lost = ClaimFactory(text="A claim whose only source is gone")
     gone = SourceFactory(url="https://gone.example.com/report", health=Health.DEAD)
     EvidenceFactory(claim=lost, source=gone, excerpt="the figure", excerpt_status=ExcerptStatus.MISSING)
@@ -51,7 +51,7 @@ def test_reviewer_opens_the_dashboard_and_follows_a_count(new_page, screenshot):
     page.goto("/admin/")
     page.wait_for_selector("#fc-dashboard")
     assert page.locator("#fc-attention").is_visible()
-    assert page.locator("[data-panel=in_review_mine] .fc-count-n").inner_text() == "3"
+    assert page.locator("[data-panel=assigned_mine] .fc-count-n").inner_text() == "3"
     assert page.locator("[data-panel=all_sources_dead] .fc-count-n").inner_text() == "1"
     for key in ("verdicts", "checks", "domains"):
         chart = page.locator(f'svg[data-chart="{key}"]')
@@ -60,7 +60,7 @@ def test_reviewer_opens_the_dashboard_and_follows_a_count(new_page, screenshot):
     assert page.locator("#content-main .app-claims").is_visible()  # the app list is still below
     screenshot(page, "dashboard")
 
-    page.click("[data-panel=in_review_mine] a")
+    page.click("[data-panel=assigned_mine] a")
     page.wait_for_selector("#result_list")
     assert page.locator("#result_list tbody tr").count() == 3
     # The labels wear their choice's colours: labels.css is served and wins over admin.css's grey default.
