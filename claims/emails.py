@@ -34,8 +34,10 @@ def _name(user) -> str:
 
 def _moment(value: datetime, zone_name: str) -> str:
     """A time in the recipient's zone and their language's format, the zone named."""
-    zone = zoneinfo.ZoneInfo(zone_name)
-    return f"{formats.date_format(timezone.localtime(value, zone), 'DATETIME_FORMAT')} ({zone.key})"
+    local = timezone.localtime(value, zoneinfo.ZoneInfo(zone_name))
+    shown = formats.date_format(local, "DATETIME_FORMAT")  # ends with the zone's abbreviation (factcheck/formats)
+    # an abbreviation alone is ambiguous (CST): the zone's name beside it, unless they are one (UTC)
+    return shown if local.tzname() == zone_name else f"{shown} ({zone_name})"
 
 
 def assignment_email(assignment: ClaimAssignment, *, link_base: str = "") -> EmailMessage:
