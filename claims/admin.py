@@ -424,18 +424,30 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
         if result.changed:
             self.message_user(request, f"{done} {_claims(len(result.changed))}.", messages.SUCCESS)
         if result.refused:
-            items = format_html_join(
+            # One error, each reason once with the claims it stops. No <li> inside it: the admin's stylesheet draws
+            # every li of its message list as a message of its own, a green box with a tick.
+            by_reason: dict[str, list[Claim]] = {}
+            for claim, reason in result.refused:
+                by_reason.setdefault(reason, []).append(claim)
+            groups = format_html_join(
                 "",
-                '<li><a href="{}">#{} {}</a>: {}</li>',
+                '<div class="fc-refusal">{}: {}</div>',
                 (
-                    (_change_url(claim), claim.pk, Truncator(claim.text).chars(60), reason)
-                    for claim, reason in result.refused
+                    (
+                        format_html_join(
+                            ", ",
+                            '<a href="{}">#{} {}</a>',
+                            ((_change_url(c), c.pk, Truncator(c.text).chars(60)) for c in claims),
+                        ),
+                        reason,
+                    )
+                    for reason, claims in by_reason.items()
                 ),
             )
             self.message_user(
                 request,
-                format_html("{} {}:<ul>{}</ul>", _claims(len(result.refused)), refused, items),
-                messages.WARNING,
+                format_html("{} {}:{}", _claims(len(result.refused)), refused, groups),
+                messages.ERROR,
             )
 
     @admin.action(description="Move selected claims to review", permissions=["change"])

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from factcheck.sentences import join_sentences
 from sources.services import source_get_or_create
 from sources.urlnorm import normalize_url
 
@@ -17,7 +18,7 @@ from .choices import STATUS_TRANSITIONS, ClaimStatus, CorrectionKind, ExcerptSta
 from .corrections import PublicState, is_public, needs_note, public_change_kind
 from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, Correction, Evidence
 from .selectors.visibility import restrict
-from .timeline import claim_changes_since
+from .timeline import claim_changes_since, lines_text
 from .validators import limit_for, validate_plain_text, validate_tag_count
 
 # Fields a reviewer may change through claim_create and claim_update (the rest are kept by the services).
@@ -69,11 +70,8 @@ def version_conflict(current: Claim, *, seen_version: int, user=None) -> Version
     }
     changes = tuple(since.lines) if since is not None else ()
     advice = _("Reload it to see it as it is now, then apply your changes again; nothing was saved.")
-    parts = [summary]
-    if changes:
-        parts.append(_("What changed: %(changes)s.") % {"changes": "; ".join(str(line) for line in changes)})
-    parts.append(advice)
-    conflict = VersionConflict(" ".join(parts), code="version_conflict")
+    listed = _("What changed: %(changes)s.") % {"changes": lines_text(changes)} if changes else ""
+    conflict = VersionConflict(join_sentences(summary, listed, advice), code="version_conflict")
     conflict.summary, conflict.changes, conflict.advice = summary, changes, advice
     return conflict
 
@@ -469,18 +467,46 @@ def evidence_update(
     return current
 
 
+@dataclass(frozen=True)
+class ExcerptStatusChange:
+    """What one check recorded of the excerpts on its pages: rows marked found and missing, and the pieces of
+    evidence whose excerpt went missing with it (excerpt drift: found or unchecked before, missing now)."""
+
+    found: int = 0
+    missing: int = 0
+    went_missing: tuple[int, ...] = ()
+
+
+# The old status is read from the same table under another name: PostgreSQL's self-join in UPDATE ... FROM sees the
+# row as it was before this statement, so one statement marks the rows and says which of them were not missing.
+_MARK_MISSING_SQL = """
+UPDATE {table} AS e SET excerpt_status = %(missing)s, excerpt_checked_at = %(at)s
+FROM {table} AS before
+WHERE e.id = before.id AND e.id = ANY(%(ids)s) AND e.source_id = ANY(%(sources)s)
+RETURNING e.id, before.excerpt_status
+"""
+
+
 @transaction.atomic(savepoint=False)  # the link checker calls it inside its own transaction: no savepoint needed
 def evidence_excerpt_status_record(
     *, source_ids: Iterable[int], found: Iterable[int], missing: Iterable[int], checked_at: datetime
-) -> tuple[int, int]:
+) -> ExcerptStatusChange:
     """Mark excerpts found or missing on their pages (evidence still citing one of ``source_ids``); two UPDATEs at
-    most, and the (found, missing) rows changed."""
-    evidence = Evidence.objects.filter(source_id__in=list(source_ids))
-    found, missing = list(found), list(missing)
+    most."""
+    source_ids, found, missing = list(source_ids), list(found), list(missing)
+    evidence = Evidence.objects.filter(source_id__in=source_ids)
     now = {"excerpt_checked_at": checked_at}
     found_rows = evidence.filter(pk__in=found).update(excerpt_status=ExcerptStatus.FOUND, **now) if found else 0
-    missing_rows = evidence.filter(pk__in=missing).update(excerpt_status=ExcerptStatus.MISSING, **now) if missing else 0
-    return found_rows, missing_rows
+    if not missing:
+        return ExcerptStatusChange(found=found_rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_MISSING_SQL.format(table=connection.ops.quote_name(Evidence._meta.db_table)),
+            {"missing": ExcerptStatus.MISSING, "at": checked_at, "ids": missing, "sources": source_ids},
+        )
+        rows = cursor.fetchall()
+    went = tuple(sorted(eid for eid, before in rows if before != ExcerptStatus.MISSING))
+    return ExcerptStatusChange(found=found_rows, missing=len(rows), went_missing=went)
 
 
 def claims_search_refresh(*, article_id: int | None = None, claim_ids: Iterable[int] | None = None) -> int:

@@ -65,8 +65,17 @@ class Line:
         if self.new is None:
             return self.label
         if self.old is None:
-            return f"{self.label}: {self.new}"
-        return f"{self.label}: {self.old} → {self.new}"
+            return pgettext("history", "%(label)s: %(new)s") % {"label": self.label, "new": self.new}
+        return pgettext("history", "%(label)s: %(old)s → %(new)s") % {
+            "label": self.label,
+            "old": self.old,
+            "new": self.new,
+        }
+
+
+def lines_text(lines: Iterable[Line]) -> str:
+    """Lines in one run of text (a message that is not a list): "Verdict: Unrated → False; Status: …"."""
+    return pgettext("history: between two lines in a run of text", "; ").join(str(line) for line in lines)
 
 
 @dataclass
@@ -135,7 +144,7 @@ def field_value(record, f: models.Field) -> Value:
         css = f"fc-label fc-{f.name}-{value}" if f.name in _LABELLED else ""
         return Value(text, css)
     if isinstance(value, bool):
-        return Value(_("yes") if value else _("no"))
+        return Value(pgettext("history", "yes") if value else pgettext("history", "no"))
     if isinstance(value, datetime | date):
         return Value(when_text(value))
     if isinstance(value, Decimal):
@@ -179,7 +188,11 @@ def set_lines(record, fields: Iterable[models.Field]) -> list[Line]:
 
 
 def _save_title(history_type: str) -> str:
-    return {"+": _("Created"), "-": _("Deleted")}.get(history_type, _("Changed"))
+    if history_type == "+":
+        return pgettext("history", "Created")
+    if history_type == "-":
+        return pgettext("history", "Deleted")
+    return pgettext("history", "Changed")
 
 
 def claim_save_events(*, claim_id: int, user) -> Iterator[TimelineEvent]:
@@ -214,7 +227,10 @@ def _evidence_fields() -> dict[str, models.Field]:
 
 def _citation(record) -> str:
     url = record.source.url if record.source is not None else _("deleted source #%(id)s") % {"id": record.source_id}
-    return f"{url} ({record.get_stance_display()})"
+    return pgettext("history: a cited source and its stance", "%(url)s (%(stance)s)") % {
+        "url": url,
+        "stance": record.get_stance_display(),
+    }
 
 
 def evidence_events(*, claim_id: int, user, since: datetime | None = None) -> Iterator[TimelineEvent]:
@@ -246,7 +262,7 @@ def evidence_events(*, claim_id: int, user, since: datetime | None = None) -> It
             at=record.history_date,
             who=user_label(record.history_user, record.history_user_id),
             lines=lines,
-            title=_("Evidence"),
+            title=pgettext("history", "Evidence"),
             user_id=record.history_user_id,
             txid=record.history_txid,
             order=record.history_id,
