@@ -399,8 +399,12 @@ def evidence_remove(*, evidence: Evidence, user=None) -> None:
             "or move the claim back to review.",
             code="last_evidence",
         )
-    _name_history_user(evidence, user)
-    evidence.delete()
+    # The row as it is now, not as the caller last read it: its history row records what was removed.
+    current = Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+    if current is None:
+        return  # removed meanwhile by someone else
+    _name_history_user(current, user)
+    current.delete()
 
 
 @transaction.atomic

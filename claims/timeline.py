@@ -60,6 +60,7 @@ class Line:
     label: str
     new: Value | None = None
     old: Value | None = None
+    sub: bool = False  # a detail of the line before it (a field of the evidence changed)
 
     def __str__(self) -> str:
         if self.new is None:
@@ -225,34 +226,46 @@ def _evidence_fields() -> dict[str, models.Field]:
     return {name: model._meta.get_field(name) for name in EVIDENCE_FIELDS}
 
 
+def _source_url(record) -> str:
+    if record.source is None:
+        return _("deleted source #%(id)s") % {"id": record.source_id}
+    return record.source.url
+
+
 def _citation(record) -> str:
-    url = record.source.url if record.source is not None else _("deleted source #%(id)s") % {"id": record.source_id}
+    url = _source_url(record)
     return pgettext("history: a cited source and its stance", "%(url)s (%(stance)s)") % {
         "url": url,
         "stance": record.get_stance_display(),
     }
 
 
+def _evidence_value(record, f: models.Field) -> Value:
+    if f.name == "source":  # a source is its url here, as in the evidence rows of the claim's page
+        return Value(_source_url(record))
+    return field_value(record, f)
+
+
 def evidence_events(*, claim_id: int, user, since: datetime | None = None) -> Iterator[TimelineEvent]:
-    """Evidence added, changed and removed (reviewers only: claims.selectors.history.evidence_records)."""
+    """Evidence added, changed and removed (reviewers only: claims.selectors.history.evidence_records); only those
+    after ``since`` when given (the records before are still read: a change is told against the row before it)."""
     fields = _evidence_fields()
     last: dict[int, Any] = {}  # evidence id -> its previous record
-    for record in history_selectors.evidence_records(claim_id=claim_id, user=user, since=since):
+    for record in history_selectors.evidence_records(claim_id=claim_id, user=user):
         before = last.get(record.id)
         last[record.id] = record
+        if since is not None and record.history_date <= since:
+            continue
         if record.history_type == "+":
             lines = [Line(_("Evidence added"), new=Value(_citation(record)))]
         elif record.history_type == "-":
             lines = [Line(_("Evidence removed"), new=Value(_citation(record)))]
         elif before is not None:
-            lines = [
-                Line(
-                    _("Evidence %(citation)s, %(field)s") % {"citation": _citation(before), "field": f.verbose_name},
-                    new=field_value(record, f),
-                    old=field_value(before, f),
-                )
-                for f in fields.values()
-                if getattr(before, f.attname) != getattr(record, f.attname)
+            changed = [f for f in fields.values() if getattr(before, f.attname) != getattr(record, f.attname)]
+            lines = [Line(_("Evidence changed"), new=Value(_citation(before)))] if changed else []
+            lines += [
+                Line(field_label(f), new=_evidence_value(record, f), old=_evidence_value(before, f), sub=True)
+                for f in changed
             ]
         else:  # changed before its history began: what it is now
             lines = [Line(_("Evidence changed"), new=Value(_citation(record)))]
@@ -338,5 +351,7 @@ def claim_changes_since(*, claim_id: int, version: int, user) -> ChangesSince | 
     who = list(dict.fromkeys(user_label(r.history_user, r.history_user_id) for r in later))
     lines = changed_lines(then, later[-1], claim_fields()) if later else []
     for event in evidence_events(claim_id=claim_id, user=user, since=then.history_date):
+        if event.txid is not None and (event.txid, event.user_id) == (then.history_txid, then.history_user_id):
+            continue  # saved along with the version the caller opened (the rows of its admin save): not news to them
         lines.extend(event.lines)
     return ChangesSince(who=who, lines=lines)

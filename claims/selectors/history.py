@@ -55,14 +55,12 @@ def claim_records(*, claim_id: int, user, min_version: int | None = None) -> Que
     return records.select_related(*_related_fields(Claim.history.model)).order_by("history_date", "history_id")
 
 
-def evidence_records(*, claim_id: int, user, since=None) -> QuerySet:
+def evidence_records(*, claim_id: int, user) -> QuerySet:
     """The history of the evidence a claim cites and cited, oldest first; reviewers only (a citation added and
-    removed while the claim was a draft is no public state). After ``since`` when given."""
+    removed while the claim was a draft is no public state)."""
     records = Evidence.history.filter(claim_id=claim_id)
     if not user_sees_drafts(user):
         return records.none()
-    if since is not None:
-        records = records.filter(history_date__gt=since)
     return records.select_related("history_user", "source").order_by("history_date", "history_id")
 
 

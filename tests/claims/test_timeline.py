@@ -94,15 +94,23 @@ def test_evidence_removed_and_changed_are_in_the_timeline(reviewer, other_review
     claim = services.claim_create(user=reviewer, text="A claim.")
     kept = services.evidence_add(claim=claim, url="https://example.org/kept", user=reviewer)
     dropped = services.evidence_add(claim=claim, url="https://example.org/dropped", user=reviewer, stance="context")
+    services.evidence_update(evidence=dropped, url="https://example.org/moved", user=reviewer)
     services.evidence_update(evidence=kept, stance=Stance.REFUTES, excerpt="A quoted line.", user=other_reviewer)
     services.evidence_remove(evidence=dropped, user=other_reviewer)
 
     entries = timeline.claim_timeline(claim_id=claim.pk, user=reviewer)
     everything = [line for entry in entries for line in lines(entry)]
-    assert "Evidence removed: https://example.org/dropped (Context)" in everything
-    assert "Evidence https://example.org/kept (Supports), stance: Supports → Refutes" in everything
-    assert "Evidence https://example.org/kept (Supports), excerpt: — → A quoted line." in everything
-    removed = next(e for e in entries if "Evidence removed: https://example.org/dropped (Context)" in lines(e))
+    assert "Source: https://example.org/dropped → https://example.org/moved" in everything
+    assert "Evidence removed: https://example.org/moved (Context)" in everything
+    changed = next(e for e in entries if "Evidence changed: https://example.org/kept (Supports)" in lines(e))
+    assert lines(changed) == [
+        "Evidence changed: https://example.org/kept (Supports)",
+        "Stance: Supports → Refutes",
+        "Excerpt: — → A quoted line.",
+    ]
+    assert [line.sub for line in changed.lines] == [False, True, True]  # the page shows them under their evidence
+    assert changed.who == "omar"
+    removed = next(e for e in entries if "Evidence removed: https://example.org/moved (Context)" in lines(e))
     assert removed.who == "omar"
 
 
@@ -275,3 +283,22 @@ def test_the_api_412_says_what_changed(client, claim, reviewer, other_reviewer):
     )
     assert response.status_code == 412
     assert "What changed: Verdict: Unrated → Mixed; Reviewer: nobody → omar." in response.json()["detail"]
+
+
+def test_the_conflict_leaves_out_the_evidence_saved_with_the_version_opened(rclient, reviewer, other_reviewer):
+    """Rita saves the claim with a new evidence row, then saves again from the same page after Omar's change: the
+    refusal lists Omar's changes, not her own row from the save she had opened."""
+    claim = ClaimFactory(status=ClaimStatus.IN_REVIEW)
+    data = form_data(rclient.get(change_url(claim)))
+    data.update({"explanation": "Rita's first take.", "evidence-0-url": "https://example.org/ritas"})
+    assert rclient.post(change_url(claim), data).status_code == 302
+    opened = form_data(rclient.get(change_url(claim)))
+    services.claim_update(claim_id=claim.pk, user=other_reviewer, data={"explanation": "Omar's take."})
+    services.evidence_add(claim=claim, url="https://example.org/omars", user=other_reviewer)
+    opened["explanation"] = "Rita's second take."
+    response = rclient.post(change_url(claim), opened)
+    assert response.status_code == 200
+    message = " ".join(response.context["adminform"].form.non_field_errors())
+    assert "Omar&#x27;s take." in message
+    assert "https://example.org/omars (Supports)" in message
+    assert "https://example.org/ritas" not in message
