@@ -302,3 +302,19 @@ def test_the_conflict_leaves_out_the_evidence_saved_with_the_version_opened(rcli
     assert "Omar&#x27;s take." in message
     assert "https://example.org/omars (Supports)" in message
     assert "https://example.org/ritas" not in message
+
+
+def test_a_deleted_claims_history_is_still_readable(admin_client, reviewer):
+    claim = services.claim_create(user=reviewer, text="Soon gone.")
+    services.evidence_add(claim=claim, url="https://example.org/cited", user=reviewer)
+    claim_id = claim.pk
+    Claim.objects.get(
+        pk=claim_id
+    ).delete()  # not from the admin: a claim with evidence is not deleted there (evidence has no delete right)
+    response = admin_client.get(reverse("admin:claims_claim_history", args=[claim_id]))
+    assert response.status_code == 200
+    deleted, removed, *_ = response.context["page_obj"]
+    assert (deleted.title, deleted.who) == ("Deleted", "—")
+    # Django deletes the evidence rows first, so they come just before the claim's own deletion.
+    assert lines(removed) == ["Evidence removed: https://example.org/cited (Supports)"]
+    assert admin_client.get(reverse("admin:claims_claim_history", args=["not-a-number"])).status_code == 404
