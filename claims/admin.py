@@ -5,14 +5,18 @@ The admin classes are thin: forms validate and lock (claims/forms.py), every wri
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
@@ -38,7 +42,9 @@ from .selectors import visibility
 from .selectors.articles import restrict_articles
 from .selectors.attention import claims_needing_attention, with_needs_attention
 from .selectors.corrections import claim_correction_log
+from .selectors.history import claim_last_record_instance
 from .selectors.reviews import disagreement_condition
+from .timeline import claim_timeline
 
 LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
 
@@ -282,10 +288,10 @@ class ClaimAdmin(
         ),
     )
     actions = ("move_to_review", "publish", "set_verdict", "assign")
-    history_list_display = ("verdict", "status", "version")
+    object_history_template = "admin/claims/claim/object_history.html"
 
     class Media:
-        css = LABELS_CSS
+        css = {"all": (*LABELS_CSS["all"], "claims/history.css")}
 
     def get_queryset(self, request):
         # One aggregate over the page's rows instead of one query per row for the dead-sources column. A claim cites
@@ -387,24 +393,70 @@ class ClaimAdmin(
             raise PermissionDenied("Reverting a claim from its history is not supported; edit the claim instead.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        """The claim's timeline (claims.timeline), in place of simple-history's table of records and their diffs."""
+        request.current_app = self.admin_site.name
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            # A deleted claim's history is read from its last record, as simple-history does, if the user may see it.
+            obj = claim_last_record_instance(claim_id=unquote(object_id), user=request.user)
+            if obj is None:
+                raise Http404
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        paginator = Paginator(claim_timeline(claim_id=obj.pk, user=request.user), self.history_list_per_page)
+        page_obj = paginator.get_page(request.GET.get(PAGE_VAR))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": self.history_view_title(request, obj),
+            "page_obj": page_obj,
+            "page_range": paginator.get_elided_page_range(page_obj.number),
+            "page_var": PAGE_VAR,
+            "pagination_required": paginator.count > self.history_list_per_page,
+            "module_name": capfirst(self.opts.verbose_name_plural),
+            "object": obj,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "media": self.media,
+            **(extra_context or {}),
+        }
+        return self.render_history_view(request, self.object_history_template, context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user  # a refused stale save says what others changed, read as this user may
+        return form
+
     # --- bulk actions --------------------------------------------------------------------------------------
 
     def _report(self, request, result: services.BulkResult, *, done: str, refused: str) -> None:
         if result.changed:
             self.message_user(request, f"{done} {_claims(len(result.changed))}.", messages.SUCCESS)
         if result.refused:
-            items = format_html_join(
+            # One error, each reason once with the claims it stops. No <li> inside it: the admin's stylesheet draws
+            # every li of its message list as a message of its own, a green box with a tick.
+            by_reason: dict[str, list[Claim]] = {}
+            for claim, reason in result.refused:
+                by_reason.setdefault(reason, []).append(claim)
+            groups = format_html_join(
                 "",
-                '<li><a href="{}">#{} {}</a>: {}</li>',
+                '<div class="fc-refusal">{}: {}</div>',
                 (
-                    (_change_url(claim), claim.pk, Truncator(claim.text).chars(60), reason)
-                    for claim, reason in result.refused
+                    (
+                        format_html_join(
+                            ", ",
+                            '<a href="{}">#{} {}</a>',
+                            ((_change_url(c), c.pk, Truncator(c.text).chars(60)) for c in claims),
+                        ),
+                        reason,
+                    )
+                    for reason, claims in by_reason.items()
                 ),
             )
             self.message_user(
                 request,
-                format_html("{} {}:<ul>{}</ul>", _claims(len(result.refused)), refused, items),
-                messages.WARNING,
+                format_html("{} {}:{}", _claims(len(result.refused)), refused, groups),
+                messages.ERROR,
             )
 
     @admin.action(description="Move selected claims to review", permissions=["change"])

@@ -14,13 +14,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from factcheck.admin_visibility import viewer_of
+from factcheck.sentences import join_sentences
 
 from .importers.article import article_data_from_bytes, article_data_from_url
 from .importers.base import CandidateLink, describe
 from .importers.runner import claimreviews_import, fetch_claimreview_text
 from .importers.services import (
+    SourcesAdded,
     article_import,
     external_review_split,
     link_suggestion_dismiss,
@@ -99,6 +103,18 @@ class ClaimReviewImportForm(forms.Form):
     )
 
 
+def sources_added_message(result: SourcesAdded) -> tuple[int, str]:
+    """What "Add selected as sources" did, counted: the sources added and the links that were sources already."""
+    added, existing = len(result.added), len(result.existing)
+    already = ngettext(
+        "%(count)d selected link was a source already.", "%(count)d selected links were sources already.", existing
+    ) % {"count": existing}
+    if not added:
+        return messages.INFO, _("No source added: %(already)s") % {"already": already}
+    text = ngettext("%(count)d source added.", "%(count)d sources added.", added) % {"count": added}
+    return messages.SUCCESS, join_sentences(text, already if existing else "")
+
+
 class ArticleImportAdminMixin:
     """For ArticleAdmin: the "Add article from url" page, linked from the article list."""
 
@@ -114,12 +130,16 @@ class ArticleImportAdminMixin:
         if request.method == "POST" and request.POST.get("action") == "add_sources":
             chosen = request.POST.getlist("link")
             texts = dict(zip(request.POST.getlist("link_all"), request.POST.getlist("link_text"), strict=False))
+            if not chosen:
+                messages.warning(request, _("No link was selected, so no source was added."))
+                return redirect(self._next_on_this_site(request))
             try:
-                created = sources_add(links=[CandidateLink(url=u, text=texts.get(u, "")) for u in chosen])
+                result = sources_add(links=[CandidateLink(url=u, text=texts.get(u, "")) for u in chosen])
             except ValidationError as exc:
                 messages.error(request, describe(exc))
             else:
-                messages.success(request, f"{len(created)} source(s) added.")
+                level, text = sources_added_message(result)
+                messages.add_message(request, level, text)
             return redirect(self._next_on_this_site(request))
 
         form = ArticleImportForm(request.POST or None, request.FILES or None)

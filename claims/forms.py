@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +52,16 @@ def correction_note_field() -> forms.CharField:
     )
 
 
+def conflict_html(conflict: services.VersionConflict) -> str:
+    """The refusal of a stale save as the change page shows it: what the others changed as a list."""
+    return render_to_string(
+        "admin/claims/claim/version_conflict.html",
+        {"summary": conflict.summary, "lines": conflict.changes, "advice": conflict.advice},
+    )
+
+
 class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
+    user = None  # who is saving: set by the admin (ClaimAdmin.get_form); the conflict message reads history as them
     # The version the reviewer opened. Saving is refused once someone else has saved the claim since.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     # What the public log says of this save; not fields of the claim (claims.corrections decides when a note is due).
@@ -93,7 +103,12 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
             return cleaned  # the field's own error says what is wrong
         # The admin's change view runs in one transaction, so this row lock is held until the claim and its
         # inlines are saved: nobody can slip a save in between our check and our write.
-        current = services.claim_lock(claim_id=self.instance.pk, expected_version=cleaned["version"])
+        try:
+            current = services.claim_lock(
+                claim_id=self.instance.pk, expected_version=cleaned["version"], user=self.user
+            )
+        except services.VersionConflict as conflict:
+            raise ValidationError(conflict_html(conflict), code=conflict.code) from conflict
         self.claim_before = services.snapshot(current)
         if "status" in cleaned:
             try:
@@ -226,6 +241,7 @@ class EvidenceInlineFormSet(OneRowPerUrlFormSet):
             stance=data["stance"],
             excerpt=data.get("excerpt", ""),
             note=data.get("note", ""),
+            user=self.user,
         )
 
     def save(self, commit=True):
@@ -241,7 +257,7 @@ class EvidenceInlineFormSet(OneRowPerUrlFormSet):
                 self.new_objects.append(self.save_new(form))
         for form in self.initial_forms:
             if self.can_delete and self._should_delete_form(form):
-                services.evidence_remove(evidence=form.instance)
+                services.evidence_remove(evidence=form.instance, user=self.user)
                 self.deleted_objects.append(form.instance)
         return self.new_objects + [obj for obj, _ in self.changed_objects]
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 from django.db.models.functions import MD5
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,29 @@ from .choices import ClaimStatus, CorrectionKind, ExcerptStatus, Stance, Verdict
 from .corrections import SITE_LOG_KINDS
 from .search import schema as search_schema
 from .validators import TAG_MAX_LENGTH
+
+
+def transaction_id_field() -> models.BigIntegerField:
+    """The writing transaction's id, PostgreSQL's ``txid_current()``, as the column's default. Null on rows written
+    before the column existed (its migration adds it without a default first, so old rows do not all get one id)."""
+    return models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_default=Func(function="txid_current", output_field=models.BigIntegerField()),
+    )
+
+
+class TransactionStamped(models.Model):
+    """For history models (``HistoricalRecords(bases=[TransactionStamped])``): each row carries the id of the
+    transaction that wrote it, so the rows of one save (a claim and the evidence rows saved with it in the admin) are
+    shown as one entry of the claim's history (claims.timeline). A model of events of its own (notes, approvals) may
+    declare the same column with ``transaction_id_field()``."""
+
+    history_txid = transaction_id_field()
+
+    class Meta:
+        abstract = True
 
 
 class Article(models.Model):
@@ -148,7 +171,7 @@ class Claim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector"], bases=[TransactionStamped])
 
     class Meta:
         ordering = ["-id"]
@@ -268,6 +291,10 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Additions, edits and removals, for the claim's history (claims.timeline); what the link checker records of the
+    # excerpt is not an edit.
+    history = HistoricalRecords(excluded_fields=["excerpt_status", "excerpt_checked_at"], bases=[TransactionStamped])
 
     class Meta:
         verbose_name_plural = "evidence"

@@ -8,6 +8,7 @@ the project's text rules for forms.
 
 from .selectors.sources import (
     evidence_excerpts_for_sources,
+    evidence_of_ids,
     restrict_link_checks,
     restrict_sources,
     source_checks,
@@ -21,6 +22,7 @@ from .validators import harden_form
 __all__ = [
     "evidence_excerpt_status_record",
     "evidence_excerpts_for_sources",
+    "evidence_of_ids",
     "harden_form",
     "restrict_evidence",
     "restrict_link_checks",

@@ -7,10 +7,11 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from factcheck.sentences import join_sentences
 from sources.services import source_get_or_create
 from sources.urlnorm import normalize_url
 
@@ -20,6 +21,7 @@ from .corrections import PublicState, is_public, needs_note, public_change_kind
 from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, ClaimAssignment, Correction, Evidence
 from .selectors.visibility import restrict, reviewers
 from .tasks import claim_assignment_notify as claim_assignment_notify_task
+from .timeline import claim_changes_since, lines_text
 from .validators import limit_for, validate_model_text, validate_plain_text, validate_tag_count
 
 # Fields a reviewer may change through claim_create and claim_update (the rest are kept by the services).
@@ -27,7 +29,12 @@ EDITABLE_CLAIM_FIELDS = frozenset(CLAIM_EDITABLE_FIELDS)
 
 
 class VersionConflict(ValidationError):
-    """Raised when a claim was saved by someone else since the caller read it."""
+    """Raised when a claim was saved by someone else since the caller read it. ``summary`` and ``advice`` begin and
+    end its message; ``changes`` are what the others changed since (claims.timeline lines), empty when unknown."""
+
+    summary: str = ""
+    changes: tuple = ()
+    advice: str = ""
 
 
 def publish_problems(*, verdict: str, explanation: str, evidence_count: int) -> list[str]:
@@ -50,12 +57,26 @@ def _refuse_publishing(problems: list[str]) -> ValidationError:
     return ValidationError("This claim cannot be published yet: " + "; ".join(problems) + ".", code="not_publishable")
 
 
-def version_conflict_message(current: Claim) -> str:
-    who = current.reviewer.get_username() if current.reviewer_id else "someone else"
-    return (
-        f"This claim was changed by {who} since you opened it (it is now at version {current.version}). "
-        "Reload it to see their changes, then apply yours again; nothing was saved."
-    )
+def version_conflict(current: Claim, *, seen_version: int, user=None) -> VersionConflict:
+    """The refusal of a save made on ``seen_version`` of a claim now at ``current.version``: who saved it since and
+    what they changed, field by field (read as ``user`` may read the claim's history)."""
+    since = claim_changes_since(claim_id=current.pk, version=seen_version, user=user) if seen_version else None
+    if since is not None and [name for name in since.who if name != "—"]:
+        who = ", ".join(since.who)
+    elif current.reviewer_id:
+        who = current.reviewer.get_username()
+    else:
+        who = _("someone else")
+    summary = _("This claim was changed by %(who)s since you opened it (it is now at version %(version)s).") % {
+        "who": who,
+        "version": current.version,
+    }
+    changes = tuple(since.lines) if since is not None else ()
+    advice = _("Reload it to see it as it is now, then apply your changes again; nothing was saved.")
+    listed = _("What changed: %(changes)s.") % {"changes": lines_text(changes)} if changes else ""
+    conflict = VersionConflict(join_sentences(summary, listed, advice), code="version_conflict")
+    conflict.summary, conflict.changes, conflict.advice = summary, changes, advice
+    return conflict
 
 
 def check_status_transition(old: str, new: str) -> None:
@@ -205,14 +226,14 @@ def snapshot(claim: Claim) -> dict[str, Any]:
 
 
 @transaction.atomic
-def claim_lock(*, claim_id: int, expected_version: int | None) -> Claim:
-    """Lock the claim row; refuse if it moved past the version the caller saw."""
+def claim_lock(*, claim_id: int, expected_version: int | None, user=None) -> Claim:
+    """Lock the claim row; refuse if it moved past the version the caller (``user``) saw, saying what changed."""
     # No select_related("reviewer"): when this waits for another transaction's lock, PostgreSQL re-reads the
     # locked claim row but not the joined user row, so reviewer_id could be new and the joined reviewer NULL
-    # (a 500 in version_conflict_message, found by make loadtest). The reviewer is read on conflict only.
+    # (a 500 in version_conflict, found by make loadtest). The reviewer is read on conflict only.
     current = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
     if expected_version is not None and current.version != expected_version:
-        raise VersionConflict(version_conflict_message(current), code="version_conflict")
+        raise version_conflict(current, seen_version=expected_version, user=user)
     return current
 
 
@@ -270,7 +291,7 @@ def claim_update(
     if unknown:
         raise ValidationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
     tags = _checked_tags(data.pop("tags", None))
-    claim = claim_lock(claim_id=claim_id, expected_version=expected_version)
+    claim = claim_lock(claim_id=claim_id, expected_version=expected_version, user=user)
     before = snapshot(claim)
     for name, value in data.items():
         setattr(claim, name, value)
@@ -471,11 +492,21 @@ def evidence_add(
     source = source_get_or_create(url=url, title=source_title, publisher=publisher)
     if Evidence.objects.filter(claim=claim, source=source).exists():
         raise ValidationError(f"This claim already cites {source.url}.", code="duplicate")
-    return Evidence.objects.create(claim=claim, source=source, stance=stance, excerpt=excerpt, note=note, added_by=user)
+    evidence = Evidence(claim=claim, source=source, stance=stance, excerpt=excerpt, note=note, added_by=user)
+    _name_history_user(evidence, user)
+    evidence.save(force_insert=True)
+    return evidence
+
+
+def _name_history_user(row, user) -> None:
+    """The user the history row of this write names; with no user given, simple-history's request middleware names
+    the request's (None outside a request: an import)."""
+    if user is not None:
+        row._history_user = user if user.is_authenticated else None
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence) -> None:
+def evidence_remove(*, evidence: Evidence, user=None) -> None:
     """Remove a citation; a published claim keeps at least one."""
     claim = Claim.objects.select_for_update().get(pk=evidence.claim_id)
     if claim.status == ClaimStatus.PUBLISHED and claim.evidence.count() <= 1:
@@ -484,7 +515,12 @@ def evidence_remove(*, evidence: Evidence) -> None:
             "or move the claim back to review.",
             code="last_evidence",
         )
-    evidence.delete()
+    # The row as it is now, not as the caller last read it: its history row records what was removed.
+    current = Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+    if current is None:
+        return  # removed meanwhile by someone else
+    _name_history_user(current, user)
+    current.delete()
 
 
 @transaction.atomic
@@ -516,6 +552,7 @@ def evidence_update(
     stance: str | None = None,
     excerpt: str | None = None,
     note: str | None = None,
+    user=None,
 ) -> Evidence:
     """Change a citation. A new source or excerpt has not been checked yet, so its excerpt status is reset."""
     from .choices import ExcerptStatus
@@ -545,22 +582,51 @@ def evidence_update(
         current.excerpt_checked_at = None
         changed += ["excerpt_status", "excerpt_checked_at"]
     if changed:
+        _name_history_user(current, user)
         current.save(update_fields=changed)
     return current
+
+
+@dataclass(frozen=True)
+class ExcerptStatusChange:
+    """What one check recorded of the excerpts on its pages: rows marked found and missing, and the pieces of
+    evidence whose excerpt went missing with it (excerpt drift: found or unchecked before, missing now)."""
+
+    found: int = 0
+    missing: int = 0
+    went_missing: tuple[int, ...] = ()
+
+
+# The old status is read from the same table under another name: PostgreSQL's self-join in UPDATE ... FROM sees the
+# row as it was before this statement, so one statement marks the rows and says which of them were not missing.
+_MARK_MISSING_SQL = """
+UPDATE {table} AS e SET excerpt_status = %(missing)s, excerpt_checked_at = %(at)s
+FROM {table} AS before
+WHERE e.id = before.id AND e.id = ANY(%(ids)s) AND e.source_id = ANY(%(sources)s)
+RETURNING e.id, before.excerpt_status
+"""
 
 
 @transaction.atomic(savepoint=False)  # the link checker calls it inside its own transaction: no savepoint needed
 def evidence_excerpt_status_record(
     *, source_ids: Iterable[int], found: Iterable[int], missing: Iterable[int], checked_at: datetime
-) -> tuple[int, int]:
+) -> ExcerptStatusChange:
     """Mark excerpts found or missing on their pages (evidence still citing one of ``source_ids``); two UPDATEs at
-    most, and the (found, missing) rows changed."""
-    evidence = Evidence.objects.filter(source_id__in=list(source_ids))
-    found, missing = list(found), list(missing)
+    most."""
+    source_ids, found, missing = list(source_ids), list(found), list(missing)
+    evidence = Evidence.objects.filter(source_id__in=source_ids)
     now = {"excerpt_checked_at": checked_at}
     found_rows = evidence.filter(pk__in=found).update(excerpt_status=ExcerptStatus.FOUND, **now) if found else 0
-    missing_rows = evidence.filter(pk__in=missing).update(excerpt_status=ExcerptStatus.MISSING, **now) if missing else 0
-    return found_rows, missing_rows
+    if not missing:
+        return ExcerptStatusChange(found=found_rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_MISSING_SQL.format(table=connection.ops.quote_name(Evidence._meta.db_table)),
+            {"missing": ExcerptStatus.MISSING, "at": checked_at, "ids": missing, "sources": source_ids},
+        )
+        rows = cursor.fetchall()
+    went = tuple(sorted(eid for eid, before in rows if before != ExcerptStatus.MISSING))
+    return ExcerptStatusChange(found=found_rows, missing=len(rows), went_missing=went)
 
 
 def claims_search_refresh(*, article_id: int | None = None, claim_ids: Iterable[int] | None = None) -> int:

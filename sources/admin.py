@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import ngettext
 
 from claims import seam
 from factcheck import charts
@@ -184,6 +185,9 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         report = sources_check(source_ids=ids, run_key=run_key)
         summary = ", ".join(f"{count} {outcome}" for outcome, count in report.outcomes.most_common()) or "nothing"
         self.message_user(request, f"Checked {len(report.recorded)} sources: {summary}.")
+        drift = excerpt_drift_message(report.excerpts_went_missing, request.user)
+        if drift:
+            self.message_user(request, drift, messages.WARNING)
 
     def _checks(self, obj: Source) -> list[LinkCheck]:
         # The timeline and the table read the same newest checks: one query for both.
@@ -272,6 +276,34 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
             ),
         )
         return format_html("<ul>{}</ul>", items)
+
+
+def excerpt_drift_message(evidence_ids: list[int], user) -> str:
+    """The pieces of evidence whose excerpt a check no longer found on the page, each with its claim and source
+    (empty when there are none the user may see)."""
+    evidence = list(seam.evidence_of_ids(evidence_ids=evidence_ids, user=user))
+    if not evidence:
+        return ""
+    header = ngettext(
+        "Excerpt drift: the excerpt of %(count)d piece of evidence is no longer found on its page:",
+        "Excerpt drift: the excerpts of %(count)d pieces of evidence are no longer found on their pages:",
+        len(evidence),
+    ) % {"count": len(evidence)}
+    rows = format_html_join(
+        "",
+        # Blocks, not list items: the admin draws every li of its message list as a message of its own.
+        '<div><a href="{}">#{} {}</a>: {}</div>',
+        (
+            (
+                reverse("admin:claims_claim_change", args=[e.claim_id]),
+                e.claim_id,
+                Truncator(e.claim.text).chars(60),
+                Truncator(e.source.url).chars(80),
+            )
+            for e in evidence
+        ),
+    )
+    return format_html("{}{}", header, rows)
 
 
 def error_shown(check: LinkCheck, user) -> str:

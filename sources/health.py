@@ -245,6 +245,7 @@ class RecordReport:
     recorded: list[int] = field(default_factory=list)  # source ids whose LinkCheck was written now
     duplicates: list[int] = field(default_factory=list)  # already recorded for this run: nothing done
     need_archive: list[int] = field(default_factory=list)  # dead, no archive yet
+    excerpts_went_missing: list[int] = field(default_factory=list)  # evidence ids: excerpt drift seen now
 
 
 _LINKCHECK_COLUMNS = (
@@ -380,7 +381,8 @@ def linkchecks_record(
         for eid, present in item.excerpts.items()
         if not present
     ]
-    evidence_excerpt_status_record(source_ids=inserted, found=found, missing=missing, checked_at=now)
+    excerpts = evidence_excerpt_status_record(source_ids=inserted, found=found, missing=missing, checked_at=now)
+    report.excerpts_went_missing = list(excerpts.went_missing)
     # Last, so the rollup rows every batch of the week shares are held only until the commit just after.
     rollups_add_checks(changes)
     return report

@@ -31,15 +31,20 @@ from .urlnorm import normalize_url
 
 def source_get_or_create(*, url: str, title: str = "", publisher: str = "") -> Source:
     """The source for this url in canonical form, created on first use."""
+    return source_find_or_create(url=url, title=title, publisher=publisher)[0]
+
+
+def source_find_or_create(*, url: str, title: str = "", publisher: str = "") -> tuple[Source, bool]:
+    """The source for this url in canonical form, and whether this call created it."""
     canonical = normalize_url(url)
     source = Source.objects.filter(url=canonical).first()
     if source is not None:
-        return source
+        return source, False
     try:
         with transaction.atomic():
-            return Source.objects.create(url=canonical, title=title, publisher=publisher)
+            return Source.objects.create(url=canonical, title=title, publisher=publisher), True
     except IntegrityError:  # created by a concurrent request between our read and write
-        return Source.objects.get(url=canonical)
+        return Source.objects.get(url=canonical), False
 
 
 # --- Link health --------------------------------------------------------------------------
@@ -53,6 +58,7 @@ class BatchReport:
     duplicates: list[int] = field(default_factory=list)  # already checked in this run: left alone
     deferred: list[int] = field(default_factory=list)  # not started within the budget: due again soon
     archived: list[int] = field(default_factory=list)
+    excerpts_went_missing: list[int] = field(default_factory=list)  # evidence ids whose excerpt left its page now
     seconds: float = 0.0
 
 
@@ -147,6 +153,7 @@ def sources_check(
     recorded = linkchecks_record(results=checked, run_key=run_key)
     report.recorded = recorded.recorded
     report.duplicates += recorded.duplicates
+    report.excerpts_went_missing = recorded.excerpts_went_missing
     report.outcomes = Counter(item.result.outcome for item in checked if item.source_id in set(recorded.recorded))
     if report.deferred:
         # Give them back: due again a little later, spread so they do not all land on one beat.

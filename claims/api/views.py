@@ -254,7 +254,7 @@ class EvidenceDetailView(APIView):
 
     @extend_schema(summary="Remove a piece of evidence (reviewers)", responses={204: None})
     def delete(self, request, claim_id: int, evidence_id: int):
-        services.evidence_remove(evidence=self._evidence(request, claim_id, evidence_id))
+        services.evidence_remove(evidence=self._evidence(request, claim_id, evidence_id), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -22,7 +22,7 @@ from claims.models import Appearance, Article, Claim, Evidence, ExternalReview, 
 from claims.services import article_upsert, claim_save, evidence_add, snapshot
 from claims.similarity import automatic_link, similar_claims
 from sources.models import Source
-from sources.services import source_get_or_create
+from sources.services import source_find_or_create
 
 from .base import ArticleData, CandidateLink, check_text
 from .claimreview import AppearanceData, ClaimReviewData
@@ -39,12 +39,28 @@ def article_import(*, data: ArticleData) -> tuple[Article, bool]:
     return article_upsert(url=data.url, **fields)
 
 
-def sources_add(*, links: Iterable[CandidateLink]) -> list[Source]:
+@dataclass
+class SourcesAdded:
+    """What "add as sources" did: the sources it created, and those that were sources already (left as they were)."""
+
+    added: list[Source] = field(default_factory=list)
+    existing: list[Source] = field(default_factory=list)
+
+
+def sources_add(*, links: Iterable[CandidateLink]) -> SourcesAdded:
     """Make sources of the candidate links a reviewer picked (one row per canonical url)."""
     links = [(link.url, link.text[:500]) for link in links]
     for url, title in links:
         check_text(Source, {"url": url, "title": title}, names={"title": f"{url}: text"})
-    return [source_get_or_create(url=url, title=title) for url, title in links]
+    result = SourcesAdded()
+    seen: set[int] = set()
+    for url, title in links:
+        source, created = source_find_or_create(url=url, title=title)
+        if source.pk in seen:
+            continue  # two spellings of one page: one source
+        seen.add(source.pk)
+        (result.added if created else result.existing).append(source)
+    return result
 
 
 @dataclass

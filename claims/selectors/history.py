@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
-from ..models import Claim
+from ..models import Claim, Evidence
 from .visibility import claim_history_visible, user_sees_drafts
 
 HISTORY_FIELDS = ("verdict", "explanation", "status")
@@ -34,3 +35,39 @@ def claim_history(*, claim: Claim, user) -> QuerySet:
     if user_sees_drafts(user):
         records = records.select_related("history_user")
     return records.order_by("-history_id")
+
+
+# --- the reviewers' timeline (claims.timeline builds its rows) ----------------------------------------------------
+
+
+def _related_fields(model) -> list[str]:
+    # Every relation of a history row (history_user, article, reviewer, and any added later): joined, so a
+    # timeline of any length is one query.
+    return [f.name for f in model._meta.fields if f.is_relation]
+
+
+def claim_records(*, claim_id: int, user, min_version: int | None = None) -> QuerySet:
+    """The claim's history records this user may see (claims.selectors.visibility), oldest first, with the rows
+    they point to; from ``min_version`` on when given."""
+    records = claim_history_visible(user=user).filter(id=claim_id)
+    if min_version is not None:
+        records = records.filter(version__gte=min_version)
+    return records.select_related(*_related_fields(Claim.history.model)).order_by("history_date", "history_id")
+
+
+def evidence_records(*, claim_id: int, user) -> QuerySet:
+    """The history of the evidence a claim cites and cited, oldest first; reviewers only (a citation added and
+    removed while the claim was a draft is no public state)."""
+    records = Evidence.history.filter(claim_id=claim_id)
+    if not user_sees_drafts(user):
+        return records.none()
+    return records.select_related("history_user", "source").order_by("history_date", "history_id")
+
+
+def claim_last_record_instance(*, claim_id, user) -> Claim | None:
+    """The claim as its last record this user may see has it (a deleted claim's history page); None if none."""
+    try:
+        record = claim_history_visible(user=user).filter(id=claim_id).order_by("-history_date", "-history_id").first()
+    except (ValueError, ValidationError):  # not an id
+        return None
+    return record.instance if record is not None else None

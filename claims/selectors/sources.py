@@ -10,7 +10,7 @@ from factcheck.db import built_once
 from sources.models import LinkCheck, Source
 
 from ..models import Evidence
-from .visibility import public_status_sql, user_sees_drafts
+from .visibility import public_status_sql, restrict_evidence, user_sees_drafts
 
 
 def source_list(*, user) -> QuerySet[Source]:
@@ -67,3 +67,10 @@ def evidence_excerpts_for_sources(*, source_ids) -> dict[int, list[tuple[int, st
     for source_id, evidence_id, excerpt in rows:
         excerpts.setdefault(source_id, []).append((evidence_id, excerpt))
     return excerpts
+
+
+def evidence_of_ids(*, evidence_ids, user) -> QuerySet[Evidence]:
+    """These pieces of evidence (those of claims this user may see), with their claim and source: what a check
+    reports of them."""
+    evidence = Evidence.objects.filter(pk__in=list(evidence_ids)).select_related("claim", "source")
+    return restrict_evidence(evidence, user=user).order_by("claim_id", "id")

@@ -202,7 +202,7 @@ def test_history_page_shows_a_researcher_the_public_states_only(researcher_clien
     assert b"first public text." in html
     assert b"second public text." in html
     shown = researcher_client.get(reverse("admin:claims_claim_history", args=[corrected.pk])).context["page_obj"]
-    assert [r.status for r in shown] == ["published", "published"]
+    assert [entry.record.status for entry in shown] == ["published", "published"]  # its timeline's entries
     assert MARK in page(reviewer_client, "admin:claims_claim_history", corrected.pk)[1]
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from claims import services
 from claims.choices import ClaimStatus, ExcerptStatus, Verdict
-from claims.models import Claim
+from claims.models import Claim, Evidence
 from tests.factories import ClaimFactory, EvidenceFactory
 
 
@@ -196,7 +196,7 @@ def test_excerpt_status_record_marks_found_and_missing_of_the_checked_sources_on
         changed = services.evidence_excerpt_status_record(
             source_ids=sources, found=[found.pk, moved.pk], missing=[missing.pk], checked_at=checked_at
         )
-    assert changed == (1, 1)
+    assert changed == services.ExcerptStatusChange(found=1, missing=1, went_missing=(missing.pk,))
     for evidence in (found, missing, moved, untouched):
         evidence.refresh_from_db()
     assert (found.excerpt_status, found.excerpt_checked_at) == (ExcerptStatus.FOUND, checked_at)
@@ -204,6 +204,27 @@ def test_excerpt_status_record_marks_found_and_missing_of_the_checked_sources_on
     assert (moved.excerpt_status, moved.excerpt_checked_at) == (ExcerptStatus.UNCHECKED, None)
     assert (untouched.excerpt_status, untouched.excerpt_checked_at) == (ExcerptStatus.UNCHECKED, None)
     with django_assert_num_queries(0):
-        assert services.evidence_excerpt_status_record(
-            source_ids=sources, found=[], missing=[], checked_at=checked_at
-        ) == (0, 0)
+        assert (
+            services.evidence_excerpt_status_record(source_ids=sources, found=[], missing=[], checked_at=checked_at)
+            == services.ExcerptStatusChange()
+        )
+
+
+def test_excerpt_status_record_names_the_excerpts_that_went_missing_now(db, django_assert_num_queries):
+    """Excerpt drift: an excerpt found before (or never checked) and missing now is named; one missing already is
+    marked again but is no news."""
+    was_found, was_missing, unchecked = EvidenceFactory.create_batch(3)
+    Evidence.objects.filter(pk=was_found.pk).update(excerpt_status=ExcerptStatus.FOUND)
+    Evidence.objects.filter(pk=was_missing.pk).update(excerpt_status=ExcerptStatus.MISSING)
+    checked_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    everything = [was_found, was_missing, unchecked]
+    with django_assert_num_queries(1):
+        changed = services.evidence_excerpt_status_record(
+            source_ids=[e.source_id for e in everything],
+            found=[],
+            missing=[e.pk for e in everything],
+            checked_at=checked_at,
+        )
+    assert changed.missing == 3
+    assert changed.went_missing == tuple(sorted([was_found.pk, unchecked.pk]))
+    assert set(Evidence.objects.values_list("excerpt_status", flat=True)) == {ExcerptStatus.MISSING}

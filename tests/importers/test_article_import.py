@@ -83,6 +83,11 @@ def test_extraction_from_a_page_served_on_loopback(loopback):
     assert "About us" not in article.body
     # links in the main text are offered as candidate sources (nav and footer links are not)
     assert "https://models.example.org/pr-puppets" in output
+    added = Source.objects.count()
+    assert added > 0
+    assert f"Sources: {added} added, 0 already known." in output
+    # Imported again: the same links are sources already, and the count says so.
+    assert f"Sources: 0 added, {added} already known." in run(f"{loopback.base}/news/leak", "--add-sources")
     assert set(Source.objects.values_list("url", flat=True)) == {
         "https://models.example.org/pr-puppets",
         "https://analysis.example.org/leak-code",

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from claims.importers.article import article_data_from
 from claims.importers.base import describe, printable
@@ -44,8 +45,12 @@ class Command(BaseCommand):
                 for link in data.links:
                     self.stdout.write(f"    {link.url}  {link.text}")
                 if add_sources:
-                    sources_add(links=data.links)
-                    self.stdout.write(f"  {len(data.links)} source(s) created or found.")
+                    added = sources_add(links=data.links)
+                    self.stdout.write(
+                        "  "
+                        + _("Sources: %(added)d added, %(existing)d already known.")
+                        % {"added": len(added.added), "existing": len(added.existing)}
+                    )
         if failures == len(inputs):
             raise CommandError("Nothing was imported.")
         if failures:
