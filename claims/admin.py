@@ -15,8 +15,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
@@ -39,19 +42,27 @@ from .forms import (
 )
 from .models import Appearance, Article, Claim, Evidence, ExternalReview, Tag
 from .selectors import visibility
-from .selectors.articles import restrict_articles
+from .selectors.articles import article_candidate_links, restrict_articles
 from .selectors.attention import claims_needing_attention, with_needs_attention
 from .selectors.corrections import claim_correction_log
 from .selectors.history import claim_last_record_instance
 from .selectors.reviews import disagreement_condition
 from .timeline import claim_timeline
 
-LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
-
 
 def label(kind: str, value: str, text: str):
     """A coloured label; its colours are the choice's own (claims/labels.py makes their stylesheet)."""
     return format_html('<span class="fc-label fc-{}-{}">{}</span>', kind, value, text)
+
+
+# The longest selection offered as a new claim's quote: it travels in the add form's query string, which a proxy
+# limits (nginx: 8 KB a line; a Chinese character is 9 bytes percent-encoded).
+QUOTE_FROM_ARTICLE_MAX = 500
+
+
+def clipped(text: str, *, lines: int = 1):
+    """The whole text in a list cell, clipped by admin.css to `lines` lines with an ellipsis, in full on hover."""
+    return format_html('<span class="fc-clip fc-clip-{}" title="{}">{}</span>', lines, text, text)
 
 
 def _claims(n: int) -> str:
@@ -228,7 +239,7 @@ class ClaimAdmin(
         "verdict_label",
         "status_label",
         "article_title",
-        "claimant",
+        "claimant_clipped",
         "reviewer",
         "dead_sources_warning",
         "assigned",
@@ -291,7 +302,7 @@ class ClaimAdmin(
     object_history_template = "admin/claims/claim/object_history.html"
 
     class Media:
-        css = {"all": (*LABELS_CSS["all"], "claims/history.css")}
+        css = {"all": ("claims/history.css",)}
 
     def get_queryset(self, request):
         # One aggregate over the page's rows instead of one query per row for the dead-sources column. A claim cites
@@ -302,9 +313,11 @@ class ClaimAdmin(
 
     # --- list columns --------------------------------------------------------------------------------------
 
+    # Long texts are clipped to the column (admin.css) with the whole text on hover, so every column fits at 1280 px
+    # and a row is at most two lines high.
     @admin.display(description="claim", ordering="text")
-    def claim(self, obj: Claim) -> str:
-        return Truncator(obj.text).chars(90)
+    def claim(self, obj: Claim):
+        return clipped(obj.text, lines=2)
 
     @admin.display(description="verdict", ordering="verdict")
     def verdict_label(self, obj: Claim):
@@ -315,8 +328,12 @@ class ClaimAdmin(
         return label("status", obj.status, obj.get_status_display())
 
     @admin.display(description="article", ordering="article__title")
-    def article_title(self, obj: Claim) -> str:
-        return Truncator(str(obj.article)).chars(50) if obj.article_id else "—"
+    def article_title(self, obj: Claim):
+        return clipped(str(obj.article)) if obj.article_id else "—"
+
+    @admin.display(description=_("claimant"), ordering="claimant")
+    def claimant_clipped(self, obj: Claim):
+        return clipped(obj.claimant, lines=2) if obj.claimant else "—"
 
     @admin.display(description="dead sources", ordering="dead_sources")
     def dead_sources_warning(self, obj: Claim):
@@ -363,6 +380,18 @@ class ClaimAdmin(
             ),
         )
         return format_html("<ol>{}</ol>", rows)
+
+    # --- the article's links, offered for evidence ---------------------------------------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The article as the form has it: the claim's, the one a new claim was started from (?article=), or the
+        # one just chosen in a form sent back with errors.
+        form = context["adminform"].form
+        article_id = form["article"].value() if "article" in form.fields else getattr(obj, "article_id", None)
+        context["candidate_links"] = article_candidate_links(
+            article_id=article_id, claim_id=getattr(obj, "pk", None), user=request.user
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- saving --------------------------------------------------------------------------------------------
 
@@ -520,9 +549,6 @@ class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     search_fields = ("excerpt", "note", "source__url")
     show_full_result_count = False
 
-    class Media:
-        css = LABELS_CSS
-
     def has_add_permission(self, request):
         return False
 
@@ -593,14 +619,62 @@ class ArticleAdmin(VisibilityAdminMixin, ArticleImportAdminMixin, admin.ModelAdm
     search_fields = ("title", "url", "outlet")
     date_hierarchy = "published_at"
     inlines = (ArticleClaimInline,)
-    readonly_fields = ("created_at", "updated_at")
-
-    class Media:
-        css = LABELS_CSS
+    readonly_fields = ("created_at", "updated_at", "body_text", "links_in_text")
 
     def get_queryset(self, request):
         visible = visibility.visible_claims_condition(user=request.user, through="claims")
         return super().get_queryset(request).annotate(claim_count=Count("claims", filter=visible))
+
+    def get_fieldsets(self, request, obj=None):
+        about = ("url", "title", ("outlet", "author"), ("published_at", "language"), "place", "cover_image_url")
+        if obj is None:
+            return [(None, {"fields": (*about, "body")})]
+        # The body as text to read and select a sentence from; the field to edit it folded away below.
+        text = _("Select a sentence of the text to make a claim of it: its quote, language and article are filled in.")
+        return [
+            (None, {"fields": about}),
+            (_("The article’s text"), {"fields": ("body_text", "links_in_text"), "description": text}),
+            (_("Edit the text"), {"fields": ("body",), "classes": ("collapse",)}),
+            (None, {"fields": (("created_at", "updated_at"),)}),
+        ]
+
+    @admin.display(description=_("Text"))
+    def body_text(self, obj: Article):
+        """The body as paragraphs, and "New claim from this article" (claims/static/claims/admin.js turns a selected
+        sentence into "New claim from this sentence", with the sentence as the new claim's quote)."""
+        text = format_html(
+            '<div class="fc-article-text" lang="{}">{}</div>',
+            obj.language,
+            mark_safe(linebreaks(obj.body, autoescape=True)),
+        )
+        viewer = viewer_of(obj)
+        if viewer is None or not viewer.has_perm("claims.add_claim"):
+            return text
+        # Django's add form takes initial values from the query string (the article by its id).
+        url = reverse("admin:claims_claim_add") + "?" + urlencode({"article": obj.pk, "language": obj.language})
+        return format_html(
+            '<div class="fc-new-claim" data-url="{}" data-label="{}" data-too-long="{}" data-max="{}">'
+            '<a class="button" href="{}">{}</a></div>{}',
+            url,
+            _("New claim from this sentence"),
+            _("Select at most %(n)s characters to quote") % {"n": QUOTE_FROM_ARTICLE_MAX},
+            QUOTE_FROM_ARTICLE_MAX,
+            url,
+            _("New claim from this article"),
+            text,
+        )
+
+    @admin.display(description=_("Links in the text"))
+    def links_in_text(self, obj: Article):
+        links = obj.candidate_links or []
+        if not links:
+            return _("None found at import.")
+        rows = format_html_join(
+            "",
+            '<li><a href="{0}" target="_blank" rel="noopener noreferrer">{1}</a> <small>{0}</small></li>',
+            ((link.get("url", ""), link.get("text") or link.get("url", "")) for link in links),
+        )
+        return format_html('<ul class="fc-links">{}</ul>', rows)
 
     @admin.display(description="claims", ordering="claim_count")
     def claims_link(self, obj: Article):

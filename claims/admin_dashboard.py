@@ -240,6 +240,9 @@ class ReviewerAdminSite(PreferencesSiteMixin, admin.AdminSite):
     zone are set on its preferences page (accounts)."""
 
     index_template = "admin/dashboard_index.html"
+    # The models are one row of links in the header (factcheck/templates/admin/base_site.html): the 275 px sidebar
+    # would take the room the claim list and the claim page's inlines need at 1280 px.
+    enable_nav_sidebar = False
 
     def admin_view(self, view, cacheable=False):
         # Every admin page goes through here (model admins' lists and forms, autocomplete, the import pages).

@@ -139,7 +139,8 @@ class EvidenceInlineForm(HardenedTextMixin, forms.ModelForm):
     url = forms.CharField(
         label="Source url",
         max_length=MAX_URL_LENGTH,
-        widget=forms.URLInput(attrs={"size": 38, "placeholder": "https://"}),
+        # The list: the article's links found at import, when the claim page has them (claim/change_form.html).
+        widget=forms.URLInput(attrs={"size": 38, "placeholder": "https://", "list": "fc-candidate-urls"}),
     )
 
     class Meta:

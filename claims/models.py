@@ -53,6 +53,12 @@ class Article(models.Model):
     place = models.CharField(max_length=255, blank=True)
     cover_image_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
     body = models.TextField(blank=True)
+    # The links an importer found in the body ({"url": canonical url, "text": the link's words}, as
+    # claims.importers.base.CandidateLink), offered when evidence is added to the article's claims. db_default too,
+    # so bulk loads that COPY named columns (bench/generate.py) need not name this one.
+    candidate_links = models.JSONField(
+        default=list, db_default=[], blank=True, editable=False, help_text=_("Links found in the text at import.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

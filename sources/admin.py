@@ -22,7 +22,6 @@ from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 from .urlnorm import normalize_url
 
 # Shared with the claims admin, which owns the label styles.
-LABELS_CSS = {"all": ("claims/admin.css", "claims/labels.css")}
 RECENT_CHECKS = 20
 TIMELINE_CHECKS = 60
 CITING_CLAIMS = 50
@@ -133,9 +132,6 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         ("Cited by", {"fields": ("citing_claims",)}),
         (None, {"fields": (("created_at", "updated_at"),)}),
     )
-
-    class Media:
-        css = LABELS_CSS
 
     def get_queryset(self, request):
         # Evidence is one row per (claim, source), so counting it counts the citing claims (those the user may see).

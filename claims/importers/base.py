@@ -52,6 +52,11 @@ def describe(exc: ValidationError) -> str:
     return printable(text)
 
 
+# Kept on the article for the claim page's evidence (Article.candidate_links); a page with more links than this is a
+# link list, not an article, and the first ones are the text's own.
+MAX_CANDIDATE_LINKS = 200
+
+
 @dataclass
 class CandidateLink:
     """A link found in an article's main text, offered to the reviewer as a possible source."""
@@ -88,8 +93,11 @@ class ArticleData:
             "place": self.place[:255],
             "cover_image_url": self.cover_image_url,
             "body": self.body,
+            "candidate_links": [
+                {"url": link.url, "text": printable(link.text)[:500]} for link in self.links[:MAX_CANDIDATE_LINKS]
+            ],
         }
-        return {name: value for name, value in values.items() if value not in ("", None)}
+        return {name: value for name, value in values.items() if value not in ("", None, [])}
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from ..models import Article
+from sources.urlnorm import normalize_url
+
+from ..models import Article, Evidence
 from .attention import with_needs_attention
 from .visibility import claims_visible, user_sees_drafts
 
@@ -27,3 +32,41 @@ def article_get(*, article_id: int, user) -> Article:
     return (
         article_list(user=user).prefetch_related(Prefetch("claims", queryset=claims.order_by("id"))).get(pk=article_id)
     )
+
+
+@dataclass(frozen=True)
+class CandidateLinkRow:
+    """A link found in the article's text at import, as the claim page offers it for evidence."""
+
+    url: str
+    text: str
+    cited: bool  # the claim already cites it
+
+
+def article_candidate_links(*, article_id: int | str | None, claim_id: int | None, user) -> list[CandidateLinkRow]:
+    """The links found in the article's text at import (Article.candidate_links), each marked when the claim already
+    cites it; none when the user may not see the article. Two queries at most."""
+    if not article_id:
+        return []
+    try:
+        article_id = int(article_id)
+    except (TypeError, ValueError):
+        return []  # a hand-typed ?article= on the add form: the form's own field says what is wrong
+    links = restrict_articles(Article.objects.filter(pk=article_id), user=user).values_list(
+        "candidate_links", flat=True
+    )
+    links = next(iter(links), None)
+    if not links:
+        return []
+    cited = set()
+    if claim_id is not None:
+        cited = set(Evidence.objects.filter(claim_id=claim_id).values_list("source__url", flat=True))
+    rows = []
+    for link in links:
+        url = link.get("url", "")
+        try:
+            canonical = normalize_url(url)
+        except ValidationError:
+            continue
+        rows.append(CandidateLinkRow(url=canonical, text=link.get("text", ""), cited=canonical in cited))
+    return rows
