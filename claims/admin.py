@@ -19,6 +19,7 @@ from sources.choices import Health
 
 from . import dashboard, services
 from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
+from .admin_review import ClaimReviewAdminMixin
 from .admin_visibility import ClaimHistoryVisibilityMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
@@ -206,7 +207,9 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(
+    VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimReviewAdminMixin, ClaimImportAdminMixin, SimpleHistoryAdmin
+):
     visibility_rule = staticmethod(visibility.restrict)  # researchers see published and retracted claims only
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
     ordering = ("-id",)
@@ -272,7 +275,7 @@ class ClaimAdmin(VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimImportA
             {"fields": (("reviewer", "reviewed_at"), ("published_at", "needs_recheck"), ("created_at", "updated_at"))},
         ),
     )
-    actions = ("move_to_review", "publish", "set_verdict")
+    actions = ("move_to_review", "approve", "publish", "set_verdict")
     history_list_display = ("verdict", "status", "version")
 
     class Media:
