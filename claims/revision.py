@@ -65,6 +65,18 @@ _UPDATE = f"""
     RETURN NEW;"""
 
 
+_COLUMNS = ("verdict", "explanation", "verdict_revision", "verdict_changed_by_id", "verdict_changed_at")
+
+# When the functions have anything to do. PostgreSQL tests a WHEN condition without calling the function, and
+# pgtrigger's functions open a subtransaction on each call: a claim saved whole without a change of these columns
+# (most saves), or inserted with none of them set (a draft), costs nothing here.
+_INSERT_WHEN = (
+    f"{_HAS_TEXT} OR NEW.verdict_revision IS DISTINCT FROM 0 OR NEW.verdict_changed_by_id IS NOT NULL "
+    "OR NEW.verdict_changed_at IS NOT NULL"
+)
+_UPDATE_WHEN = " OR ".join(f"NEW.{column} IS DISTINCT FROM OLD.{column}" for column in _COLUMNS)
+
+
 def claim_revision_triggers() -> list[pgtrigger.Trigger]:
     """The triggers on claims that keep verdict_revision, verdict_changed_by and verdict_changed_at."""
     return [
@@ -73,15 +85,15 @@ def claim_revision_triggers() -> list[pgtrigger.Trigger]:
             level=pgtrigger.Row,
             when=pgtrigger.Before,
             operation=pgtrigger.Insert,
+            condition=pgtrigger.Condition(_INSERT_WHEN),
             func=_INSERT,
         ),
         pgtrigger.Trigger(
             name="verdict_revision_update",
             level=pgtrigger.Row,
             when=pgtrigger.Before,
-            operation=pgtrigger.UpdateOf(
-                "verdict", "explanation", "verdict_revision", "verdict_changed_by_id", "verdict_changed_at"
-            ),
+            operation=pgtrigger.UpdateOf(*_COLUMNS),
+            condition=pgtrigger.Condition(_UPDATE_WHEN),
             func=_UPDATE,
         ),
     ]
