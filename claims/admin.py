@@ -28,6 +28,7 @@ from sources.choices import Health
 from . import dashboard, services
 from .admin_assign import AssignedFilter, ClaimAssignAdminMixin, DueFilter
 from .admin_import import ArticleImportAdminMixin, ClaimImportAdminMixin
+from .admin_review import ClaimReviewAdminMixin
 from .admin_visibility import ClaimHistoryVisibilityMixin
 from .choices import ClaimStatus, Verdict
 from .forms import (
@@ -228,7 +229,12 @@ class AppearanceInline(admin.TabularInline):
 
 @admin.register(Claim)
 class ClaimAdmin(
-    VisibilityAdminMixin, ClaimHistoryVisibilityMixin, ClaimAssignAdminMixin, ClaimImportAdminMixin, SimpleHistoryAdmin
+    VisibilityAdminMixin,
+    ClaimHistoryVisibilityMixin,
+    ClaimAssignAdminMixin,
+    ClaimReviewAdminMixin,
+    ClaimImportAdminMixin,
+    SimpleHistoryAdmin,
 ):
     visibility_rule = staticmethod(visibility.restrict)  # researchers see published and retracted claims only
     # Explicit: the counts annotated in get_queryset make Django drop Meta.ordering (GROUP BY).
@@ -298,7 +304,7 @@ class ClaimAdmin(
             {"fields": (("reviewer", "reviewed_at"), ("published_at", "needs_recheck"), ("created_at", "updated_at"))},
         ),
     )
-    actions = ("move_to_review", "publish", "set_verdict", "assign")
+    actions = ("move_to_review", "approve", "publish", "set_verdict", "assign")
     object_history_template = "admin/claims/claim/object_history.html"
 
     class Media:

@@ -62,3 +62,15 @@ class ExcerptStatus(models.TextChoices):
     UNCHECKED = "unchecked", _("Unchecked")
     FOUND = "found", _("Found")
     MISSING = "missing", _("Missing")
+
+
+class ReviewEventKind(models.TextChoices):
+    """A step of a claim's second review, as its history records it (claims.models.ClaimReviewEvent)."""
+
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    NOTE_ADDED = "note_added", _("Note added")
+
+
+# The events that decide a review: the latest of them, at the claim's current revision, says whether it is approved.
+REVIEW_DECISIONS = (ReviewEventKind.APPROVED, ReviewEventKind.CHANGES_REQUESTED)

@@ -83,6 +83,9 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
             "explanation": forms.Textarea(attrs={"rows": 8}),
         }
 
+    # Who is saving: ClaimAdmin.get_form sets it on the form class it makes for each request (second review asks).
+    user = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
@@ -98,6 +101,7 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
                 "status": cleaned.get("status", ClaimStatus.DRAFT),
                 "version": 0,
             }
+            self._check_second_review(self.instance, cleaned)
             return cleaned
         if cleaned.get("version") is None:
             return cleaned  # the field's own error says what is wrong
@@ -116,7 +120,25 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
             except ValidationError as exc:
                 self.add_error("status", exc)
         self._check_correction_note(current, cleaned)
+        self._check_second_review(current, cleaned)
         return cleaned
+
+    def _check_second_review(self, current: Claim, cleaned: dict[str, Any]) -> None:
+        """The service's second-review rule, asked before anything is saved, so a refusal is an error of the form."""
+        status = cleaned.get("status", current.status)
+        old_status = None if current.pk is None else current.status
+        text_changed = cleaned.get("verdict", current.verdict) != current.verdict or (
+            cleaned.get("explanation", current.explanation) != current.explanation
+        )
+        try:
+            services.check_second_review(
+                claim=current,
+                publishing=services.is_publishing(old_status=old_status, new_status=status),
+                text_changed=text_changed,
+                user=self.user,
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
 
     def _check_correction_note(self, current: Claim, cleaned: dict[str, Any]) -> None:
         """The service's rule, asked before anything is saved, so a missing note is an error on its field."""

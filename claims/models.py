@@ -12,8 +12,9 @@ from sources.models import Source
 from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
 from . import tally
-from .choices import ClaimStatus, CorrectionKind, ExcerptStatus, Stance, Verdict
+from .choices import REVIEW_DECISIONS, ClaimStatus, CorrectionKind, ExcerptStatus, ReviewEventKind, Stance, Verdict
 from .corrections import SITE_LOG_KINDS
+from .revision import REVISION_FIELDS, claim_revision_triggers
 from .search import schema as search_schema
 from .validators import TAG_MAX_LENGTH
 
@@ -174,10 +175,29 @@ class Claim(models.Model):
     # by PostgreSQL's triggers on every write (claims.search.schema).
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
+    # Second review: the revision of the verdict and explanation, who made it and when. Kept by PostgreSQL's
+    # triggers on every write (claims.revision), so an approval (ClaimReviewEvent) of an older revision is void.
+    # Not in the history records: they are the database's, which the saved instance may not hold.
+    verdict_revision = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False, help_text=_("Raised on every change of the verdict or explanation.")
+    )
+    verdict_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=_("Who last changed the verdict or explanation; empty when no one is credited (an import)."),
+    )
+    verdict_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector"], bases=[TransactionStamped])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "search_vector", *REVISION_FIELDS], bases=[TransactionStamped]
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -201,10 +221,60 @@ class Claim(models.Model):
                 name="claim_public_published_idx",
             ),
         ]
-        triggers = search_schema.claim_triggers()
+        triggers = [*search_schema.claim_triggers(), *claim_revision_triggers()]
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class ClaimNote(models.Model):
+    """A note of the desk's internal discussion of a claim. Reviewers only: never on the public site, in the API for
+    anyone else, in exports or feeds. Its author may edit it for a while (claims.services.NOTE_EDIT_WINDOW)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    edited = models.DateTimeField(null=True, blank=True, help_text=_("When its author last changed the text."))
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["claim", "created", "id"], name="claim_note_claim_idx")]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on claim {self.claim_id}"
+
+
+class ClaimReviewEvent(models.Model):
+    """One step of a claim's second review, for its history: an approval, a request for changes, a note added. Only
+    that it happened, by whom and when: a note's text stays in its ClaimNote. Written by claims.services, never
+    changed afterwards."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="review_events")
+    kind = models.CharField(max_length=24, choices=ReviewEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The claim's verdict_revision the event is about: an approval counts while the claim is still at it.
+    verdict_revision = models.PositiveIntegerField()
+    # The request's note, or the note added.
+    note = models.ForeignKey(ClaimNote, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["claim", "created_at", "id"], name="review_event_claim_idx"),
+            # The latest decision on a claim (claims.selectors.review.claim_latest_decision).
+            models.Index(
+                fields=["claim", "id"], condition=Q(kind__in=REVIEW_DECISIONS), name="review_event_decision_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: claim {self.claim_id}"
 
 
 class Correction(models.Model):

@@ -1,11 +1,12 @@
 """Every write to claims, evidence and articles goes through these functions."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -16,9 +17,20 @@ from sources.services import source_get_or_create
 from sources.urlnorm import normalize_url
 
 from . import emails
-from .choices import STATUS_TRANSITIONS, ClaimStatus, CorrectionKind, ExcerptStatus, Stance, Verdict
+from .choices import STATUS_TRANSITIONS, ClaimStatus, CorrectionKind, ExcerptStatus, ReviewEventKind, Stance, Verdict
 from .corrections import PublicState, is_public, needs_note, public_change_kind
-from .models import CLAIM_EDITABLE_FIELDS, Article, Claim, ClaimAssignment, Correction, Evidence
+from .models import (
+    CLAIM_EDITABLE_FIELDS,
+    Article,
+    Claim,
+    ClaimAssignment,
+    ClaimNote,
+    ClaimReviewEvent,
+    Correction,
+    Evidence,
+)
+from .revision import REVISION_FIELDS
+from .selectors.review import claim_latest_decision
 from .selectors.visibility import restrict, reviewers
 from .tasks import claim_assignment_notify as claim_assignment_notify_task
 from .timeline import claim_changes_since, lines_text
@@ -51,6 +63,169 @@ def publish_problems(*, verdict: str, explanation: str, evidence_count: int) -> 
 
 def claim_publish_problems(claim: Claim) -> list[str]:
     return publish_problems(verdict=claim.verdict, explanation=claim.explanation, evidence_count=claim.evidence.count())
+
+
+# --- Second review -----------------------------------------------------------------------------------------------
+# Publishing needs the approval of a reviewer other than the one who last changed the verdict or explanation
+# (FACTCHECK_REQUIRE_SECOND_REVIEW; off for a one-person desk). The rule is second_review_problems; every path that
+# publishes asks it through claim_save (claim_update, the bulk publish, the API's PATCH, the importers), and the
+# admin's form asks it first so a refusal is a form error. Who last changed the text, and the revision an approval
+# is of, are kept by PostgreSQL (claims.revision), so no write escapes them.
+
+SECOND_REVIEW = "second_review"
+
+
+def second_review_required() -> bool:
+    """Whether publishing needs another reviewer's approval (FACTCHECK_REQUIRE_SECOND_REVIEW)."""
+    return settings.FACTCHECK_REQUIRE_SECOND_REVIEW
+
+
+def may_approve(*, author_id: int | None, user_id: int | None) -> bool:
+    """Second review's "someone else": any reviewer but the one who last changed the verdict or explanation (any
+    reviewer when that change is credited to nobody, as an import's is)."""
+    return user_id is not None and user_id != author_id
+
+
+def second_review_problems(
+    *, author_id: int | None, author_name: str | None, approved: bool, publisher_id: int | None
+) -> list[str]:
+    """Why the second-review rule refuses this publication (empty when it allows it): the current verdict and
+    explanation need an approval by someone other than their last author. A publisher who is not that author gives
+    it by publishing."""
+    if not second_review_required() or approved or may_approve(author_id=author_id, user_id=publisher_id):
+        return []
+    if publisher_id is not None:  # the publisher is the author
+        return [
+            _(
+                "You cannot publish this claim yet: you are the last to have changed its verdict or explanation, and "
+                "publishing needs the approval of another reviewer. Ask a colleague to approve it, or to publish it."
+            )
+        ]
+    if author_id is None:
+        return [_("This claim cannot be published yet: it needs the approval of a reviewer.")]
+    return [
+        _(
+            "This claim cannot be published yet: it needs the approval of a reviewer other than %(name)s, who last "
+            "changed its verdict or explanation."
+        )
+        % {"name": author_name}
+    ]
+
+
+def user_name(user) -> str:
+    """How reviewers are named to each other: the full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+@dataclass(frozen=True)
+class SecondReview:
+    """Where a claim stands in second review: the revision of its verdict and explanation, who made it, the approval
+    of it that stands (None if there is none) and the request for changes that stands (the latest decision)."""
+
+    required: bool
+    revision: int
+    author: Any | None
+    changed_at: datetime | None
+    approval: ClaimReviewEvent | None = None
+    changes_requested: ClaimReviewEvent | None = None  # only while the claim is not published
+
+    @property
+    def author_id(self) -> int | None:
+        return self.author.pk if self.author is not None else None
+
+    @property
+    def author_name(self) -> str | None:
+        return user_name(self.author) if self.author is not None else None
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.required and self.approval is None
+
+    @property
+    def request_outdated(self) -> bool:
+        """The verdict or explanation changed since changes were requested."""
+        return self.changes_requested is not None and self.changes_requested.verdict_revision != self.revision
+
+    def may_approve(self, user) -> bool:
+        return may_approve(author_id=self.author_id, user_id=getattr(_user_or_none(user), "pk", None))
+
+    def problems(self, *, publisher) -> list[str]:
+        return second_review_problems(
+            author_id=self.author_id,
+            author_name=self.author_name,
+            approved=self.approval is not None,
+            publisher_id=getattr(_user_or_none(publisher), "pk", None),
+        )
+
+    def approved_by_publishing(self, publisher) -> bool:
+        """Publishing by ``publisher`` is the approval (recorded as one): the rule needs one and none stands."""
+        return self.needs_approval and self.may_approve(publisher)
+
+    def changed_by(self, user, *, at: datetime | None = None) -> "SecondReview":
+        """As it stands once ``user`` changes the verdict or explanation: a new revision, not approved."""
+        return replace(self, revision=self.revision + 1, author=_user_or_none(user), changed_at=at, approval=None)
+
+
+def claim_second_review(claim: Claim) -> SecondReview:
+    """The claim's second review as its row and its review events say (``claim`` as saved)."""
+    required = second_review_required()
+    author = claim.verdict_changed_by if claim.verdict_changed_by_id else None
+    if claim.pk is None:
+        return SecondReview(required=required, revision=claim.verdict_revision, author=None, changed_at=None)
+    decision = claim_latest_decision(claim_id=claim.pk)
+    approval = request = None
+    if decision is not None and decision.kind == ReviewEventKind.APPROVED:
+        # An approval counts for the revision it approved, by someone other than that revision's author.
+        if decision.verdict_revision == claim.verdict_revision and may_approve(
+            author_id=claim.verdict_changed_by_id, user_id=decision.actor_id
+        ):
+            approval = decision
+    elif decision is not None and claim.status in (ClaimStatus.DRAFT, ClaimStatus.IN_REVIEW):
+        request = decision  # it stands until someone approves, or the claim is published
+    return SecondReview(
+        required=required,
+        revision=claim.verdict_revision,
+        author=author,
+        changed_at=claim.verdict_changed_at,
+        approval=approval,
+        changes_requested=request,
+    )
+
+
+def is_publishing(*, old_status: str | None, new_status: str) -> bool:
+    """A save that makes a claim published: a new claim (``old_status`` None) or one that was not published."""
+    return new_status == ClaimStatus.PUBLISHED and old_status != ClaimStatus.PUBLISHED
+
+
+def check_second_review(*, claim: Claim, publishing: bool, text_changed: bool, user) -> SecondReview | None:
+    """Raise the second-review refusal if ``user`` may not publish ``claim`` (the row as saved, or a new claim) with
+    this save; ``text_changed``: the save changes its verdict or explanation, which makes ``user`` their author.
+    The review as it will stand after the save, or None when the save does not publish."""
+    if not publishing:
+        return None
+    review = claim_second_review(claim)
+    if text_changed or claim.pk is None:
+        review = review.changed_by(user)
+    problems = review.problems(publisher=user)
+    if problems:
+        raise ValidationError(problems[0], code=SECOND_REVIEW)
+    return review
+
+
+def _check_review_target(claim: Claim) -> None:
+    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.IN_REVIEW):
+        raise ValidationError(
+            _(
+                "This claim is %(status)s: approvals and requests for changes come before publishing. To change a "
+                "published claim, edit it (readers are told of the correction)."
+            )
+            % {"status": ClaimStatus(claim.status).label.lower()},
+            code="not_in_review",
+        )
 
 
 def _refuse_publishing(problems: list[str]) -> ValidationError:
@@ -86,12 +261,22 @@ def check_status_transition(old: str, new: str) -> None:
         )
 
 
+def _text_changed(claim: Claim, before: dict[str, Any]) -> bool:
+    return claim.verdict != before["verdict"] or claim.explanation != before["explanation"]
+
+
 def _stamp(claim: Claim, *, before: dict[str, Any], user) -> None:
     """Keep the derived fields of a claim consistent with what just changed."""
     now = timezone.now()
-    if user is not None and (claim.verdict != before["verdict"] or claim.explanation != before["explanation"]):
-        claim.reviewer = user
-        claim.reviewed_at = now
+    if _text_changed(claim, before):
+        if user is not None:
+            claim.reviewer = user
+            claim.reviewed_at = now
+        # Tell the database's trigger who makes the next revision (claims.revision): it keeps the author only when
+        # the declared revision is the next one.
+        claim.verdict_revision = before.get("verdict_revision", claim.verdict_revision) + 1
+        claim.verdict_changed_by = _user_or_none(user)
+        claim.verdict_changed_at = now
     if claim.status == ClaimStatus.PUBLISHED and claim.published_at is None:
         claim.published_at = now
         claim.reviewed_at = claim.reviewed_at or now
@@ -205,13 +390,23 @@ def claim_save(
         problems = publish_problems(verdict=claim.verdict, explanation=claim.explanation, evidence_count=count)
         if problems:
             raise _refuse_publishing(problems)
+    review = check_second_review(
+        claim=claim,
+        publishing=is_publishing(old_status=None if claim.pk is None else before["status"], new_status=claim.status),
+        text_changed=_text_changed(claim, before),
+        user=user,
+    )
     change = public_change_of(claim_id=claim.pk, new=claim_public_state(claim), minor_edit=minor_edit)
     check_correction_note(change, note=correction_note, minor_edit=minor_edit)
     _stamp(claim, before=before, user=user)
     # The users are set by the services, which check them (an assignee is one of reviewers()): no query for them.
-    claim.full_clean(exclude=["article", "reviewer", "assignee"])
-    with transaction.atomic():  # the claim and its public log entry, or neither
+    claim.full_clean(exclude=["article", "reviewer", "assignee", "verdict_changed_by"])
+    with transaction.atomic():  # the claim, its approval by publishing and its public log entry, or none of them
         claim.save()
+        # The trigger has the last word on the revision columns (claims.revision): read back what it kept.
+        claim.refresh_from_db(fields=REVISION_FIELDS)
+        if review is not None and review.approved_by_publishing(user):
+            _review_event(claim, kind=ReviewEventKind.APPROVED, user=user)
         _log_public_change(claim, change, note=correction_note, user=user)
     return claim
 
@@ -222,6 +417,7 @@ def snapshot(claim: Claim) -> dict[str, Any]:
         "explanation": claim.explanation,
         "status": claim.status,
         "version": claim.version,
+        "verdict_revision": claim.verdict_revision,
     }
 
 
@@ -664,3 +860,153 @@ def claims_flag_stale(*, today: date | None = None) -> tuple[int, int]:
         flagged = due.filter(needs_recheck=False).update(needs_recheck=True)
         cleared = not_due.filter(needs_recheck=True).update(needs_recheck=False)
     return flagged, cleared
+
+
+# --- Second review's steps and the desk's notes --------------------------------------------------------------------
+
+
+def _review_event(claim: Claim, *, kind: str, user, note: ClaimNote | None = None) -> ClaimReviewEvent:
+    """Record a step of the claim's review for its history, at the claim's current revision."""
+    return ClaimReviewEvent.objects.create(
+        claim=claim,
+        kind=kind,
+        actor=_user_or_none(user),
+        verdict_revision=claim.verdict_revision,
+        note=note,
+        created_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def claim_approve(*, claim_id: int, user, expected_version: int | None = None) -> tuple[SecondReview, bool]:
+    """Approve the claim's current verdict and explanation for publishing, as a reviewer other than their last author.
+    Refused (VersionConflict) if the claim changed since ``expected_version``, the version the approver read.
+    Approving again what one already approved changes nothing. The review as it stands, and whether this approved
+    it."""
+    claim = claim_lock(claim_id=claim_id, expected_version=expected_version)
+    _check_review_target(claim)
+    problems = claim_publish_problems(claim)
+    if problems:
+        raise ValidationError(
+            _("There is nothing to approve yet: %(problems)s.") % {"problems": "; ".join(problems)},
+            code="not_publishable",
+        )
+    review = claim_second_review(claim)
+    if not review.may_approve(user):
+        raise ValidationError(
+            _(
+                "You are the last to have changed this claim's verdict or explanation: its approval must come from "
+                "another reviewer."
+            ),
+            code=SECOND_REVIEW,
+        )
+    if review.approval is not None and review.approval.actor_id == user.pk:
+        return review, False
+    event = _review_event(claim, kind=ReviewEventKind.APPROVED, user=user)
+    return replace(review, approval=event, changes_requested=None), True
+
+
+def claims_approve(*, claims: Iterable[Claim], user) -> BulkResult:
+    """Approve each claim (claim_approve); the others are returned with the reason."""
+    result = BulkResult()
+    for claim in claims:
+        try:
+            with transaction.atomic():
+                _review, approved = claim_approve(claim_id=claim.pk, user=user)
+        except ValidationError as exc:
+            result.refused.append((claim, " ".join(exc.messages)))
+        else:
+            if approved:
+                result.changed.append(claim)
+            else:
+                result.refused.append((claim, _("You had already approved it.")))
+    return result
+
+
+REVIEW_NOTE_FIELD = "text"
+
+
+def _checked_note_text(text: str, *, field_name: str = REVIEW_NOTE_FIELD, empty: str = "") -> str:
+    """The note's text as stored (trimmed), or a ValidationError naming ``field_name``."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field_name: empty or _("Write the note's text.")}, code="required")
+    try:
+        validate_plain_text(text)
+    except ValidationError as exc:
+        raise ValidationError({field_name: exc.messages}) from exc
+    limit = limit_for("note")
+    if limit and len(text) > limit:
+        raise ValidationError(
+            {
+                field_name: _("The note has %(count)s characters; at most %(limit)s.")
+                % {
+                    "count": f"{len(text):,}",
+                    "limit": f"{limit:,}",
+                }
+            }
+        )
+    return text
+
+
+@transaction.atomic
+def claim_request_changes(*, claim_id: int, user, note: str, expected_version: int | None = None) -> SecondReview:
+    """Send a claim that is not yet published (back) to review with a note saying what should change: the note goes
+    into the claim's discussion, its author sees it at the top of the claim's page, and no approval stands until
+    someone approves again."""
+    claim = claim_lock(claim_id=claim_id, expected_version=expected_version)
+    _check_review_target(claim)
+    text = _checked_note_text(
+        note, field_name="note", empty=_("Say what should change: the note is shown to the claim's author.")
+    )
+    if claim.status != ClaimStatus.IN_REVIEW:
+        before = snapshot(claim)
+        claim.status = ClaimStatus.IN_REVIEW
+        claim_save(claim=claim, user=user, before=before)
+    written = ClaimNote.objects.create(claim=claim, author=_user_or_none(user), text=text, created=timezone.now())
+    _review_event(claim, kind=ReviewEventKind.CHANGES_REQUESTED, user=user, note=written)
+    return claim_second_review(claim)
+
+
+# How long a note's author may still edit it: long enough to fix a typo, short enough that nobody answers a note
+# that later says something else.
+NOTE_EDIT_WINDOW = timedelta(minutes=15)
+
+
+def note_edit_problem(*, note: ClaimNote, user, now: datetime) -> str | None:
+    """Why ``user`` may not edit ``note`` at ``now`` (None when they may): only its author, within NOTE_EDIT_WINDOW."""
+    user = _user_or_none(user)
+    if user is None or note.author_id != user.pk:
+        return _("Only its author can edit a note.")
+    if now - note.created > NOTE_EDIT_WINDOW:
+        return _(
+            "A note can be edited for %(minutes)d minutes after it is written, and this one is older: add a new note "
+            "instead."
+        ) % {"minutes": int(NOTE_EDIT_WINDOW.total_seconds() // 60)}
+    return None
+
+
+@transaction.atomic
+def claim_note_add(*, claim_id: int, user, text: str) -> ClaimNote:
+    """Add a note to the claim's internal discussion; its history records that a note was added (not what it says)."""
+    claim = Claim.objects.only("id", "verdict_revision").get(pk=claim_id)
+    note = ClaimNote.objects.create(
+        claim=claim, author=_user_or_none(user), text=_checked_note_text(text), created=timezone.now()
+    )
+    _review_event(claim, kind=ReviewEventKind.NOTE_ADDED, user=user, note=note)
+    return note
+
+
+@transaction.atomic
+def claim_note_update(*, note_id: int, user, text: str) -> ClaimNote:
+    """Change a note's text: its author only, within NOTE_EDIT_WINDOW of writing it."""
+    note = ClaimNote.objects.select_for_update().get(pk=note_id)
+    now = timezone.now()
+    problem = note_edit_problem(note=note, user=user, now=now)
+    if problem:
+        raise ValidationError(problem, code="note_not_editable")
+    text = _checked_note_text(text)
+    if text != note.text:
+        note.text, note.edited = text, now
+        note.save(update_fields=["text", "edited"])
+    return note

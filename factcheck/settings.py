@@ -159,6 +159,9 @@ FACTCHECK_EMBED_FRAME_ANCESTORS = env.str("FACTCHECK_EMBED_FRAME_ANCESTORS", def
 # The language our reviews (explanations) are written in, for claims whose review_language is blank: ClaimReview's
 # inLanguage. Not Claim.language, which is the quote's.
 FACTCHECK_REVIEW_LANGUAGE = env.str("FACTCHECK_REVIEW_LANGUAGE", default=LANGUAGE_CODE)
+# Second review: publishing a claim needs the approval of a reviewer other than the one who last changed its verdict
+# or explanation (claims.services.second_review_problems). A one-person desk turns it off.
+FACTCHECK_REQUIRE_SECOND_REVIEW = env.bool("FACTCHECK_REQUIRE_SECOND_REVIEW", default=True)
 
 # --- Database ---------------------------------------------------------------------------------------------------
 _database_url = env.str("DATABASE_URL", default="")

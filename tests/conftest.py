@@ -45,3 +45,11 @@ def other_reviewer(db):
 @pytest.fixture
 def researcher(db):
     return factories.ResearcherFactory(username="rosa")
+
+
+@pytest.fixture
+def one_person_desk(settings):
+    """FACTCHECK_REQUIRE_SECOND_REVIEW off: one reviewer may write a verdict and publish it alone. For tests of other
+    things that walk a claim to publication as one reviewer; second review has its own (tests/claims/
+    test_second_review.py and its admin and API tests)."""
+    settings.FACTCHECK_REQUIRE_SECOND_REVIEW = False

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .review import ClaimNoteDetailView
 from .similar import SimilarClaimsView
 
 router = SimpleRouter()
@@ -14,6 +15,11 @@ urlpatterns = [
         "claims/<int:claim_id>/evidence/<int:evidence_id>/",
         views.EvidenceDetailView.as_view(),
         name="api-evidence-detail",
+    ),
+    path(
+        "claims/<int:claim_id>/notes/<int:note_id>/",
+        ClaimNoteDetailView.as_view(),
+        name="api-claim-note-detail",
     ),
     path("claimreview/", views.ClaimReviewFeedView.as_view(), name="api-claimreview-feed"),
     path("claims/<int:pk>/similar/", SimilarClaimsView.as_view(), name="api-claim-similar"),

@@ -24,6 +24,7 @@ from claims.selectors import articles as article_selectors
 from claims.selectors import claimreview as claimreview_selectors
 from claims.selectors import claims as claim_selectors
 from claims.selectors.history import claim_history
+from claims.selectors.review import claim_notes
 from claims.selectors.visibility import user_sees_drafts
 from factcheck.api.concurrency import HeldStream, export_slot
 from factcheck.api.filters import SchemaOnlyFilterBackend
@@ -32,6 +33,14 @@ from factcheck.api.renderers import JSONRenderer
 
 from . import claimreview
 from .export import EXPORT_FORMATS, export_pieces
+from .review import (
+    ClaimNoteSerializer,
+    ClaimNoteWriteSerializer,
+    RequestChangesSerializer,
+    SecondReviewSerializer,
+    reviewer_claim,
+    second_review_data,
+)
 from .serializers import (
     ArticleDetailSerializer,
     ArticleSerializer,
@@ -189,6 +198,123 @@ class ClaimViewSet(
         page = self.paginate_queryset(records)
         context = {**self.get_serializer_context(), "show_who": user_sees_drafts(request.user)}
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True, context=context).data)
+
+    # --- second review and notes (reviewers only; claims.api.review) ------------------------------------------
+
+    @extend_schema(
+        summary="The claim's second review: who last changed the verdict or explanation, the approval that stands, "
+        "changes requested (reviewers)",
+        responses={200: SecondReviewSerializer, 404: OpenApiResponse(description="No such claim, or not a reviewer.")},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], url_path="second-review", filter_backends=[], pagination_class=None)
+    def second_review(self, request, pk=None):
+        claim = reviewer_claim(request, int(pk))
+        return Response(second_review_data(services.claim_second_review(claim)))
+
+    @extend_schema(
+        summary="Approve the claim's verdict and explanation for publishing (a reviewer other than their last author)",
+        description=(
+            "With FACTCHECK_REQUIRE_SECOND_REVIEW on (the default), a claim is published only once a reviewer other "
+            "than the one who last changed its verdict or explanation approves it; a later change of either voids "
+            "the approval. Send If-Match with the ETag you read to approve only what you read (412 otherwise). "
+            "Approving again what you already approved changes nothing."
+        ),
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "If-Match", str, OpenApiParameter.HEADER, required=False, description="The ETag of the claim as read."
+            )
+        ],
+        responses={
+            200: SecondReviewSerializer,
+            400: OpenApiResponse(description="You last changed the verdict or explanation, or nothing to approve."),
+            412: OpenApiResponse(description="The claim changed since."),
+        },
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        filter_backends=[],
+        pagination_class=None,
+        write_permissions={"POST": ["claims.change_claim"]},
+    )
+    def approve(self, request, pk=None):
+        claim = reviewer_claim(request, int(pk))
+        try:
+            review, _approved = services.claim_approve(
+                claim_id=claim.pk, user=request.user, expected_version=self._expected_version(claim.pk)
+            )
+        except services.VersionConflict as conflict:
+            return Response({"detail": " ".join(conflict.messages)}, status=status.HTTP_412_PRECONDITION_FAILED)
+        return Response(second_review_data(review))
+
+    @extend_schema(
+        summary="Request changes: the claim goes (back) to review with a note its author sees (reviewers)",
+        description="Only before publishing. The note joins the claim's internal notes; no approval stands until "
+        "someone approves again.",
+        request=RequestChangesSerializer,
+        parameters=[
+            OpenApiParameter(
+                "If-Match", str, OpenApiParameter.HEADER, required=False, description="The ETag of the claim as read."
+            )
+        ],
+        responses={200: SecondReviewSerializer, 412: OpenApiResponse(description="The claim changed since.")},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="request-changes",
+        filter_backends=[],
+        pagination_class=None,
+        write_permissions={"POST": ["claims.change_claim"]},
+    )
+    def request_changes(self, request, pk=None):
+        claim = reviewer_claim(request, int(pk))
+        serializer = RequestChangesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            review = services.claim_request_changes(
+                claim_id=claim.pk,
+                user=request.user,
+                note=serializer.validated_data["note"],
+                expected_version=self._expected_version(claim.pk),
+            )
+        except services.VersionConflict as conflict:
+            return Response({"detail": " ".join(conflict.messages)}, status=status.HTTP_412_PRECONDITION_FAILED)
+        return Response(second_review_data(review))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The claim's internal notes, newest last (reviewers; never public)",
+        responses={200: ClaimNoteSerializer(many=True), 404: OpenApiResponse(description="Not a reviewer.")},
+        filters=False,
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a note to the claim's internal discussion (reviewers)",
+        request=ClaimNoteWriteSerializer,
+        responses={201: ClaimNoteSerializer},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filter_backends=[],
+        pagination_class=None,
+        write_permissions={"POST": ["claims.change_claim"]},
+    )
+    def notes(self, request, pk=None):
+        claim = reviewer_claim(request, int(pk))
+        if request.method == "POST":
+            serializer = ClaimNoteWriteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            note = services.claim_note_add(claim_id=claim.pk, user=request.user, text=serializer.validated_data["text"])
+            note = claim_notes(claim_id=claim.pk, user=request.user).get(pk=note.pk)
+            return Response(ClaimNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        return Response(ClaimNoteSerializer(claim_notes(claim_id=claim.pk, user=request.user), many=True).data)
 
     @extend_schema(
         summary="Other fact-checkers' reviews of the claim, as their ClaimReview gave them (with its JSON-LD)",

@@ -11,12 +11,22 @@ from django.db import transaction
 
 from claims.choices import ClaimStatus
 from claims.models import Article, Claim
-from claims.services import article_upsert, claim_create, claim_update, evidence_add
+from claims.services import (
+    article_upsert,
+    claim_approve,
+    claim_create,
+    claim_update,
+    evidence_add,
+    second_review_required,
+)
 from sources.urlnorm import normalize_url
 
 from . import sora_leak
 
 DEMO_REVIEWER = "demo-reviewer"
+# The second pair of eyes: approves the demo reviewer's verdicts before they are published, as the second-review rule
+# asks (FACTCHECK_REQUIRE_SECOND_REVIEW).
+DEMO_EDITOR = "demo-editor"
 DEMO_TAG = "demo"
 KEY_TAG_PREFIX = "demo:"
 
@@ -29,12 +39,13 @@ class DemoLoadResult:
     already_present: list[str] = field(default_factory=list)
 
 
-def demo_reviewer_get_or_create():
-    """The user the demo verdicts are credited to: a Reviewer who cannot log in."""
+def demo_reviewer_get_or_create(username: str = DEMO_REVIEWER, *, last_name: str = "Reviewer"):
+    """The user the demo verdicts are credited to (or, with DEMO_EDITOR, their approver): a Reviewer who cannot log
+    in."""
     User = get_user_model()
-    user = User.objects.filter(username=DEMO_REVIEWER).first()
+    user = User.objects.filter(username=username).first()
     if user is None:
-        user = User(username=DEMO_REVIEWER, first_name="Demo", last_name="Reviewer")
+        user = User(username=username, first_name="Demo", last_name=last_name)
         user.set_unusable_password()
         user.save()
     reviewers = Group.objects.get(name="Reviewer")  # made by a migration
@@ -89,6 +100,8 @@ def _claim_load(
             publisher=source["publisher"],
         )
     if target in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+        if second_review_required():
+            claim_approve(claim_id=claim.pk, user=demo_reviewer_get_or_create(DEMO_EDITOR, last_name="Editor"))
         claim = claim_update(
             claim_id=claim.pk, user=user, data={"status": ClaimStatus.PUBLISHED}, expected_version=claim.version
         )

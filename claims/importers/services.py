@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from claims.choices import REFUTING_VERDICTS, SUPPORTING_VERDICTS, ClaimStatus, Stance
 from claims.models import Appearance, Article, Claim, Evidence, ExternalReview, LinkSuggestion
-from claims.services import article_upsert, claim_save, evidence_add, snapshot
+from claims.services import SECOND_REVIEW, article_upsert, claim_save, evidence_add, snapshot
 from claims.similarity import automatic_link, similar_claims
 from sources.models import Source
 from sources.services import source_find_or_create
@@ -133,13 +133,24 @@ def _add_appearances(claim: Claim, appearances: Iterable[AppearanceData]) -> int
     return added
 
 
-def _publish(claim: Claim, *, user, published_at) -> None:
+def _publish(claim: Claim, *, user, published_at) -> list[str]:
+    """Publish an imported claim of ours; a claim the second-review rule keeps from publishing stays in review, and
+    the warning saying why is returned. An imported verdict is credited to nobody (claims.revision), so a reviewer
+    importing with ``publish`` is its second reviewer, recorded as its approver; an import without a user is not."""
     if claim.status == ClaimStatus.PUBLISHED:
-        return
+        return []
     before = snapshot(claim)
+    published_at_before = claim.published_at
     claim.status = ClaimStatus.PUBLISHED
     claim.published_at = claim.published_at or published_at
-    claim_save(claim=claim, user=user, before=before)
+    try:
+        claim_save(claim=claim, user=user, before=before)
+    except ValidationError as exc:
+        if exc.code != SECOND_REVIEW:
+            raise
+        claim.status, claim.published_at = before["status"], published_at_before  # refused before anything was saved
+        return [_("left in review: %(reason)s") % {"reason": " ".join(exc.messages)}]
+    return []
 
 
 # Our field → where a ClaimReview has it, so a refused item names the part of the input to fix.
@@ -361,9 +372,8 @@ def _import_own(review: ClaimReviewData, *, user, publish: bool) -> ReviewImport
         return _update(existing, review, user=user, publish=publish)
     language = review.claim_language or review.language
     claim = _create_claim(review, user=user, language=language, review_language=review.language)
-    if publish:
-        _publish(claim, user=user, published_at=review.reviewed_at)
-    return ReviewImportResult(CREATED, claim, "")
+    warnings = _publish(claim, user=user, published_at=review.reviewed_at) if publish else []
+    return ReviewImportResult(CREATED, claim, "", warnings=warnings)
 
 
 def _cite_review(claim: Claim, review: ClaimReviewData, *, user) -> None:
@@ -409,12 +419,11 @@ def _update(claim: Claim, review: ClaimReviewData, *, user, publish: bool) -> Re
     if not claim.evidence.filter(source__url=review.review_url).exists():
         _cite_review(claim, review, user=user)
     added = _add_appearances(claim, review.appearances)
-    if publish:
-        _publish(claim, user=user, published_at=review.reviewed_at)
+    warnings = _publish(claim, user=user, published_at=review.reviewed_at) if publish else []
     parts = [f"changed {', '.join(changed)}" if changed else "no field changed"]
     if added:
         parts.append(f"{added} appearance(s) added")
-    return ReviewImportResult(UPDATED, claim, "; ".join(parts))
+    return ReviewImportResult(UPDATED, claim, "; ".join(parts), warnings=warnings)
 
 
 # --- a reviewer's decisions on links: merge or dismiss a suggestion, split a wrong link ----------------------

@@ -5,6 +5,7 @@
 - assignment: whose claims they are, which are overdue, which wait for someone;
 - claims: the claims list, detail and export;
 - history: a claim's public and newsroom history;
+- review: a claim's second review and its internal notes (reviewers only);
 - claimreview: the ClaimReview feed;
 - articles: articles with visible claims;
 - sources: the sources reads that depend on claim visibility, and what the link checker reads of evidence.

@@ -88,6 +88,7 @@ def _appearance_urls(review: dict) -> set[str]:
     return {work["url"] for work in works}
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_export_then_import_keeps_the_rating_text_and_the_review_time(client, settings, tmp_path):
     settings.FACTCHECK_SITE_URL = SITE
     originals = _published_claims()

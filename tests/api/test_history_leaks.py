@@ -17,7 +17,8 @@ from tests import factories
 
 from .conftest import token_headers
 
-pytestmark = pytest.mark.django_db
+# Claims walked to publication by one reviewer: a one-person desk (second review has tests of its own).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_person_desk")]
 
 DRAFT_NOTE = "DRAFT-NOTE: tip from an anonymous insider"
 SOURCE_NAME = "Named by Jane Roe at the ministry"

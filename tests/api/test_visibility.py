@@ -89,6 +89,7 @@ def test_bad_token_is_401(client, world):
     assert response.status_code == 401
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_history_is_public_from_publication_on(client, world, reviewer, reviewer_headers):
     from claims import services
     from claims.choices import Verdict

@@ -87,6 +87,7 @@ def test_publishing_rule_is_a_400_with_the_reason(client, draft, reviewer_header
     assert Claim.objects.get(pk=draft.pk).status == ClaimStatus.DRAFT
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_evidence_then_publish_then_last_evidence_is_kept(client, draft, reviewer_headers):
     added = client.post(
         f"/api/v1/claims/{draft.pk}/evidence/",

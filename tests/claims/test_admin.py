@@ -239,6 +239,7 @@ def test_publishing_is_refused_with_every_reason(rclient):
     assert (claim.status, claim.version) == (ClaimStatus.IN_REVIEW, 1)
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_publishing_counts_the_evidence_added_in_the_same_save(rclient, reviewer):
     claim = ClaimFactory(status=ClaimStatus.IN_REVIEW)
     data = form_data(rclient.get(change_url(claim)))

@@ -15,7 +15,8 @@ from claims.choices import ClaimStatus, Verdict
 from claims.models import Claim
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Claims walked to publication by one reviewer: a one-person desk (second review has tests of its own).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_person_desk")]
 
 MARK = b"zqxleak"
 SECRET_SOURCE = "https://zqxleak-insider.example.org/contact"

@@ -18,6 +18,9 @@ from tests.factories import ClaimFactory, EvidenceFactory, PublishedClaimFactory
 
 PUB, RET, REV, DRAFT = ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED, ClaimStatus.IN_REVIEW, ClaimStatus.DRAFT
 
+# Re-reviews walked back to publication by one reviewer: a one-person desk (second review has tests of its own).
+pytestmark = pytest.mark.usefixtures("one_person_desk")
+
 
 def state(status=PUB, verdict=Verdict.FALSE, explanation="Because."):
     return PublicState(status=status, verdict=verdict, explanation=explanation)

@@ -46,6 +46,7 @@ def test_publishing_rule_each_condition(claim, reviewer, verdict, explanation, w
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.IN_REVIEW
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_publishing_succeeds_and_stamps_reviewer(claim, reviewer):
     EvidenceFactory(claim=claim)
     published = services.claim_update(

@@ -28,6 +28,9 @@ def save(page) -> None:
     page.wait_for_load_state("networkidle")
 
 
+@pytest.mark.usefixtures(
+    "one_person_desk"
+)  # rita writes the verdict and publishes it alone (second review: its own test)
 def test_reviewer_adds_evidence_sets_verdict_and_publishes(new_page, screenshot):
     call_command("load_demo", verbosity=0)
     ReviewerFactory(username="rita")

@@ -148,6 +148,7 @@ def test_admin_bulk_actions_write_one_history_row_per_claim(client, reviewer, wa
     assert not [fields for fields in watched if fields & TRACKED]
 
 
+@pytest.mark.usefixtures("one_person_desk")
 @pytest.mark.django_db
 def test_api_and_service_writes_leave_history(client, reviewer, watched):
     from tests.api.conftest import token_headers

@@ -712,6 +712,7 @@ def test_link_check_error_detail_per_role(client, world, role):
 RE_REVIEW_NOTE = "Source named during re-review."
 
 
+@pytest.mark.usefixtures("one_person_desk")
 @pytest.mark.parametrize("role", ROLES)
 def test_public_history_per_role(client, world, role):
     """A published claim moved back to review, edited and published again: the text written in review is in its

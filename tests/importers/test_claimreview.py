@@ -235,6 +235,7 @@ def test_a_reworded_claim_is_linked_to_the_existing_one_not_duplicated(tmp_path)
     assert claim.appearances.count() == 3
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_publish_flag_publishes_our_own_reviews_with_the_review_as_evidence(tmp_path, settings):
     ours = {"@type": "Organization", "name": "Someone", "url": settings.FACTCHECK_ORGANIZATION_URL + "about/"}
     run(tmp_path, review(1, author=ours), "--own", "--publish")
@@ -297,6 +298,7 @@ def test_parser_reports_where_each_item_was_found():
     assert labels == ["feed.json dataFeedElement[1]", "feed.json dataFeedElement[2].item"]
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_round_trip_through_the_api_feed(client, reviewer, tmp_path):
     from tests.factories import ArticleFactory, PublishedClaimFactory
 

@@ -329,6 +329,7 @@ def test_splitting_a_claims_own_review_is_refused(reviewer):
         external_review_split(review=record, user=reviewer)
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_own_archive_is_ours_and_others_are_not(tmp_path, settings):
     settings.FACTCHECK_ORGANIZATION_NAME = "Agência Exemplo"
     other = item(

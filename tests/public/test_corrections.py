@@ -67,6 +67,7 @@ def test_minor_updates_and_first_publications_stay_on_the_claims_own_log(client,
     assert "Nothing has been corrected or retracted yet." in html
 
 
+@pytest.mark.usefixtures("one_person_desk")
 def test_unpublished_claims_and_notes_never_show(client, reviewer, corrected):
     # Back to review: its page is a 404, so its log leaves /corrections/ until it is public again.
     services.claim_update(claim_id=corrected.pk, user=reviewer, data={"status": ClaimStatus.IN_REVIEW})
