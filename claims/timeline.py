@@ -31,6 +31,7 @@ from django.utils.translation import pgettext
 from .labels import LABEL_KINDS
 from .models import CLAIM_EDITABLE_FIELDS, Claim, Evidence
 from .selectors import history as history_selectors
+from .selectors.review import claim_review_events
 
 EMPTY = "—"
 TEXT_CHARS = 300  # a long text (an explanation) is cut in the timeline; its record page shows it whole
@@ -282,10 +283,24 @@ def evidence_events(*, claim_id: int, user, since: datetime | None = None) -> It
         )
 
 
+def review_events(*, claim_id: int, user) -> Iterator[TimelineEvent]:
+    """The second review's steps: approvals, requests for changes, notes added (reviewers only:
+    claims.selectors.review.claim_review_events). That a note was written, never what it says."""
+    for event in claim_review_events(claim_id=claim_id, user=user):
+        yield TimelineEvent(
+            at=event.created_at,
+            who=user_label(event.actor, event.actor_id),
+            lines=[Line(event.get_kind_display())],
+            title=pgettext("history", "Review"),
+            user_id=event.actor_id,
+            order=event.id,
+        )
+
+
 TimelineSource = Callable[..., Iterable[TimelineEvent]]
 
 # Every kind of event a claim's timeline shows, each a function (*, claim_id, user) -> events.
-TIMELINE_SOURCES: tuple[TimelineSource, ...] = (claim_save_events, evidence_events)
+TIMELINE_SOURCES: tuple[TimelineSource, ...] = (claim_save_events, evidence_events, review_events)
 
 
 # --- the timeline ---------------------------------------------------------------------------------------------------

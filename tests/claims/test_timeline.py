@@ -142,7 +142,7 @@ def test_times_are_in_the_active_zone_and_format_without_microseconds(rclient, r
         )
 
 
-def test_a_researcher_reads_public_states_only_and_no_evidence_events(reviewer):
+def test_a_researcher_reads_public_states_only_and_no_evidence_events(reviewer, one_person_desk):
     claim = services.claim_create(user=reviewer, text="A claim.", status=ClaimStatus.IN_REVIEW)
     services.evidence_add(claim=claim, url="https://example.org/secret-draft-source", user=reviewer)
     services.claim_update(
@@ -159,13 +159,14 @@ def test_a_researcher_reads_public_states_only_and_no_evidence_events(reviewer):
     )
 
 
-def test_the_timeline_is_two_queries_however_long(reviewer, django_assert_num_queries):
+def test_the_timeline_is_three_queries_however_long(reviewer, django_assert_num_queries):
     claim = services.claim_create(user=reviewer, text="A claim.")
     for n in range(5):
         services.claim_update(claim_id=claim.pk, user=reviewer, data={"explanation": f"Version {n}."})
         EvidenceFactory(claim=claim)
     assert reviewer.has_perm("claims.change_claim")  # the permissions are read once per request, not here
-    with django_assert_num_queries(2):  # the claim's records with their users and article, the evidence's
+    # the claim's records with their users and article, the evidence's, the review's steps
+    with django_assert_num_queries(3):
         entries = timeline.claim_timeline(claim_id=claim.pk, user=reviewer)
     assert len(entries) == 11  # the factory's evidence is written by nobody: entries of its own
 
@@ -318,3 +319,31 @@ def test_a_deleted_claims_history_is_still_readable(admin_client, reviewer):
     # Django deletes the evidence rows first, so they come just before the claim's own deletion.
     assert lines(removed) == ["Evidence removed: https://example.org/cited (Supports)"]
     assert admin_client.get(reverse("admin:claims_claim_history", args=["not-a-number"])).status_code == 404
+
+
+def test_approvals_requests_and_notes_are_in_the_timeline_without_the_notes_text(reviewer):
+    author, colleague = reviewer, ReviewerFactory(username="omar")
+    claim = services.claim_create(user=author, text="The bridge cost ten billion.")
+    services.claim_update(
+        claim_id=claim.pk, user=author, data={"verdict": Verdict.FALSE, "explanation": "It cost two."}
+    )
+    EvidenceFactory(claim=claim)
+    services.claim_note_add(claim_id=claim.pk, user=author, text="secret-marker-7f3: check the ledger")
+    services.claim_request_changes(claim_id=claim.pk, user=colleague, note="secret-marker-7f3 again")
+    services.claim_update(claim_id=claim.pk, user=author, data={"explanation": "It cost two billion, says the ledger."})
+    services.claim_approve(claim_id=claim.pk, user=colleague)
+
+    entries = timeline.claim_timeline(claim_id=claim.pk, user=colleague)
+    told = [(entry.who, line) for entry in entries for line in lines(entry)]
+    assert ("omar", "Approved") in told
+    assert ("omar", "Changes requested") in told
+    assert ("rita", "Note added") in told
+    assert not any("secret-marker-7f3" in line for _who, line in told)
+    # newest first: the approval came last
+    assert lines(entries[0]) == ["Approved"]
+    researcher = ResearcherFactory()
+    assert not any(
+        "Approved" in line
+        for entry in timeline.claim_timeline(claim_id=claim.pk, user=researcher)
+        for line in lines(entry)
+    )
