@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import MD5
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -226,7 +227,7 @@ class Correction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: claim {self.claim_id}"
+        return gettext("%(kind)s: claim %(claim)s") % {"kind": self.get_kind_display(), "claim": self.claim_id}
 
 
 class ClaimEvidenceTally(models.Model):
@@ -250,7 +251,11 @@ class ClaimEvidenceTally(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"claim {self.claim_id}: {self.lost} of {self.evidence} lost"
+        return gettext("claim %(claim)s: %(lost)s of %(evidence)s lost") % {
+            "claim": self.claim_id,
+            "lost": self.lost,
+            "evidence": self.evidence,
+        }
 
 
 class Evidence(models.Model):

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Failure, Health, Outcome
@@ -117,7 +118,12 @@ class LinkCheck(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source_id} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
+        # The admin's title and breadcrumbs for a check: in the reader's language, the outcome by its label.
+        return gettext("Source %(source)s: %(outcome)s at %(when)s") % {
+            "source": self.source_id,
+            "outcome": self.get_outcome_display(),
+            "when": f"{self.checked_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class LinkCheckDay(models.Model):

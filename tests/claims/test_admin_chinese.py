@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ("claims", "sources", "factcheck")
-ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-Hans"}
+ZH = {"accept-language": "zh-Hans"}
 
 # Latin words a Chinese page keeps: names, codes, units and formats a reviewer types or reads as they are.
 KEPT = {
@@ -74,8 +74,8 @@ class _Visible(HTMLParser):
         if tag in ("script", "style", "template"):
             self._hidden += 1
         attrs = dict(attrs)
-        if tag == "img" and "/admin/img/icon-" in (attrs.get("src") or ""):
-            return  # Django's yes/no icons, whose alt is the Python value ("True", "False")
+        if tag == "img" and "/admin/img/" in (attrs.get("src") or ""):
+            return  # Django's icons, whose alt Django leaves in English ("Search") or as the Python value ("False")
         for name in self.SHOWN_ATTRIBUTES:
             if attrs.get(name):
                 self.parts.append(attrs[name])
@@ -208,6 +208,50 @@ def test_the_source_page_says_why_a_link_failed_in_chinese(client, reviewer, chi
     checker = "ClientConnectorError: Cannot connect to host source.example.org:443 ssl:default [Connect call failed]"
     assert checker in body
     _assert_chinese(response, data=(checker, "Sora", "OpenAI", "1080p"))
+
+
+# Names the Chinese keeps as they are: formats and services a reviewer knows by these names.
+NAMES = ("Fact Check API", "JSON-LD", "DataFeed", "ld+json", "HTML", "Markdown", "JSON")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/admin/claims/claim/",
+        "/admin/claims/claim/?needs_attention=yes",
+        "/admin/claims/claim/add/",
+        "/admin/claims/evidence/",
+        "/admin/claims/article/",
+        "/admin/claims/article/{article}/change/",
+        "/admin/claims/article/import/",
+        "/admin/claims/claim/import-claimreview/",
+        "/admin/claims/tag/",
+        "/admin/sources/source/",
+        "/admin/sources/linkcheck/",
+        "/admin/sources/linkcheck/{check}/change/",
+    ],
+)
+def test_the_other_pages_of_ours_are_chinese_too(client, reviewer, chinese_claim, page):
+    check = chinese_claim.evidence.get(source__health=Health.DEAD).source.checks.get()
+    client.force_login(reviewer)
+    response = client.get(page.format(article=chinese_claim.article_id, check=check.pk), headers=ZH)
+    _assert_chinese(response, data=(check.error, check.run_key, "Sora", "OpenAI", "1080p", *NAMES))
+
+
+def test_a_bulk_action_speaks_chinese(client, reviewer, chinese_claim):
+    client.force_login(reviewer)
+    chosen = {"_selected_action": [chinese_claim.pk]}
+    form = client.post("/admin/claims/claim/", {"action": "set_verdict", **chosen}, headers=ZH)
+    _assert_chinese(form, data=("Sora", "OpenAI"))
+    done = client.post(
+        "/admin/claims/claim/", {"action": "set_verdict", "apply": "1", "verdict": "false", **chosen}, headers=ZH
+    )
+    assert done.status_code == 302
+    listing = client.get(done["Location"], headers=ZH)
+    body = listing.content.decode()
+    assert "1 条说法保持不变" in body  # a published verdict changes only with a public note
+    assert "请附上公开更正说明，重新设置核查结论。" in body
+    _assert_chinese(listing, data=("Sora", "OpenAI"))
 
 
 def test_the_same_pages_stay_english_without_the_header(client, reviewer, chinese_claim):
