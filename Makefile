@@ -61,13 +61,20 @@ loadtest: $(VENV)/.installed-dev
 
 # The translation catalogues: each app's marked strings into its locale/zh_Hans/LC_MESSAGES/django.po (translate
 # what is new there), then compiled to the .mo files, which are committed so `make run` needs no gettext tools.
-# Needs GNU gettext (Debian's gettext). Settings are read, the database is not.
-I18N_APPS := claims public
+# Needs GNU gettext (Debian's gettext). Settings are read, the database is not. The project package's own strings
+# (factcheck/: API errors, charts, middleware) go to factcheck/locale, named in LOCALE_PATHS since factcheck is not
+# an app; they are collected from the repository's root, every other directory ignored, because Celery puts the
+# working directory on sys.path, where factcheck/redis.py would hide the redis package.
+I18N_APPS := claims sources public
+I18N_NOT_PROJECT := $(foreach dir,$(I18N_APPS) tests bench loadtest scripts docs deploy var,--ignore=$(dir)) --ignore='.*'
 messages: $(VENV)/.installed-dev
 	for app in $(I18N_APPS); do (cd $$app && DATABASE_URL=postgres://localhost/unused ../$(PY) ../manage.py \
 		makemessages -l zh_Hans --no-obsolete --no-location) || exit 1; done
+	DATABASE_URL=postgres://localhost/unused $(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location \
+		$(I18N_NOT_PROJECT)
 	for app in $(I18N_APPS); do (cd $$app && DATABASE_URL=postgres://localhost/unused ../$(PY) ../manage.py \
 		compilemessages -l zh_Hans) || exit 1; done
+	DATABASE_URL=postgres://localhost/unused $(PY) manage.py compilemessages -l zh_Hans $(I18N_NOT_PROJECT)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

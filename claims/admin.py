@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -66,10 +67,6 @@ def clipped(text: str, *, lines: int = 1):
     return format_html('<span class="fc-clip fc-clip-{}" title="{}">{}</span>', lines, text, text)
 
 
-def _claims(n: int) -> str:
-    return f"{n} claim" if n == 1 else f"{n} claims"
-
-
 def _change_url(claim: Claim) -> str:
     return reverse("admin:claims_claim_change", args=[claim.pk])
 
@@ -77,7 +74,7 @@ def _change_url(claim: Claim) -> str:
 class SourceHealthFilter(admin.SimpleListFilter):
     """Claims citing at least one source in the chosen health state."""
 
-    title = "source health"
+    title = _("source health")
     parameter_name = "source_health"
 
     def lookups(self, request, model_admin):
@@ -93,11 +90,11 @@ class SourceHealthFilter(admin.SimpleListFilter):
 class NeedsAttentionFilter(admin.SimpleListFilter):
     """Claims whose every cited source is dead with no archived copy."""
 
-    title = "needs attention"
+    title = _("needs attention")
     parameter_name = "needs_attention"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Every source dead, no archive"),)
+        return (("yes", _("Every source dead, no archive")),)
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -108,11 +105,11 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 class RecheckDueFilter(admin.SimpleListFilter):
     """Claims whose recheck_after has come, read live (the needs_recheck flag is set by a daily job)."""
 
-    title = "recheck date"
+    title = _("recheck date")
     parameter_name = "recheck_due"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Recheck date passed"),)
+        return (("yes", _("Recheck date passed")),)
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -125,11 +122,11 @@ class RecheckDueFilter(admin.SimpleListFilter):
 class DisagreementFilter(admin.SimpleListFilter):
     """Claims whose reviews, other desks' and ours, fall on different sides (claims.selectors.reviews)."""
 
-    title = "reviews disagree"
+    title = _("reviews disagree")
     parameter_name = "disagreement"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Reviews on different sides"),)
+        return (("yes", _("Reviews on different sides")),)
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -145,7 +142,7 @@ class ExternalReviewInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "other fact-checkers' reviews"
+    verbose_name_plural = _("other fact-checkers' reviews")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -155,28 +152,32 @@ class ExternalReviewInline(admin.TabularInline):
         self.viewer = request.user
         return super().get_readonly_fields(request, obj)
 
-    @admin.display(description="Publisher")
+    @admin.display(description=_("Publisher"))
     def publisher(self, obj: ExternalReview):
         return obj.publisher_name or obj.publisher_url or "—"
 
-    @admin.display(description="Rating as printed")
+    @admin.display(description=_("Rating as printed"))
     def rating(self, obj: ExternalReview):
         def number(value) -> str:
             return format(value.normalize(), "f")
 
-        numbers = ""
-        if obj.rating_value is not None:
-            scale = ""
-            if obj.best_rating is not None and obj.worst_rating is not None:
-                scale = f" of {number(obj.worst_rating)}–{number(obj.best_rating)}"
-            numbers = f" ({number(obj.rating_value)}{scale})"
-        return f"{obj.rating_text or '—'}{numbers}"
+        text = obj.rating_text or "—"
+        if obj.rating_value is None:
+            return text
+        if obj.best_rating is not None and obj.worst_rating is not None:
+            return gettext("%(text)s (%(value)s of %(worst)s–%(best)s)") % {
+                "text": text,
+                "value": number(obj.rating_value),
+                "worst": number(obj.worst_rating),
+                "best": number(obj.best_rating),
+            }
+        return gettext("%(text)s (%(value)s)") % {"text": text, "value": number(obj.rating_value)}
 
-    @admin.display(description="On our scale")
+    @admin.display(description=_("On our scale"))
     def verdict_label(self, obj: ExternalReview):
         return label("verdict", obj.verdict, obj.get_verdict_display())
 
-    @admin.display(description="Wrong link?")
+    @admin.display(description=_("Wrong link?"))
     def split(self, obj: ExternalReview):
         # A button of the change form posting to its own url (claims.admin_import's split view): a wrong automatic
         # link is undone in one click, the review and its appearances becoming their own claim.
@@ -185,10 +186,10 @@ class ExternalReviewInline(admin.TabularInline):
             return "—"
         url = reverse("admin:claims_claim_review_split", args=[obj.claim_id, obj.pk])
         return format_html(
-            '<button type="submit" formaction="{}" formnovalidate>Split into its own claim</button>', url
+            '<button type="submit" formaction="{}" formnovalidate>{}</button>', url, gettext("Split into its own claim")
         )
 
-    @admin.display(description="Review")
+    @admin.display(description=pgettext_lazy("another desk's review", "Review"))
     def review_link(self, obj: ExternalReview):
         return format_html('<a href="{0}" target="_blank" rel="noopener noreferrer">{0}</a>', obj.url)
 
@@ -205,13 +206,13 @@ class EvidenceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("source")
 
     # Shown in place of the url field when the page is read-only (researchers).
-    @admin.display(description="Source url")
+    @admin.display(description=_("Source url"))
     def url(self, obj: Evidence):
         if obj.pk is None:
             return "—"
         return format_html('<a href="{0}" target="_blank" rel="noopener noreferrer">{0}</a>', obj.source.url)
 
-    @admin.display(description="Link health")
+    @admin.display(description=_("Link health"))
     def source_health(self, obj: Evidence):
         if obj.pk is None:
             return "—"
@@ -224,7 +225,7 @@ class AppearanceInline(admin.TabularInline):
     formset = AppearanceInlineFormSet
     autocomplete_fields = ("article",)
     extra = 0
-    verbose_name_plural = "further appearances"
+    verbose_name_plural = _("further appearances")
 
 
 @admin.register(Claim)
@@ -273,15 +274,15 @@ class ClaimAdmin(
     fieldsets = (
         (None, {"fields": ("text", "quote", ("language", "claimant"), "claimed_at", "article", "tags")}),
         (
-            "Figure",
+            _("Figure"),
             {
                 "fields": (("value", "unit"),),
                 "classes": ("collapse",),
-                "description": "The figure the claim states, if it states one: 10 s, 1080 p, 150000000000 USD.",
+                "description": _("The figure the claim states, if it states one: 10 s, 1080 p, 150000000000 USD."),
             },
         ),
         (
-            "Verdict",
+            pgettext_lazy("admin", "Verdict"),
             {
                 "fields": (
                     "verdict",
@@ -294,13 +295,15 @@ class ClaimAdmin(
                     "original_rating",
                     "version",
                 ),
-                "description": "Publishing needs a verdict other than “Unrated”, an explanation and at least one "
-                "piece of evidence. Once published, a new verdict, a retraction or a new explanation is a public "
-                "correction: write its note (a small explanation edit may be marked minor instead).",
+                "description": _(
+                    "Publishing needs a verdict other than “Unrated”, an explanation and at least one piece of "
+                    "evidence. Once published, a new verdict, a retraction or a new explanation is a public "
+                    "correction: write its note (a small explanation edit may be marked minor instead)."
+                ),
             },
         ),
         (
-            "Review",
+            _("Review"),
             {"fields": (("reviewer", "reviewed_at"), ("published_at", "needs_recheck"), ("created_at", "updated_at"))},
         ),
     )
@@ -321,19 +324,19 @@ class ClaimAdmin(
 
     # Long texts are clipped to the column (admin.css) with the whole text on hover, so every column fits at 1280 px
     # and a row is at most two lines high.
-    @admin.display(description="claim", ordering="text")
+    @admin.display(description=_("claim"), ordering="text")
     def claim(self, obj: Claim):
         return clipped(obj.text, lines=2)
 
-    @admin.display(description="verdict", ordering="verdict")
+    @admin.display(description=_("verdict"), ordering="verdict")
     def verdict_label(self, obj: Claim):
         return label("verdict", obj.verdict, obj.get_verdict_display())
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj: Claim):
         return label("status", obj.status, obj.get_status_display())
 
-    @admin.display(description="article", ordering="article__title")
+    @admin.display(description=_("article"), ordering="article__title")
     def article_title(self, obj: Claim):
         return clipped(str(obj.article)) if obj.article_id else "—"
 
@@ -341,17 +344,18 @@ class ClaimAdmin(
     def claimant_clipped(self, obj: Claim):
         return clipped(obj.claimant, lines=2) if obj.claimant else "—"
 
-    @admin.display(description="dead sources", ordering="dead_sources")
+    @admin.display(description=_("dead sources"), ordering="dead_sources")
     def dead_sources_warning(self, obj: Claim):
         """How many of the cited sources are dead, archived or not; a warning when that is every source and none
         has an archived copy (the "needs attention" filter's claims)."""
         n = getattr(obj, "dead_sources", 0)
         if not n:
             return "—"
+        dead = ngettext("%(count)d dead", "%(count)d dead", n) % {"count": n}
         if getattr(obj, "needs_attention", False):
-            title = "Every cited source is dead, with no archived copy: needs attention"
-            return format_html('<span class="fc-warning" title="{}">⚠ {} dead</span>', title, n)
-        return format_html('<span title="Cited sources whose link is dead">{} dead</span>', n)
+            title = gettext("Every cited source is dead, with no archived copy: needs attention")
+            return format_html('<span class="fc-warning" title="{}">⚠ {}</span>', title, dead)
+        return format_html('<span title="{}">{}</span>', gettext("Cited sources whose link is dead"), dead)
 
     # --- the public log ------------------------------------------------------------------------------------
 
@@ -363,14 +367,15 @@ class ClaimAdmin(
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is None:
             return fieldsets
-        description = "What readers see of this claim's changes: written on saving, from public states only."
-        return [*fieldsets, ("Public correction log", {"fields": ("public_log",), "description": description})]
+        description = gettext("What readers see of this claim's changes: written on saving, from public states only.")
+        log = gettext("Public correction log")
+        return [*fieldsets, (log, {"fields": ("public_log",), "description": description})]
 
-    @admin.display(description="Entries")
+    @admin.display(description=_("Entries"))
     def public_log(self, obj: Claim):
         entries = claim_correction_log(claim_id=obj.pk, user=viewer_of(obj))
         if not entries:
-            return "Nothing yet: the log starts when the claim is first published."
+            return gettext("Nothing yet: the log starts when the claim is first published.")
         rows = format_html_join(
             "",
             "<li><strong>{}</strong> {}: {}{} {}</li>",
@@ -425,7 +430,9 @@ class ClaimAdmin(
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
-            raise PermissionDenied("Reverting a claim from its history is not supported; edit the claim instead.")
+            raise PermissionDenied(
+                gettext("Reverting a claim from its history is not supported; edit the claim instead.")
+            )
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -464,9 +471,11 @@ class ClaimAdmin(
 
     # --- bulk actions --------------------------------------------------------------------------------------
 
-    def _report(self, request, result: services.BulkResult, *, done: str, refused: str) -> None:
+    def _report(self, request, result: services.BulkResult, *, done, refused, **params) -> None:
+        """``done`` and ``refused`` are ngettext_lazy(..., "count") messages, filled with the count and ``params``."""
         if result.changed:
-            self.message_user(request, f"{done} {_claims(len(result.changed))}.", messages.SUCCESS)
+            count = len(result.changed)
+            self.message_user(request, done % {"count": count, **params}, messages.SUCCESS)
         if result.refused:
             # One error, each reason once with the claims it stops. No <li> inside it: the admin's stylesheet draws
             # every li of its message list as a message of its own, a green box with a tick.
@@ -488,23 +497,36 @@ class ClaimAdmin(
                     for reason, claims in by_reason.items()
                 ),
             )
+            count = len(result.refused)
             self.message_user(
                 request,
-                format_html("{} {}:{}", _claims(len(result.refused)), refused, groups),
+                format_html("{}:{}", refused % {"count": count, **params}, groups),
                 messages.ERROR,
             )
 
-    @admin.action(description="Move selected claims to review", permissions=["change"])
+    @admin.action(description=_("Move selected claims to review"), permissions=["change"])
     def move_to_review(self, request, queryset):
         result = services.claims_move_to_review(claims=queryset, user=request.user)
-        self._report(request, result, done="Moved to review:", refused="not moved to review")
+        self._report(
+            request,
+            result,
+            done=ngettext_lazy("Moved to review: %(count)d claim.", "Moved to review: %(count)d claims.", "count"),
+            refused=ngettext_lazy(
+                "%(count)d claim not moved to review", "%(count)d claims not moved to review", "count"
+            ),
+        )
 
-    @admin.action(description="Publish selected claims", permissions=["change"])
+    @admin.action(description=_("Publish selected claims"), permissions=["change"])
     def publish(self, request, queryset):
         result = services.claims_publish(claims=queryset, user=request.user)
-        self._report(request, result, done="Published", refused="not published")
+        self._report(
+            request,
+            result,
+            done=ngettext_lazy("Published %(count)d claim.", "Published %(count)d claims.", "count"),
+            refused=ngettext_lazy("%(count)d claim not published", "%(count)d claims not published", "count"),
+        )
 
-    @admin.action(description="Set verdict of selected claims…", permissions=["change"])
+    @admin.action(description=_("Set verdict of selected claims…"), permissions=["change"])
     def set_verdict(self, request, queryset):
         form = SetVerdictForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -514,12 +536,20 @@ class ClaimAdmin(
                 claims=queryset, verdict=verdict, user=request.user, correction_note=note
             )
             self._report(
-                request, result, done=f"Set the verdict “{Verdict(verdict).label}” on", refused="left unchanged"
+                request,
+                result,
+                done=ngettext_lazy(
+                    "Set the verdict “%(verdict)s” on %(count)d claim.",
+                    "Set the verdict “%(verdict)s” on %(count)d claims.",
+                    "count",
+                ),
+                refused=ngettext_lazy("%(count)d claim left unchanged", "%(count)d claims left unchanged", "count"),
+                verdict=Verdict(verdict).label,
             )
             return None  # back to the list
         context = {
             **self.admin_site.each_context(request),
-            "title": "Set the verdict of the selected claims",
+            "title": gettext("Set the verdict of the selected claims"),
             "opts": self.opts,
             "queryset": queryset,
             "form": form,
@@ -564,13 +594,13 @@ class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="claim", ordering="claim_id")
+    @admin.display(description=_("claim"), ordering="claim_id")
     def claim_link(self, obj: Evidence):
         return format_html(
             '<a href="{}">#{} {}</a>', _change_url(obj.claim), obj.claim_id, Truncator(obj.claim.text).chars(70)
         )
 
-    @admin.display(description="source", ordering="source__url")
+    @admin.display(description=_("source"), ordering="source__url")
     def source_link(self, obj: Evidence):
         url = reverse("admin:sources_source_change", args=[obj.source_id])
         return format_html(
@@ -580,7 +610,7 @@ class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
             label("health", obj.source.health, obj.source.get_health_display()),
         )
 
-    @admin.display(description="excerpt")
+    @admin.display(description=_("excerpt"))
     def excerpt_short(self, obj: Evidence) -> str:
         return Truncator(obj.excerpt).chars(80) or "—"
 
@@ -605,11 +635,11 @@ class ArticleClaimInline(VisibilityAdminMixin, admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="verdict")
+    @admin.display(description=_("verdict"))
     def verdict_label(self, obj: Claim):
         return label("verdict", obj.verdict, obj.get_verdict_display())
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_label(self, obj: Claim):
         return label("status", obj.status, obj.get_status_display())
 
@@ -662,11 +692,11 @@ class ArticleAdmin(VisibilityAdminMixin, ArticleImportAdminMixin, admin.ModelAdm
             '<div class="fc-new-claim" data-url="{}" data-label="{}" data-too-long="{}" data-max="{}">'
             '<a class="button" href="{}">{}</a></div>{}',
             url,
-            _("New claim from this sentence"),
-            _("Select at most %(n)s characters to quote") % {"n": QUOTE_FROM_ARTICLE_MAX},
+            gettext("New claim from this sentence"),
+            gettext("Select at most %(n)s characters to quote") % {"n": QUOTE_FROM_ARTICLE_MAX},
             QUOTE_FROM_ARTICLE_MAX,
             url,
-            _("New claim from this article"),
+            gettext("New claim from this article"),
             text,
         )
 
@@ -674,7 +704,7 @@ class ArticleAdmin(VisibilityAdminMixin, ArticleImportAdminMixin, admin.ModelAdm
     def links_in_text(self, obj: Article):
         links = obj.candidate_links or []
         if not links:
-            return _("None found at import.")
+            return gettext("None found at import.")
         rows = format_html_join(
             "",
             '<li><a href="{0}" target="_blank" rel="noopener noreferrer">{1}</a> <small>{0}</small></li>',
@@ -682,7 +712,7 @@ class ArticleAdmin(VisibilityAdminMixin, ArticleImportAdminMixin, admin.ModelAdm
         )
         return format_html('<ul class="fc-links">{}</ul>', rows)
 
-    @admin.display(description="claims", ordering="claim_count")
+    @admin.display(description=_("claims"), ordering="claim_count")
     def claims_link(self, obj: Article):
         if not obj.claim_count:
             return "0"
@@ -703,6 +733,6 @@ class TagAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         visible = visibility.visible_claims_condition(user=request.user, through="claims")
         return super().get_queryset(request).annotate(claim_count=Count("claims", filter=visible))
 
-    @admin.display(description="claims", ordering="claim_count")
+    @admin.display(description=_("claims"), ordering="claim_count")
     def claim_count(self, obj: Tag) -> int:
         return obj.claim_count

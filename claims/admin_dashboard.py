@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts.admin_site import PreferencesSiteMixin
 from factcheck import charts
@@ -59,31 +60,36 @@ def attention_items(board: dashboard.Dashboard, user) -> list[dict]:
         {
             "key": "all_sources_dead",
             "count": c["all_sources_dead"],
-            "label": "claims with evidence whose every cited source is dead, none with an archived copy",
+            "label": _("claims with evidence whose every cited source is dead, none with an archived copy"),
             "url": _changelist("claims_claim", needs_attention="yes"),
         },
         {
             "key": "excerpt_missing",
             "count": c["excerpt_missing"],
-            "label": "pieces of evidence whose excerpt is no longer on the page",
+            "label": _("pieces of evidence whose excerpt is no longer on the page"),
             "url": _changelist("claims_evidence", excerpt_status__exact="missing"),
         },
         {
             "key": "recheck_due",
             "count": c["recheck_due"],
-            "label": "claims past their recheck date",
+            "label": _("claims past their recheck date"),
             "url": _changelist("claims_claim", recheck_due="yes"),
         },
         {
             "key": "unrated",
             "count": c["unrated"],
-            "label": "claims without a verdict",
+            "label": _("claims without a verdict"),
             "url": _changelist("claims_claim", verdict__exact=Verdict.UNRATED),
         },
         {
             "key": "turned_dead",
             "count": c["turned_dead"],
-            "label": f"sources that turned dead in the last {dashboard.TURNED_DEAD_DAYS} days",
+            "label": ngettext(
+                "sources that turned dead in the last day",
+                "sources that turned dead in the last %(days)d days",
+                dashboard.TURNED_DEAD_DAYS,
+            )
+            % {"days": dashboard.TURNED_DEAD_DAYS},
             "url": _changelist("sources_source", turned_dead=f"{dashboard.TURNED_DEAD_DAYS}d"),
         },
     ]
@@ -102,16 +108,16 @@ def _grid(rows, categories, key_index: int = 1) -> dict:
 def verdict_chart(board: dashboard.Dashboard):
     if not board.verdicts_by_month:
         return charts.empty(
-            "No claim has been published yet. Published claims appear here by the month they were first published."
+            _("No claim has been published yet. Published claims appear here by the month they were first published.")
         )
     grid = _grid(board.verdicts_by_month, board.verdict_months)
     order = [v for v in Verdict if v != Verdict.UNRATED] + [Verdict.UNRATED]
     return charts.stacked_bars(
         key="verdicts",
-        title="Claims published per month, by verdict",
+        title=_("Claims published per month, by verdict"),
         categories=[date_format(m, "YEAR_MONTH_FORMAT") for m in board.verdict_months],
-        series=[charts.Series(v.value, v.label, v.colour, grid[v.value]) for v in order],
-        unit="claims",
+        series=[charts.Series(v.value, str(v.label), v.colour, grid[v.value]) for v in order],
+        unit=pgettext("chart unit", "claims"),
         label_every=2,
     )
 
@@ -119,51 +125,61 @@ def verdict_chart(board: dashboard.Dashboard):
 def health_chart(board: dashboard.Dashboard):
     if not board.health_by_week:
         return charts.empty(
-            "No source was checked in the last twelve weeks. Checks run on the schedule (Periodic tasks) or "
-            "with “Check now” on the source list."
+            _(
+                "No source was checked in the last twelve weeks. Checks run on the schedule (Periodic tasks) or with "
+                "“Check now” on the source list."
+            )
         )
     grid = _grid(board.health_by_week, board.health_weeks)
     order = [h for h in Health if h != Health.UNKNOWN] + [Health.UNKNOWN]
     return charts.stacked_bars(
         key="health",
-        title="Sources checked each week, by their health after the week's last check",
+        title=_("Sources checked each week, by their health after the week's last check"),
         categories=[date_format(w, "MONTH_DAY_FORMAT") for w in board.health_weeks],
-        series=[charts.Series(h.value, h.label, h.colour, grid[h.value]) for h in order],
-        unit="sources",
+        series=[charts.Series(h.value, str(h.label), h.colour, grid[h.value]) for h in order],
+        unit=pgettext("chart unit", "sources"),
         label_every=2,
     )
 
 
 def checks_chart(board: dashboard.Dashboard):
     if not board.checks_by_day:
-        return charts.empty("No link checks in the last 30 days.")
+        return charts.empty(_("No link checks in the last 30 days."))
     rows = [(day, outcome_group(outcome).key, n) for day, outcome, n in board.checks_by_day]
     grid = _grid(rows, board.check_days)
     return charts.stacked_bars(
         key="checks",
-        title="Link checks per day, by outcome",
+        title=_("Link checks per day, by outcome"),
         categories=[date_format(d, "MONTH_DAY_FORMAT") for d in board.check_days],
-        series=[charts.Series(g.key, g.label, g.colour, grid[g.key]) for g in OUTCOME_GROUPS],
-        unit="checks",
+        series=[charts.Series(g.key, str(g.label), g.colour, grid[g.key]) for g in OUTCOME_GROUPS],
+        unit=pgettext("chart unit", "checks"),
         label_every=5,
     )
 
 
 def domains_chart(board: dashboard.Dashboard):
     if not board.dead_domains:
-        return charts.empty("No dead sources: every link checked so far still answers.")
+        return charts.empty(_("No dead sources: every link checked so far still answers."))
     bars = [
         charts.Bar(
             label=row["domain"],
             value=row["dead"],
             colour=Health.DEAD.colour,
-            tooltip=f"{row['domain']}: {row['dead']} dead, {row['archived']} of them with an archived copy",
+            tooltip=ngettext(
+                "%(domain)s: %(dead)d dead, %(archived)d of them with an archived copy",
+                "%(domain)s: %(dead)d dead, %(archived)d of them with an archived copy",
+                row["dead"],
+            )
+            % {"domain": row["domain"], "dead": row["dead"], "archived": row["archived"]},
             href=_changelist("sources_source", health__exact="dead", domain=row["domain"]),
         )
         for row in board.dead_domains
     ]
     return charts.horizontal_bars(
-        key="domains", title="The ten domains with the most dead sources", bars=bars, unit="dead sources"
+        key="domains",
+        title=_("The ten domains with the most dead sources"),
+        bars=bars,
+        unit=pgettext("chart unit", "dead sources"),
     )
 
 
@@ -189,33 +205,41 @@ def dashboard_context(request) -> dict:
         "charts": [
             {
                 "key": "verdicts",
-                "title": "Verdicts per month",
+                "title": _("Verdicts per month"),
                 "chart": verdict_chart(board),
-                "caption": "Published and retracted claims, by the month they were first published and their "
-                "verdict now; the last twelve months, or the twelve up to the newest publication when nothing was "
-                "published lately. Drafts and claims in review are not counted.",
+                "caption": _(
+                    "Published and retracted claims, by the month they were first published and their verdict now; "
+                    "the last twelve months, or the twelve up to the newest publication when nothing was published "
+                    "lately. Drafts and claims in review are not counted."
+                ),
             },
             {
                 "key": "health",
-                "title": "Source health over time",
+                "title": _("Source health over time"),
                 "chart": health_chart(board),
-                "caption": "Each source checked in a week counts once, with its health after its last check that "
-                "week (the link-health rule, as the source list shows it). Sources not checked that week are "
-                "not in its bar; healthy ones are checked weekly, so a week's bar covers about all of them.",
+                "caption": _(
+                    "Each source checked in a week counts once, with its health after its last check that week (the "
+                    "link-health rule, as the source list shows it). Sources not checked that week are not in its "
+                    "bar; healthy ones are checked weekly, so a week's bar covers about all of them."
+                ),
             },
             {
                 "key": "checks",
-                "title": "Checks per day",
+                "title": _("Checks per day"),
                 "chart": checks_chart(board),
-                "caption": "Every link check of the last 30 days by outcome. Rate limits, paywalls and blocked "
-                "addresses (grey) say nothing about the page and never count toward dead.",
+                "caption": _(
+                    "Every link check of the last 30 days by outcome. Rate limits, paywalls and blocked addresses "
+                    "(grey) say nothing about the page and never count toward dead."
+                ),
             },
             {
                 "key": "domains",
-                "title": "Domains with the most dead sources",
+                "title": _("Domains with the most dead sources"),
                 "chart": domains_chart(board),
-                "caption": "Dead sources per domain, archived or not (the tooltip says how many have an archived "
-                "copy). Each bar opens that domain's dead sources.",
+                "caption": _(
+                    "Dead sources per domain, archived or not (the tooltip says how many have an archived copy). "
+                    "Each bar opens that domain's dead sources."
+                ),
             },
         ],
     }

@@ -14,8 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from factcheck.admin_visibility import viewer_of
 from factcheck.sentences import join_sentences
@@ -40,31 +40,39 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 class ArticleImportForm(forms.Form):
     url = forms.URLField(
-        label="Article url",
+        label=_("Article url"),
         required=False,
         assume_scheme="https",
-        help_text="Fetched through the link checker's safe fetcher; title, author, outlet, date, "
-        "language and main text are extracted.",
+        help_text=_(
+            "Fetched through the link checker's safe fetcher; title, author, outlet, date, language and main text "
+            "are extracted."
+        ),
     )
     file = forms.FileField(
-        label="…or a file",
+        label=_("…or a file"),
         required=False,
-        help_text="The Markdown export form (文章作者 / 发布时间 / 发布地 / 原文链接 lines), plain Markdown or HTML.",
+        help_text=_(
+            "The Markdown export form (文章作者 / 发布时间 / 发布地 / 原文链接 lines), plain Markdown or HTML."
+        ),
     )
     file_url = forms.URLField(
-        label="Url of the file's article",
+        label=_("Url of the file's article"),
         required=False,
         assume_scheme="https",
-        help_text="Only for a file that does not name its own url.",
+        help_text=_("Only for a file that does not name its own url."),
     )
 
     def clean(self):
         data = super().clean()
         if bool(data.get("url")) == bool(data.get("file")):
-            raise ValidationError("Give either a url or a file.")
+            raise ValidationError(gettext("Give either a url or a file."))
         if data.get("file") and data["file"].size > MAX_UPLOAD_BYTES:
-            raise ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+            raise ValidationError(too_large(gettext("The file")))
         return data
+
+
+def too_large(what: str) -> str:
+    return gettext("%(what)s is larger than %(mb)d MB.") % {"what": what, "mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -84,22 +92,29 @@ class MultipleFileField(forms.FileField):
 
 class ClaimReviewImportForm(forms.Form):
     files = MultipleFileField(
-        label="ClaimReview files",
+        label=_("ClaimReview files"),
         required=False,
-        help_text="JSON-LD ClaimReview (one or a list), a DataFeed, HTML pages with ld+json blocks, or saved "
-        "Fact Check API responses.",
+        help_text=_(
+            "JSON-LD ClaimReview (one or a list), a DataFeed, HTML pages with ld+json blocks, or saved Fact Check API "
+            "responses."
+        ),
     )
-    url = forms.URLField(label="…or a url", required=False, assume_scheme="https")
+    url = forms.URLField(label=_("…or a url"), required=False, assume_scheme="https")
     own = forms.BooleanField(
-        label="Our own archive",
+        label=_("Our own archive"),
         required=False,
-        help_text="Reviews written by our organisation (by name, or an author url on our site) become our "
-        "fact-checks; every other review is kept as another desk's, beside the claim.",
+        help_text=_(
+            "Reviews written by our organisation (by name, or an author url on our site) become our fact-checks; "
+            "every other review is kept as another desk's, beside the claim."
+        ),
     )
     publish = forms.BooleanField(
+        label=_("Publish"),
         required=False,
-        help_text="Publish the claims made from our own reviews (needs “Our own archive”). Another desk's verdict "
-        "is never published under our name; those claims land in review.",
+        help_text=_(
+            "Publish the claims made from our own reviews (needs “Our own archive”). Another desk's verdict is "
+            "never published under our name; those claims land in review."
+        ),
     )
 
 
@@ -147,7 +162,7 @@ class ArticleImportAdminMixin:
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
-            "title": "Add article from url",
+            "title": gettext("Add article from url"),
         }
         if request.method == "POST" and form.is_valid():
             try:
@@ -219,11 +234,13 @@ class ClaimImportAdminMixin:
         try:
             if decision == "merge":
                 link_suggestion_merge(suggestion=suggestion, user=request.user)
-                messages.success(request, f"Claim {claim_id} was merged into claim {target}.")
+                message = gettext("Claim %(claim)s was merged into claim %(target)s.")
+                messages.success(request, message % {"claim": claim_id, "target": target})
                 return redirect("admin:claims_claim_change", target)
             if decision == "dismiss":
                 link_suggestion_dismiss(suggestion=suggestion, user=request.user)
-                messages.success(request, f"Claim {target} will not be suggested for claim {claim_id} again.")
+                message = gettext("Claim %(target)s will not be suggested for claim %(claim)s again.")
+                messages.success(request, message % {"claim": claim_id, "target": target})
                 return redirect("admin:claims_claim_change", claim_id)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -239,7 +256,8 @@ class ClaimImportAdminMixin:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("admin:claims_claim_change", claim_id)
-        messages.success(request, f"The review by {review.publisher_name or review.url} is now claim {new.pk}.")
+        message = gettext("The review by %(publisher)s is now claim %(claim)s.")
+        messages.success(request, message % {"publisher": review.publisher_name or review.url, "claim": new.pk})
         return redirect("admin:claims_claim_change", new.pk)
 
     def import_claimreview_view(self, request):
@@ -250,13 +268,13 @@ class ClaimImportAdminMixin:
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
-            "title": "Import ClaimReview",
+            "title": gettext("Import ClaimReview"),
         }
         if request.method == "POST" and form.is_valid():
             inputs = []
             for upload in request.FILES.getlist("files"):
                 if upload.size > MAX_UPLOAD_BYTES:
-                    form.add_error("files", f"{upload.name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+                    form.add_error("files", too_large(upload.name))
                     break
                 inputs.append((upload.name, upload.read()))
             if form.cleaned_data["url"]:
@@ -265,7 +283,7 @@ class ClaimImportAdminMixin:
                 except ValidationError as exc:
                     form.add_error("url", " ".join(exc.messages))
             if not inputs and not form.errors:
-                form.add_error(None, "Choose a file or give a url.")
+                form.add_error(None, gettext("Choose a file or give a url."))
             if not form.errors:
                 report = claimreviews_import(
                     inputs, user=request.user, publish=form.cleaned_data["publish"], own=form.cleaned_data["own"]
@@ -297,11 +315,11 @@ class ClaimImportAdminMixin:
         # Look-alikes the viewer may see, as the API's similar/ lists them.
         similar = claim_similar_list(claim=obj, queryset=claims_visible(user=viewer_of(obj)))
         if not similar:
-            return "None found."
+            return gettext("None found.")
         rows = format_html_join(
             "",
             '<li><a href="{}">#{}</a> {} <span class="fc-label fc-verdict-{}">{}</span> '
-            '<span title="similarity score">{}</span>{}</li>',
+            '<span title="{}">{}</span>{}</li>',
             (
                 (
                     reverse("admin:claims_claim_change", args=[s.claim.pk]),
@@ -309,17 +327,18 @@ class ClaimImportAdminMixin:
                     s.claim.text[:160],
                     s.claim.verdict,
                     s.claim.get_verdict_display(),
+                    gettext("similarity score"),
                     f"{s.score:.2f}",
-                    " (same claim?)" if s.score >= settings.SIMILAR_CLAIMS_LINK_THRESHOLD else "",
+                    gettext(" (same claim?)") if s.score >= settings.SIMILAR_CLAIMS_LINK_THRESHOLD else "",
                 )
                 for s in similar
             ),
         )
         return format_html('<ul class="fc-similar">{}</ul>', rows)
 
-    similar_claims.short_description = "looks like"
+    similar_claims.short_description = _("looks like")
 
-    @admin.display(description="suggested links")
+    @admin.display(description=_("suggested links"))
     def link_suggestions(self, obj):
         """The import's open suggestions for this claim, each with Merge and Dismiss (buttons of the change form
         that post to their own url, so no form is nested in another)."""
@@ -328,7 +347,7 @@ class ClaimImportAdminMixin:
         visible = claims_visible(user=viewer_of(obj)).values("pk")
         open_ = obj.link_suggestions.filter(decision="open", similar_to__in=visible).select_related("similar_to")
         if not open_:
-            return "None."
+            return gettext("None.")
         can_change = viewer_of(obj) is not None and viewer_of(obj).has_perm("claims.change_claim")
         rows = []
         for s in open_:
@@ -336,21 +355,22 @@ class ClaimImportAdminMixin:
             if can_change:
                 url = "admin:claims_claim_link_suggestion"
                 buttons = format_html(
-                    ' <button type="submit" formaction="{}" formnovalidate>Merge into #{}</button>'
-                    ' <button type="submit" formaction="{}" formnovalidate>Dismiss</button>',
+                    ' <button type="submit" formaction="{}" formnovalidate>{}</button>'
+                    ' <button type="submit" formaction="{}" formnovalidate>{}</button>',
                     reverse(url, args=[obj.pk, s.pk, "merge"]),
-                    s.similar_to_id,
+                    gettext("Merge into #%(claim)s") % {"claim": s.similar_to_id},
                     reverse(url, args=[obj.pk, s.pk, "dismiss"]),
+                    gettext("Dismiss"),
                 )
             rows.append(
                 format_html(
-                    '<li><a href="{}">#{}</a> {} <span title="similarity score">{}</span> '
-                    '<span class="fc-why">(not linked: {})</span>{}</li>',
+                    '<li><a href="{}">#{}</a> {} <span title="{}">{}</span> <span class="fc-why">{}</span>{}</li>',
                     reverse("admin:claims_claim_change", args=[s.similar_to_id]),
                     s.similar_to_id,
                     s.similar_to.text[:160],
+                    gettext("similarity score"),
                     f"{s.score:.2f}",
-                    s.reason or "-",
+                    gettext("(not linked: %(reason)s)") % {"reason": s.reason or "-"},
                     buttons,
                 )
             )
@@ -360,5 +380,10 @@ class ClaimImportAdminMixin:
         similar = claim_similar_list(claim=obj, queryset=claims_visible(user=request.user), limit=3)
         if similar:
             listed = ", ".join(f"#{s.claim.pk} ({s.score:.2f})" for s in similar)
-            messages.info(request, f"This looks like existing claim(s) {listed}: see “looks like” on its page.")
+            message = ngettext(
+                "This looks like existing claim %(claims)s: see “looks like” on its page.",
+                "This looks like existing claims %(claims)s: see “looks like” on its page.",
+                len(similar),
+            )
+            messages.info(request, message % {"claims": listed})
         return super().response_add(request, obj, post_url_continue)

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ClaimsConfig(AppConfig):
     name = "claims"
+    verbose_name = _("Claims")
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created

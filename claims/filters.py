@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from factcheck import filtersets
 from factcheck.db import InConstants
@@ -42,7 +43,9 @@ class StrictBooleanField(forms.Field):
             return True
         if word in ("false", "0", "no"):
             return False
-        raise forms.ValidationError(f"“{value}” is not a boolean; use true or false.", code="invalid")
+        raise forms.ValidationError(
+            _("“%(value)s” is not a boolean; use true or false.") % {"value": value}, code="invalid"
+        )
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):

@@ -8,6 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sources.urlnorm import MAX_URL_LENGTH, normalize_url
 
@@ -36,7 +37,7 @@ class TagsChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-CORRECTION_NOTE_HELP = (
+CORRECTION_NOTE_HELP = _(
     "Shown to readers on the claim's page and in the public corrections log. Required when a published claim's "
     "verdict changes, when it is retracted or published again after a retraction (also at the end of a re-review), "
     "and when its explanation changes unless the edit is minor."
@@ -45,7 +46,7 @@ CORRECTION_NOTE_HELP = (
 
 def correction_note_field() -> forms.CharField:
     return forms.CharField(
-        label="Public correction note",
+        label=_("Public correction note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=CORRECTION_NOTE_HELP,
@@ -63,14 +64,16 @@ def conflict_html(conflict: services.VersionConflict) -> str:
 class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
     user = None  # who is saving: set by the admin (ClaimAdmin.get_form); the conflict message reads history as them
     # The version the reviewer opened. Saving is refused once someone else has saved the claim since.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(label=_("Version"), widget=forms.HiddenInput, min_value=1)
     # What the public log says of this save; not fields of the claim (claims.corrections decides when a note is due).
     correction_note = correction_note_field()
     minor_edit = forms.BooleanField(
-        label="Minor edit",
+        label=_("Minor edit"),
         required=False,
-        help_text="An explanation edit that changes nothing a reader relies on (a typo, a link): logged publicly as "
-        "“updated”, no note needed. A verdict change is never minor.",
+        help_text=_(
+            "An explanation edit that changes nothing a reader relies on (a typo, a link): logged publicly as "
+            "“updated”, no note needed. A verdict change is never minor."
+        ),
     )
 
     class Meta:
@@ -159,7 +162,7 @@ class EvidenceInlineForm(HardenedTextMixin, forms.ModelForm):
     """A citation as the reviewer types it: the source's url, not a pick from a list of sources."""
 
     url = forms.CharField(
-        label="Source url",
+        label=_("Source url"),
         max_length=MAX_URL_LENGTH,
         # The list: the article's links found at import, when the claim page has them (claim/change_form.html).
         widget=forms.URLInput(attrs={"size": 38, "placeholder": "https://", "list": "fc-candidate-urls"}),
@@ -324,8 +327,9 @@ class TagAdminForm(forms.ModelForm):
 
 class SetVerdictForm(HardenedTextMixin, forms.Form):
     verdict = forms.ChoiceField(
+        label=pgettext_lazy("admin", "Verdict"),
         choices=Verdict.choices,
-        help_text=(
+        help_text=_(
             "Each selected claim is saved with this verdict. Published claims keep to the publishing rule, "
             "so a published claim cannot be set to “Unrated”."
         ),

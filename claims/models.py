@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Func, Q
 from django.db.models.functions import MD5
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -45,25 +46,29 @@ class TransactionStamped(models.Model):
 class Article(models.Model):
     """A published piece in which claims appear."""
 
-    url = models.URLField(max_length=MAX_URL_LENGTH, unique=True, help_text="Stored in canonical form.")
-    title = models.CharField(max_length=500, blank=True)
-    outlet = models.CharField(max_length=255, blank=True)
-    author = models.CharField(max_length=255, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag, e.g. zh-Hans or en.")
-    place = models.CharField(max_length=255, blank=True)
-    cover_image_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
-    body = models.TextField(blank=True)
+    url = models.URLField(_("url"), max_length=MAX_URL_LENGTH, unique=True, help_text=_("Stored in canonical form."))
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    outlet = models.CharField(_("outlet"), max_length=255, blank=True)
+    author = models.CharField(_("author"), max_length=255, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    language = models.CharField(
+        _("language"), max_length=35, blank=True, help_text=_("BCP 47 tag, e.g. zh-Hans or en.")
+    )
+    place = models.CharField(_("place"), max_length=255, blank=True)
+    cover_image_url = models.URLField(_("cover image url"), max_length=MAX_URL_LENGTH, blank=True)
+    body = models.TextField(_("body"), blank=True)
     # The links an importer found in the body ({"url": canonical url, "text": the link's words}, as
     # claims.importers.base.CandidateLink), offered when evidence is added to the article's claims. db_default too,
     # so bulk loads that COPY named columns (bench/generate.py) need not name this one.
     candidate_links = models.JSONField(
         default=list, db_default=[], blank=True, editable=False, help_text=_("Links found in the text at import.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         ordering = ["-published_at", "-id"]
         # A claim's vector holds its article's title, stemmed in the article's language (claims.search.schema).
         triggers = search_schema.article_triggers(claim_table="claims_claim")
@@ -77,9 +82,11 @@ class Article(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=TAG_MAX_LENGTH, unique=True)
+    name = models.CharField(_("name"), max_length=TAG_MAX_LENGTH, unique=True)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -110,27 +117,33 @@ CLAIM_EDITABLE_FIELDS = (
 class Claim(models.Model):
     """One checkable statement, its verdict, and where it stands in review."""
 
-    article = models.ForeignKey(Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="claims")
-    quote = models.TextField(blank=True, help_text="Verbatim, in the original language.")
-    text = models.TextField(help_text="The checkable statement, plain and self-contained.")
-    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag of the quote.")
-    claimant = models.CharField(max_length=255, blank=True, help_text="Who asserts it.")
-    claimed_at = models.DateTimeField(null=True, blank=True, help_text=_("When the claim was made, if known."))
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="claims", verbose_name=_("article")
+    )
+    quote = models.TextField(_("quote"), blank=True, help_text=_("Verbatim, in the original language."))
+    text = models.TextField(_("text"), help_text=_("The checkable statement, plain and self-contained."))
+    language = models.CharField(_("language"), max_length=35, blank=True, help_text=_("BCP 47 tag of the quote."))
+    claimant = models.CharField(_("claimant"), max_length=255, blank=True, help_text=_("Who asserts it."))
+    claimed_at = models.DateTimeField(
+        _("claimed at"), null=True, blank=True, help_text=_("When the claim was made, if known.")
+    )
     value = models.DecimalField(
+        _("value"),
         max_digits=30,
         decimal_places=6,
         null=True,
         blank=True,
-        help_text="The figure the claim states, if any (e.g. 10, 1080, 150000000000).",
+        help_text=_("The figure the claim states, if any (e.g. 10, 1080, 150000000000)."),
     )
-    unit = models.CharField(max_length=32, blank=True, help_text="Unit of the figure, e.g. s, p, USD.")
-    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    unit = models.CharField(_("unit"), max_length=32, blank=True, help_text=_("Unit of the figure, e.g. s, p, USD."))
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims", verbose_name=_("tags"))
 
-    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNRATED)
-    explanation = models.TextField(blank=True)
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices, default=Verdict.UNRATED)
+    explanation = models.TextField(_("explanation"), blank=True)
     # The quote's language (``language``) and the review's often differ: a Chinese quote explained in English.
     # db_default too, so bulk loads that COPY named columns (bench/generate.py) need not name this one.
     review_language = models.CharField(
+        _("review language"),
         max_length=35,
         blank=True,
         default="",
@@ -140,11 +153,19 @@ class Claim(models.Model):
             "FACTCHECK_REVIEW_LANGUAGE."
         ),
     )
-    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    status = models.CharField(_("status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviewed_claims"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_claims",
+        verbose_name=_("reviewer"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    published_at = models.DateTimeField(
+        _("published at"), null=True, blank=True, help_text=_("When the fact-check was first published.")
+    )
     # Who is to work on the claim next, and by when (claims.services.claim_assign). Not the reviewer, who is
     # whoever last changed the verdict or explanation. No index of its own: claim_assignee_status_idx leads with it.
     assignee = models.ForeignKey(
@@ -162,15 +183,24 @@ class Claim(models.Model):
         verbose_name=_("due"),
         help_text=_("When the assignee should be done; past it, a claim not yet published is overdue."),
     )
-    published_at = models.DateTimeField(null=True, blank=True, help_text="When the fact-check was first published.")
     recheck_after = models.DateField(
-        null=True, blank=True, help_text="For time-sensitive claims: when the verdict should be looked at again."
+        _("recheck after"),
+        null=True,
+        blank=True,
+        help_text=_("For time-sensitive claims: when the verdict should be looked at again."),
     )
     original_rating = models.CharField(
-        max_length=255, blank=True, help_text="The rating text as first received, for imported claims."
+        _("original rating"),
+        max_length=255,
+        blank=True,
+        help_text=_("The rating text as first received, for imported claims."),
     )
-    needs_recheck = models.BooleanField(default=False, help_text="Set by the daily job once recheck_after has passed.")
-    version = models.PositiveIntegerField(default=1, help_text="Raised on every save; guards against lost updates.")
+    needs_recheck = models.BooleanField(
+        _("needs recheck"), default=False, help_text=_("Set by the daily job once recheck_after has passed.")
+    )
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Raised on every save; guards against lost updates.")
+    )
     # Exact forms, stems of the claim's language and CJK bigrams of quote, text, claimant and article title, computed
     # by PostgreSQL's triggers on every write (claims.search.schema).
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
@@ -192,14 +222,16 @@ class Claim(models.Model):
     )
     verdict_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
         excluded_fields=["updated_at", "search_vector", *REVISION_FIELDS], bases=[TransactionStamped]
     )
 
     class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["verdict", "id"], name="claim_verdict_idx"),
@@ -282,18 +314,27 @@ class Correction(models.Model):
     public note. Written by claims.services.claim_save in the same transaction as the claim, and only for a change
     between two public states (claims.corrections), so nothing written while a claim was unpublished is here."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections")
-    kind = models.CharField(max_length=16, choices=CorrectionKind.choices)
-    note = models.TextField(blank=True, help_text="The public note: what changed and why, as readers read it.")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("claim"))
+    kind = models.CharField(_("kind"), max_length=16, choices=CorrectionKind.choices)
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("The public note: what changed and why, as readers read it.")
+    )
     # The last public verdict before this change (blank for the first publication) and the verdict after it.
-    verdict_before = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
-    verdict_after = models.CharField(max_length=16, choices=Verdict.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    verdict_before = models.CharField(_("verdict before"), max_length=16, choices=Verdict.choices, blank=True)
+    verdict_after = models.CharField(_("verdict after"), max_length=16, choices=Verdict.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["claim", "created_at", "id"], name="correction_claim_idx"),
@@ -304,7 +345,7 @@ class Correction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: claim {self.claim_id}"
+        return gettext("%(kind)s: claim %(claim)s") % {"kind": self.get_kind_display(), "claim": self.claim_id}
 
 
 class ClaimAssignment(models.Model):
@@ -339,41 +380,59 @@ class ClaimEvidenceTally(models.Model):
     row. Kept by the PostgreSQL triggers declared on Evidence and TalliedSource (claims.tally), so every way of
     writing evidence and sources counts; claims.rollups.claim_tallies_rebuild repairs it."""
 
-    claim_id = models.BigIntegerField(primary_key=True)  # not a relation: a deleted claim leaves a 0/0 row
-    evidence = models.IntegerField(default=0)
-    lost = models.IntegerField(default=0)
+    claim_id = models.BigIntegerField(
+        _("claim id"), primary_key=True
+    )  # not a relation: a deleted claim leaves a 0/0 row
+    evidence = models.IntegerField(_("evidence"), default=0)
+    lost = models.IntegerField(_("lost"), default=0)
 
     class Meta:
+        verbose_name = _("evidence tally")
+        verbose_name_plural = _("evidence tallies")
         indexes = [
             # Exactly the claims needing attention: the filters and the dashboard's count read it.
             models.Index(fields=["claim_id"], condition=tally.all_lost_q(), name="tally_all_lost_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"claim {self.claim_id}: {self.lost} of {self.evidence} lost"
+        return gettext("claim %(claim)s: %(lost)s of %(evidence)s lost") % {
+            "claim": self.claim_id,
+            "lost": self.lost,
+            "evidence": self.evidence,
+        }
 
 
 class Evidence(models.Model):
     """A source cited for or against a claim, with the passage we rely on."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
-    stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.SUPPORTS)
-    excerpt = models.TextField(blank=True, help_text="A passage that should appear on the source page.")
-    excerpt_status = models.CharField(max_length=16, choices=ExcerptStatus.choices, default=ExcerptStatus.UNCHECKED)
-    excerpt_checked_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("claim"))
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("source"))
+    stance = models.CharField(_("stance"), max_length=16, choices=Stance.choices, default=Stance.SUPPORTS)
+    excerpt = models.TextField(
+        _("excerpt"), blank=True, help_text=_("A passage that should appear on the source page.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    excerpt_status = models.CharField(
+        _("excerpt status"), max_length=16, choices=ExcerptStatus.choices, default=ExcerptStatus.UNCHECKED
+    )
+    excerpt_checked_at = models.DateTimeField(_("excerpt checked at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     # Additions, edits and removals, for the claim's history (claims.timeline); what the link checker records of the
     # excerpt is not an edit.
     history = HistoricalRecords(excluded_fields=["excerpt_status", "excerpt_checked_at"], bases=[TransactionStamped])
 
     class Meta:
-        verbose_name_plural = "evidence"
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["claim", "source"], name="evidence_one_per_source")]
         indexes = [
@@ -390,14 +449,18 @@ class Evidence(models.Model):
 class Appearance(models.Model):
     """A further place where a claim was made (the first is the claim's own article)."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
-    article = models.ForeignKey(Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
-    appeared_at = models.DateTimeField(null=True, blank=True)
-    quote = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances", verbose_name=_("claim"))
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("article")
+    )
+    url = models.URLField(_("url"), max_length=MAX_URL_LENGTH, blank=True)
+    appeared_at = models.DateTimeField(_("appeared at"), null=True, blank=True)
+    quote = models.TextField(_("quote"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("appearance")
+        verbose_name_plural = _("appearances")
         ordering = ["appeared_at", "id"]
         constraints = [
             # One row per url; appearances known only by article or date (no url) may be several.
@@ -428,33 +491,39 @@ class ExternalReview(models.Model):
     """Another desk's review of a claim, as its ClaimReview said it: kept verbatim beside our own verdict, never
     folded into it. One per review page and claim text (several reviews may share one page)."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="external_reviews")
-    url = models.URLField(max_length=MAX_URL_LENGTH, help_text="The review's page.")
-    claim_reviewed = models.TextField(help_text="The claim as the review words it, verbatim.")
-    publisher_name = models.CharField(max_length=255, blank=True)
-    publisher_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
-    rating_text = models.CharField(max_length=500, blank=True, help_text="The rating as printed, verbatim.")
-    rating_value = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    best_rating = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    worst_rating = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="external_reviews", verbose_name=_("claim"))
+    url = models.URLField(_("url"), max_length=MAX_URL_LENGTH, help_text=_("The review's page."))
+    claim_reviewed = models.TextField(_("claim reviewed"), help_text=_("The claim as the review words it, verbatim."))
+    publisher_name = models.CharField(_("publisher name"), max_length=255, blank=True)
+    publisher_url = models.URLField(_("publisher url"), max_length=MAX_URL_LENGTH, blank=True)
+    rating_text = models.CharField(
+        _("rating text"), max_length=500, blank=True, help_text=_("The rating as printed, verbatim.")
+    )
+    rating_value = models.DecimalField(_("rating value"), max_digits=12, decimal_places=4, null=True, blank=True)
+    best_rating = models.DecimalField(_("best rating"), max_digits=12, decimal_places=4, null=True, blank=True)
+    worst_rating = models.DecimalField(_("worst rating"), max_digits=12, decimal_places=4, null=True, blank=True)
     score = models.FloatField(
+        _("score"),
         null=True,
         blank=True,
-        help_text="The rating on 0..1: (value - worst) / (best - worst), where the scale is usable.",
+        help_text=_("The rating on 0..1: (value - worst) / (best - worst), where the scale is usable."),
     )
     verdict = models.CharField(
+        _("verdict"),
         max_length=16,
         choices=Verdict.choices,
         default=Verdict.UNRATED,
-        help_text="The rating read on our scale; unrated when it cannot be mapped honestly.",
+        help_text=_("The rating read on our scale; unrated when it cannot be mapped honestly."),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag of the review.")
-    raw = models.JSONField(default=dict, help_text="The item's JSON-LD, as received.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=35, blank=True, help_text=_("BCP 47 tag of the review."))
+    raw = models.JSONField(_("raw"), default=dict, help_text=_("The item's JSON-LD, as received."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("other fact-checker's review")
+        verbose_name_plural = _("other fact-checkers' reviews")
         ordering = ["reviewed_at", "id"]
         constraints = [
             # A review is its page and its claim text: two reviews on one page are two records. The text is hashed
@@ -479,18 +548,27 @@ class LinkSuggestion(models.Model):
         MERGED = "merged", _("Merged")
         DISMISSED = "dismissed", _("Dismissed")
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="link_suggestions")
-    similar_to = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
-    reason = models.CharField(max_length=255, blank=True, help_text="Why it was not linked automatically.")
-    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.OPEN)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="link_suggestions", verbose_name=_("claim"))
+    similar_to = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+", verbose_name=_("similar to"))
+    score = models.FloatField(_("score"))
+    reason = models.CharField(
+        _("reason"), max_length=255, blank=True, help_text=_("Why it was not linked automatically.")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, default=Decision.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("link suggestion")
+        verbose_name_plural = _("link suggestions")
         ordering = ["-score", "id"]
         constraints = [
             models.UniqueConstraint(fields=["claim", "similar_to"], name="link_suggestion_once_per_pair"),

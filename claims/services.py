@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from factcheck.sentences import join_sentences
 from sources.services import source_get_or_create
@@ -53,11 +54,11 @@ def publish_problems(*, verdict: str, explanation: str, evidence_count: int) -> 
     """Why a claim with these values may not be published (empty when it may)."""
     problems = []
     if verdict == Verdict.UNRATED:
-        problems.append("choose a verdict other than “unrated”")
+        problems.append(_("choose a verdict other than “unrated”"))
     if not (explanation or "").strip():
-        problems.append("write an explanation of the verdict")
+        problems.append(_("write an explanation of the verdict"))
     if evidence_count < 1:
-        problems.append("add at least one piece of evidence")
+        problems.append(_("add at least one piece of evidence"))
     return problems
 
 
@@ -229,7 +230,10 @@ def _check_review_target(claim: Claim) -> None:
 
 
 def _refuse_publishing(problems: list[str]) -> ValidationError:
-    return ValidationError("This claim cannot be published yet: " + "; ".join(problems) + ".", code="not_publishable")
+    listed = pgettext("between the problems of a refusal", "; ").join(problems)
+    return ValidationError(
+        _("This claim cannot be published yet: %(problems)s.") % {"problems": listed}, code="not_publishable"
+    )
 
 
 def version_conflict(current: Claim, *, seen_version: int, user=None) -> VersionConflict:
@@ -257,7 +261,9 @@ def version_conflict(current: Claim, *, seen_version: int, user=None) -> Version
 def check_status_transition(old: str, new: str) -> None:
     if old != new and new not in STATUS_TRANSITIONS[old]:
         raise ValidationError(
-            f"A claim cannot go from “{ClaimStatus(old).label}” to “{ClaimStatus(new).label}”.", code="transition"
+            _("A claim cannot go from “%(old)s” to “%(new)s”.")
+            % {"old": ClaimStatus(old).label, "new": ClaimStatus(new).label},
+            code="transition",
         )
 
 
@@ -325,29 +331,33 @@ def check_correction_note(change: PublicChange, *, note: str, minor_edit: bool =
         validate_plain_text(note)
         limit = limit_for("correction_note")
         if limit and len(note) > limit:
-            raise ValidationError(
-                {"correction_note": f"The public correction note has {len(note):,} characters; at most {limit:,}."}
-            )
+            message = _("The public correction note has %(length)s characters; at most %(limit)s.") % {
+                "length": f"{len(note):,}",
+                "limit": f"{limit:,}",
+            }
+            raise ValidationError({"correction_note": message})
     if not needs_note(change.kind) or note.strip():
         return
     previous, new = change.previous, change.new
-    shown = "It is shown to readers on the claim's page and in the public corrections log."
+    shown = _("It is shown to readers on the claim's page and in the public corrections log.")
+    never_minor = ""
     if change.kind == CorrectionKind.RETRACTED:
-        message = f"Retracting a published claim needs a public correction note saying why. {shown}"
+        message = _("Retracting a published claim needs a public correction note saying why.")
     elif previous.status == ClaimStatus.RETRACTED and new.status != ClaimStatus.RETRACTED:
-        message = f"Publishing a retracted claim again needs a public correction note saying why. {shown}"
+        message = _("Publishing a retracted claim again needs a public correction note saying why.")
     elif previous.verdict != new.verdict:
-        message = (
-            f"This changes the published verdict from “{Verdict(previous.verdict).label}” to "
-            f"“{Verdict(new.verdict).label}”: write a public correction note saying what changed and why. {shown}"
-        )
+        message = _(
+            "This changes the published verdict from “%(old)s” to “%(new)s”: write a public correction note saying "
+            "what changed and why."
+        ) % {"old": Verdict(previous.verdict).label, "new": Verdict(new.verdict).label}
         if minor_edit:
-            message += " A change of verdict is never a minor edit."
+            never_minor = _("A change of verdict is never a minor edit.")
     else:
-        message = (
+        message = _(
             "This changes the explanation of a published claim: write a public correction note saying what changed, "
-            f"or mark the edit as minor if it changes nothing a reader relies on (a typo, a link). {shown}"
+            "or mark the edit as minor if it changes nothing a reader relies on (a typo, a link)."
         )
+    message = " ".join(part for part in (message, shown, never_minor) if part)
     raise ValidationError({"correction_note": ValidationError(message, code=CORRECTION_NOTE_REQUIRED)})
 
 
@@ -438,7 +448,7 @@ def claim_create(*, user, text: str, tags: Iterable[str] = (), **fields: Any) ->
     """Create a claim (draft unless a status is given)."""
     unknown = set(fields) - EDITABLE_CLAIM_FIELDS
     if unknown:
-        raise ValidationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown claim fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     tags = _checked_tags(tags)
     claim = Claim(text=text, **fields)
     # A new claim has no evidence yet, so it can start as anything but published.
@@ -485,7 +495,7 @@ def claim_update(
     that needs a note (claims.corrections) is refused without ``correction_note``."""
     unknown = set(data) - EDITABLE_CLAIM_FIELDS - {"tags"}
     if unknown:
-        raise ValidationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown claim fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     tags = _checked_tags(data.pop("tags", None))
     claim = claim_lock(claim_id=claim_id, expected_version=expected_version, user=user)
     before = snapshot(claim)
@@ -541,7 +551,7 @@ def claims_publish(*, claims: Iterable[Claim], user) -> BulkResult:
     def change(claim: Claim) -> None:
         claim.status = ClaimStatus.PUBLISHED
 
-    without_note = "Publish it from its own page, where the note is written."
+    without_note = _("Publish it from its own page, where the note is written.")
     return _bulk_apply(claims, user=user, change=change, without_note=without_note)
 
 
@@ -549,12 +559,12 @@ def claims_set_verdict(*, claims: Iterable[Claim], verdict: str, user, correctio
     """Set one verdict on each claim; a published claim whose verdict changes gets ``correction_note`` as its public
     note, and is refused without one."""
     if verdict not in Verdict.values:
-        raise ValidationError(f"“{verdict}” is not a verdict.")
+        raise ValidationError(_("“%(value)s” is not a verdict.") % {"value": verdict})
 
     def change(claim: Claim) -> None:
         claim.verdict = verdict
 
-    without_note = "Set the verdict again with a public correction note."
+    without_note = _("Set the verdict again with a public correction note.")
     return _bulk_apply(claims, user=user, change=change, correction_note=correction_note, without_note=without_note)
 
 
@@ -684,10 +694,13 @@ def evidence_add(
 ) -> Evidence:
     """Cite a source (created on first use, by canonical url) for a claim."""
     if stance not in Stance.values:
-        raise ValidationError(f"“{stance}” is not a stance; use one of {', '.join(Stance.values)}.")
+        raise ValidationError(
+            _("“%(value)s” is not a stance; use one of %(stances)s.")
+            % {"value": stance, "stances": ", ".join(Stance.values)}
+        )
     source = source_get_or_create(url=url, title=source_title, publisher=publisher)
     if Evidence.objects.filter(claim=claim, source=source).exists():
-        raise ValidationError(f"This claim already cites {source.url}.", code="duplicate")
+        raise ValidationError(_("This claim already cites %(url)s.") % {"url": source.url}, code="duplicate")
     evidence = Evidence(claim=claim, source=source, stance=stance, excerpt=excerpt, note=note, added_by=user)
     _name_history_user(evidence, user)
     evidence.save(force_insert=True)
@@ -707,8 +720,10 @@ def evidence_remove(*, evidence: Evidence, user=None) -> None:
     claim = Claim.objects.select_for_update().get(pk=evidence.claim_id)
     if claim.status == ClaimStatus.PUBLISHED and claim.evidence.count() <= 1:
         raise ValidationError(
-            "This is the only evidence of a published claim; add another source first, "
-            "or move the claim back to review.",
+            _(
+                "This is the only evidence of a published claim; add another source first, or move the claim back to "
+                "review."
+            ),
             code="last_evidence",
         )
     # The row as it is now, not as the caller last read it: its history row records what was removed.
@@ -759,12 +774,15 @@ def evidence_update(
         source = source_get_or_create(url=url)
         if source.pk != current.source_id:
             if Evidence.objects.filter(claim_id=current.claim_id, source=source).exists():
-                raise ValidationError(f"This claim already cites {source.url}.", code="duplicate")
+                raise ValidationError(_("This claim already cites %(url)s.") % {"url": source.url}, code="duplicate")
             current.source = source
             changed.append("source")
     if stance is not None and stance != current.stance:
         if stance not in Stance.values:
-            raise ValidationError(f"“{stance}” is not a stance; use one of {', '.join(Stance.values)}.")
+            raise ValidationError(
+                _("“%(value)s” is not a stance; use one of %(stances)s.")
+                % {"value": stance, "stances": ", ".join(Stance.values)}
+            )
         current.stance = stance
         changed.append("stance")
     if excerpt is not None and excerpt != current.excerpt:

@@ -42,7 +42,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _where(value: str, position: int) -> str:
-    return f"U+{ord(value[position]):04X} at character {position + 1}"
+    return _("U+%(code)04X at character %(position)d") % {"code": ord(value[position]), "position": position + 1}
 
 
 @deconstructible

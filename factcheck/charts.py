@@ -9,12 +9,14 @@ only in the picture. Everything passed in is escaped here; the result is marked 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import count
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 FONT = "font-family:-apple-system,'Segoe UI',system-ui,Roboto,'Helvetica Neue',Arial,sans-serif"
 AXIS = "#6b7280"
@@ -89,11 +91,16 @@ def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[object]]
     )
 
 
+def _text_width(text: str) -> float:
+    """Roughly how wide ``text`` is at 11 px: a CJK character takes about the full em, a Latin one about 6 px."""
+    return sum(11.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 6.2 for ch in text)
+
+
 def _legend(items: Sequence[tuple[str, str]], x: int, y: int, width: int) -> tuple[str, int]:
     """Swatches and labels in rows that wrap at ``width``; returns the markup and the height it took."""
     parts, cx, cy = [], x, y
     for label, colour in items:
-        w = 18 + 6.2 * len(label) + 14
+        w = 18 + _text_width(label) + 14
         if cx + w > x + width and cx > x:
             cx, cy = x, cy + 16
         parts.append(
@@ -132,7 +139,7 @@ def stacked_bars(
     desc = f"{title}. " + "; ".join(
         f"{c}: {_num(t)}{(' ' + unit) if unit else ''}" for c, t in zip(categories, totals, strict=False) if t
     )
-    head, _ = _svg_open(width, full_h, title, desc or f"{title}: nothing to show.", key)
+    head, _ = _svg_open(width, full_h, title, desc or gettext("%(title)s: nothing to show.") % {"title": title}, key)
     out = [head]
 
     def y_of(v: float) -> float:
@@ -170,7 +177,7 @@ def stacked_bars(
     out.append(f'<g transform="translate(0,{height + 4})">{legend}</g></svg>')
     table = _table(
         title,
-        ["", *(s.label for s in shown), "total"],
+        ["", *(s.label for s in shown), gettext("total")],
         [[cat, *(s.values[i] for s in shown), totals[i]] for i, cat in enumerate(categories) if totals[i]],
     )
     return mark_safe("".join(out) + table)  # every value above went through escape()
@@ -197,7 +204,7 @@ def horizontal_bars(*, key: str, title: str, bars: Sequence[Bar], unit: str = ""
         )
         out.append(f'<a href="{escape(b.href)}">{bar}</a>' if b.href else bar)
     out.append("</svg>")
-    table = _table(title, ["", unit or "value"], [[b.label, b.value] for b in bars])
+    table = _table(title, ["", unit or gettext("value")], [[b.label, b.value] for b in bars])
     return mark_safe("".join(out) + table)  # every value above went through escape()
 
 
@@ -239,7 +246,7 @@ def timeline(
         f'<line x1="{left}" x2="{width - right}" y1="{plot_top + plot_h}" y2="{plot_top + plot_h}" stroke="{AXIS}"/>'
     )
     out.append(f'<g transform="translate(0,{plot_top + plot_h + 32})">{legend_svg}</g></svg>')
-    table = _table(title, ["check", unit], [[m.tooltip or m.label, m.value] for m in marks])
+    table = _table(title, [gettext("check"), unit], [[m.tooltip or m.label, m.value] for m in marks])
     return mark_safe("".join(out) + table)  # every value above went through escape()
 
 

@@ -8,6 +8,9 @@ import sys
 from django.conf import settings
 from django.core.signals import request_finished
 from django.http import HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 from . import routers
@@ -16,11 +19,17 @@ from .db import database_unreachable
 logger = logging.getLogger("factcheck.faults")
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head>
-<body><h1>Temporarily unavailable</h1>
-<p>The database is not answering right now. Nothing you sent was saved; please try again in a few seconds.</p>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1>
+<p>{text}</p>
 </body></html>
 """
+
+
+def in_request_language(request):
+    """The language the request asks for (its cookie, else Accept-Language), for answers given before
+    LocaleMiddleware has run, or after it when the view failed."""
+    return translation.override(translation.get_language_from_request(request))
 
 
 class HealthzMiddleware:
@@ -47,16 +56,22 @@ def database_unavailable(request, exc: BaseException) -> HttpResponse:
         str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
     )
     retry_after = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
-    if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {
-                "detail": "The database is temporarily unavailable; nothing was saved. "
-                f"Try again in {retry_after} seconds."
-            },
-            status=503,
-        )
-    else:
-        response = HttpResponse(_PAGE, status=503, content_type="text/html; charset=utf-8")
+    with in_request_language(request):
+        if request.path.startswith("/api/"):
+            detail = _("The database is temporarily unavailable; nothing was saved. Try again in %(seconds)s seconds.")
+            response = JsonResponse({"detail": detail % {"seconds": retry_after}}, status=503)
+        else:
+            page = _PAGE.format(
+                lang=escape(translation.get_language()),
+                title=escape(_("Temporarily unavailable")),
+                text=escape(
+                    _(
+                        "The database is not answering right now. Nothing you sent was saved; please try again in a "
+                        "few seconds."
+                    )
+                ),
+            )
+            response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = retry_after
     response["Cache-Control"] = "no-store"
     return response

@@ -8,8 +8,11 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
+
+from .middleware import in_request_language
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -108,21 +111,25 @@ class RequestSizeLimitMiddleware:
         ):
             # Django reads a body only as far as Content-Length says, so a chunked one would arrive empty and fail
             # with a misleading "field required": say what is wrong instead.
-            return JsonResponse(
-                {"detail": "Send the request body with a Content-Length header; chunked bodies are not read."},
-                status=411,
-            )
+            with in_request_language(request):
+                detail = _("Send the request body with a Content-Length header; chunked bodies are not read.")
+            return JsonResponse({"detail": detail}, status=411)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return JsonResponse({"detail": "The Content-Length header is not a number."}, status=400)
+            with in_request_language(request):
+                detail = _("The Content-Length header is not a number.")
+            return JsonResponse({"detail": detail}, status=400)
         is_upload = request.content_type == "multipart/form-data"
         limit = settings.REQUEST_MAX_UPLOAD_BYTES if is_upload else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
-            what = "an upload" if is_upload else "a request body"
-            return JsonResponse(
-                {"detail": f"The request body is {length:,} bytes; {what} may be at most {limit:,} bytes."}, status=413
-            )
+            with in_request_language(request):
+                if is_upload:
+                    detail = _("The request body is %(length)s bytes; an upload may be at most %(limit)s bytes.")
+                else:
+                    detail = _("The request body is %(length)s bytes; a request body may be at most %(limit)s bytes.")
+                detail %= {"length": f"{length:,}", "limit": f"{limit:,}"}
+            return JsonResponse({"detail": detail}, status=413)
         return self.get_response(request)
 
 

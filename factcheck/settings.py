@@ -130,7 +130,9 @@ LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
-# Each app's catalogue is in its locale/ (compiled .mo files are committed: make run needs no gettext tools).
+# Each app's catalogue is in its locale/ (compiled .mo files are committed: make run needs no gettext tools). The
+# project's own strings (API errors, charts, middleware) are in factcheck/locale, which is not an app: named here.
+LOCALE_PATHS = [BASE_DIR / "factcheck" / "locale"]
 # Date formats per language that name the zone of every time shown (factcheck/formats).
 FORMAT_MODULE_PATH = ["factcheck.formats"]
 

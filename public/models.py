@@ -40,6 +40,8 @@ class Page(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
         ordering = ("slug", "language")
         constraints = [models.UniqueConstraint(fields=("slug", "language"), name="public_page_one_per_language")]
 
@@ -80,6 +82,8 @@ class Tip(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("tip")
+        verbose_name_plural = _("tips")
         ordering = ("-created_at", "-id")
         indexes = [models.Index(fields=("status", "-created_at"), name="public_tip_status_created")]
 

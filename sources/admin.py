@@ -10,14 +10,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from claims import seam
 from factcheck import charts
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 
 from . import selectors
-from .choices import OUTCOME_GROUPS, check_error_shown, outcome_group
+from .choices import OUTCOME_GROUPS, Outcome, check_error_shown, check_reason, outcome_group
 from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
 from .urlnorm import normalize_url
 
@@ -31,12 +32,13 @@ CHECK_NOW_INLINE = 20  # more than this are checked by the worker
 class TurnedDeadFilter(admin.SimpleListFilter):
     """Sources dead now that were not dead a week ago (sources.selectors.sources_turned_dead, as the dashboard)."""
 
-    title = "turned dead"
+    title = _("turned dead")
     parameter_name = "turned_dead"
     DAYS = selectors.TURNED_DEAD_DAYS
 
     def lookups(self, request, model_admin):
-        return ((f"{self.DAYS}d", f"In the last {self.DAYS} days"),)
+        days = ngettext("In the last day", "In the last %(days)d days", self.DAYS) % {"days": self.DAYS}
+        return ((f"{self.DAYS}d", days),)
 
     def queryset(self, request, queryset):
         if self.value() != f"{self.DAYS}d":
@@ -49,7 +51,7 @@ class DomainFilter(admin.SimpleListFilter):
     """One domain's sources (the dashboard's dead-domain bars link here). Offered only once chosen: a choice per
     domain would be thousands."""
 
-    title = "domain"
+    title = _("domain")
     parameter_name = "domain"
 
     def lookups(self, request, model_admin):
@@ -115,7 +117,7 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("url", "title", "publisher", "domain")}),
         (
-            "Link health",
+            _("Link health"),
             {
                 "fields": (
                     ("health", "last_checked_at"),
@@ -124,12 +126,12 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
                     ("consecutive_failures", "first_failure_at"),
                     "next_check_at",
                 ),
-                "description": "Kept up to date by the link checker.",
+                "description": _("Kept up to date by the link checker."),
             },
         ),
-        ("Archive", {"fields": ("archive_url", "archived_at")}),
-        ("Recent checks", {"fields": ("check_timeline", "recent_checks")}),
-        ("Cited by", {"fields": ("citing_claims",)}),
+        (_("Archive"), {"fields": ("archive_url", "archived_at")}),
+        (_("Recent checks"), {"fields": ("check_timeline", "recent_checks")}),
+        (_("Cited by"), {"fields": ("citing_claims",)}),
         (None, {"fields": (("created_at", "updated_at"),)}),
     )
 
@@ -138,24 +140,24 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         visible = seam.visible_claims_condition(user=request.user, through="evidence__claim")
         return super().get_queryset(request).annotate(claim_count=Count("evidence", filter=visible))
 
-    @admin.display(description="health", ordering="health")
+    @admin.display(description=_("health"), ordering="health")
     def health_column(self, obj: Source):
         return health_label(obj)
 
-    @admin.display(description="claims", ordering="claim_count")
+    @admin.display(description=_("claims"), ordering="claim_count")
     def claim_count(self, obj: Source) -> int:
         return obj.claim_count
 
-    @admin.display(description="moved to / archived copy")
+    @admin.display(description=_("moved to / archived copy"))
     def moved_or_archived(self, obj: Source):
         # What a reviewer can put in place of the link: where a permanent redirect led, or the snapshot.
-        links = [("moved to", obj.final_url)] if obj.final_url else []
-        links += [("archived copy", obj.archive_url)] if obj.archive_url else []
+        links = [(gettext("moved to"), obj.final_url)] if obj.final_url else []
+        links += [(gettext("archived copy"), obj.archive_url)] if obj.archive_url else []
         if not links:
             return "—"
         return format_html_join(" · ", '<a href="{1}" rel="noopener noreferrer">{0}</a>', links)
 
-    @admin.action(description="Check now", permissions=["change"])
+    @admin.action(description=_("Check now"), permissions=["change"])
     def check_now(self, request, queryset):
         # A few sources are checked while the reviewer waits; more go to the worker as one batch.
         from .services import new_run_key, sources_check
@@ -167,20 +169,30 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
             from factcheck.failsafe import enqueue
 
             if enqueue(check_sources_batch, ids, run_key):
-                self.message_user(request, f"{len(ids)} sources queued for checking (run {run_key}).")
+                message = ngettext(
+                    "%(count)d source queued for checking (run %(run)s).",
+                    "%(count)d sources queued for checking (run %(run)s).",
+                    len(ids),
+                )
+                self.message_user(request, message % {"count": len(ids), "run": run_key})
                 return
             # The broker is away: make them due instead, and the beat job checks them once it is back.
             Source.objects.filter(id__in=ids).update(next_check_at=timezone.now())
-            self.message_user(
-                request,
-                f"The task queue is unavailable; {len(ids)} sources are marked due and "
-                "will be checked by the scheduled job when it is back.",
-                messages.WARNING,
+            message = ngettext(
+                "The task queue is unavailable; %(count)d source is marked due and will be checked by the scheduled "
+                "job when it is back.",
+                "The task queue is unavailable; %(count)d sources are marked due and will be checked by the "
+                "scheduled job when it is back.",
+                len(ids),
             )
+            self.message_user(request, message % {"count": len(ids)}, messages.WARNING)
             return
         report = sources_check(source_ids=ids, run_key=run_key)
-        summary = ", ".join(f"{count} {outcome}" for outcome, count in report.outcomes.most_common()) or "nothing"
-        self.message_user(request, f"Checked {len(report.recorded)} sources: {summary}.")
+        summary = outcomes_summary(report.outcomes.most_common())
+        message = ngettext(
+            "Checked %(count)d source: %(summary)s.", "Checked %(count)d sources: %(summary)s.", len(report.recorded)
+        )
+        self.message_user(request, message % {"count": len(report.recorded), "summary": summary})
         drift = excerpt_drift_message(report.excerpts_went_missing, request.user)
         if drift:
             self.message_user(request, drift, messages.WARNING)
@@ -191,73 +203,90 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
             obj._newest_checks = selectors.source_recent_checks(source_id=obj.pk, limit=TIMELINE_CHECKS)
         return obj._newest_checks
 
-    @admin.display(description="Timeline")
+    @admin.display(description=_("Timeline"))
     def check_timeline(self, obj: Source):
         if obj.pk is None:
             return "—"
         checks = self._checks(obj)[::-1]  # oldest first, left to right
         if not checks:
-            return "Not checked yet: the timeline starts with the first check."
+            return gettext("Not checked yet: the timeline starts with the first check.")
         marks = []
         for c in checks:
-            status = f" (HTTP {c.http_status})" if c.http_status else ""
-            when = _when(c.checked_at)
+            what = c.get_outcome_display()
+            if c.http_status:
+                what = gettext("%(outcome)s (HTTP %(status)s)") % {"outcome": what, "status": c.http_status}
+            reason = check_reason(outcome=c.outcome, failure=c.failure, error=c.error)
+            if reason:
+                what = gettext("%(outcome)s: %(reason)s") % {"outcome": what, "reason": reason}
             marks.append(
                 charts.Bar(
                     label=date_format(timezone.localtime(c.checked_at), "SHORT_DATE_FORMAT"),
                     value=c.elapsed_ms,
                     colour=outcome_group(c.outcome).colour,
-                    tooltip=f"{when}: {c.get_outcome_display()}{status}, {c.elapsed_ms} ms",
+                    tooltip=gettext("%(when)s: %(what)s, %(ms)s ms")
+                    % {"when": _when(c.checked_at), "what": what, "ms": c.elapsed_ms},
                 )
             )
         used = {outcome_group(c.outcome).key for c in checks}
-        legend = [(g.label, g.colour) for g in OUTCOME_GROUPS if g.key in used]
+        legend = [(str(g.label), g.colour) for g in OUTCOME_GROUPS if g.key in used]
+        title = ngettext(
+            "The last check of this source: time taken and outcome",
+            "The last %(count)d checks of this source: time taken and outcome",
+            len(checks),
+        ) % {"count": len(checks)}
         return charts.timeline(
             key="source-checks",
-            title=f"The last {len(checks)} checks of this source: time taken and outcome",
+            title=title,
             marks=marks,
             legend=legend,
         )
 
-    @admin.display(description="Newest checks")
+    @admin.display(description=_("Newest checks"))
     def recent_checks(self, obj: Source):
         if obj.pk is None:
             return "—"
         checks = self._checks(obj)[:RECENT_CHECKS]
         if not checks:
-            return "Not checked yet."
+            return gettext("Not checked yet.")
+        viewer = viewer_of(obj)
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     _when(c.checked_at),
                     c.get_outcome_display(),
                     c.http_status or "—",
-                    c.elapsed_ms,
+                    gettext("%(ms)s ms") % {"ms": c.elapsed_ms},
                     c.final_url,
-                    Truncator(error_shown(c, viewer_of(obj))).chars(120),
+                    reason_shown(c, viewer),
                 )
                 for c in checks
             ),
         )
         all_url = reverse("admin:sources_linkcheck_changelist") + f"?source__id__exact={obj.pk}"
         return format_html(
-            '<table class="fc-checks"><thead><tr><th>Checked</th><th>Outcome</th><th>HTTP</th><th>Time</th>'
-            "<th>Final url</th><th>Error</th></tr></thead><tbody>{}</tbody></table>"
-            '<p><a href="{}">All checks of this source</a></p>',
+            '<table class="fc-checks"><thead><tr><th>{}</th><th>{}</th><th>HTTP</th><th>{}</th>'
+            "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a href="{}">{}</a></p>',
+            gettext("Checked"),
+            gettext("Outcome"),
+            pgettext("time a link check took", "Time"),
+            gettext("Final url"),
+            gettext("Reason"),
             rows,
             all_url,
+            gettext("All checks of this source"),
         )
 
-    @admin.display(description="Claims citing it")
+    @admin.display(description=_("Claims citing it"))
     def citing_claims(self, obj: Source):
         if obj.pk is None:
             return "—"
         citing = seam.restrict_evidence(obj.evidence.select_related("claim"), user=viewer_of(obj))
         evidence = list(citing.order_by("-claim_id")[:CITING_CLAIMS])
         if not evidence:
-            return "No claim cites this source."
+            return gettext("No claim cites this source.")
         items = format_html_join(
             "",
             '<li><a href="{}">#{} {}</a> ({})</li>',
@@ -304,9 +333,32 @@ def excerpt_drift_message(evidence_ids: list[int], user) -> str:
 
 def error_shown(check: LinkCheck, user) -> str:
     """The check's error as this user may read it (sources.choices.check_error_shown): reviewers the checker's text,
-    everyone else the outcome's public words."""
+    everyone else its reason in words."""
     detailed = user is not None and seam.user_sees_check_details(user)
-    return check_error_shown(outcome=check.outcome, error=check.error, detailed=detailed)
+    return check_error_shown(outcome=check.outcome, error=check.error, detailed=detailed, failure=check.failure)
+
+
+def reason_shown(check: LinkCheck, user):
+    """Why the check failed, in words; for reviewers the checker's own text follows, folded away, for diagnosis."""
+    reason = check_reason(outcome=check.outcome, failure=check.failure, error=check.error)
+    detail = error_shown(check, user)
+    if not detail or detail == reason:
+        return reason or "—"
+    return format_html(
+        '{} <details class="fc-error-detail"><summary>{}</summary><code>{}</code></details>',
+        reason or "—",
+        gettext("The checker's message"),
+        Truncator(detail).chars(300),
+    )
+
+
+def outcomes_summary(outcomes) -> str:
+    """Outcome counts in words from (outcome, count) pairs ("2 OK, 1 Connection error"); "nothing" if none."""
+    parts = [
+        gettext("%(count)d %(outcome)s") % {"count": count, "outcome": Outcome(o).label if o in Outcome.values else o}
+        for o, count in outcomes
+    ]
+    return pgettext("list separator", ", ").join(parts) if parts else gettext("nothing")
 
 
 @admin.register(LinkCheck)
@@ -315,13 +367,13 @@ class LinkCheckAdmin(VisibilityAdminMixin, admin.ModelAdmin):
 
     visibility_rule = staticmethod(seam.restrict_link_checks)  # the checks of sources the user may see
 
-    list_display = ("checked_at", "source", "outcome", "http_status", "elapsed_ms", "final_url")
-    list_filter = ("outcome",)
+    list_display = ("checked_at", "source", "outcome", "reason", "http_status", "elapsed_ms", "final_url")
+    list_filter = ("outcome", "failure")
     list_select_related = ("source",)
     search_fields = ("source__url", "final_url", "error")
     date_hierarchy = "checked_at"
-    exclude = ("error",)
-    readonly_fields = ("error_text",)
+    exclude = ("error", "failure")
+    readonly_fields = ("reason", "error_text")
 
     def get_search_fields(self, request):
         # The checker's own text names internal addresses: only those who may read it may search it.
@@ -329,7 +381,11 @@ class LinkCheckAdmin(VisibilityAdminMixin, admin.ModelAdmin):
             return self.search_fields
         return tuple(name for name in self.search_fields if name != "error")
 
-    @admin.display(description="Error")
+    @admin.display(description=_("Reason"), ordering="failure")
+    def reason(self, obj: LinkCheck):
+        return check_reason(outcome=obj.outcome, failure=obj.failure, error=obj.error) or "—"
+
+    @admin.display(description=_("The checker's message"))
     def error_text(self, obj: LinkCheck):
         return error_shown(obj, viewer_of(obj))
 

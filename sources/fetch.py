@@ -22,6 +22,7 @@ import asyncio
 import codecs
 import contextlib
 import email.utils
+import errno
 import hashlib
 import ipaddress
 import re
@@ -37,7 +38,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from .choices import Outcome
+from .choices import Failure, Outcome
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -295,6 +296,7 @@ class CheckResult:
     final_url: str = ""
     elapsed_ms: int = 0
     error: str = ""
+    failure: str = ""  # why it failed, a Failure ("" for a success or when the outcome says it all)
     content_hash: str = ""
     text: str | None = None
     retry_after: int | None = None
@@ -310,6 +312,10 @@ class Blocked(Exception):
 
 class InvalidTarget(Exception):
     pass
+
+
+class BadRedirect(InvalidTarget):
+    """A redirect whose Location is not a url the fetcher may follow."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -469,14 +475,67 @@ def outcome_for_status(status: int, *, retry_after: int | None = None) -> str:
     return Outcome.SERVER_ERROR
 
 
-def _outcome_for_exception(exc: BaseException) -> tuple[str, str]:
-    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+# "Temporary failure in name resolution": the name server did not answer, which says nothing of the name.
+_DNS_UNAVAILABLE = frozenset({socket.EAI_AGAIN})
+_FAILURE_OF_ERRNO = {
+    errno.ECONNREFUSED: Failure.REFUSED,
+    errno.ECONNRESET: Failure.RESET,
+    errno.ECONNABORTED: Failure.RESET,
+    errno.EPIPE: Failure.RESET,
+    errno.ENETUNREACH: Failure.UNREACHABLE,
+    errno.EHOSTUNREACH: Failure.UNREACHABLE,
+    errno.ENETDOWN: Failure.UNREACHABLE,
+    errno.EHOSTDOWN: Failure.UNREACHABLE,
+    errno.ETIMEDOUT: Failure.CONNECT_TIMEOUT,
+}
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The operating system's error under an aiohttp connection error (or the error itself)."""
+    inner = getattr(exc, "os_error", None)
+    if isinstance(inner, OSError):
+        return inner
+    return exc if isinstance(exc, OSError) else None
+
+
+def failure_of_exception(exc: BaseException) -> Failure:
+    """Why a request that raised ``exc`` failed, as a reviewer would say it (sources.choices.Failure).
+
+    By the exception's type and its errno, never its text: a refused connection and an unreachable network have the
+    same message from asyncio ("Connect call failed"), and messages change between Python and aiohttp versions."""
     if isinstance(exc, Blocked):
-        return Outcome.BLOCKED, str(exc)
+        return Failure.BLOCKED
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
+        return Failure.CERTIFICATE
+    if isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError, aiohttp.ServerFingerprintMismatch)):
+        return Failure.TLS
+    if isinstance(exc, BadRedirect):
+        return Failure.BAD_REDIRECT
     if isinstance(exc, (InvalidTarget, InvalidHost, aiohttp.InvalidURL, ValueError)):
-        return Outcome.INVALID_URL, str(exc) or text
+        return Failure.INVALID_URL
     if isinstance(exc, (aiohttp.ClientConnectorDNSError, socket.gaierror)):
-        return Outcome.DNS_ERROR, text
+        code = getattr(_os_error(exc), "errno", None)
+        return Failure.DNS_UNAVAILABLE if code in _DNS_UNAVAILABLE else Failure.DNS
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return Failure.CONNECT_TIMEOUT
+    if isinstance(exc, (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError)):
+        return Failure.READ_TIMEOUT
+    if isinstance(exc, TimeoutError):
+        return Failure.DEADLINE
+    if isinstance(exc, (aiohttp.ServerDisconnectedError, ConnectionResetError, aiohttp.ClientConnectionResetError)):
+        return Failure.RESET
+    if isinstance(exc, (aiohttp.ClientResponseError, aiohttp.ClientPayloadError, zlib.error)):
+        return Failure.BAD_RESPONSE
+    return _FAILURE_OF_ERRNO.get(getattr(_os_error(exc), "errno", None), Failure.CONNECTION)
+
+
+def _outcome_for_exception(exc: BaseException) -> tuple[str, str, str]:
+    """(outcome, failure, error) of a request that raised ``exc``; ``error`` is the exception's own text."""
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    failure = failure_of_exception(exc)
+    if isinstance(exc, Blocked):
+        return Outcome.BLOCKED, failure, str(exc)
+    # TLS before ValueError: a certificate error is a ValueError too (ssl.SSLCertVerificationError).
     if isinstance(
         exc,
         (
@@ -486,11 +545,15 @@ def _outcome_for_exception(exc: BaseException) -> tuple[str, str]:
             aiohttp.ServerFingerprintMismatch,
         ),
     ):
-        return Outcome.TLS_ERROR, text
+        return Outcome.TLS_ERROR, failure, text
+    if isinstance(exc, (InvalidTarget, InvalidHost, aiohttp.InvalidURL, ValueError)):
+        return Outcome.INVALID_URL, failure, str(exc) or text
+    if isinstance(exc, (aiohttp.ClientConnectorDNSError, socket.gaierror)):
+        return Outcome.DNS_ERROR, failure, text
     if isinstance(exc, (TimeoutError, aiohttp.ServerTimeoutError)):
-        return Outcome.TIMEOUT, text or "timed out"
+        return Outcome.TIMEOUT, failure, text or "timed out"
     if isinstance(exc, (aiohttp.ClientError, OSError, zlib.error)):
-        return Outcome.CONNECTION_ERROR, text
+        return Outcome.CONNECTION_ERROR, failure, text
     raise exc
 
 
@@ -588,20 +651,21 @@ class SafeClient:
         try:
             target = self._target(url)
         except InvalidTarget as exc:
-            result.outcome, result.error = Outcome.INVALID_URL, str(exc)
+            result.outcome, result.failure, result.error = Outcome.INVALID_URL, Failure.INVALID_URL, str(exc)
             return self._finish(result, started)
         async with self.limiter.slot(target.raw_host or ""), self._global:
             started = time.monotonic()  # waiting for our turn is politeness, not the server's slowness
             try:
                 async with asyncio.timeout(self.config.deadline):
                     await self._follow(target, result, want_body=want_body)
-            except TimeoutError:
+            except TimeoutError as exc:
+                # aiohttp's connect and read timeouts are TimeoutErrors too; the deadline's is a plain one.
                 if result.outcome == Outcome.OK and not result.error:
                     result.error = f"no complete answer within the {self.config.deadline:g} s deadline"
-                result.outcome = Outcome.TIMEOUT
+                result.outcome, result.failure = Outcome.TIMEOUT, failure_of_exception(exc)
                 result.text = None
             except Exception as exc:
-                result.outcome, result.error = _outcome_for_exception(exc)
+                result.outcome, result.failure, result.error = _outcome_for_exception(exc)
                 result.text = None
         return self._finish(result, started)
 
@@ -641,16 +705,18 @@ class SafeClient:
                         following = self._target(current.join(URL(location.strip())))
                     except (InvalidTarget, ValueError) as exc:
                         result.http_status = status
-                        raise InvalidTarget(f"Redirect to an unusable location “{location[:200]}”: {exc}") from exc
+                        raise BadRedirect(f"Redirect to an unusable location “{location[:200]}”: {exc}") from exc
                     result.redirects.append((status, str(following)))
                     result.http_status = status
                     key = _without_fragment(following)
                     if key in seen:
                         result.outcome, result.final_url = Outcome.REDIRECT_LOOP, str(following)
+                        result.failure = Failure.REDIRECT_LOOP
                         result.error = f"redirect loop after {len(result.redirects)} hops"
                         return
                     if len(result.redirects) > self.config.max_redirects:
                         result.outcome, result.final_url = Outcome.TOO_MANY_REDIRECTS, str(following)
+                        result.failure = Failure.TOO_MANY_REDIRECTS
                         result.error = f"more than {self.config.max_redirects} redirects"
                         return
                     permanent = permanent or status in PERMANENT_REDIRECTS
@@ -666,6 +732,7 @@ class SafeClient:
                     if result.outcome == Outcome.OK and permanent:
                         result.outcome = Outcome.REDIRECTED
                 if status in REDIRECT_STATUSES:
+                    result.failure = Failure.NO_LOCATION
                     result.error = "redirect without a Location header"
                 if want_body and 200 <= status < 300 and method == "GET":
                     await self._read_body(response, result)
@@ -676,7 +743,7 @@ class SafeClient:
         try:
             decoder = _Decoder(response.headers.get("Content-Encoding", ""))
         except ValueError as exc:
-            result.error = str(exc)
+            result.failure, result.error = Failure.UNREADABLE, str(exc)
             return
         body = bytearray()
         async for chunk in response.content.iter_any():

@@ -258,6 +258,7 @@ _LINKCHECK_COLUMNS = (
     "elapsed_ms",
     "error",
     "content_hash",
+    "failure",
 )
 
 
@@ -330,6 +331,7 @@ def linkchecks_record(
                 min(r.elapsed_ms, 2**31 - 1),
                 _truncate(r.error, 2000),
                 r.content_hash,
+                r.failure,
             )
         )
     inserted = _insert_linkchecks(rows)

@@ -2,8 +2,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from .choices import Health, Outcome
+from .choices import Failure, Health, Outcome
 from .urlnorm import MAX_URL_LENGTH, normalize_url, url_domain
 
 # The fields the link checker keeps (sources/health.py writes them; admin and API show them read-only).
@@ -22,26 +24,34 @@ LINK_HEALTH_FIELDS = (
 class Source(models.Model):
     """A page that supports or refutes claims, with the health of its link over time."""
 
-    url = models.URLField(max_length=MAX_URL_LENGTH, unique=True, help_text="Stored in canonical form.")
-    domain = models.CharField(max_length=253, editable=False, db_index=True)
-    title = models.CharField(max_length=500, blank=True)
-    publisher = models.CharField(max_length=255, blank=True)
+    url = models.URLField(_("url"), max_length=MAX_URL_LENGTH, unique=True, help_text=_("Stored in canonical form."))
+    domain = models.CharField(_("domain"), max_length=253, editable=False, db_index=True)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=255, blank=True)
 
-    health = models.CharField(max_length=16, choices=Health.choices, default=Health.UNKNOWN)
-    last_checked_at = models.DateTimeField(null=True, blank=True)
-    last_outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
-    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="HTTP status of the last check.")
-    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True, help_text="Where a permanent redirect led.")
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    first_failure_at = models.DateTimeField(null=True, blank=True)
-    archive_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
-    archived_at = models.DateTimeField(null=True, blank=True, help_text="Date of the archived snapshot.")
-    next_check_at = models.DateTimeField(null=True, blank=True)
+    health = models.CharField(_("health"), max_length=16, choices=Health.choices, default=Health.UNKNOWN)
+    last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
+    last_outcome = models.CharField(_("last outcome"), max_length=24, choices=Outcome.choices, blank=True)
+    last_status = models.PositiveSmallIntegerField(
+        _("last status"), null=True, blank=True, help_text=_("HTTP status of the last check.")
+    )
+    final_url = models.URLField(
+        _("final url"), max_length=MAX_URL_LENGTH, blank=True, help_text=_("Where a permanent redirect led.")
+    )
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    first_failure_at = models.DateTimeField(_("first failure at"), null=True, blank=True)
+    archive_url = models.URLField(_("archive url"), max_length=MAX_URL_LENGTH, blank=True)
+    archived_at = models.DateTimeField(
+        _("archived at"), null=True, blank=True, help_text=_("Date of the archived snapshot.")
+    )
+    next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["health", "id"], name="source_health_idx"),
@@ -75,19 +85,29 @@ class Source(models.Model):
 class LinkCheck(models.Model):
     """One check of one source. A check delivered twice for the same run writes one row (the constraint)."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="checks")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="checks", verbose_name=_("source"))
     run_key = models.CharField(
-        max_length=64, help_text="Identifies the scheduled run; the same run is recorded once per source."
+        _("run key"),
+        max_length=64,
+        help_text=_("Identifies the scheduled run; the same run is recorded once per source."),
     )
-    checked_at = models.DateTimeField()
-    outcome = models.CharField(max_length=24, choices=Outcome.choices)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
-    elapsed_ms = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    content_hash = models.CharField(max_length=64, blank=True)
+    checked_at = models.DateTimeField(_("checked at"))
+    outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices)
+    # Why it failed, finer than the outcome (a refused connection, an invalid certificate): its label is the reason
+    # in words. Blank for a success, and for checks recorded before it was (sources.choices.check_failure).
+    # db_default too, so bulk loads that COPY named columns (bench/generate.py) need not name it.
+    failure = models.CharField(
+        _("reason"), max_length=24, choices=Failure.choices, blank=True, default="", db_default=""
+    )
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    final_url = models.URLField(_("final url"), max_length=MAX_URL_LENGTH, blank=True)
+    elapsed_ms = models.PositiveIntegerField(_("time taken (ms)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("link check")
+        verbose_name_plural = _("link checks")
         ordering = ["-checked_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "run_key"], name="linkcheck_one_per_run"),
@@ -100,9 +120,12 @@ class LinkCheck(models.Model):
         ]
 
     def __str__(self) -> str:
-        # In the current zone, named (the admin's change page titles a check by this): factcheck/formats.
-        when = date_format(timezone.localtime(self.checked_at), "DATETIME_FORMAT")
-        return f"{self.source_id} {self.outcome} at {when}"
+        # The admin's title and breadcrumbs for a check: in the reader's language and zone, the outcome by its label.
+        return gettext("Source %(source)s: %(outcome)s at %(when)s") % {
+            "source": self.source_id,
+            "outcome": self.get_outcome_display(),
+            "when": date_format(timezone.localtime(self.checked_at), "DATETIME_FORMAT"),
+        }
 
 
 class LinkCheckDay(models.Model):

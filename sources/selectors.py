@@ -86,6 +86,6 @@ def source_recent_checks(*, source_id: int, limit: int) -> list[LinkCheck]:
     """The source's newest checks, newest first (the page's table and its timeline share them)."""
     return list(
         LinkCheck.objects.filter(source_id=source_id)
-        .only("id", "source_id", "checked_at", "outcome", "http_status", "elapsed_ms", "final_url", "error")
+        .only("id", "source_id", "checked_at", "outcome", "failure", "http_status", "elapsed_ms", "final_url", "error")
         .order_by("-checked_at", "-id")[:limit]
     )

@@ -9,6 +9,7 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 MAX_URL_LENGTH = 2048
 ALLOWED_SCHEMES = ("http", "https")
@@ -28,7 +29,9 @@ def _is_tracking_parameter(pair: str) -> bool:
 def _ascii_host(host: str) -> str:
     if host.startswith("["):  # IPv6 literal, already ASCII
         return host.lower()
-    invalid = ValidationError(f"The host name “{host}” is not a valid domain name.", code="invalid_host")
+    invalid = ValidationError(
+        _("The host name “%(host)s” is not a valid domain name.") % {"host": host}, code="invalid_host"
+    )
     try:
         ascii_host = host.encode("idna").decode("ascii").lower()
         labels = ascii_host.removesuffix(".").split(".")
@@ -45,32 +48,39 @@ def _ascii_host(host: str) -> str:
 def normalize_url(raw: str) -> str:
     """Return the canonical form of ``raw`` or raise ValidationError saying what is wrong with it."""
     if not isinstance(raw, str) or not raw.strip():
-        raise ValidationError("Enter a url.", code="required")
+        raise ValidationError(_("Enter a url."), code="required")
     url = raw.strip()
     if len(url) > MAX_URL_LENGTH:
         raise ValidationError(
-            f"The url is {len(url)} characters long; at most {MAX_URL_LENGTH} are allowed.", code="too_long"
+            _("The url is %(length)d characters long; at most %(limit)d are allowed.")
+            % {"length": len(url), "limit": MAX_URL_LENGTH},
+            code="too_long",
         )
     if _FORBIDDEN_CHARACTERS.search(url):
         raise ValidationError(
-            "The url contains spaces, control characters or lone surrogates; percent-encode them.",
+            _("The url contains spaces, control characters or lone surrogates; percent-encode them."),
             code="bad_characters",
         )
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ValidationError(f"The url could not be parsed: {exc}.", code="invalid") from exc
+        raise ValidationError(
+            _("The url could not be parsed: %(problem)s.") % {"problem": exc}, code="invalid"
+        ) from exc
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
-        shown = f"“{scheme}:”" if scheme else "no scheme"
-        raise ValidationError(f"Only http and https urls are accepted, not {shown}.", code="scheme")
+        if scheme:
+            message = _("Only http and https urls are accepted, not “%(scheme)s:”.") % {"scheme": scheme}
+        else:
+            message = _("Only http and https urls are accepted; this one has no scheme.")
+        raise ValidationError(message, code="scheme")
     hostname = parts.hostname or ""
     if not hostname:
-        raise ValidationError("The url has no host name.", code="no_host")
+        raise ValidationError(_("The url has no host name."), code="no_host")
     host = _ascii_host(f"[{hostname}]" if ":" in hostname else hostname)
     if len(host) > 253:
-        raise ValidationError("The host name is longer than 253 characters.", code="invalid_host")
+        raise ValidationError(_("The host name is longer than 253 characters."), code="invalid_host")
     netloc = host
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc = f"{host}:{port}"

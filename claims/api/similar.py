@@ -8,6 +8,7 @@ import math
 
 from django.conf import settings
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -78,7 +79,7 @@ def _number(raw, kind, name, default):
     try:
         number = kind(raw)
     except (ValueError, OverflowError) as exc:
-        raise serializers.ValidationError({name: [f"“{raw}” is not a number."]}) from exc
+        raise serializers.ValidationError({name: [_("“%(value)s” is not a number.") % {"value": raw}]}) from exc
     if not math.isfinite(number):
-        raise serializers.ValidationError({name: [f"“{raw}” is not a finite number."]})
+        raise serializers.ValidationError({name: [_("“%(value)s” is not a finite number.") % {"value": raw}]})
     return number

@@ -154,7 +154,7 @@ class ClaimViewSet(
     def update(self, request, *args, **kwargs):
         if not kwargs.get("partial"):
             return Response(
-                {"detail": "Use PATCH with the fields to change."}, status=status.HTTP_405_METHOD_NOT_ALLOWED
+                {"detail": gettext("Use PATCH with the fields to change.")}, status=status.HTTP_405_METHOD_NOT_ALLOWED
             )
         claim_id = int(kwargs["pk"])
         _get_or_404(claim_selectors.claim_get, claim_id=claim_id, user=request.user)
@@ -502,7 +502,8 @@ def _export_options(params) -> tuple[str, bool]:
     """The export's format and whether to start with a byte order mark, or a 400 naming the parameter."""
     name = params.get("format", "csv")
     if name not in EXPORT_FORMATS:
-        raise ValidationError({"format": [f"“{name}” is not an export format; use csv or ndjson."]})
+        message = gettext("“%(value)s” is not an export format; use csv or ndjson.") % {"value": name}
+        raise ValidationError({"format": [message]})
     try:
         bom = bool(StrictBooleanField(required=False).clean(params.get("bom")))
     except DjangoValidationError as exc:

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from .base import ArticleData, ParseError, decode_text
+from django.utils.translation import gettext as _
+
+from .base import ArticleData, ParseError, decode_text, fetch_failure
 from .html import parse_html
 from .markdown import parse_markdown_file
 
@@ -19,17 +21,16 @@ def article_data_from_url(url: str) -> ArticleData:
 
     result = fetch_text(url)
     if result.text is None:
-        detail = result.error or (f"HTTP {result.http_status}" if result.http_status else "")
-        if result.outcome in ("ok", "redirected"):
-            detail = f"it is not a text page (content type {result.content_type or 'unknown'})"
-        raise ParseError("url", f"the page could not be fetched: {result.outcome}" + (f", {detail}" if detail else ""))
+        raise ParseError("url", fetch_failure(result, what=_("the page")))
     return parse_html(result.text, url=result.final_url or url, fetched=True)
 
 
 def article_data_from_bytes(data: bytes, *, name: str = "", url: str = "") -> ArticleData:
     """Parse an uploaded or local file: HTML by its name or its first tag, Markdown otherwise."""
     if len(data) > MAX_FILE_BYTES:
-        raise ParseError("file", f"it is {len(data)} bytes; at most {MAX_FILE_BYTES} are read")
+        raise ParseError(
+            "file", _("it is %(size)s bytes; at most %(limit)s are read") % {"size": len(data), "limit": MAX_FILE_BYTES}
+        )
     suffix = Path(name).suffix.lower()
     if suffix in (".html", ".htm", ".xhtml"):
         return parse_html(decode_text(data), url=url)
@@ -46,7 +47,9 @@ def article_data_from_path(path: str | Path, *, url: str = "") -> ArticleData:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ParseError("file", f"{path} cannot be read: {exc.strerror or exc}") from exc
+        raise ParseError(
+            "file", _("%(path)s cannot be read: %(problem)s") % {"path": path, "problem": exc.strerror or exc}
+        ) from exc
     return article_data_from_bytes(data, name=path.name, url=url)
 
 

@@ -43,6 +43,22 @@ def check_text(model, values: dict, *, names: dict[str, str] | None = None) -> N
         raise ParseError((names or {}).get(field_name, field_name), " ".join(messages)) from exc
 
 
+def fetch_failure(result, *, what: str = "") -> str:
+    """Why the safe fetcher brought back no text, in words (sources.choices.check_reason, as the link checks say
+    it), with the HTTP status when there was one."""
+    from sources.choices import SUCCESS_OUTCOMES, check_reason
+
+    if result.outcome in SUCCESS_OUTCOMES and not result.error:
+        reason = _("it is not a text page (content type %(type)s)") % {"type": result.content_type or _("unknown")}
+    else:
+        reason = check_reason(outcome=result.outcome, failure=result.failure, error=result.error)
+        if result.http_status:
+            reason = _("%(reason)s (HTTP %(status)s)") % {"reason": reason, "status": result.http_status}
+    if what:
+        return _("%(what)s could not be fetched: %(reason)s") % {"what": what, "reason": reason}
+    return _("could not be fetched: %(reason)s") % {"reason": reason}
+
+
 def describe(exc: ValidationError) -> str:
     """One readable line for a refused input or item: each field at fault and why."""
     if hasattr(exc, "error_dict"):
@@ -121,7 +137,7 @@ def decode_text(data: bytes, *, what: str = "file") -> str:
         if len(_CONTROL.findall(text[:8192])) > max(2, len(text[:8192]) // 100):
             break
         return text.replace("\r\n", "\n").replace("\r", "\n")
-    raise ParseError(what, "it is a binary file or not in a text encoding we read (UTF-8, GB18030)")
+    raise ParseError(what, _("it is a binary file or not in a text encoding we read (UTF-8, GB18030)"))
 
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -184,14 +184,15 @@ def parse_claimreview_text(text: str, *, source: str = "") -> list[ParsedReview]
         page = _page(text)
         blocks, page_language = page.blocks, page.lang
         if not blocks:
-            raise ParseError(f"{prefix}page".strip(), 'the page has no <script type="application/ld+json"> block')
+            raise ParseError(f"{prefix}page".strip(), _('the page has no <script type="application/ld+json"> block'))
         for index, block in enumerate(blocks, 1):
+            where = _("ld+json block %(index)d") % {"index": index}
             try:
-                documents.append((f"ld+json block {index}", load_json(block, what=f"ld+json block {index}")))
+                documents.append((where, load_json(block, what=where)))
             except ParseError as exc:
-                results.append(ParsedReview(label=f"{prefix}ld+json block {index}", error=exc.reason))
+                results.append(ParsedReview(label=f"{prefix}{where}", error=exc.reason))
     else:
-        raise ParseError(f"{prefix}input".strip(), "neither JSON nor an HTML page")
+        raise ParseError(f"{prefix}input".strip(), _("neither JSON nor an HTML page"))
     found = [
         (" ".join(part for part in (source, where, label) if part), obj, raw)
         for where, document in documents
@@ -210,7 +211,10 @@ def parse_claimreview_text(text: str, *, source: str = "") -> list[ParsedReview]
     if not results:
         raise ParseError(
             f"{prefix}ClaimReview".strip(),
-            "no ClaimReview found in the input (looked in lists, @graph, DataFeed.dataFeedElement and ld+json blocks)",
+            _(
+                "no ClaimReview found in the input (looked in lists, @graph, DataFeed.dataFeedElement and ld+json "
+                "blocks)"
+            ),
         )
     return results
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from sources.urlnorm import normalize_url
 
@@ -31,7 +32,7 @@ def parse_html(html: str, *, url: str = "", fetched: bool = False) -> ArticleDat
         date_extraction_params=_DATE_PARAMS,
     )
     if document is None or document.body is None:
-        raise ParseError("body", "no main text could be found in the page")
+        raise ParseError("body", _("no main text could be found in the page"))
     article = ArticleData(url="", origin="html")
     article.url = _choose_url(given=url, declared=document.url or "", fetched=fetched)
     article.title = clean_line(document.title or "")
@@ -46,7 +47,7 @@ def parse_html(html: str, *, url: str = "", fetched: bool = False) -> ArticleDat
     )
     article.links = _links(document.body, own_url=article.url)
     if not article.body:
-        raise ParseError("body", "the page has no main text")
+        raise ParseError("body", _("the page has no main text"))
     return article
 
 
@@ -63,7 +64,7 @@ def _choose_url(*, given: str, declared: str, fetched: bool) -> str:
             return declared
         return given
     if not declared:
-        raise ParseError("url", "the page declares no canonical url (link rel=canonical or og:url); pass --url")
+        raise ParseError("url", _("the page declares no canonical url (link rel=canonical or og:url); pass --url"))
     return declared
 
 
@@ -82,11 +83,13 @@ def _date(raw: str, warnings: list[str]) -> datetime | None:
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        warnings.append(f"published_at: the page's date “{raw}” could not be read; imported without a date")
+        warnings.append(
+            _("published_at: the page's date “%(value)s” could not be read; imported without a date") % {"value": raw}
+        )
         return None
     if moment.tzinfo is None:
         if moment.hour == moment.minute == 0:
-            warnings.append("published_at: the page gives a date without a time; stored as midnight UTC")
+            warnings.append(_("published_at: the page gives a date without a time; stored as midnight UTC"))
         moment = moment.replace(tzinfo=UTC)
     return moment
 

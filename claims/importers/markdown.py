@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from sources.urlnorm import normalize_url
 
@@ -112,8 +113,10 @@ def parse_markdown_file(data: bytes, *, url: str = "") -> ArticleData:
     if not raw_url:
         raise ParseError(
             "原文链接 (url)",
-            "missing: the file names no original link (a 原文链接: line or url: in "
-            "front matter), and an article is known by its url; add one or pass --url",
+            _(
+                "missing: the file names no original link (a 原文链接: line or url: in front matter), and an article "
+                "is known by its url; add one or pass --url"
+            ),
         )
     article.url = _valid_url(raw_url, "原文链接 (url)" if header.get("原文链接") else "url")
     if article.cover_image_url:
@@ -136,16 +139,16 @@ def parse_markdown_file(data: bytes, *, url: str = "") -> ArticleData:
             warnings=article.warnings,
         )
     elif header:
-        article.warnings.append("发布时间 (published_at): missing; the article is imported without a date")
+        article.warnings.append(_("发布时间 (published_at): missing; the article is imported without a date"))
 
     # A WeChat export names the public account as its author: that account is the outlet too.
     if article.url.startswith(("https://mp.weixin.qq.com/", "http://mp.weixin.qq.com/")) and not article.outlet:
         article.outlet = article.author
     article.body, article.links = markdown_to_text(body_lines)
     if not article.title:
-        article.warnings.append("title: the file has no `# ` title line")
+        article.warnings.append(_("title: the file has no `# ` title line"))
     if not article.body:
-        article.warnings.append("body: the file has no body text")
+        article.warnings.append(_("body: the file has no body text"))
     article.language = article.language or guess_language(f"{article.title}\n{article.body}")
     return article
 
@@ -187,7 +190,9 @@ def _seed_header(lines: list[str]) -> tuple[dict[str, str], list[str]]:
             return header, lines[index:]
         label, value = match.groups()
         if label in header and header[label] != value:
-            raise ParseError(label, f"given twice, as “{header[label]}” and as “{value}”")
+            raise ParseError(
+                label, _("given twice, as “%(first)s” and as “%(second)s”") % {"first": header[label], "second": value}
+            )
         if value:  # an empty `封面图链接:` line is as good as none
             header[label] = value
     return header, []
@@ -197,7 +202,10 @@ def _valid_url(raw: str, field_name: str) -> str:
     try:
         return normalize_url(raw)
     except ValidationError as exc:
-        raise ParseError(field_name, f"“{raw[:200]}” is not a usable url: {' '.join(exc.messages)}") from exc
+        raise ParseError(
+            field_name,
+            _("“%(value)s” is not a usable url: %(problem)s") % {"value": raw[:200], "problem": " ".join(exc.messages)},
+        ) from exc
 
 
 _CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
@@ -218,13 +226,14 @@ def _zone_from_text(value: str, field_name: str) -> timezone | ZoneInfo | None:
             return UTC
         delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
         if delta > timedelta(hours=14):
-            raise ParseError(field_name, f"“{value}” is not a UTC offset (at most ±14 hours)")
+            raise ParseError(field_name, _("“%(value)s” is not a UTC offset (at most ±14 hours)") % {"value": value})
         return timezone(-delta if sign == "-" else delta)
     try:
         return ZoneInfo(value)
     except (ValueError, KeyError) as exc:
         raise ParseError(
-            field_name, f"“{value}” is neither a UTC offset (UTC+8) nor a time zone name (Asia/Shanghai)"
+            field_name,
+            _("“%(value)s” is neither a UTC offset (UTC+8) nor a time zone name (Asia/Shanghai)") % {"value": value},
         ) from exc
 
 
@@ -256,14 +265,19 @@ def parse_local_time(value: str, *, field_name: str, place: str, zone: str, warn
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ParseError(field_name, f"“{raw}” is not a date and time (expected e.g. 2024-11-27 09:23)") from exc
+        raise ParseError(
+            field_name, _("“%(value)s” is not a date and time (expected e.g. 2024-11-27 09:23)") % {"value": raw}
+        ) from exc
     if moment.tzinfo is not None:
         return moment
     tz = _zone_from_text(zone, "时区 (time zone)") if zone else place_time_zone(place)
     if tz is None:
         tz = ZoneInfo(settings.IMPORT_DEFAULT_TIME_ZONE)
-        where = f"发布地 “{place}” is not in China" if place else "the file gives no place (发布地)"
-        warnings.append(f"{field_name}: {where} and no time zone; read as {settings.IMPORT_DEFAULT_TIME_ZONE}")
+        if place:
+            warning = _("%(field)s: 发布地 “%(place)s” is not in China and no time zone; read as %(zone)s")
+        else:
+            warning = _("%(field)s: the file gives no place (发布地) and no time zone; read as %(zone)s")
+        warnings.append(warning % {"field": field_name, "place": place, "zone": settings.IMPORT_DEFAULT_TIME_ZONE})
     return moment.replace(tzinfo=tz)
 
 

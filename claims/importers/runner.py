@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from .base import ParseError, describe, printable
+from .base import ParseError, describe, fetch_failure, printable
 from .claimreview import parse_claimreview_bytes, parse_claimreview_text
-from .services import ACTIONS, SKIPPED, claimreview_import
+from .services import ACTION_LABELS, ACTIONS, SKIPPED, claimreview_import
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,10 @@ class ReportRow:
         # Labels name files and details quote the input: shown in a terminal and on a page, they must not act.
         self.label, self.detail = printable(self.label), printable(self.detail)
         self.warnings = [printable(warning) for warning in self.warnings]
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 def _unexpected(label: str, exc: Exception) -> ReportRow:
@@ -58,12 +62,18 @@ class ImportReport:
     def total(self) -> str:
         """The total line: each action's count, then the warnings."""
         counts = self.counts
-        parts = [f"{counts.get(action, 0)} {action}" for action in ACTIONS]
-        return ", ".join(parts) + "; " + _("%(count)s warning(s)") % {"count": self.warning_count}
+        parts = [
+            _("%(count)s %(action)s") % {"count": counts.get(action, 0), "action": ACTION_LABELS[action]}
+            for action in ACTIONS
+        ]
+        return _("%(actions)s; %(warnings)s") % {
+            "actions": ", ".join(parts),
+            "warnings": _("%(count)s warning(s)") % {"count": self.warning_count},
+        }
 
     def table(self) -> str:
         """A plain-text table for the terminal."""
-        header = ("item", "result", "claim", "detail")
+        header = (_("item"), _("result"), _("claim"), _("detail"))
         # Long labels (a file path, then where in it) keep their end: that is the part that tells items apart.
         lines = [header] + [
             (r.label if len(r.label) <= 60 else "…" + r.label[-59:], r.action, str(r.claim_id or ""), r.detail)
@@ -89,8 +99,7 @@ def fetch_claimreview_text(url: str) -> str:
 
     result = fetch_text(url)
     if result.text is None:
-        detail = result.error or (f"HTTP {result.http_status}" if result.http_status else "")
-        raise ParseError("url", f"could not be fetched: {result.outcome}" + (f", {detail}" if detail else ""))
+        raise ParseError("url", fetch_failure(result))
     return result.text
 
 

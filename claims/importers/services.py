@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims.choices import REFUTING_VERDICTS, SUPPORTING_VERDICTS, ClaimStatus, Stance
 from claims.models import Appearance, Article, Claim, Evidence, ExternalReview, LinkSuggestion
@@ -29,6 +30,14 @@ from .claimreview import AppearanceData, ClaimReviewData
 
 CREATED, UPDATED, LINKED, SUGGESTED, SKIPPED = "created", "updated", "linked", "suggested", "skipped"
 ACTIONS = (CREATED, UPDATED, LINKED, SUGGESTED, SKIPPED)
+# What each action is called in a report; the codes stay as they are in the command's table and the logs.
+ACTION_LABELS = {
+    CREATED: gettext_lazy("created"),
+    UPDATED: gettext_lazy("updated"),
+    LINKED: gettext_lazy("linked"),
+    SUGGESTED: gettext_lazy("suggested"),
+    SKIPPED: gettext_lazy("skipped"),
+}
 SUGGESTIONS_PER_REVIEW = 3
 
 
@@ -420,9 +429,9 @@ def _update(claim: Claim, review: ClaimReviewData, *, user, publish: bool) -> Re
         _cite_review(claim, review, user=user)
     added = _add_appearances(claim, review.appearances)
     warnings = _publish(claim, user=user, published_at=review.reviewed_at) if publish else []
-    parts = [f"changed {', '.join(changed)}" if changed else "no field changed"]
+    parts = [_("changed %(fields)s") % {"fields": ", ".join(changed)} if changed else _("no field changed")]
     if added:
-        parts.append(f"{added} appearance(s) added")
+        parts.append(_("%(added)s appearance(s) added") % {"added": added})
     return ReviewImportResult(UPDATED, claim, "; ".join(parts), warnings=warnings)
 
 

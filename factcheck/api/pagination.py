@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import BooleanField, DecimalField, F, Func, Q, QuerySet, Value
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -152,7 +153,7 @@ class KeysetPagination(BasePagination):
                 raise ValueError("wrong length")
             return [_load(k, v) for k, v in zip(keys, values, strict=True)], bool(data.get("r"))
         except (ValueError, KeyError, TypeError, binascii.Error, DjangoValidationError, UnicodeError) as exc:
-            raise exceptions.ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from exc
+            raise exceptions.ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from exc
 
     def encode_cursor(self, obj, *, reverse: bool) -> str:
         # Rows are model instances, or dicts from values() (the claims list).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 
@@ -12,7 +13,7 @@ class ReadAnyoneWriteReviewers(permissions.BasePermission):
     `default_write_permissions`, which reviewers have.
     """
 
-    message = "Only reviewers may change claims and evidence."
+    message = _("Only reviewers may change claims and evidence.")
     default_write_permissions: tuple[str, ...] = ("claims.change_claim",)
 
     def has_permission(self, request, view) -> bool:

@@ -691,7 +691,7 @@ def test_healthz_never_tells_an_outsider_the_database_error(db, settings, monkey
 @pytest.mark.parametrize("role", ROLES)
 def test_link_check_error_detail_per_role(client, world, role):
     """The checker's text names what it resolved (`postgres resolves to 172.18.0.3`): reviewers only."""
-    from sources.choices import PUBLIC_CHECK_ERRORS, Outcome
+    from sources.choices import Failure, Outcome
 
     source = Claim.objects.get(pk=world["published"]).evidence.order_by("pk").first().source
     detail = "postgres resolves to 172.18.0.3, which is not a public address; not fetched."
@@ -702,7 +702,7 @@ def test_link_check_error_detail_per_role(client, world, role):
     if role in READERS_OF_DRAFTS:
         assert check["error"] == detail
     else:
-        assert check["error"] == str(PUBLIC_CHECK_ERRORS[Outcome.BLOCKED])
+        assert check["error"] == str(Failure.BLOCKED.label)
         assert b"172.18.0.3" not in response.content
         assert b"postgres" not in response.content
 

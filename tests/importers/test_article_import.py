@@ -101,7 +101,7 @@ def test_a_page_that_cannot_be_fetched_is_an_error_naming_the_url(loopback):
     with pytest.raises(ParseError) as info:
         article_data_from_url(f"{loopback.base}/missing")
     assert info.value.field == "url"
-    assert "not_found" in str(info.value)
+    assert "could not be fetched: the page is not there (HTTP 404)" in str(info.value)
 
 
 def test_the_safe_fetcher_guards_imports_too(settings, loopback):

@@ -95,7 +95,7 @@ def test_import_article_command_skips_the_bad_files_imports_the_good_and_exits_1
     with pytest.raises(CommandError) as caught:
         call_command("import_article", *(str(tmp_path / n) for n in files), stdout=out, stderr=err)
     assert caught.value.returncode == 1  # manage.py prints the message and exits 1: no traceback
-    assert "2 of 3 input(s) could not be imported" in str(caught.value)
+    assert "2 of 3 inputs could not be imported" in str(caught.value)
     assert "late-nul.md: not imported. file: it is a binary file" in err.getvalue()
     assert "long-language.md: not imported. language: Ensure this value has at most 35 characters" in err.getvalue()
     assert list(Article.objects.values_list("url", flat=True)) == ["https://news.example.org/good"]

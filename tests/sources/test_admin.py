@@ -162,7 +162,11 @@ def test_change_page_shows_a_timeline_of_checks_oldest_to_newest(rclient):
     marks = [r for r in svg.iter(f"{ns}rect") if r.get("class") == "fc-mark"]
     assert len(marks) == 60  # the newest 60, oldest on the left
     assert [int(m.get("data-value")) for m in marks] == [10 * day for day in range(10, 70)]
-    assert marks[-1].find(f"{ns}title").text.endswith(": Timeout (HTTP 200), 690 ms")
+    assert (
+        marks[-1]
+        .find(f"{ns}title")
+        .text.endswith(": Timeout (HTTP 200): no complete answer in the time allowed, 690 ms")
+    )
     assert marks[-2].find(f"{ns}title").text.endswith(": OK (HTTP 200), 680 ms")
     assert marks[-1].get("fill") != marks[-2].get("fill")
     assert svg.get("role") == "img"

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from sources.choices import PUBLIC_CHECK_ERRORS, Outcome, check_error_shown
+from sources.choices import OUTCOME_FAILURES, Failure, Outcome, check_error_shown, check_reason
 from sources.services import source_check
 from tests import factories
 from tests.api.conftest import token_headers
@@ -35,24 +35,24 @@ def _cited_publicly(url: str):
 def _blocked_by_name(farm, settings):
     # Nothing allowed: `localhost` resolves (as `postgres` would in compose) to a loopback address, and is refused.
     settings.LINKCHECK_ALLOW_NETWORKS = []
-    return f"http://localhost:{farm.port}/ok", Outcome.BLOCKED, "localhost resolves to"
+    return f"http://localhost:{farm.port}/ok", Outcome.BLOCKED, Failure.BLOCKED, "localhost resolves to"
 
 
 def _blocked_redirect(farm, settings):
-    return farm.url("/to-blocked"), Outcome.BLOCKED, "127.0.0.2"
+    return farm.url("/to-blocked"), Outcome.BLOCKED, Failure.BLOCKED, "127.0.0.2"
 
 
 def _refused(farm, settings):
     port = _closed_port()
-    return f"http://127.0.0.1:{port}/ok", Outcome.CONNECTION_ERROR, str(port)
+    return f"http://127.0.0.1:{port}/ok", Outcome.CONNECTION_ERROR, Failure.REFUSED, str(port)
 
 
 @pytest.mark.parametrize("case", [_blocked_by_name, _blocked_redirect, _refused], ids=lambda c: c.__name__[1:])
 def test_public_readers_see_the_outcome_reviewers_the_detail(client, farm, settings, reviewer, researcher, case):
-    url, outcome, detail = case(farm, settings)
+    url, outcome, failure, detail = case(farm, settings)
     source = _cited_publicly(url)
     check = source_check(source_id=source.id)
-    assert check.outcome == outcome
+    assert (check.outcome, check.failure) == (outcome, failure)
     assert detail in check.error  # what the checker said is kept for reviewers
 
     path = f"/api/v1/sources/{source.pk}/checks/"
@@ -61,16 +61,18 @@ def test_public_readers_see_the_outcome_reviewers_the_detail(client, farm, setti
         assert response.status_code == 200
         [row] = response.json()["results"]
         assert row["outcome"] == outcome
-        assert row["error"] == str(PUBLIC_CHECK_ERRORS[outcome])
+        assert row["error"] == row["reason"] == str(failure.label)
         assert detail not in response.content.decode()
         assert "127.0.0." not in response.content.decode()
 
     [row] = client.get(path, headers=token_headers(reviewer)).json()["results"]
     assert row["error"] == check.error
+    assert row["reason"] == str(failure.label)
 
 
 def test_every_outcome_has_public_words_and_no_error_stays_empty():
-    assert set(PUBLIC_CHECK_ERRORS) == set(Outcome)
+    assert set(OUTCOME_FAILURES) == set(Outcome)
+    assert check_reason(outcome=Outcome.OK) == ""
     for outcome in Outcome:
         shown = check_error_shown(outcome=outcome, error="db resolves to 10.0.0.5", detailed=False)
         assert shown

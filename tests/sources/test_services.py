@@ -181,7 +181,7 @@ def test_admin_check_now_action(farm, admin_client):
         "/admin/sources/source/", {"action": "check_now", "_selected_action": [source.id]}, follow=True
     )
     assert response.status_code == 200
-    assert "Checked 1 sources: 1 redirected." in response.content.decode()
+    assert "Checked 1 source: 1 Redirected (permanent)." in response.content.decode()
     source.refresh_from_db()
     assert source.final_url == farm.url("/ok")
     listing = admin_client.get("/admin/sources/source/").content.decode()

@@ -5,6 +5,7 @@ database whose triggers were disabled during a load, or whose vectors were writt
 """
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from claims.services import claims_search_refresh
 
@@ -18,4 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args, article=None, **options):
         done = claims_search_refresh(article_id=article)
         if options["verbosity"]:
-            self.stdout.write(f"{done} claims re-indexed")
+            self.stdout.write(
+                ngettext("%(count)d claim re-indexed", "%(count)d claims re-indexed", done) % {"count": done}
+            )

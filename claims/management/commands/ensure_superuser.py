@@ -38,7 +38,7 @@ class Command(BaseCommand):
         User.objects.create_superuser(
             username=username, email=os.environ.get("DJANGO_SUPERUSER_EMAIL", ""), password=password
         )
-        self.stdout.write(self.style.SUCCESS(f"Created superuser {username!r}."))
+        self.stdout.write(self.style.SUCCESS(_("Created superuser %(name)s.") % {"name": repr(username)}))
 
     @staticmethod
     def _existing_superusers(User) -> str:
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             .values_list(User.USERNAME_FIELD, flat=True)[: SHOWN_NAMES + 1]
         )
         if not names:
-            return (
+            return _(
                 "No superuser set up. Make one with: .venv/bin/python manage.py createsuperuser\n"
                 "(or set DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD before `make run`)."
             )

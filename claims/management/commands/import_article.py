@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from claims.importers.article import article_data_from
 from claims.importers.base import describe, printable
@@ -31,17 +32,30 @@ class Command(BaseCommand):
                 article, created = article_import(data=data)
             except ValidationError as exc:
                 failures += 1
-                self.stderr.write(f"{printable(source)}: not imported. {describe(exc)}")
+                message = _("%(input)s: not imported. %(reason)s")
+                self.stderr.write(message % {"input": printable(source), "reason": describe(exc)})
                 continue
-            when = article.published_at.isoformat() if article.published_at else "no date"
-            self.stdout.write(
-                f"{'created' if created else 'updated'} article {article.pk}: {article.title or '-'} "
-                f"({article.url}, {when}, {article.language or 'language unknown'})"
-            )
+            values = {
+                "id": article.pk,
+                "title": article.title or "-",
+                "url": article.url,
+                "when": article.published_at.isoformat() if article.published_at else _("no date"),
+                "language": article.language or _("language unknown"),
+            }
+            if created:
+                self.stdout.write(_("created article %(id)s: %(title)s (%(url)s, %(when)s, %(language)s)") % values)
+            else:
+                self.stdout.write(_("updated article %(id)s: %(title)s (%(url)s, %(when)s, %(language)s)") % values)
             for warning in data.warnings:
-                self.stdout.write(f"  note: {warning}")
+                self.stdout.write("  " + _("note: %(warning)s") % {"warning": warning})
             if data.links:
-                self.stdout.write(f"  {len(data.links)} link(s) in the main text, candidate sources:")
+                count = len(data.links)
+                message = ngettext(
+                    "%(count)d link in the main text, a candidate source:",
+                    "%(count)d links in the main text, candidate sources:",
+                    count,
+                )
+                self.stdout.write("  " + message % {"count": count})
                 for link in data.links:
                     self.stdout.write(f"    {link.url}  {link.text}")
                 if add_sources:
@@ -52,6 +66,11 @@ class Command(BaseCommand):
                         % {"added": len(added.added), "existing": len(added.existing)}
                     )
         if failures == len(inputs):
-            raise CommandError("Nothing was imported.")
+            raise CommandError(_("Nothing was imported."))
         if failures:
-            raise CommandError(f"{failures} of {len(inputs)} input(s) could not be imported.")
+            message = ngettext(
+                "%(failures)d of %(count)d input could not be imported.",
+                "%(failures)d of %(count)d inputs could not be imported.",
+                len(inputs),
+            )
+            raise CommandError(message % {"failures": failures, "count": len(inputs)})

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from claims.importers.article import looks_like_url
 from claims.importers.base import ParseError
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         if user:
             importer = get_user_model().objects.filter(username=user).first()
             if importer is None:
-                raise CommandError(f"No user called “{user}”.")
+                raise CommandError(_("No user called “%(name)s”.") % {"name": user})
         report = ImportReport()
         loaded = []
         for source in inputs:
@@ -46,9 +47,12 @@ class Command(BaseCommand):
                     with open(source, "rb") as handle:
                         loaded.append((source, handle.read()))
             except (OSError, ParseError) as exc:
-                reason = str(exc) if isinstance(exc, ParseError) else f"cannot be read: {exc.strerror or exc}"
+                if isinstance(exc, ParseError):
+                    reason = str(exc)
+                else:
+                    reason = _("cannot be read: %(problem)s") % {"problem": exc.strerror or exc}
                 report.rows.append(ReportRow(label=source, action=SKIPPED, detail=reason))
         claimreviews_import(loaded, user=importer, publish=publish, own=own, report=report)
         self.stdout.write(report.table())
         if not report.read_anything:
-            raise CommandError("Nothing could be imported.")
+            raise CommandError(_("Nothing could be imported."))

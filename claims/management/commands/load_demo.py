@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from claims.demo.loader import DEMO_REVIEWER, demo_load
 
@@ -11,11 +12,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = demo_load()
-        article = "loaded" if result.article_created else "already present"
-        self.stdout.write(f"Demo article {article}: {result.article}")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo claims: {len(result.created)} created, {len(result.already_present)} already present "
-                f"(verdicts credited to the user {DEMO_REVIEWER!r}, who cannot log in)."
-            )
+        if result.article_created:
+            self.stdout.write(_("Demo article loaded: %(article)s") % {"article": result.article})
+        else:
+            self.stdout.write(_("Demo article already present: %(article)s") % {"article": result.article})
+        message = _(
+            "Demo claims: %(created)d created, %(present)d already present (verdicts credited to the user %(user)s, "
+            "who cannot log in)."
         )
+        values = {"created": len(result.created), "present": len(result.already_present), "user": repr(DEMO_REVIEWER)}
+        self.stdout.write(self.style.SUCCESS(message % values))

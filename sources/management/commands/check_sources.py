@@ -6,6 +6,8 @@ from collections import Counter
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sources.models import Source
 from sources.services import new_run_key, sources_check, sources_claim_due
@@ -49,7 +51,10 @@ class Command(BaseCommand):
             ids = list(dict.fromkeys(options["source"]))
             missing = set(ids) - set(Source.objects.filter(id__in=ids).values_list("id", flat=True))
             if missing:
-                raise CommandError(f"No source with id {', '.join(map(str, sorted(missing)))}.")
+                raise CommandError(
+                    ngettext("No source with id %(ids)s.", "No sources with ids %(ids)s.", len(missing))
+                    % {"ids": ", ".join(map(str, sorted(missing)))}
+                )
         run_key = options["run_key"] or new_run_key("cmd")
         progress = None if options["no_progress"] else Progress(sys.stderr)
         if progress:
@@ -68,14 +73,23 @@ class Command(BaseCommand):
         if progress and ids:
             sys.stderr.write("\n")
         seconds = time.monotonic() - started
-        self.stdout.write(
-            f"Run {run_key}: {sum(outcomes.values())} checked in {seconds:.1f} s"
-            + (f", {duplicates} already checked in this run" if duplicates else "")
-            + (f", {archived} archived copies found" if archived else "")
-        )
+        line = _("Run %(run)s: %(count)d checked in %(seconds).1f s") % {
+            "run": run_key,
+            "count": sum(outcomes.values()),
+            "seconds": seconds,
+        }
+        if duplicates:
+            line += _(", %(count)d already checked in this run") % {"count": duplicates}
+        if archived:
+            line += ngettext(", %(count)d archived copy found", ", %(count)d archived copies found", archived) % {
+                "count": archived
+            }
+        self.stdout.write(line)
         if outcomes:
-            width = max(len("outcome"), *(len(o) for o in outcomes))
-            self.stdout.write(f"{'outcome'.ljust(width)}  count")
+            # The outcomes' values, as the API and the filters spell them.
+            heading, counted = _("outcome"), _("count")
+            width = max(len(heading), *(len(o) for o in outcomes))
+            self.stdout.write(f"{heading.ljust(width)}  {counted}")
             self.stdout.write(f"{'-' * width}  -----")
             for outcome, count in sorted(outcomes.items(), key=lambda item: (-item[1], item[0])):
                 self.stdout.write(f"{outcome.ljust(width)}  {count:5d}")
