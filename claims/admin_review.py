@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from . import services
 from .choices import ClaimStatus
@@ -177,4 +177,9 @@ class ClaimReviewAdminMixin:
     @admin.action(description=gettext_lazy("Approve selected claims for publishing"), permissions=["change"])
     def approve(self, request, queryset):
         result = services.claims_approve(claims=queryset, user=request.user)
-        self._report(request, result, done=_("Approved"), refused=_("not approved"))
+        self._report(
+            request,
+            result,
+            done=ngettext_lazy("Approved %(count)d claim.", "Approved %(count)d claims.", "count"),
+            refused=ngettext_lazy("%(count)d claim not approved", "%(count)d claims not approved", "count"),
+        )

@@ -25,7 +25,7 @@ def test_a_chinese_reviewer_in_shanghai(page_factory, screenshot):
     log_in(page, "li")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert "站点管理" in page.inner_text("#content")
-    assert "(Asia/Shanghai)" in page.text_content("#fc-preferences-link")  # the user tools, uppercased by CSS
+    assert "Asia/Shanghai" in page.text_content("#fc-preferences-link")  # the user tools, uppercased by CSS
 
     page.goto("/admin/claims/claim/")
     page.wait_for_selector("#result_list")

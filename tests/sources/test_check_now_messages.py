@@ -29,7 +29,7 @@ def test_check_now_reports_an_excerpt_that_went_missing(farm, admin_client):
     Evidence.objects.filter(pk__in=[live.pk, drifted.pk]).update(excerpt_status=ExcerptStatus.FOUND)
 
     shown = check_now(admin_client, [live.source, drifted.source])
-    assert shown[0] == (messages.INFO, "Checked 2 sources: 2 ok.")
+    assert shown[0] == (messages.INFO, "Checked 2 sources: 2 OK.")
     level, drift = shown[1]
     assert level == messages.WARNING
     assert drift.startswith("Excerpt drift: the excerpt of 1 piece of evidence is no longer found on its page:")
@@ -38,4 +38,4 @@ def test_check_now_reports_an_excerpt_that_went_missing(farm, admin_client):
     assert "<li" not in drift
 
     # Checked again: still missing, no longer news.
-    assert check_now(admin_client, [drifted.source]) == [(messages.INFO, "Checked 1 sources: 1 ok.")]
+    assert check_now(admin_client, [drifted.source]) == [(messages.INFO, "Checked 1 source: 1 OK.")]
