@@ -2,6 +2,9 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from claims import services
+from claims.choices import ClaimStatus, Verdict
+from claims.models import Claim
 from factcheck.api.concurrency import export_slots_reset
 from factcheck.celery import app as celery_app
 
@@ -40,6 +43,20 @@ def reviewer(db):
 @pytest.fixture
 def other_reviewer(db):
     return factories.ReviewerFactory(username="omar")
+
+
+@pytest.fixture
+def awaiting_approval(reviewer):
+    """A claim rita wrote (verdict, explanation, evidence) and put in review: publishable but for the second review."""
+    claim = services.claim_create(
+        user=reviewer,
+        text="The bridge cost 2 billion.",
+        verdict=Verdict.FALSE,
+        explanation="The budget says 1.2 billion.",
+        status=ClaimStatus.IN_REVIEW,
+    )
+    services.evidence_add(claim=claim, url="https://example.org/budget", user=reviewer)
+    return Claim.objects.get(pk=claim.pk)
 
 
 @pytest.fixture

@@ -16,19 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ready(reviewer):
-    claim = services.claim_create(
-        user=reviewer,
-        text="The bridge cost 2 billion.",
-        verdict=Verdict.FALSE,
-        explanation="The budget says 1.2 billion.",
-        status=ClaimStatus.IN_REVIEW,
-    )
-    services.evidence_add(claim=claim, url="https://example.org/budget", user=reviewer)
-    return Claim.objects.get(pk=claim.pk)
-
-
-@pytest.fixture
 def omar_headers(other_reviewer):
     return token_headers(other_reviewer)
 
@@ -41,8 +28,8 @@ def patch(client, claim, data, headers):
     return client.patch(url(claim), data, content_type="application/json", headers=headers)
 
 
-def test_the_authors_publishing_patch_is_a_400_that_says_why(client, ready, reviewer_headers):
-    response = patch(client, ready, {"status": "published"}, reviewer_headers)
+def test_the_authors_publishing_patch_is_a_400_that_says_why(client, awaiting_approval, reviewer_headers):
+    response = patch(client, awaiting_approval, {"status": "published"}, reviewer_headers)
     assert response.status_code == 400
     assert response.json() == {
         "detail": [
@@ -50,61 +37,61 @@ def test_the_authors_publishing_patch_is_a_400_that_says_why(client, ready, revi
             "publishing needs the approval of another reviewer. Ask a colleague to approve it, or to publish it."
         ]
     }
-    ready.refresh_from_db()
-    assert ready.status == ClaimStatus.IN_REVIEW
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == ClaimStatus.IN_REVIEW
 
 
-def test_a_patch_that_rewrites_and_publishes_at_once_is_refused_for_anyone(client, ready, omar_headers):
-    response = patch(client, ready, {"status": "published", "verdict": "mixed"}, omar_headers)
+def test_a_patch_that_rewrites_and_publishes_at_once_is_refused_for_anyone(client, awaiting_approval, omar_headers):
+    response = patch(client, awaiting_approval, {"status": "published", "verdict": "mixed"}, omar_headers)
     assert response.status_code == 400
     assert "you are the last to have changed" in response.json()["detail"][0]
 
 
-def test_another_reviewers_publishing_patch_is_the_approval(client, ready, omar_headers, other_reviewer):
-    response = patch(client, ready, {"status": "published"}, omar_headers)
+def test_another_reviewers_publishing_patch_is_the_approval(client, awaiting_approval, omar_headers, other_reviewer):
+    response = patch(client, awaiting_approval, {"status": "published"}, omar_headers)
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "published"
-    assert ClaimReviewEvent.objects.get(claim=ready).actor == other_reviewer
+    assert ClaimReviewEvent.objects.get(claim=awaiting_approval).actor == other_reviewer
 
 
-def test_approve_then_the_author_publishes(client, ready, reviewer_headers, omar_headers):
-    review = client.get(url(ready, "second-review/"), headers=reviewer_headers).json()
+def test_approve_then_the_author_publishes(client, awaiting_approval, reviewer_headers, omar_headers):
+    review = client.get(url(awaiting_approval, "second-review/"), headers=reviewer_headers).json()
     assert review["needs_approval"] is True
     assert review["last_changed_by"] == "rita"
-    etag = client.get(url(ready), headers=omar_headers)["ETag"]
-    response = client.post(url(ready, "approve/"), headers={**omar_headers, "If-Match": etag})
+    etag = client.get(url(awaiting_approval), headers=omar_headers)["ETag"]
+    response = client.post(url(awaiting_approval, "approve/"), headers={**omar_headers, "If-Match": etag})
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["required"], body["needs_approval"], body["approved_by"]) == (True, False, "omar")
     assert body["verdict_revision"] == 1
     assert body["approved_at"]
-    assert patch(client, ready, {"status": "published"}, reviewer_headers).status_code == 200
+    assert patch(client, awaiting_approval, {"status": "published"}, reviewer_headers).status_code == 200
 
 
-def test_approve_refusals(client, ready, reviewer, reviewer_headers, omar_headers, researcher_headers):
-    response = client.post(url(ready, "approve/"), headers=reviewer_headers)
+def test_approve_refusals(client, awaiting_approval, reviewer, reviewer_headers, omar_headers, researcher_headers):
+    response = client.post(url(awaiting_approval, "approve/"), headers=reviewer_headers)
     assert response.status_code == 400
     assert "its approval must come from another reviewer" in response.json()["detail"][0]
-    assert client.post(url(ready, "approve/"), headers=researcher_headers).status_code == 403
-    assert client.post(url(ready, "approve/")).status_code in (401, 403)
-    stale = client.get(url(ready), headers=omar_headers)["ETag"]
-    services.claim_update(claim_id=ready.pk, user=reviewer, data={"verdict": Verdict.MIXED})
-    response = client.post(url(ready, "approve/"), headers={**omar_headers, "If-Match": stale})
+    assert client.post(url(awaiting_approval, "approve/"), headers=researcher_headers).status_code == 403
+    assert client.post(url(awaiting_approval, "approve/")).status_code in (401, 403)
+    stale = client.get(url(awaiting_approval), headers=omar_headers)["ETag"]
+    services.claim_update(claim_id=awaiting_approval.pk, user=reviewer, data={"verdict": Verdict.MIXED})
+    response = client.post(url(awaiting_approval, "approve/"), headers={**omar_headers, "If-Match": stale})
     assert response.status_code == 412
     assert not ClaimReviewEvent.objects.exists()
 
 
-def test_a_later_verdict_change_voids_the_approval(client, ready, reviewer_headers, omar_headers):
-    client.post(url(ready, "approve/"), headers=omar_headers)
-    assert patch(client, ready, {"verdict": "mostly_false"}, reviewer_headers).status_code == 200
-    review = client.get(url(ready, "second-review/"), headers=reviewer_headers).json()
+def test_a_later_verdict_change_voids_the_approval(client, awaiting_approval, reviewer_headers, omar_headers):
+    client.post(url(awaiting_approval, "approve/"), headers=omar_headers)
+    assert patch(client, awaiting_approval, {"verdict": "mostly_false"}, reviewer_headers).status_code == 200
+    review = client.get(url(awaiting_approval, "second-review/"), headers=reviewer_headers).json()
     assert (review["needs_approval"], review["approved_by"], review["verdict_revision"]) == (True, None, 2)
-    assert patch(client, ready, {"status": "published"}, reviewer_headers).status_code == 400
+    assert patch(client, awaiting_approval, {"status": "published"}, reviewer_headers).status_code == 400
 
 
-def test_request_changes(client, ready, reviewer_headers, omar_headers):
+def test_request_changes(client, awaiting_approval, reviewer_headers, omar_headers):
     response = client.post(
-        url(ready, "request-changes/"),
+        url(awaiting_approval, "request-changes/"),
         {"note": "Cite the 2023 budget."},
         content_type="application/json",
         headers=omar_headers,
@@ -112,25 +99,28 @@ def test_request_changes(client, ready, reviewer_headers, omar_headers):
     assert response.status_code == 200, response.json()
     asked = response.json()["changes_requested"]
     assert (asked["by"], asked["note"], asked["outdated"]) == ("omar", "Cite the 2023 budget.", False)
-    notes = client.get(url(ready, "notes/"), headers=reviewer_headers).json()
+    notes = client.get(url(awaiting_approval, "notes/"), headers=reviewer_headers).json()
     assert [(n["text"], n["requests_changes"]) for n in notes] == [("Cite the 2023 budget.", True)]
     empty = client.post(
-        url(ready, "request-changes/"), {"note": ""}, content_type="application/json", headers=omar_headers
+        url(awaiting_approval, "request-changes/"), {"note": ""}, content_type="application/json", headers=omar_headers
     )
     assert empty.status_code == 400
     assert "note" in empty.json()
 
 
-def test_notes_for_reviewers(client, ready, reviewer, reviewer_headers, omar_headers):
+def test_notes_for_reviewers(client, awaiting_approval, reviewer, reviewer_headers, omar_headers):
     with time_machine.travel(dt.datetime(2024, 11, 27, 1, 0, tzinfo=dt.UTC), tick=False) as clock:
         created = client.post(
-            url(ready, "notes/"), {"text": "Tpyo here."}, content_type="application/json", headers=reviewer_headers
+            url(awaiting_approval, "notes/"),
+            {"text": "Tpyo here."},
+            content_type="application/json",
+            headers=reviewer_headers,
         )
         assert created.status_code == 201, created.json()
         note = created.json()
         assert (note["author"], note["text"], note["edited"]) == ("rita", "Tpyo here.", None)
         assert note["editable_until"].startswith("2024-11-27T01:15:00")
-        detail = f"/api/v1/claims/{ready.pk}/notes/{note['id']}/"
+        detail = f"/api/v1/claims/{awaiting_approval.pk}/notes/{note['id']}/"
         assert (
             client.patch(
                 detail, {"text": "Not mine."}, content_type="application/json", headers=omar_headers
@@ -148,7 +138,9 @@ def test_notes_for_reviewers(client, ready, reviewer, reviewer_headers, omar_hea
             "A note can be edited for 15 minutes after it is written, and this one is older: add a new note instead."
         ]
     }
-    assert [n["text"] for n in client.get(url(ready, "notes/"), headers=omar_headers).json()] == ["Typo here."]
+    assert [n["text"] for n in client.get(url(awaiting_approval, "notes/"), headers=omar_headers).json()] == [
+        "Typo here."
+    ]
     assert ClaimReviewEvent.objects.filter(kind=ReviewEventKind.NOTE_ADDED).count() == 1
 
 
@@ -168,10 +160,10 @@ def test_notes_and_review_do_not_exist_for_anyone_else(client, reviewer, researc
 
 
 @pytest.mark.usefixtures("one_person_desk")
-def test_a_one_person_desk_publishes_by_patch(client, ready, reviewer_headers):
-    review = client.get(url(ready, "second-review/"), headers=reviewer_headers).json()
+def test_a_one_person_desk_publishes_by_patch(client, awaiting_approval, reviewer_headers):
+    review = client.get(url(awaiting_approval, "second-review/"), headers=reviewer_headers).json()
     assert (review["required"], review["needs_approval"]) == (False, False)
-    response = patch(client, ready, {"status": "published"}, reviewer_headers)
+    response = patch(client, awaiting_approval, {"status": "published"}, reviewer_headers)
     assert response.status_code == 200, response.json()
     assert not ClaimReviewEvent.objects.exists()
 

@@ -20,20 +20,6 @@ CHANGELIST = "admin:claims_claim_changelist"
 
 
 @pytest.fixture
-def ready(reviewer):
-    """rita's claim in review: verdict, explanation and evidence, waiting for a second reviewer."""
-    claim = services.claim_create(
-        user=reviewer,
-        text="The bridge cost 2 billion.",
-        verdict=Verdict.FALSE,
-        explanation="The budget says 1.2 billion.",
-        status=ClaimStatus.IN_REVIEW,
-    )
-    services.evidence_add(claim=claim, url="https://example.org/budget", user=reviewer)
-    return Claim.objects.get(pk=claim.pk)
-
-
-@pytest.fixture
 def as_rita(client, reviewer):
     client.force_login(reviewer)
     return client
@@ -67,37 +53,39 @@ def save_form(client, claim, **changes):
 # --- who must approve, and Approve -------------------------------------------------------------------------------
 
 
-def test_the_author_reads_who_must_approve_and_has_no_approve_button(as_rita, ready):
-    html = page(as_rita, ready)
+def test_the_author_reads_who_must_approve_and_has_no_approve_button(as_rita, awaiting_approval):
+    html = page(as_rita, awaiting_approval)
     assert "Needs approval by someone other than rita." in html
     assert "You made the last change, so a colleague approves it (or publishes it)." in html
-    assert reverse("admin:claims_claim_approve", args=[ready.pk]) not in html
+    assert reverse("admin:claims_claim_approve", args=[awaiting_approval.pk]) not in html
     assert "Request changes" in html
 
 
-def test_another_reviewer_approves_from_the_claim_page(as_omar, ready, other_reviewer):
-    html = page(as_omar, ready)
+def test_another_reviewer_approves_from_the_claim_page(as_omar, awaiting_approval, other_reviewer):
+    html = page(as_omar, awaiting_approval)
     assert "Needs approval by someone other than rita." in html
-    assert f'formaction="{reverse("admin:claims_claim_approve", args=[ready.pk])}"' in html
-    response = post_button(as_omar, ready, "approve")
+    assert f'formaction="{reverse("admin:claims_claim_approve", args=[awaiting_approval.pk])}"' in html
+    response = post_button(as_omar, awaiting_approval, "approve")
     assert messages_of(response) == ["You approved this claim: it can be published."]
     html = response.content.decode()
     assert "Approved by omar" in html
-    assert reverse("admin:claims_claim_approve", args=[ready.pk]) not in html  # nothing left for omar to approve
-    event = ClaimReviewEvent.objects.get(claim=ready)
+    assert (
+        reverse("admin:claims_claim_approve", args=[awaiting_approval.pk]) not in html
+    )  # nothing left for omar to approve
+    event = ClaimReviewEvent.objects.get(claim=awaiting_approval)
     assert (event.kind, event.actor, event.verdict_revision) == (ReviewEventKind.APPROVED, other_reviewer, 1)
 
 
-def test_approving_what_changed_since_the_page_was_opened_is_refused(as_omar, ready, reviewer):
-    data = form_data(as_omar.get(change_url(ready)))
-    services.claim_update(claim_id=ready.pk, user=reviewer, data={"verdict": Verdict.MOSTLY_FALSE})
-    response = as_omar.post(reverse("admin:claims_claim_approve", args=[ready.pk]), data, follow=True)
+def test_approving_what_changed_since_the_page_was_opened_is_refused(as_omar, awaiting_approval, reviewer):
+    data = form_data(as_omar.get(change_url(awaiting_approval)))
+    services.claim_update(claim_id=awaiting_approval.pk, user=reviewer, data={"verdict": Verdict.MOSTLY_FALSE})
+    response = as_omar.post(reverse("admin:claims_claim_approve", args=[awaiting_approval.pk]), data, follow=True)
     assert "was changed by rita since you opened it" in " ".join(messages_of(response))
     assert not ClaimReviewEvent.objects.exists()
 
 
-def test_the_author_posting_approve_anyway_is_refused(as_rita, ready):
-    response = post_button(as_rita, ready, "approve")
+def test_the_author_posting_approve_anyway_is_refused(as_rita, awaiting_approval):
+    response = post_button(as_rita, awaiting_approval, "approve")
     assert messages_of(response) == [
         "You are the last to have changed this claim's verdict or explanation: its approval must come from another "
         "reviewer."
@@ -108,38 +96,38 @@ def test_the_author_posting_approve_anyway_is_refused(as_rita, ready):
 # --- publishing through the change form --------------------------------------------------------------------------
 
 
-def test_the_author_cannot_publish_from_the_form_and_is_told_why(as_rita, ready):
-    response = save_form(as_rita, ready, status=ClaimStatus.PUBLISHED)
+def test_the_author_cannot_publish_from_the_form_and_is_told_why(as_rita, awaiting_approval):
+    response = save_form(as_rita, awaiting_approval, status=ClaimStatus.PUBLISHED)
     assert "you are the last to have changed its verdict or explanation" in errors_of(response)
-    ready.refresh_from_db()
-    assert ready.status == ClaimStatus.IN_REVIEW
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == ClaimStatus.IN_REVIEW
 
 
-def test_the_author_publishes_once_another_reviewer_approved(client, as_rita, ready, other_reviewer):
-    services.claim_approve(claim_id=ready.pk, user=other_reviewer)
-    assert "Approved by omar" in page(as_rita, ready)
-    response = save_form(as_rita, ready, status=ClaimStatus.PUBLISHED)
+def test_the_author_publishes_once_another_reviewer_approved(client, as_rita, awaiting_approval, other_reviewer):
+    services.claim_approve(claim_id=awaiting_approval.pk, user=other_reviewer)
+    assert "Approved by omar" in page(as_rita, awaiting_approval)
+    response = save_form(as_rita, awaiting_approval, status=ClaimStatus.PUBLISHED)
     assert response.redirect_chain, errors_of(response)  # saved: the admin went on to the list
-    ready.refresh_from_db()
-    assert ready.status == ClaimStatus.PUBLISHED
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == ClaimStatus.PUBLISHED
 
 
-def test_changing_the_verdict_voids_the_approval_on_the_page(as_rita, ready, other_reviewer):
-    services.claim_approve(claim_id=ready.pk, user=other_reviewer)
-    save_form(as_rita, ready, verdict=Verdict.MOSTLY_FALSE)
-    html = page(as_rita, ready)
+def test_changing_the_verdict_voids_the_approval_on_the_page(as_rita, awaiting_approval, other_reviewer):
+    services.claim_approve(claim_id=awaiting_approval.pk, user=other_reviewer)
+    save_form(as_rita, awaiting_approval, verdict=Verdict.MOSTLY_FALSE)
+    html = page(as_rita, awaiting_approval)
     assert "Approved by" not in html
     assert "Needs approval by someone other than rita." in html
-    response = save_form(as_rita, ready, status=ClaimStatus.PUBLISHED)
+    response = save_form(as_rita, awaiting_approval, status=ClaimStatus.PUBLISHED)
     assert "you are the last to have changed" in errors_of(response)
 
 
-def test_another_reviewer_publishing_from_the_form_is_the_approval(as_omar, ready, other_reviewer):
-    response = save_form(as_omar, ready, status=ClaimStatus.PUBLISHED)
+def test_another_reviewer_publishing_from_the_form_is_the_approval(as_omar, awaiting_approval, other_reviewer):
+    response = save_form(as_omar, awaiting_approval, status=ClaimStatus.PUBLISHED)
     assert response.redirect_chain, errors_of(response)  # saved: the admin went on to the list
-    ready.refresh_from_db()
-    assert ready.status == ClaimStatus.PUBLISHED
-    assert ClaimReviewEvent.objects.get(claim=ready).actor == other_reviewer
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == ClaimStatus.PUBLISHED
+    assert ClaimReviewEvent.objects.get(claim=awaiting_approval).actor == other_reviewer
 
 
 def test_a_new_claim_cannot_be_published_by_its_author_at_once(as_rita):
@@ -163,33 +151,41 @@ def test_a_new_claim_cannot_be_published_by_its_author_at_once(as_rita):
 # --- bulk actions ------------------------------------------------------------------------------------------------
 
 
-def test_bulk_publish_refuses_the_authors_own_claims_with_the_reason(as_rita, ready):
-    response = as_rita.post(reverse(CHANGELIST), {"action": "publish", "_selected_action": [ready.pk]}, follow=True)
+def test_bulk_publish_refuses_the_authors_own_claims_with_the_reason(as_rita, awaiting_approval):
+    response = as_rita.post(
+        reverse(CHANGELIST), {"action": "publish", "_selected_action": [awaiting_approval.pk]}, follow=True
+    )
     assert "you are the last to have changed its verdict or explanation" in " ".join(messages_of(response))
-    ready.refresh_from_db()
-    assert ready.status == ClaimStatus.IN_REVIEW
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == ClaimStatus.IN_REVIEW
 
 
-def test_bulk_approve_then_the_author_bulk_publishes(client, reviewer, other_reviewer, ready):
+def test_bulk_approve_then_the_author_bulk_publishes(client, reviewer, other_reviewer, awaiting_approval):
     client.force_login(other_reviewer)
-    response = client.post(reverse(CHANGELIST), {"action": "approve", "_selected_action": [ready.pk]}, follow=True)
+    response = client.post(
+        reverse(CHANGELIST), {"action": "approve", "_selected_action": [awaiting_approval.pk]}, follow=True
+    )
     assert "Approved 1 claim." in messages_of(response)
     client.force_login(reviewer)
-    client.post(reverse(CHANGELIST), {"action": "publish", "_selected_action": [ready.pk]})
-    ready.refresh_from_db()
-    assert ready.status == ClaimStatus.PUBLISHED
+    client.post(reverse(CHANGELIST), {"action": "publish", "_selected_action": [awaiting_approval.pk]})
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == ClaimStatus.PUBLISHED
 
 
 # --- request changes ---------------------------------------------------------------------------------------------
 
 
-def test_request_changes_puts_the_note_at_the_top_of_the_authors_page(client, reviewer, other_reviewer, ready):
+def test_request_changes_puts_the_note_at_the_top_of_the_authors_page(
+    client, reviewer, other_reviewer, awaiting_approval
+):
     client.force_login(other_reviewer)
-    services.claim_approve(claim_id=ready.pk, user=other_reviewer)
-    response = post_button(client, ready, "request_changes", review_note="Cite the 2023 budget, not the draft.")
+    services.claim_approve(claim_id=awaiting_approval.pk, user=other_reviewer)
+    response = post_button(
+        client, awaiting_approval, "request_changes", review_note="Cite the 2023 budget, not the draft."
+    )
     assert messages_of(response) == ["Changes requested: the claim is in review, with your note at the top."]
     client.force_login(reviewer)
-    html = page(client, ready)
+    html = page(client, awaiting_approval)
     assert "Changes requested by omar" in html
     # Above the claim's own fields, where the author looks first.
     assert html.index('class="fc-changes-requested"') < html.index("Cite the 2023 budget, not the draft.")
@@ -197,14 +193,14 @@ def test_request_changes_puts_the_note_at_the_top_of_the_authors_page(client, re
     assert "Approved by" not in html  # the request is the latest word on this version
     assert "requested changes" in html  # and the note is in the thread, marked
     # Once the author has changed the explanation, the request says so, and stays until someone approves.
-    save_form(client, ready, explanation="The 2023 budget says 1.2 billion.")
-    assert "The verdict or explanation has changed since." in page(client, ready)
-    services.claim_approve(claim_id=ready.pk, user=other_reviewer)
-    assert 'class="fc-changes-requested"' not in page(client, ready)
+    save_form(client, awaiting_approval, explanation="The 2023 budget says 1.2 billion.")
+    assert "The verdict or explanation has changed since." in page(client, awaiting_approval)
+    services.claim_approve(claim_id=awaiting_approval.pk, user=other_reviewer)
+    assert 'class="fc-changes-requested"' not in page(client, awaiting_approval)
 
 
-def test_request_changes_needs_a_note(as_omar, ready):
-    response = post_button(as_omar, ready, "request_changes", review_note="  ")
+def test_request_changes_needs_a_note(as_omar, awaiting_approval):
+    response = post_button(as_omar, awaiting_approval, "request_changes", review_note="  ")
     assert messages_of(response) == ["Say what should change: the note is shown to the claim's author."]
     assert not ClaimReviewEvent.objects.exists()
 
@@ -219,33 +215,33 @@ def test_request_changes_moves_a_draft_into_review(as_omar, reviewer):
 # --- the notes thread --------------------------------------------------------------------------------------------
 
 
-def test_notes_are_added_and_shown_newest_last(client, reviewer, other_reviewer, ready):
+def test_notes_are_added_and_shown_newest_last(client, reviewer, other_reviewer, awaiting_approval):
     client.force_login(reviewer)
     with time_machine.travel(dt.datetime(2024, 11, 27, 1, 0, tzinfo=dt.UTC), tick=False) as clock:
-        response = post_button(client, ready, "note_add", note_text="Is the budget the final one?")
+        response = post_button(client, awaiting_approval, "note_add", note_text="Is the budget the final one?")
         assert messages_of(response) == ["Note added."]
         clock.shift(dt.timedelta(minutes=5))
         client.force_login(other_reviewer)
-        post_button(client, ready, "note_add", note_text="Yes: adopted in March.")
-        html = page(client, ready)
+        post_button(client, awaiting_approval, "note_add", note_text="Yes: adopted in March.")
+        html = page(client, awaiting_approval)
     assert html.index("Is the budget the final one?") < html.index("Yes: adopted in March.")
     assert html.index('id="fc-notes"') > html.index('id="evidence-group"')  # under the claim and its evidence
     assert ClaimReviewEvent.objects.filter(kind=ReviewEventKind.NOTE_ADDED).count() == 2
 
 
-def test_the_author_edits_a_note_within_15_minutes_and_not_after(as_rita, reviewer, ready):
+def test_the_author_edits_a_note_within_15_minutes_and_not_after(as_rita, reviewer, awaiting_approval):
     with time_machine.travel(dt.datetime(2024, 11, 27, 1, 0, tzinfo=dt.UTC), tick=False) as clock:
-        note = services.claim_note_add(claim_id=ready.pk, user=reviewer, text="Tpyo.")
-        html = page(as_rita, ready)
+        note = services.claim_note_add(claim_id=awaiting_approval.pk, user=reviewer, text="Tpyo.")
+        html = page(as_rita, awaiting_approval)
         assert f'name="note_text_{note.pk}"' in html
-        url = reverse("admin:claims_claim_note_edit", args=[ready.pk, note.pk])
-        data = form_data(as_rita.get(change_url(ready)))
+        url = reverse("admin:claims_claim_note_edit", args=[awaiting_approval.pk, note.pk])
+        data = form_data(as_rita.get(change_url(awaiting_approval)))
         data[f"note_text_{note.pk}"] = "Typo."
         response = as_rita.post(url, data, follow=True)
         assert "Note changed." in messages_of(response)
         assert ClaimNote.objects.get(pk=note.pk).text == "Typo."
         clock.shift(dt.timedelta(minutes=16))
-        assert f'name="note_text_{note.pk}"' not in page(as_rita, ready)  # no edit box once the time is up
+        assert f'name="note_text_{note.pk}"' not in page(as_rita, awaiting_approval)  # no edit box once the time is up
         data[f"note_text_{note.pk}"] = "Too late."
         response = as_rita.post(url, data, follow=True)
     assert messages_of(response) == [
@@ -254,11 +250,11 @@ def test_the_author_edits_a_note_within_15_minutes_and_not_after(as_rita, review
     assert ClaimNote.objects.get(pk=note.pk).text == "Typo."
 
 
-def test_only_the_author_gets_an_edit_box_and_others_are_refused(as_omar, reviewer, ready):
-    note = services.claim_note_add(claim_id=ready.pk, user=reviewer, text="Rita's note.")
-    assert f'name="note_text_{note.pk}"' not in page(as_omar, ready)
-    url = reverse("admin:claims_claim_note_edit", args=[ready.pk, note.pk])
-    data = form_data(as_omar.get(change_url(ready)))
+def test_only_the_author_gets_an_edit_box_and_others_are_refused(as_omar, reviewer, awaiting_approval):
+    note = services.claim_note_add(claim_id=awaiting_approval.pk, user=reviewer, text="Rita's note.")
+    assert f'name="note_text_{note.pk}"' not in page(as_omar, awaiting_approval)
+    url = reverse("admin:claims_claim_note_edit", args=[awaiting_approval.pk, note.pk])
+    data = form_data(as_omar.get(change_url(awaiting_approval)))
     data[f"note_text_{note.pk}"] = "Omar's now."
     response = as_omar.post(url, data, follow=True)
     assert messages_of(response) == ["Only its author can edit a note."]
@@ -287,18 +283,20 @@ def test_a_researcher_sees_no_notes_or_review_and_cannot_post_them(client, revie
 
 
 @pytest.mark.usefixtures("one_person_desk")
-def test_a_one_person_desk_publishes_from_the_form_and_is_not_asked_for_approval(as_rita, ready):
-    html = page(as_rita, ready)
+def test_a_one_person_desk_publishes_from_the_form_and_is_not_asked_for_approval(as_rita, awaiting_approval):
+    html = page(as_rita, awaiting_approval)
     assert "Second review is off on this desk: any reviewer may publish." in html
     assert "Needs approval" not in html
-    response = save_form(as_rita, ready, status=ClaimStatus.PUBLISHED)
+    response = save_form(as_rita, awaiting_approval, status=ClaimStatus.PUBLISHED)
     assert response.redirect_chain, errors_of(response)  # saved: the admin went on to the list
-    ready.refresh_from_db()
-    assert ready.status == ClaimStatus.PUBLISHED
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == ClaimStatus.PUBLISHED
     assert not ClaimReviewEvent.objects.exists()
 
 
 @pytest.mark.usefixtures("one_person_desk")
-def test_a_one_person_desk_bulk_publishes(as_rita, ready):
-    response = as_rita.post(reverse(CHANGELIST), {"action": "publish", "_selected_action": [ready.pk]}, follow=True)
+def test_a_one_person_desk_bulk_publishes(as_rita, awaiting_approval):
+    response = as_rita.post(
+        reverse(CHANGELIST), {"action": "publish", "_selected_action": [awaiting_approval.pk]}, follow=True
+    )
     assert "Published 1 claim." in messages_of(response)
