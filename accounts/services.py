@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -34,8 +35,10 @@ def preferences_activate(request, preferences: Preferences) -> None:
 
 @contextmanager
 def preferences_active(user) -> Iterator[Preferences]:
-    """``user``'s language and zone for a block outside a request (an email to them, a task's message)."""
+    """``user``'s language and zone for a block outside a request (an email to them, a task's message): with no
+    preference, the desk's (settings.LANGUAGE_CODE, DJANGO_TIME_ZONE), never the language the calling thread happens
+    to have active (an eager task runs inside the request of whoever caused it)."""
     preferences = preferences_of(user)
-    with translation.override(preferences.active_language or translation.get_language()):
+    with translation.override(preferences.active_language or settings.LANGUAGE_CODE):
         with timezone.override(preferences.zone):
             yield preferences

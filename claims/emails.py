@@ -1,19 +1,18 @@
 """The emails reviewers get, built (not sent) here: in the recipient's language and time zone
-(factcheck.preferences), with absolute links to the admin."""
+(accounts.services.preferences_active), with absolute links to the admin."""
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from factcheck.preferences import user_language, user_time_zone
+from accounts.services import preferences_active
 
 from .models import ClaimAssignment
 
@@ -32,9 +31,10 @@ def _name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else _("A colleague")
 
 
-def _moment(value: datetime, zone_name: str) -> str:
-    """A time in the recipient's zone and their language's format, the zone named."""
-    local = timezone.localtime(value, zoneinfo.ZoneInfo(zone_name))
+def _moment(value: datetime) -> str:
+    """A time in the active zone (the recipient's) and language's format, the zone named."""
+    local = timezone.localtime(value)
+    zone_name = timezone.get_current_timezone_name()
     shown = formats.date_format(local, "DATETIME_FORMAT")  # ends with the zone's abbreviation (factcheck/formats)
     # an abbreviation alone is ambiguous (CST): the zone's name beside it, unless they are one (UTC)
     return shown if local.tzname() == zone_name else f"{shown} ({zone_name})"
@@ -43,7 +43,7 @@ def _moment(value: datetime, zone_name: str) -> str:
 def assignment_email(assignment: ClaimAssignment, *, link_base: str = "") -> EmailMessage:
     """The email telling an assignee which claim is theirs, who assigned it, by when, with the note and a link."""
     assignee, claim = assignment.assignee, assignment.claim
-    with translation.override(user_language(assignee)):
+    with preferences_active(assignee):
         who = _name(assignment.assigned_by)
         subject = _("Claim #%(id)s is assigned to you") % {"id": claim.pk}
         lines = [
@@ -53,7 +53,7 @@ def assignment_email(assignment: ClaimAssignment, *, link_base: str = "") -> Ema
             "",
         ]
         if assignment.due_at is not None:
-            lines.append(_("Due: %(when)s") % {"when": _moment(assignment.due_at, user_time_zone(assignee))})
+            lines.append(_("Due: %(when)s") % {"when": _moment(assignment.due_at)})
         else:
             lines.append(_("No due date."))
         if assignment.note.strip():

@@ -260,7 +260,7 @@ def test_the_email_says_which_claim_who_when_why_and_where(claim, reviewer, othe
 
 
 def test_the_email_follows_the_assignees_language_and_zone(claim, reviewer, other_reviewer):
-    """The assignee's own preferences (accounts), through factcheck.preferences."""
+    """The assignee's own preferences (accounts.services.preferences_active)."""
     from django.utils import translation
 
     from accounts.services import profile_set_preferences
@@ -273,11 +273,15 @@ def test_the_email_follows_the_assignees_language_and_zone(claim, reviewer, othe
     assert translation.get_language() == "en"  # only the email was written in the assignee's language
 
 
-def test_without_preferences_the_email_follows_the_desks_settings(reviewer, settings):
-    from factcheck.preferences import user_language, user_time_zone
+def test_without_preferences_the_email_follows_the_desks_settings(claim, reviewer, other_reviewer, settings):
+    from django.utils import translation
 
     settings.LANGUAGE_CODE, settings.TIME_ZONE = "zh-hans", "Asia/Shanghai"
-    assert (user_language(reviewer), user_time_zone(reviewer)) == ("zh-hans", "Asia/Shanghai")
+    done = assign(claim, other_reviewer, reviewer, due_at=DUE)
+    with translation.override("en"):  # the assigning reviewer's request: not the assignee's language
+        body = emails.assignment_email(done).body
+    assert "2031年3月14日 17:30" in body
+    assert "(Asia/Shanghai)" in body
 
 
 def test_the_task_retries_mail_server_troubles_but_not_a_refused_address():
