@@ -7,6 +7,7 @@ the project's text rules for forms.
 """
 
 from .selectors.sources import (
+    claims_citing_sources,
     evidence_excerpts_for_sources,
     evidence_of_ids,
     restrict_link_checks,
@@ -20,6 +21,7 @@ from .services import evidence_excerpt_status_record
 from .validators import harden_form
 
 __all__ = [
+    "claims_citing_sources",
     "evidence_excerpt_status_record",
     "evidence_excerpts_for_sources",
     "evidence_of_ids",

@@ -20,6 +20,7 @@ from sources.urlnorm import normalize_url
 from . import emails
 from .choices import STATUS_TRANSITIONS, ClaimStatus, CorrectionKind, ExcerptStatus, ReviewEventKind, Stance, Verdict
 from .corrections import PublicState, is_public, needs_note, public_change_kind
+from .events import claim_change_event_record, excerpts_missing_events_record
 from .models import (
     CLAIM_EDITABLE_FIELDS,
     Article,
@@ -372,7 +373,7 @@ def _log_public_change(claim: Claim, change: PublicChange, *, note: str, user) -
     at = timezone.now()
     if change.kind == CorrectionKind.PUBLISHED and claim.published_at:
         at = claim.published_at  # an imported archive's claim keeps its own date of publication
-    return Correction.objects.create(
+    correction = Correction.objects.create(
         claim=claim,
         kind=change.kind,
         note=note.strip(),
@@ -381,6 +382,8 @@ def _log_public_change(claim: Claim, change: PublicChange, *, note: str, user) -
         created_at=at,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    claim_change_event_record(claim, correction)  # the outbox: subscribers and the changes feed hear of it
+    return correction
 
 
 def claim_save(
@@ -840,6 +843,7 @@ def evidence_excerpt_status_record(
         )
         rows = cursor.fetchall()
     went = tuple(sorted(eid for eid, before in rows if before != ExcerptStatus.MISSING))
+    excerpts_missing_events_record(went)
     return ExcerptStatusChange(found=found_rows, missing=len(rows), went_missing=went)
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",  # each user's language and time zone (accounts.middleware)
     "claims",
     "sources",
+    "notifications",  # the event outbox, webhooks and the changes feeds
     "public",  # the readers' site (/, /claims/, feeds, tips); after claims so its templates override none of theirs
     "django.contrib.sitemaps",
     "corsheaders",
@@ -297,7 +298,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=int(LINKCHECK
 # Queues: link checks, imports and maintenance apart, so a large import never starves the check schedule.
 # A worker started without -Q consumes them all (make run, tests); production runs a worker per group.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("linkcheck"), Queue("imports"), Queue("maintenance")]
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("linkcheck"), Queue("imports"), Queue("maintenance"), Queue("webhooks")]
 CELERY_TASK_ROUTES = {
     "sources.tasks.check_source": {"queue": "linkcheck"},
     "sources.tasks.check_sources_batch": {"queue": "linkcheck"},
@@ -305,6 +306,7 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.claims_flag_stale": {"queue": "maintenance"},
     "sources.tasks.check_rollups_rebuild": {"queue": "maintenance"},
     "claims.tasks.claim_tallies_rebuild": {"queue": "maintenance"},
+    "notifications.tasks.webhooks_deliver": {"queue": "webhooks"},
 }
 # The broker may go away: workers retry the connection forever (also at start-up) and web processes give up
 # publishing after about a second (the request still succeeds: what is due lives in PostgreSQL).
@@ -316,6 +318,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # A lost broker connection does not cancel running checks; their late acks may be lost, and the redelivery after the
 # visibility timeout records nothing new (one LinkCheck per source and run).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+
+# --- Webhooks (notifications/: the outbox, delivery, README "Notifications") -----------------------------------------
+# Secrets are kept encrypted under these keys (Fernet keys or any passphrases; the first encrypts, all decrypt, so a
+# new key goes first and the old one stays until nothing uses it). Empty: a key derived from DJANGO_SECRET_KEY.
+WEBHOOK_SECRET_KEYS = env.list("WEBHOOK_SECRET_KEYS", default=[])
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)  # then the delivery is failed
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=75.0)  # x3 each attempt: about a day
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=12 * 3600)
+WEBHOOK_PAUSE_AFTER_HOURS = env.float("WEBHOOK_PAUSE_AFTER_HOURS", default=72)  # every delivery failing this long
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_DEADLINE = env.float("WEBHOOK_DEADLINE", default=10.0)  # one POST, connect to last byte read
+WEBHOOK_MAX_RESPONSE_BYTES = env.int("WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)  # read at most, then hang up
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=500)  # deliveries claimed per round
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=100)  # POSTs in flight per worker
+WEBHOOK_HOST_CONCURRENCY = env.int("WEBHOOK_HOST_CONCURRENCY", default=20)  # per receiving host
+WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=30)  # beat: the outbox and due retries
 
 HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat (/healthz)
 

@@ -1,24 +1,12 @@
-"""Where a reader opens things: one rule for a claim page's address, used by every page, feed and sitemap."""
+"""Where a reader opens things. A claim page's address is claims.links' rule (the events about a claim name it too)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import reverse
-from django.utils.text import slugify
 
-SLUG_MAX_WORDS = 10
-SLUG_MAX_CHARS = 80
+from claims.links import claim_path, claim_slug
 
-
-def claim_slug(text: str) -> str:
-    """A readable slug of the claim's text, in its own script; "claim" when nothing is left."""
-    words = slugify(text or "", allow_unicode=True).split("-")[:SLUG_MAX_WORDS]
-    return "-".join(words)[:SLUG_MAX_CHARS].strip("-") or "claim"
-
-
-def claim_path(claim_id: int, text: str) -> str:
-    """The canonical path of a claim page: /claims/<id>/<slug>/ (/claims/<id>/ redirects there)."""
-    return reverse("public-claim-slug", kwargs={"claim_id": claim_id, "slug": claim_slug(text)})
+__all__ = ["absolute", "claim_path", "claim_slug"]
 
 
 def absolute(request, path: str) -> str:

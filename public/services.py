@@ -6,12 +6,16 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from claims.links import site_url
 from claims.models import Claim
 from claims.services import article_upsert, claim_create
 from claims.validators import validate_model_text
+from notifications.choices import EventType
+from notifications.outbox import event_record
 from sources.urlnorm import normalize_url
 
 from .models import Tip, TipKind, TipStatus
@@ -63,7 +67,32 @@ def tip_submit(
     )
     tip.full_clean(exclude=["matched_claim"])
     tip.save()
+    tip_event_record(tip)
     return tip
+
+
+def tip_event_record(tip: Tip) -> None:
+    """The desk's tip.received event, in the tip's transaction. The reader's contact address is not in it: the desk
+    reads it in the admin, behind a login, not in every subscriber's logs."""
+    event_record(
+        type=EventType.TIP_RECEIVED,
+        order_key=f"tip:{tip.pk}",
+        object_ids={"tip": tip.pk, **({"claim": tip.matched_claim_id} if tip.matched_claim_id else {})},
+        language=tip.language,
+        payload={
+            "tip": {
+                "id": tip.pk,
+                "kind": tip.kind,
+                "text": tip.text,
+                "url": tip.url,
+                "language": tip.language,
+                "has_contact": bool(tip.contact),
+                "matched_claim_id": tip.matched_claim_id,
+                "created_at": tip.created_at,
+                "admin_url": site_url(reverse("admin:public_tip_change", args=[tip.pk])),
+            }
+        },
+    )
 
 
 @transaction.atomic

@@ -24,6 +24,10 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from notifications.choices import EventType
+from notifications.models import Event
+from notifications.outbox import events_record
+
 from .choices import SUCCESS_OUTCOMES, Health, Outcome
 from .fetch import CheckResult, SafeClient
 from .health_rule import NEUTRAL, SUCCESS, DeadRule, outcome_kind
@@ -305,6 +309,52 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def health_event_type(before: str, after: str) -> str | None:
+    """The desk event a health change is: a source that died, or a dead one answering again."""
+    if after == Health.DEAD and before != Health.DEAD:
+        return EventType.SOURCE_DEAD
+    if before == Health.DEAD and after == Health.OK:
+        return EventType.SOURCE_RECOVERED
+    return None
+
+
+def health_events_record(sources: Sequence[Source], changes: Sequence[CheckChange]) -> None:
+    """The outbox rows of a batch's health changes, in its transaction (``changes`` in the order of ``sources``)."""
+    from claims.seam import claims_citing_sources
+
+    moved = [
+        (source, kind)
+        for source, change in zip(sources, changes, strict=True)
+        if (kind := health_event_type(change.health_before, change.health_after))
+    ]
+    if not moved:
+        return
+    citing = claims_citing_sources(source_ids=[source.id for source, _ in moved])
+    events_record(
+        Event(
+            type=kind,
+            order_key=f"source:{source.id}",
+            object_ids={"source": source.id},
+            payload={
+                "source": {
+                    "id": source.id,
+                    "url": source.url,
+                    "title": source.title,
+                    "health": source.health,
+                    "last_checked_at": source.last_checked_at,
+                    "last_outcome": source.last_outcome,
+                    "last_status": source.last_status,
+                    "consecutive_failures": source.consecutive_failures,
+                    "first_failure_at": source.first_failure_at,
+                    "archive_url": source.archive_url or None,
+                },
+                "claim_ids": citing.get(source.id, []),
+            },
+        )
+        for source, kind in moved
+    )
+
+
 @transaction.atomic
 def linkchecks_record(
     *, results: Iterable[SourceResult], run_key: str, rng: random.Random | None = None
@@ -341,7 +391,10 @@ def linkchecks_record(
 
     fields = [*LINK_HEALTH_FIELDS, "updated_at"]
     sources = list(
-        Source.objects.select_for_update().filter(id__in=inserted).order_by("id").only("id", "archive_url", *fields)
+        Source.objects.select_for_update()
+        .filter(id__in=inserted)
+        .order_by("id")
+        .only("id", "url", "title", "archive_url", *fields)
     )
     changes = []
     for source in sources:
@@ -384,6 +437,7 @@ def linkchecks_record(
         if not present
     ]
     excerpts = evidence_excerpt_status_record(source_ids=inserted, found=found, missing=missing, checked_at=now)
+    health_events_record(sources, changes)
     report.excerpts_went_missing = list(excerpts.went_missing)
     # Last, so the rollup rows every batch of the week shares are held only until the commit just after.
     rollups_add_checks(changes)

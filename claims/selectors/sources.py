@@ -69,6 +69,23 @@ def evidence_excerpts_for_sources(*, source_ids) -> dict[int, list[tuple[int, st
     return excerpts
 
 
+def claims_citing_sources(*, source_ids, limit: int = 100) -> dict[int, list[int]]:
+    """For each source, the ids of the claims citing it (at most ``limit``, oldest first): what a desk event about a
+    source names."""
+    citing: dict[int, list[int]] = {}
+    rows = (
+        Evidence.objects.filter(source_id__in=list(source_ids))
+        .order_by("source_id", "claim_id")
+        .distinct("source_id", "claim_id")
+        .values_list("source_id", "claim_id")
+    )
+    for source_id, claim_id in rows:
+        ids = citing.setdefault(source_id, [])
+        if len(ids) < limit:
+            ids.append(claim_id)
+    return citing
+
+
 def evidence_of_ids(*, evidence_ids, user) -> QuerySet[Evidence]:
     """These pieces of evidence (those of claims this user may see), with their claim and source: what a check
     reports of them."""

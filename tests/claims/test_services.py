@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from claims import services
 from claims.choices import ClaimStatus, ExcerptStatus, Verdict
 from claims.models import Claim, Evidence
+from notifications.choices import EventType
+from notifications.models import Event
 from tests.factories import ClaimFactory, EvidenceFactory
 
 
@@ -193,7 +195,8 @@ def test_excerpt_status_record_marks_found_and_missing_of_the_checked_sources_on
     checked_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     # moved: its id was found on its old source's page, but it cites another source now, not one checked
     sources = [found.source_id, missing.source_id]
-    with django_assert_num_queries(2):
+    # Two updates, then the drift's outbox event: its evidence with claim and source, the claim's tags, the INSERT.
+    with django_assert_num_queries(5):
         changed = services.evidence_excerpt_status_record(
             source_ids=sources, found=[found.pk, moved.pk], missing=[missing.pk], checked_at=checked_at
         )
@@ -219,7 +222,7 @@ def test_excerpt_status_record_names_the_excerpts_that_went_missing_now(db, djan
     Evidence.objects.filter(pk=was_missing.pk).update(excerpt_status=ExcerptStatus.MISSING)
     checked_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     everything = [was_found, was_missing, unchecked]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(4):  # the update, then the two drifts' events (evidence, tags, one INSERT)
         changed = services.evidence_excerpt_status_record(
             source_ids=[e.source_id for e in everything],
             found=[],
@@ -228,4 +231,6 @@ def test_excerpt_status_record_names_the_excerpts_that_went_missing_now(db, djan
         )
     assert changed.missing == 3
     assert changed.went_missing == tuple(sorted([was_found.pk, unchecked.pk]))
+    events = Event.objects.filter(type=EventType.EVIDENCE_EXCERPT_MISSING).order_by("id")
+    assert [event.object_ids["evidence"] for event in events] == sorted([was_found.pk, unchecked.pk])
     assert set(Evidence.objects.values_list("excerpt_status", flat=True)) == {ExcerptStatus.MISSING}

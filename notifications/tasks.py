@@ -1,0 +1,26 @@
+"""The webhook worker's task (queue ``webhooks``). Thin: the table is the truth (notifications.delivery), so running
+it twice, or after a lost run, only delivers what is due."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from sources.tasks import RETRY_FOR
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=RETRY_FOR,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=10,
+)
+def webhooks_deliver(self) -> dict:
+    """Dispatch the outbox's new events into deliveries, then send what is due until nothing is, or the run's time
+    is up (another run is queued then)."""
+    from .delivery import webhooks_run
+
+    return webhooks_run()
