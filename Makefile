@@ -65,7 +65,7 @@ loadtest: $(VENV)/.installed-dev
 # (factcheck/: API errors, charts, middleware) go to factcheck/locale, named in LOCALE_PATHS since factcheck is not
 # an app; they are collected from the repository's root, every other directory ignored, because Celery puts the
 # working directory on sys.path, where factcheck/redis.py would hide the redis package.
-I18N_APPS := claims sources public
+I18N_APPS := claims sources public notifications
 I18N_NOT_PROJECT := $(foreach dir,$(I18N_APPS) tests bench loadtest scripts docs deploy var,--ignore=$(dir)) --ignore='.*'
 messages: $(VENV)/.installed-dev
 	for app in $(I18N_APPS); do (cd $$app && DATABASE_URL=postgres://localhost/unused ../$(PY) ../manage.py \
