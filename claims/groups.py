@@ -11,6 +11,13 @@ REVIEWER_EDITS = {
 # and handle tips; researchers see neither, since a tip may carry a reader's email address.
 REVIEWER_ONLY = {
     "public": ["page", "tip"],
+    # Every webhook subscription, and replaying deliveries (their change permission; the admin edits neither).
+    # Researchers manage their own subscriptions through the API only.
+    "notifications": ["webhooksubscription", "delivery"],
+}
+# Records reviewers read and nobody edits: the outbox's events (desk events among them) and the attempts' log.
+REVIEWER_READS = {
+    "notifications": ["event", "deliveryattempt"],
 }
 READ_ONLY = {
     "claims": ["historicalclaim"],
@@ -45,6 +52,7 @@ def sync_groups(apps, schema_editor=None) -> None:
         permissions(REVIEWER_EDITS, ("view", "add", "change", "delete"))
         + permissions(REVIEWER_ONLY, ("view", "add", "change", "delete"))
         + permissions(READ_ONLY, ("view",))
+        + permissions(REVIEWER_READS, ("view",))
     )
     researcher, _ = Group.objects.get_or_create(name="Researcher")
     researcher.permissions.set(permissions(REVIEWER_EDITS, ("view",)) + permissions(READ_ONLY, ("view",)))

@@ -5,7 +5,9 @@ context variable for each request. A request's reads go to a replica only when a
 
 - there is a replica (DATABASE_REPLICA_URLS),
 - the method is safe (GET, HEAD, OPTIONS) and the path is under the API (lists, details, exports, feeds),
-- the caller is not a reviewer: anonymous users and researchers, whose view is published claims only.
+- the caller is not a reviewer: anonymous users and researchers, whose view is published claims only,
+- the path is not one of a user's own rows (PRIMARY_PATHS: their webhook subscriptions), which they have just
+  written and expect to read back at once, whatever a replica's lag.
 
 Reviewers read from the primary, so they always see what they just saved. Writes always go to the primary, and
 so does everything outside a request (Celery tasks, management commands, the admin). The user is found out on
@@ -23,6 +25,7 @@ from django.conf import settings
 PRIMARY = "default"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_PREFIX = "/api/"
+PRIMARY_PATHS = ("/api/v1/webhooks/",)
 
 _route: ContextVar[RequestRoute | None] = ContextVar("factcheck_db_route", default=None)
 
@@ -48,6 +51,8 @@ class RequestRoute:
         pool = replicas()
         request = self.request
         if not pool or request.method not in SAFE_METHODS or not request.path.startswith(API_PREFIX):
+            return PRIMARY
+        if request.path.startswith(PRIMARY_PATHS):
             return PRIMARY
         if _is_reviewer(request):
             return PRIMARY

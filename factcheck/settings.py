@@ -323,6 +323,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Secrets are kept encrypted under these keys (Fernet keys or any passphrases; the first encrypts, all decrypt, so a
 # new key goes first and the old one stays until nothing uses it). Empty: a key derived from DJANGO_SECRET_KEY.
 WEBHOOK_SECRET_KEYS = env.list("WEBHOOK_SECRET_KEYS", default=[])
+# Subscriptions one owner may have: each one multiplies the deliveries of every event; 0 means no limit.
+WEBHOOK_SUBSCRIPTIONS_PER_OWNER = env.int("WEBHOOK_SUBSCRIPTIONS_PER_OWNER", default=25)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)  # then the delivery is failed
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=75.0)  # x3 each attempt: about a day
 WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=12 * 3600)
@@ -400,7 +402,8 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
-    "DESCRIPTION": "Claims, verdicts, evidence and link health, for researchers and reviewers.",
+    "DESCRIPTION": "Claims, verdicts, evidence and link health, for researchers and reviewers; webhooks that tell "
+    "your server when a published claim changes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
@@ -411,6 +414,8 @@ SPECTACULAR_SETTINGS = {
         "StanceEnum": "claims.choices.Stance",
         "HealthEnum": "sources.choices.Health",
         "OutcomeEnum": "sources.choices.Outcome",
+        "EventTypeEnum": "notifications.choices.EventType",
+        "DeliveryStateEnum": "notifications.choices.DeliveryState",
     },
     # Swagger UI from drf-spectacular-sidecar (our own static files, no CDN), its initialiser served as a separate
     # script (factcheck.security.SwaggerDocsView), so the docs page runs under a CSP that allows only 'self'.

@@ -10,6 +10,7 @@ from factcheck.security import SwaggerDocsView
 api_v1 = [
     path("", include("claims.api.urls")),
     path("", include("sources.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [

@@ -132,6 +132,10 @@ class Delivery(models.Model):
                 condition=models.Q(state=DeliveryState.PENDING),
             ),
             models.Index(fields=("subscription", "-created_at"), name="notif_delivery_sub_created"),
+            # The admin's count of each subscription's failed deliveries: one probe, however many it delivered.
+            models.Index(
+                fields=("subscription",), name="notif_delivery_failed", condition=models.Q(state=DeliveryState.FAILED)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,15 +3,22 @@ The worker's own writes (dispatching the outbox, recording attempts) live in not
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from claims.selectors.visibility import user_sees_drafts
 
 from .choices import PUBLIC_EVENT_TYPES, DeliveryState, EventType
 from .dispatch import dispatch_soon
@@ -25,9 +32,20 @@ class NewSubscription:
     secret: str  # the only time it is readable: give it to the owner, never store or log it
 
 
+# A BCP 47 tag as the filters compare it (en, zh, zh-Hans, pt-BR): letters first, then subtags of letters and digits.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def receives_desk_events(user) -> bool:
+    """Desk events (tips, sources and excerpts of claims not yet published) go to the desk: active staff who may
+    review, as claims.selectors.visibility.reviewers() selects them in SQL. Staff alone is not enough: a researcher
+    given the admin reads there only what the public API shows (factcheck.admin_visibility)."""
+    return bool(user is not None and getattr(user, "is_staff", False) and user_sees_drafts(user))
+
+
 def allowed_event_types(user) -> tuple[str, ...]:
-    """The events a user may subscribe to: staff all of them, anyone else the public ones."""
-    return tuple(EventType.values) if getattr(user, "is_staff", False) else tuple(PUBLIC_EVENT_TYPES)
+    """The events a user may subscribe to: the desk all of them, anyone else the public ones."""
+    return tuple(EventType.values) if receives_desk_events(user) else tuple(PUBLIC_EVENT_TYPES)
 
 
 def check_events(events: Iterable[str], *, user) -> list[str]:
@@ -57,7 +75,6 @@ def check_events(events: Iterable[str], *, user) -> list[str]:
 def check_target_url(url: str) -> str:
     """An http(s) url whose host, when written as an address, is one the worker may reach. Where a host name points
     is checked at every delivery instead (the link checker's address guard), since DNS answers change."""
-    from django.conf import settings
     from django.core.validators import URLValidator
 
     from sources.fetch import InvalidHost, address_is_allowed, parse_ip_host, parse_networks
@@ -73,12 +90,36 @@ def check_target_url(url: str) -> str:
     try:
         literal = parse_ip_host(host)
     except InvalidHost as exc:
-        raise ValidationError({"url": [str(exc)]}) from exc
+        raise ValidationError({"url": [_("%(host)s is not a valid address.") % {"host": host}]}) from exc
     if literal is not None and not address_is_allowed(literal, parse_networks(settings.LINKCHECK_ALLOW_NETWORKS)):
         raise ValidationError(
             {"url": [_("%(host)s is not a public address: webhooks are not sent there.") % {"host": host}]}
         )
     return url
+
+
+def check_filters(*, language: str = "", tag: str = "", claimant: str = "") -> dict[str, str]:
+    """The filters as stored (trimmed); ValidationError when the language is not a language tag."""
+    language = (language or "").strip()
+    if language and not LANGUAGE_TAG.fullmatch(language):
+        raise ValidationError({"language": [_("Enter a language tag such as en, zh or zh-Hans.")]})
+    return {"language": language, "tag": (tag or "").strip(), "claimant": (claimant or "").strip()}
+
+
+def check_room_for_subscription(owner) -> None:
+    """ValidationError when the owner has WEBHOOK_SUBSCRIPTIONS_PER_OWNER subscriptions already. Call it inside the
+    transaction that adds one: it locks the owner's row, so two requests at once cannot both take the last place."""
+    limit = settings.WEBHOOK_SUBSCRIPTIONS_PER_OWNER
+    if not limit:
+        return
+    list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+    if WebhookSubscription.objects.filter(owner=owner).count() >= limit:
+        message = ngettext(
+            "An account may have %(limit)d webhook subscription; remove it before adding another.",
+            "An account may have %(limit)d webhook subscriptions; remove one before adding another.",
+            limit,
+        )
+        raise ValidationError(message % {"limit": limit}, code="too_many")
 
 
 @transaction.atomic
@@ -98,16 +139,49 @@ def webhook_subscribe(
         owner=owner,
         url=check_target_url(url),
         events=check_events(events, user=owner),
-        language=language.strip(),
-        tag=tag.strip(),
-        claimant=claimant.strip(),
-        description=description.strip(),
+        **check_filters(language=language, tag=tag, claimant=claimant),
+        description=(description or "").strip(),
         secret_encrypted=secret_encrypt(secret),
         secret_hint=secret_hint(secret),
     )
+    check_room_for_subscription(owner)
     subscription.full_clean()
     subscription.save()
     return NewSubscription(subscription, secret)
+
+
+# What webhook_change may change; the owner and the secret have their own ways (none, and webhook_secret_rotate).
+CHANGEABLE_FIELDS = frozenset({"url", "events", "language", "tag", "claimant", "description", "active"})
+
+
+@transaction.atomic
+def webhook_change(*, subscription_id: int, changes: Mapping[str, Any]) -> WebhookSubscription:
+    """Change a subscription's target, events, filters, description or whether it is on, with the checks of
+    webhook_subscribe. Switching it on resumes it (as webhook_resume); switching it off keeps its deliveries
+    pending until it is on again."""
+    unknown = set(changes) - CHANGEABLE_FIELDS
+    if unknown:
+        raise TypeError(f"webhook_change cannot change {', '.join(sorted(unknown))}")
+    subscription = WebhookSubscription.objects.select_for_update().select_related("owner").get(pk=subscription_id)
+    if "url" in changes:
+        subscription.url = check_target_url(changes["url"])
+    if "events" in changes:
+        subscription.events = check_events(changes["events"], user=subscription.owner)
+    filters = {name: changes[name] for name in ("language", "tag", "claimant") if name in changes}
+    for name, value in check_filters(**filters).items():
+        if name in filters:
+            setattr(subscription, name, value)
+    if "description" in changes:
+        subscription.description = (changes["description"] or "").strip()
+    if "active" in changes:
+        if changes["active"]:
+            if not subscription.active or subscription.paused_at is not None:
+                _switch_on(subscription)
+        else:
+            subscription.active = False
+    subscription.full_clean()
+    subscription.save()
+    return subscription
 
 
 @transaction.atomic
@@ -121,22 +195,36 @@ def webhook_secret_rotate(*, subscription_id: int) -> NewSubscription:
     return NewSubscription(subscription, secret)
 
 
+@transaction.atomic
 def webhook_unsubscribe(*, subscription: WebhookSubscription) -> None:
     """Remove a subscription with its deliveries and their log."""
     subscription.delete()
+
+
+def _switch_on(subscription: WebhookSubscription) -> None:
+    subscription.active = True
+    subscription.paused_at = None
+    subscription.pause_reason = ""
+    subscription.failing_since = None
+    transaction.on_commit(dispatch_soon, robust=True)  # its pending deliveries are due now
 
 
 @transaction.atomic
 def webhook_resume(*, subscription_id: int) -> WebhookSubscription:
     """Turn a paused (or switched off) subscription back on; its pending deliveries go out again, oldest first."""
     subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
-    subscription.active = True
-    subscription.paused_at = None
-    subscription.pause_reason = ""
-    subscription.failing_since = None
+    _switch_on(subscription)
     subscription.save(update_fields=["active", "paused_at", "pause_reason", "failing_since", "updated_at"])
-    transaction.on_commit(dispatch_soon, robust=True)
     return subscription
+
+
+@transaction.atomic
+def webhooks_switch_off(*, subscription_ids: Iterable[int]) -> int:
+    """Stop sending to these subscriptions until they are resumed; new events still queue up for them. How many
+    were on."""
+    return WebhookSubscription.objects.filter(pk__in=list(subscription_ids), active=True).update(
+        active=False, updated_at=timezone.now()
+    )
 
 
 def _replay(deliveries) -> int:

@@ -19,9 +19,19 @@ SECRET_PREFIX = "whsec_"
 HINT_CHARS = 4
 
 
-def secret_new() -> str:
+class Secret(str):
+    """A secret, which reads as itself everywhere but in a repr: Django's template engine logs (at DEBUG) the whole
+    context of a page that names a missing variable, and tracebacks and error reports show values by repr."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<secret {secret_hint(self)}>"
+
+
+def secret_new() -> Secret:
     """A fresh secret: 32 random bytes, url-safe, with a prefix that says what it is (as Stripe's do)."""
-    return SECRET_PREFIX + random_secrets.token_urlsafe(32)
+    return Secret(SECRET_PREFIX + random_secrets.token_urlsafe(32))
 
 
 def secret_hint(secret: str) -> str:

@@ -26,6 +26,10 @@ def test_openapi_schema_is_valid_without_warnings(tmp_path):
         "/api/v1/claimreview/",
         "/api/v1/claims/export/",
         "/api/v1/sources/{id}/checks/",
+        "/api/v1/webhooks/",
+        "/api/v1/webhooks/{id}/",
+        "/api/v1/webhooks/{id}/deliveries/",
+        "/api/v1/webhooks/{id}/rotate-secret/",
     ):
         assert f"{path}:" in text
 

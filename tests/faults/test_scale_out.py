@@ -142,6 +142,28 @@ def test_reviewer_reads_and_writes_on_the_primary_and_sees_what_they_saved(clien
 
 
 @WITH_REPLICA
+def test_a_researchers_own_webhooks_are_read_from_the_primary(client, data, researcher):
+    """Their own rows, just written: a lagging replica would hide the subscription made a moment ago."""
+    headers = token_headers(researcher)
+    with Served() as served:
+        made = client.post(
+            "/api/v1/webhooks/",
+            data={"url": "https://hooks.example.org/in", "events": ["claim.published"]},
+            content_type="application/json",
+            headers=headers,
+        )
+        pk = made.json()["id"]
+        listed = client.get("/api/v1/webhooks/", headers=headers)
+        one = client.get(f"/api/v1/webhooks/{pk}/", headers=headers)
+        deliveries = client.get(f"/api/v1/webhooks/{pk}/deliveries/", headers=headers)
+    assert made.status_code == 201
+    assert [row["id"] for row in listed.json()["results"]] == [pk]
+    assert (one.status_code, deliveries.status_code) == (200, 200)
+    assert served.replica.captured_queries == [], served.tables(served.replica)
+    assert "notifications_webhooksubscription" in served.tables(served.primary)
+
+
+@WITH_REPLICA
 def test_session_reviewer_and_admin_stay_on_the_primary(client, data, reviewer):
     client.force_login(reviewer)
     with Served() as served:

@@ -4,6 +4,11 @@ Every operation gets FUZZ_EXAMPLES generated requests per role (environment vari
 default so the whole file runs in about a minute). Two checks: no 5xx, and every documented response matches
 its schema. The requests go in process to the WSGI application, inside the test's transaction, against a
 small world of claims, evidence, sources and checks whose ids the generator is steered towards.
+
+The webhooks endpoints are fuzzed too, and the subscriptions they make point wherever the generator says. None is
+ever sent to: delivery starts only from on-commit callbacks, and the test's transaction never commits (it is rolled
+back, and the handler is kept from closing it); tests.notifications.webhook_rows.nothing_is_sent checks both for
+every generated request.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from factcheck.wsgi import application
+from notifications.services import webhook_subscribe
 from tests import factories
 from tests.api.conftest import token_headers
+from tests.notifications.webhook_rows import delivery, nothing_is_sent
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 
@@ -35,8 +42,14 @@ def world(db):
     draft = factories.ClaimFactory(text="A draft statement.", article=published.article)
     evidence = published.evidence.get()
     factories.LinkCheckFactory(source=evidence.source)
+    # The reviewer's own subscription (auth_headers signs in as the same user), with a delivery to list.
+    fuzzer = factories.ReviewerFactory(username="fuzzer")
+    subscription = webhook_subscribe(
+        owner=fuzzer, url="https://hooks.example.org/fuzz", events=["claim.published", "tip.received"]
+    ).subscription
+    delivery(subscription)
     return {
-        "id": [published.pk, draft.pk, published.article_id, evidence.source_id],
+        "id": [published.pk, draft.pk, published.article_id, evidence.source_id, subscription.pk],
         "claim_id": [published.pk],
         "evidence_id": [evidence.pk],
     }
@@ -78,7 +91,10 @@ def test_api_conforms_to_its_schema(case, world, auth_headers, in_test_transacti
     # Generated ids rarely name a row: every other even one is swapped for a real claim, article or source id,
     # so the 200 responses are checked too; odd, negative and huge ones are sent as generated.
     for name, value in list((case.path_parameters or {}).items()):
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)  # a viewset's id: a string of digits in the schema (lookup_value_regex)
         if name in world and isinstance(value, int) and value >= 0 and value % 2 == 0:
             choices = world[name]
             case.path_parameters[name] = choices[(value // 2) % len(choices)]
-    case.call_and_validate(headers=auth_headers, checks=[not_a_server_error, response_schema_conformance])
+    with nothing_is_sent():
+        case.call_and_validate(headers=auth_headers, checks=[not_a_server_error, response_schema_conformance])
