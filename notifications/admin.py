@@ -131,6 +131,8 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     class Media:
         css = STYLES
 
+    empty_value_display = "—"
+
     form = WebhookSubscriptionForm
     ordering = ("-id",)
     list_display = (
@@ -503,6 +505,7 @@ class DeliveryAttemptInline(admin.TabularInline):
     """The delivery's log: each POST and what came back."""
 
     model = DeliveryAttempt
+    empty_value_display = "—"
     fields = ("number", "started_at", "duration", "status", "error", "response")
     readonly_fields = fields
     extra = 0
@@ -542,6 +545,8 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     class Media:
         css = STYLES
+
+    empty_value_display = "—"
 
     ordering = ("-id",)
     list_display = (
@@ -591,9 +596,6 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or self.has_replay_permission(request)
 
     def has_replay_permission(self, request) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
@@ -662,6 +664,8 @@ class EventAdmin(admin.ModelAdmin):
 
     class Media:
         css = STYLES
+
+    empty_value_display = "—"
 
     ordering = ("-id",)
     list_display = ("id", "type", "order_key", "language", "created_at", "dispatched_at")

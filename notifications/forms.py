@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -34,14 +35,14 @@ class OwnerField(forms.ModelChoiceField):
 
 class WebhookSubscriptionForm(forms.ModelForm):
     owner = OwnerField(
-        label=_("owner"),
+        label=capfirst(_("owner")),
         help_text=_(
             "The user name of the account it belongs to. Desk events go only to subscriptions of reviewers; "
             "a researcher's may have public events only."
         ),
     )
     events = forms.MultipleChoiceField(
-        label=_("events"),
+        label=capfirst(_("events")),
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The events sent to this url."),
@@ -54,22 +55,18 @@ class WebhookSubscriptionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         owner = cleaned.get("owner") if "owner" in self.fields else self.instance.owner
-        checks = {
-            "url": lambda: services.check_target_url(cleaned["url"]),
-            "events": lambda: services.check_events(cleaned["events"], user=owner),
-        }
-        for name, check in checks.items():
-            if name in cleaned and (name != "events" or owner is not None):
-                try:
-                    cleaned[name] = check()
-                except ValidationError as exc:
-                    self.add_error(None, exc)
+        if owner is None:
+            return cleaned  # the owner's own error says why; the events cannot be checked without them
+        filters = {name: cleaned.get(name, "") for name in ("language", "tag", "claimant")}
         try:
-            filters = {name: cleaned.get(name, "") for name in ("language", "tag", "claimant")}
-            cleaned.update(services.check_filters(**filters))
+            cleaned.update(
+                services.check_subscription(
+                    owner=owner, url=cleaned.get("url"), events=cleaned.get("events"), filters=filters
+                )
+            )
         except ValidationError as exc:
             self.add_error(None, exc)
-        if self.instance.pk is None and owner is not None and not self.errors:
+        if self.instance.pk is None and not self.errors:
             try:
                 services.check_room_for_subscription(owner)
             except ValidationError as exc:

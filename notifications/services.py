@@ -122,6 +122,35 @@ def check_room_for_subscription(owner) -> None:
         raise ValidationError(message % {"limit": limit}, code="too_many")
 
 
+def check_subscription(
+    *,
+    owner,
+    url: str | None = None,
+    events: Iterable[str] | None = None,
+    filters: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The given target, events and filters as stored, each checked (None: not given); one ValidationError naming
+    every field that is wrong, so a client fixes them all at once."""
+    checks: dict[str, Any] = {}
+    if url is not None:
+        checks["url"] = lambda: {"url": check_target_url(url)}
+    if events is not None:
+        checks["events"] = lambda: {"events": check_events(events, user=owner)}
+    if filters is not None:
+        checks["filters"] = lambda: {name: value for name, value in check_filters(**filters).items() if name in filters}
+    values: dict[str, Any] = {}
+    errors: dict[str, list] = {}
+    for check in checks.values():
+        try:
+            values.update(check())
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
 @transaction.atomic
 def webhook_subscribe(
     *,
@@ -134,17 +163,18 @@ def webhook_subscribe(
     description: str = "",
 ) -> NewSubscription:
     """A new subscription with a new secret, which is returned once and kept only encrypted."""
+    checked = check_subscription(
+        owner=owner, url=url, events=events, filters={"language": language, "tag": tag, "claimant": claimant}
+    )
+    check_room_for_subscription(owner)
     secret = secret_new()
     subscription = WebhookSubscription(
         owner=owner,
-        url=check_target_url(url),
-        events=check_events(events, user=owner),
-        **check_filters(language=language, tag=tag, claimant=claimant),
+        **checked,
         description=(description or "").strip(),
         secret_encrypted=secret_encrypt(secret),
         secret_hint=secret_hint(secret),
     )
-    check_room_for_subscription(owner)
     subscription.full_clean()
     subscription.save()
     return NewSubscription(subscription, secret)
@@ -163,14 +193,12 @@ def webhook_change(*, subscription_id: int, changes: Mapping[str, Any]) -> Webho
     if unknown:
         raise TypeError(f"webhook_change cannot change {', '.join(sorted(unknown))}")
     subscription = WebhookSubscription.objects.select_for_update().select_related("owner").get(pk=subscription_id)
-    if "url" in changes:
-        subscription.url = check_target_url(changes["url"])
-    if "events" in changes:
-        subscription.events = check_events(changes["events"], user=subscription.owner)
     filters = {name: changes[name] for name in ("language", "tag", "claimant") if name in changes}
-    for name, value in check_filters(**filters).items():
-        if name in filters:
-            setattr(subscription, name, value)
+    checked = check_subscription(
+        owner=subscription.owner, url=changes.get("url"), events=changes.get("events"), filters=filters or None
+    )
+    for name, value in checked.items():
+        setattr(subscription, name, value)
     if "description" in changes:
         subscription.description = (changes["description"] or "").strip()
     if "active" in changes:

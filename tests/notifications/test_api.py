@@ -147,6 +147,12 @@ def test_a_researcher_may_not_ask_for_desk_events(client, rosa):
     assert not WebhookSubscription.objects.exists()
 
 
+def test_every_refused_field_is_named_at_once(client, rosa):
+    response = post(client, rosa, url="http://10.0.0.1/in", events=["tip.received"], language="not a tag")
+    assert response.status_code == 400
+    assert set(response.json()) == {"url", "events", "language"}
+
+
 def test_staff_who_may_not_review_get_public_events_only(client, ruth):
     response = post(client, token_headers(ruth), events=["evidence.excerpt_missing"])
     assert response.status_code == 400
