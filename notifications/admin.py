@@ -90,18 +90,26 @@ class ChosenOnlyFilter(admin.SimpleListFilter):
 
     model = None
 
+    def chosen_id(self) -> int | None:
+        value = self.value() or ""
+        # A row id as PostgreSQL's bigint holds it; anything else chooses nothing (an empty list, not an error).
+        return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+
     def lookups(self, request, model_admin):
-        value = self.value()
-        if not value or not value.isdigit():
+        # Whatever was asked for is offered, so the filter applies (Django skips a filter with nothing to offer).
+        if self.value() is None:
             return ()
-        chosen = self.model.objects.filter(pk=int(value)).only("pk", *self.shown).first()
-        return ((value, self.label(chosen) if chosen else value),)
+        chosen = None
+        if self.chosen_id() is not None:
+            chosen = self.model.objects.filter(pk=self.chosen_id()).only("pk", *self.shown).first()
+        return ((self.value(), self.label(chosen) if chosen else self.value()),)
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(**{f"{self.parameter_name}_id": int(value)})
-        return queryset
+        if self.value() is None:
+            return queryset
+        return (
+            queryset.filter(**{f"{self.parameter_name}_id": self.chosen_id()}) if self.chosen_id() else queryset.none()
+        )
 
 
 class SubscriptionFilter(ChosenOnlyFilter):
@@ -158,7 +166,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("events"))
     def events_column(self, obj: WebhookSubscription) -> str:
-        return pgettext_list([_event_label(value) for value in obj.events])
+        return _listed([_event_label(value) for value in obj.events])
 
     @admin.display(description=_("status"))
     def status_column(self, obj: WebhookSubscription) -> str:
@@ -283,17 +291,16 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Resume selected subscriptions"), permissions=["change"])
     def resume(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        were_off = selectors.subscriptions_off(subscription_ids=ids)
-        for subscription in queryset:
+        off = list(queryset.filter(selectors.subscription_off()))
+        for subscription in off:
             services.webhook_resume(subscription_id=subscription.pk)
             self.log_change(request, subscription, gettext("Resumed."))
-        if were_off:
+        if off:
             text = ngettext(
                 "%(count)d subscription resumed: the deliveries that waited for it are being sent now.",
                 "%(count)d subscriptions resumed: the deliveries that waited for them are being sent now.",
-                were_off,
-            ) % {"count": were_off}
+                len(off),
+            ) % {"count": len(off)}
             self.message_user(request, text, messages.SUCCESS)
         else:
             self.message_user(request, gettext("These subscriptions were on already: nothing changed."), messages.INFO)
@@ -367,7 +374,13 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         self.message_user(request, f"{text} {_replay_afterwards(queued)}", messages.SUCCESS)
         waiting = selectors.subscriptions_off(subscription_ids=[s.pk for s in subscriptions])
         if queued and waiting:
-            self.message_user(request, _waiting_message(waiting), messages.WARNING)
+            text = ngettext(
+                "%(count)d of these subscriptions is switched off or paused: its deliveries wait until it is resumed.",
+                "%(count)d of these subscriptions are switched off or paused: their deliveries wait until they are "
+                "resumed.",
+                waiting,
+            ) % {"count": waiting}
+            self.message_user(request, text, messages.WARNING)
         return None
 
     # --- one subscription's page: the same actions, each on its own url ----------------------------------------
@@ -426,15 +439,11 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         context = {}
         if object_id and str(object_id).isdigit():
-            context["fc_subscription_tools"] = [
-                (reverse(f"admin:notifications_webhooksubscription_{name}", args=[object_id]), label)
-                for name, label in (
-                    ("replay", gettext("Replay since…")),
-                    ("rotate_secrets", gettext("Rotate secret…")),
-                    ("resume", gettext("Resume…")),
-                    ("switch_off", gettext("Switch off…")),
-                )
-            ]
+            # The template offers Resume or Switch off, whichever applies to the subscription it shows.
+            context["fc_tools"] = {
+                name: reverse(f"admin:notifications_webhooksubscription_{name}", args=[object_id])
+                for name in ("replay", "rotate_secrets", "resume", "switch_off")
+            }
             context["fc_deliveries_url"] = _deliveries_url(subscription=object_id)
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
 
@@ -474,9 +483,6 @@ def _copy_row(source: WebhookSubscription, target: WebhookSubscription) -> None:
     for field in source._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
     target._state.adding = False
-    for name in ("pending_count", "failed_count"):
-        if hasattr(source, name):
-            setattr(target, name, getattr(source, name))
 
 
 def _replay_afterwards(count: int) -> str:
@@ -497,7 +503,7 @@ def _waiting_message(count: int) -> str:
     ) % {"count": count}
 
 
-def pgettext_list(items: list[str]) -> str:
+def _listed(items: list[str]) -> str:
     return pgettext("list separator", ", ").join(items)
 
 
@@ -534,11 +540,6 @@ class DeliveryAttemptInline(admin.TabularInline):
         return format_html('<pre class="fc-response">{}</pre>', obj.response_excerpt[:1024])
 
 
-class DeliveryChangeList(ChangeList):
-    def get_queryset(self, request, exclude_parameters=None):
-        return selectors.deliveries_for_desk(super().get_queryset(request, exclude_parameters))
-
-
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     """Deliveries are the worker's record: read here, replayed, never edited."""
@@ -560,6 +561,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
     )
     list_display_links = ("uuid",)
+    list_select_related = ("subscription", "event")  # as deliveries_for_desk: not the owner, not the payload
     list_filter = ("state", "event__type", SubscriptionFilter, EventFilter)
     search_fields = ("=uuid",)
     search_help_text = _("A delivery id, as the receiver got it in X-Factcheck-Delivery.")
@@ -581,9 +583,6 @@ class DeliveryAdmin(admin.ModelAdmin):
         "created_at",
     )
     readonly_fields = fields
-
-    def get_changelist(self, request, **kwargs):
-        return DeliveryChangeList
 
     def get_queryset(self, request):
         return selectors.deliveries_for_desk(super().get_queryset(request))
@@ -701,7 +700,7 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("object ids"))
     def ids(self, obj: Event) -> str:
-        return pgettext_list([f"{name} {value}" for name, value in sorted(obj.object_ids.items())]) or "—"
+        return _listed([f"{name} {value}" for name, value in sorted(obj.object_ids.items())]) or "—"
 
     @admin.display(description=_("deliveries"))
     def deliveries(self, obj: Event):
