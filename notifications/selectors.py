@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from factcheck.db import InConstants
+
 from .choices import PUBLIC_EVENT_TYPES
 from .language_rule import language_condition
 from .models import Event
@@ -27,8 +29,9 @@ class EventStamp:
 
 def _public_events(*, language: str, tag: str) -> QuerySet[Event]:
     # Newest first by id, the order events were written (a walk down the primary key; the filters have indexes of
-    # their own for when few events match: see Event.Meta).
-    events = Event.objects.filter(type__in=PUBLIC_EVENT_TYPES)
+    # their own for when few events match: see Event.Meta). The types as constants, as the partial index's
+    # predicate names them, so even a prepared statement's generic plan may use it (factcheck.db.InConstants).
+    events = Event.objects.filter(InConstants("type", PUBLIC_EVENT_TYPES))
     if language:
         events = events.filter(language_condition(language))
     if tag:

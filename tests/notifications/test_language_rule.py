@@ -48,3 +48,14 @@ def test_malformed_tags_are_refused_with_a_message(value):
 
 def test_no_filter_is_no_filter():
     assert language_filter_clean("") == language_filter_clean("   ") == language_filter_clean(None) == ""
+
+
+def test_the_language_is_written_into_the_sql_not_sent_as_a_parameter(db):
+    """A parameter would let a prepared statement's generic plan treat every language as common (LanguageCondition)."""
+    sql, params = Event.objects.filter(language_condition("zh-Hans")).query.sql_with_params()
+    assert "= 'ZH-HANS' OR" in sql
+    assert "LIKE 'ZH-HANS-%%'" in sql
+    assert params == ()
+    for unsafe in ("x' OR 1=1 --", "zh%", "zh_", "中文", "a" * 36):
+        with pytest.raises(ValueError, match="not a cleaned language filter"):
+            language_condition(unsafe)
