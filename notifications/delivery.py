@@ -55,6 +55,7 @@ DISPATCH_LOCK_KEY = int.from_bytes(b"webhooks", "big") & 0x7FFF_FFFF_FFFF_FFFF
 EVENT_TABLE = Event._meta.db_table
 DELIVERY_TABLE = Delivery._meta.db_table
 SUBSCRIPTION_TABLE = WebhookSubscription._meta.db_table
+ATTEMPT_TABLE = DeliveryAttempt._meta.db_table
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,6 +110,30 @@ def _subscriptions_by_event_type() -> dict[str, list[WebhookSubscription]]:
     return by_type
 
 
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """What dispatch needs of an event: what rules.event_matches reads, and the order key deliveries copy."""
+
+    id: int
+    type: str
+    order_key: str
+    language: str
+    tags: list[str]
+    claimant: str
+
+
+# One row per matching (subscription, event), written in one statement; a pair that exists already is skipped.
+INSERT_DELIVERIES_SQL = f"""
+INSERT INTO {DELIVERY_TABLE} (uuid, subscription_id, event_id, order_key, state, attempts, next_attempt_at,
+                              last_error, created_at)
+SELECT gen_random_uuid(), v.subscription_id, v.event_id, v.order_key, %(pending)s, 0, %(now)s, '', %(now)s
+FROM unnest(%(subscriptions)s::bigint[], %(events)s::bigint[], %(keys)s::text[])
+     AS v(subscription_id, event_id, order_key)
+ORDER BY v.event_id, v.subscription_id
+ON CONFLICT (subscription_id, event_id) DO NOTHING
+"""
+
+
 @transaction.atomic
 def events_dispatch(*, limit: int = DISPATCH_LIMIT, now: datetime | None = None) -> int:
     """Turn up to ``limit`` undispatched events, oldest first, into one pending delivery per matching subscription,
@@ -121,35 +146,54 @@ def events_dispatch(*, limit: int = DISPATCH_LIMIT, now: datetime | None = None)
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [DISPATCH_LOCK_KEY])
         if not cursor.fetchone()[0]:
             return 0
-    events = list(
-        Event.objects.select_for_update(skip_locked=True)
+    events = [
+        EventFacts(*row)
+        for row in Event.objects.select_for_update(skip_locked=True)
         .filter(dispatched_at=None)
         .order_by("id")
-        .only("id", "type", "order_key", "language", "tags", "claimant")[:limit]
-    )
+        .values_list("id", "type", "order_key", "language", "tags", "claimant")[:limit]
+    ]
     if not events:
         return 0
     by_type = _subscriptions_by_event_type()
-    deliveries = [
-        Delivery(
-            subscription_id=subscription.pk,
-            event_id=event.pk,
-            order_key=event.order_key,
-            next_attempt_at=now,
-            created_at=now,
-        )
+    pairs = [
+        (subscription.pk, event.id, event.order_key)
         for event in events
         for subscription in by_type.get(event.type, ())
         if rules.event_matches(subscription, event)
     ]
-    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=5000)
-    Event.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=now)
+    with connection.cursor() as cursor:
+        if pairs:
+            subscriptions, event_ids, keys = (list(column) for column in zip(*pairs, strict=True))
+            cursor.execute(
+                INSERT_DELIVERIES_SQL,
+                {
+                    "pending": DeliveryState.PENDING.value,
+                    "now": now,
+                    "subscriptions": subscriptions,
+                    "events": event_ids,
+                    "keys": keys,
+                },
+            )
+        cursor.execute(
+            f"UPDATE {EVENT_TABLE} SET dispatched_at = %s WHERE id = ANY(%s)", [now, [event.id for event in events]]
+        )
     return len(events)
 
 
 # --------------------------------------------------------------------------------------------
 # 2. Claim: the due heads of each queue, leased
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WireEvent:
+    """What the wire format reads of an event (event_body, delivery_headers), as the claim's statement returns it."""
+
+    id: int
+    type: str
+    created_at: datetime
+    payload: dict
 
 
 @dataclass(frozen=True)
@@ -161,7 +205,7 @@ class ClaimedDelivery:
     subscription_id: int
     url: str
     secret_encrypted: str = field(repr=False)
-    event: Event = field(repr=False)
+    event: WireEvent = field(repr=False)
     body: bytes = field(repr=False)
     attempt: int  # this attempt's number: 1 for the first since the delivery was made or replayed
     lease: datetime  # the lease this claim set: recording is fenced by it
@@ -213,18 +257,15 @@ def deliveries_claim(*, limit: int, now: datetime | None = None) -> list[Claimed
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(CLAIM_SQL, {"pending": DeliveryState.PENDING.value, "now": now, "limit": limit, "lease": lease})
         rows = cursor.fetchall()
-    bodies: dict[int, tuple[Event, bytes]] = {}
+    bodies: dict[int, tuple[WireEvent, bytes]] = {}
     claimed = []
     for delivery_id, uuid, attempts, subscription_id, url, secret, event_id, event_type, created_at, payload in sorted(
         rows, key=lambda row: row[6]
     ):
         if event_id not in bodies:
-            event = Event(
-                id=event_id,
-                type=event_type,
-                created_at=created_at,
-                payload=json.loads(payload) if isinstance(payload, str | bytes) else payload,
-            )
+            # Django reads jsonb as text (its JSONField decodes it); decoded here the same way.
+            data = json.loads(payload) if isinstance(payload, str | bytes) else payload
+            event = WireEvent(event_id, event_type, created_at, data)
             bodies[event_id] = (event, event_body(event))
         event, body = bodies[event_id]
         claimed.append(
@@ -312,11 +353,13 @@ def attempt_error(result: PostResult) -> str:
                 "status": status,
                 "location": result.location or _("nowhere"),
             }
-        words = _("the receiver answered HTTP %(status)s") % {"status": status}
         retry_after = rules.honoured_retry_after(status, result.retry_after)
         if retry_after is not None:
-            words += " " + _("and asked us to wait %(seconds)s s") % {"seconds": retry_after}
-        return words
+            return _("the receiver answered HTTP %(status)s and asked us to wait %(seconds)s s") % {
+                "status": status,
+                "seconds": retry_after,
+            }
+        return _("the receiver answered HTTP %(status)s") % {"status": status}
     if result.failure == SECRET_UNREADABLE:
         return _("not sent: the subscription's secret cannot be read (it was encrypted under a key no longer set)")
     words = str(Failure(result.failure).label) if result.failure in Failure.values else _("the request failed")
@@ -333,6 +376,20 @@ class RecordReport:
     paused: list[int] = field(default_factory=list)
 
 
+# Every POST is logged, also one whose lease had passed on (the receiver did get it); the same report recorded twice
+# logs nothing twice (an attempt is its delivery, number and start).
+INSERT_ATTEMPTS_SQL = f"""
+INSERT INTO {ATTEMPT_TABLE} (delivery_id, number, started_at, duration_ms, status, error, response_excerpt)
+SELECT v.* FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[], %s::int[], %s::smallint[], %s::text[],
+                       %s::text[]) AS v(delivery_id, number, started_at, duration_ms, status, error, response_excerpt)
+WHERE NOT EXISTS (
+    SELECT 1 FROM {ATTEMPT_TABLE} a
+    WHERE a.delivery_id = v.delivery_id AND a.number = v.number AND a.started_at = v.started_at
+)
+"""
+
+# Fenced by the lease: an attempt whose lease has passed to another claim (it ran out) or was cleared (a replay) is
+# logged, but the delivery's state is the newer claim's to set.
 UPDATE_DELIVERIES_SQL = f"""
 UPDATE {DELIVERY_TABLE} d
 SET state = v.state,
@@ -340,10 +397,10 @@ SET state = v.state,
     next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
     last_status = v.status,
     last_error = v.error,
-    delivered_at = COALESCE(v.delivered_at, d.delivered_at),
+    delivered_at = CASE WHEN v.state = %s THEN %s ELSE d.delivered_at END,
     leased_until = NULL
-FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::timestamptz[], %s::int[], %s::text[], %s::timestamptz[],
-            %s::timestamptz[]) AS v(id, state, attempts, next_attempt_at, status, error, delivered_at, lease)
+FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::timestamptz[], %s::int[], %s::text[], %s::timestamptz[])
+     AS v(id, state, attempts, next_attempt_at, status, error, lease)
 WHERE d.id = v.id AND d.leased_until = v.lease
 RETURNING d.id
 """
@@ -375,49 +432,31 @@ def deliveries_record(report: SendReport, *, now: datetime | None = None) -> Rec
     succeeded: set[int] = set()
     last_errors: dict[int, str] = {}
     for delivery, result in report.sent:
-        error = attempt_error(result)
+        error = attempt_error(result)[:500]
         attempts.append(
-            DeliveryAttempt(
-                delivery_id=delivery.id,
-                number=delivery.attempt,
-                started_at=result.started_at,
-                duration_ms=result.elapsed_ms,
-                status=result.status,
-                error=error[:500],
-                response_excerpt=result.excerpt,
-            )
+            (delivery.id, delivery.attempt, result.started_at, result.elapsed_ms, result.status, error, result.excerpt)
         )
-        next_attempt_at = delivered_at = None
+        next_attempt_at = None
         if rules.is_success(result.status):
-            state, delivered_at = DeliveryState.DELIVERED, now
+            state = DeliveryState.DELIVERED
             succeeded.add(delivery.subscription_id)
             error = ""
         elif rules.is_retryable(result.status, result.failure) and delivery.attempt < settings.WEBHOOK_MAX_ATTEMPTS:
             retry_after = rules.honoured_retry_after(result.status, result.retry_after)
-            state, next_attempt_at = (
-                DeliveryState.PENDING,
-                now + rules.retry_delay(delivery.attempt, retry_after=retry_after),
-            )
+            state = DeliveryState.PENDING
+            next_attempt_at = now + rules.retry_delay(delivery.attempt, retry_after=retry_after)
             last_errors[delivery.subscription_id] = error
         else:
             state = DeliveryState.FAILED
             last_errors[delivery.subscription_id] = error
-        rows.append(
-            (
-                delivery.id,
-                state.value,
-                delivery.attempt,
-                next_attempt_at,
-                result.status,
-                error[:500],
-                delivered_at,
-                delivery.lease,
-            )
-        )
-    DeliveryAttempt.objects.bulk_create(attempts, batch_size=5000)
+        rows.append((delivery.id, state.value, delivery.attempt, next_attempt_at, result.status, error, delivery.lease))
     with connection.cursor() as cursor:
         if rows:
-            cursor.execute(UPDATE_DELIVERIES_SQL, [list(column) for column in zip(*rows, strict=True)])
+            cursor.execute(INSERT_ATTEMPTS_SQL, [list(column) for column in zip(*attempts, strict=True)])
+            cursor.execute(
+                UPDATE_DELIVERIES_SQL,
+                [DeliveryState.DELIVERED.value, now, *(list(column) for column in zip(*rows, strict=True))],
+            )
             applied = {row[0] for row in cursor.fetchall()}
             outcome.stale = len(rows) - len(applied)
             states = Counter(row[1] for row in rows if row[0] in applied)
@@ -452,7 +491,7 @@ def _failure_clocks(cursor, *, succeeded: set[int], last_errors: dict[int, str],
     hours = settings.WEBHOOK_PAUSE_AFTER_HOURS
     reasons = [
         (
-            _("Every delivery failed for %(hours)s hours; the last error: %(error)s")
+            _("Every delivery has failed for %(hours)s hours or more; the last error: %(error)s")
             % {"hours": f"{hours:g}", "error": last_errors[subscription_id]}
         )[:300]
         for subscription_id in failing

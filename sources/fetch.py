@@ -26,6 +26,7 @@ import codecs
 import contextlib
 import email.utils
 import errno
+import functools
 import hashlib
 import ipaddress
 import re
@@ -613,6 +614,13 @@ def _without_fragment(url: URL) -> str:
     return str(url.with_fragment(None))
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process, shared by the clients: loading the CA store takes tens of
+    milliseconds, which a client per batch (the link checker's, each round of webhooks) would pay again each time."""
+    return ssl.create_default_context()
+
+
 class SafeClient:
     """One aiohttp session behind the address guard. Use as ``async with SafeClient(config) as client``."""
 
@@ -630,7 +638,7 @@ class SafeClient:
             use_dns_cache=False,
             limit=0,
             limit_per_host=self.config.host_concurrency,
-            ssl=ssl.create_default_context(),
+            ssl=_tls_context(),
             enable_cleanup_closed=False,
         )
         self._session = aiohttp.ClientSession(

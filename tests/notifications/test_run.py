@@ -128,3 +128,30 @@ def test_no_secret_in_any_log_or_record(subscribe, receiver, caplog):
         assert made.secret not in text
         assert all(signature.split("v1=")[1] not in text for signature in signatures)
     assert made.secret not in repr(made.subscription)
+
+
+def test_each_step_twice(subscribe, receiver):
+    """Dispatch, claim and record run again change nothing; only a send is a send (at least once, same id)."""
+    subscribe(receiver.url("/hook"))
+    record_event(order_key="claim:1")
+    record_event(order_key="claim:2")
+    assert (events_dispatch(), events_dispatch()) == (2, 0)
+    claimed = deliveries_claim(limit=10)
+    assert (len(claimed), deliveries_claim(limit=10)) == (2, [])
+    report = deliveries_send(claimed)
+    first, second = deliveries_record(report), deliveries_record(report)
+    assert (first.delivered, first.stale) == (2, 0)
+    assert (second.delivered, second.stale) == (0, 2)
+    assert DeliveryAttempt.objects.count() == 2
+    assert set(Delivery.objects.values_list("state", "attempts")) == {(DeliveryState.DELIVERED, 1)}
+
+
+def test_a_secret_that_cannot_be_read_sends_nothing_unsigned(subscribe, receiver, settings):
+    subscribe(receiver.url("/hook"))
+    record_event()
+    settings.WEBHOOK_SECRET_KEYS = ["a key the secret was not encrypted under"]
+    result = webhooks_run(requeue=False)
+    assert receiver.received == []
+    delivery = Delivery.objects.get()
+    assert (result["retrying"], delivery.state, delivery.attempts) == (1, DeliveryState.PENDING, 1)
+    assert "secret cannot be read" in delivery.last_error
