@@ -99,7 +99,9 @@ def delivery_headers(delivery, event, secret: str, *, now: datetime | float, bod
 
 def _subscriptions_by_event_type() -> dict[str, list[WebhookSubscription]]:
     subscriptions = (
-        WebhookSubscription.objects.filter(active=True, paused_at=None, owner__is_active=True)
+        # A paused subscription still gets its deliveries, held until it is resumed (deliveries_claim skips it):
+        # pausing is about a receiver that is down, and the events it misses meanwhile are still owed to it.
+        WebhookSubscription.objects.filter(active=True, owner__is_active=True)
         .select_related("owner")
         .only("id", "events", "language", "tag", "claimant", "owner__is_staff")
     )

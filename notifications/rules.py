@@ -11,6 +11,7 @@ from django.conf import settings
 from sources.choices import Failure
 
 from .choices import is_public_event
+from .language_rule import language_matches
 
 # A Retry-After is honoured on the answers that mean "later" (RFC 9110 §10.2.3), up to a day: a longer one is a
 # misconfiguration, and waiting it out would spend the delivery's whole schedule on one attempt.
@@ -25,12 +26,6 @@ RETRYABLE_STATUSES = frozenset({408, 429})
 PERMANENT_FAILURES = frozenset({Failure.BLOCKED, Failure.INVALID_URL, Failure.BAD_REDIRECT})
 
 
-def _language_matches(wanted: str, language: str) -> bool:
-    """ "zh" matches "zh" and "zh-Hans" (a prefix subtag), not "zho"; case does not matter (BCP 47)."""
-    wanted, language = wanted.strip().lower(), language.strip().lower()
-    return bool(language) and (language == wanted or language.startswith(wanted + "-"))
-
-
 def event_matches(subscription, event) -> bool:
     """Does ``subscription`` get ``event``? Its type is one the subscription names (a desk event only when the owner
     is staff, whatever the row says), and every filter it sets holds. An event without the filtered attribute (a
@@ -39,7 +34,7 @@ def event_matches(subscription, event) -> bool:
         return False
     if not is_public_event(event.type) and not subscription.owner.is_staff:
         return False
-    if subscription.language and not _language_matches(subscription.language, event.language or ""):
+    if subscription.language and not language_matches(subscription.language, event.language or ""):
         return False
     if subscription.tag and subscription.tag.strip() not in (event.tags or ()):
         return False

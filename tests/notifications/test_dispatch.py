@@ -9,6 +9,7 @@ from django.utils import timezone
 from notifications.choices import DeliveryState, EventType
 from notifications.delivery import events_dispatch, webhooks_run
 from notifications.models import Delivery, Event, WebhookSubscription
+from notifications.services import webhook_resume
 from tests import factories
 
 from .helpers import record_event
@@ -86,7 +87,9 @@ def test_a_researchers_subscription_never_gets_a_desk_event(subscribe, receiver)
     assert [r.headers["X-Factcheck-Event"] for r in receiver.received] == ["claim.published"]
 
 
-def test_switched_off_paused_and_disabled_owners_get_nothing_new(subscribe, receiver):
+def test_switched_off_and_disabled_owners_get_nothing_new_a_paused_one_keeps_its_deliveries(subscribe, receiver):
+    """Switched off (or its owner gone): nothing new. Paused (its receiver kept failing): the events keep coming as
+    pending deliveries, held back until it is resumed, so a receiver that was down misses nothing."""
     off = subscribe(receiver.url("/off")).subscription
     paused = subscribe(receiver.url("/paused")).subscription
     gone = subscribe(receiver.url("/gone"), owner=factories.ReviewerFactory(username="left")).subscription
@@ -97,7 +100,14 @@ def test_switched_off_paused_and_disabled_owners_get_nothing_new(subscribe, rece
     gone.owner.save()
     event = record_event()
     events_dispatch()
-    assert deliveries() == [(on.pk, event.pk)]
+    assert sorted(deliveries()) == sorted([(on.pk, event.pk), (paused.pk, event.pk)])
+    webhooks_run(requeue=False)
+    assert receiver.paths() == ["/on"]
+    assert Delivery.objects.get(subscription=paused).state == DeliveryState.PENDING
+    webhook_resume(subscription_id=paused.pk)
+    webhooks_run(requeue=False)
+    assert Delivery.objects.get(subscription=paused).state == DeliveryState.DELIVERED
+    assert receiver.paths() == ["/on", "/paused"]
 
 
 def test_each_service_twice(subscribe, receiver):

@@ -102,9 +102,8 @@ def sent(db):
     return event, body, secret, headers
 
 
-def sources():
-    yield pytest.param(SNIPPET, id="kept-here")
-    yield pytest.param("README", id="README")
+def sources() -> list:
+    return [pytest.param(SNIPPET, id="kept-here"), pytest.param("README", id="README")]
 
 
 def source_of(which: str) -> str:

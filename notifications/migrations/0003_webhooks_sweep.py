@@ -26,7 +26,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0001_initial"),
+        ("notifications", "0002_event_feed_filters"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
