@@ -69,7 +69,12 @@ def check_target_url(url: str) -> str:
         raise ValidationError({"url": [_("Enter an http or https url.")]}) from exc
     if len(url) > MAX_URL_LENGTH:
         raise ValidationError({"url": [_("The url is longer than %(limit)s characters.") % {"limit": MAX_URL_LENGTH}]})
-    host = urlsplit(url).hostname or ""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        # The sender never sends credentials written into a url (the fetcher drops them): say so now, rather than
+        # let every delivery meet a 401. The signature is how a receiver knows it is us.
+        raise ValidationError({"url": [_("Remove the user name and password from the url: they are not sent.")]})
+    host = parts.hostname or ""
     try:
         literal = parse_ip_host(host)
     except InvalidHost as exc:

@@ -120,3 +120,10 @@ def test_subscribe_time_accepts_the_allowed_address_and_names():
     assert check_target_url("http://127.0.0.1:9000/hook") == "http://127.0.0.1:9000/hook"
     # a name is checked where it points at each delivery, not now: DNS answers change
     assert check_target_url("https://hooks.example.org/in") == "https://hooks.example.org/in"
+
+
+def test_subscribe_time_refusal_of_credentials_in_the_url():
+    """The sender drops credentials written into a url, so a subscription relying on them would meet 401s."""
+    with pytest.raises(ValidationError) as refused:
+        check_target_url("https://user:secret@hooks.example.org/in")
+    assert "user name and password" in refused.value.message_dict["url"][0]
