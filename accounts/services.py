@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from .models import Profile
 from .selectors import Preferences, preferences_of
@@ -42,3 +43,13 @@ def preferences_active(user) -> Iterator[Preferences]:
     with translation.override(preferences.active_language or settings.LANGUAGE_CODE):
         with timezone.override(preferences.zone):
             yield preferences
+
+
+def moment_shown(value: datetime) -> str:
+    """A time in the active zone (inside preferences_active: the recipient's) and the active language's format, the
+    zone named."""
+    local = timezone.localtime(value)
+    zone_name = timezone.get_current_timezone_name()
+    shown = formats.date_format(local, "DATETIME_FORMAT")  # ends with the zone's abbreviation (factcheck/formats)
+    # an abbreviation alone is ambiguous (CST): the zone's name beside it, unless they are one (UTC)
+    return shown if local.tzname() == zone_name else f"{shown} ({zone_name})"

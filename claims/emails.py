@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from accounts.services import preferences_active
+from accounts.services import moment_shown, preferences_active
 
 from .models import ClaimAssignment
 
@@ -31,15 +28,6 @@ def _name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else _("A colleague")
 
 
-def _moment(value: datetime) -> str:
-    """A time in the active zone (the recipient's) and language's format, the zone named."""
-    local = timezone.localtime(value)
-    zone_name = timezone.get_current_timezone_name()
-    shown = formats.date_format(local, "DATETIME_FORMAT")  # ends with the zone's abbreviation (factcheck/formats)
-    # an abbreviation alone is ambiguous (CST): the zone's name beside it, unless they are one (UTC)
-    return shown if local.tzname() == zone_name else f"{shown} ({zone_name})"
-
-
 def assignment_email(assignment: ClaimAssignment, *, link_base: str = "") -> EmailMessage:
     """The email telling an assignee which claim is theirs, who assigned it, by when, with the note and a link."""
     assignee, claim = assignment.assignee, assignment.claim
@@ -53,7 +41,7 @@ def assignment_email(assignment: ClaimAssignment, *, link_base: str = "") -> Ema
             "",
         ]
         if assignment.due_at is not None:
-            lines.append(_("Due: %(when)s") % {"when": _moment(assignment.due_at)})
+            lines.append(_("Due: %(when)s") % {"when": moment_shown(assignment.due_at)})
         else:
             lines.append(_("No due date."))
         if assignment.note.strip():

@@ -89,7 +89,8 @@ def _lost(pg) -> bool:
 class InConstants(Func):
     """``column IN ('a', 'b')`` with fixed values of ours written into the SQL instead of sent as parameters.
 
-    For choices such as the public statuses, never for user input (refused unless plain lower-case words). A
+    For choices such as the public statuses or event types, never for user input (refused unless plain lower-case
+    words, or such words joined by dots as in "claim.published"). A
     prepared statement keeps such constants in its generic plan, which PostgreSQL then reuses; as parameters they
     made it plan the filtered claims lists and the feed afresh on every execution (make bench).
     """
@@ -107,9 +108,10 @@ class InConstants(Func):
 
 
 def sql_constants(values) -> str:
-    """``('a', 'b')``: plain choice values (lower-case words) as an SQL list; anything else is a ValueError."""
+    """``('a', 'b')``: plain choice values (lower-case words, or dotted ones) as an SQL list; anything else is a
+    ValueError."""
     values = tuple(str(v) for v in values)
-    if not values or not all(re.fullmatch(r"[a-z0-9_]+", v) for v in values):
+    if not values or not all(re.fullmatch(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*", v) for v in values):
         raise ValueError(f"InConstants takes plain choice values, not {values!r}")
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 

@@ -313,10 +313,10 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             self.log_change(request, subscription, gettext("Switched off."))
         if switched:
             text = ngettext(
-                "%(count)d subscription switched off: nothing is sent to it until it is resumed; new events wait "
-                "for it.",
-                "%(count)d subscriptions switched off: nothing is sent to them until they are resumed; new events "
-                "wait for them.",
+                "%(count)d subscription switched off: nothing is sent to it until it is resumed, and events that "
+                "happen meanwhile are not kept for it.",
+                "%(count)d subscriptions switched off: nothing is sent to them until they are resumed, and events "
+                "that happen meanwhile are not kept for them.",
                 len(switched),
             ) % {"count": len(switched)}
             self.message_user(request, text, messages.SUCCESS)
@@ -423,7 +423,11 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             }[action]
             explanation = {
                 "resume": gettext("Deliveries that waited for it are sent at once, oldest first."),
-                "switch_off": gettext("Nothing is sent to it until it is resumed; new events wait for it."),
+                "switch_off": gettext(
+                    "Nothing is sent to it until it is resumed, and events that happen meanwhile are not kept for it. "
+                    "A receiver that is only down needs nothing: after failing for a while its subscription is "
+                    "paused, and what it missed is held for it."
+                ),
             }[action]
             return self._confirm_page(
                 request, [subscription], action=action, title=title, explanation=explanation, button=button

@@ -10,8 +10,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # dispatch_soon queues the webhook task by name (the outbox below it imports no worker code); the name is
-        # known only once the task's module is imported, which a web process does nowhere else. Without this every
-        # nudge after a commit failed with NotRegistered, swallowed by on_commit(robust=True), and delivery waited
-        # for the beat's sweep.
+        # The outbox queues the worker's task by name (notifications.dispatch) from any process that writes an
+        # event; Celery's autodiscovery registers tasks only in workers, so a web process that never imported this
+        # module would refuse the name and every nudge would wait for the beat's sweep.
         from . import tasks  # noqa: F401

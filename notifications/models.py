@@ -8,11 +8,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DeliveryState, EventType
+from .choices import PUBLIC_EVENT_TYPES, DeliveryState, EventType
 
 MAX_URL_LENGTH = 2048
 RESPONSE_EXCERPT_BYTES = 1024  # what a delivery's log keeps of each answer
@@ -42,6 +44,15 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=("id",), name="notif_event_undispatched", condition=models.Q(dispatched_at=None)),
             models.Index(fields=("type", "-id"), name="notif_event_type_id"),
+            # The feeds' filters (notifications.selectors): newest first is a walk down the primary key, which
+            # stops after `limit` rows when matches are common, but reads the whole table for a language or tag
+            # that few or no events have (a poller asking for one every minute). With these the planner reads the
+            # few matches instead. The language index is on the expression the rule's SQL twin compares
+            # (notifications.language_rule), text_pattern_ops for its prefix LIKE under any collation, and not
+            # partial: PostgreSQL keeps no statistics for a partial index's expression, and without them it
+            # guesses that an absent language is common and walks the table.
+            models.Index(OpClass(Upper("language"), name="text_pattern_ops"), name="notif_event_language"),
+            GinIndex(fields=("tags",), name="notif_event_public_tags", condition=models.Q(type__in=PUBLIC_EVENT_TYPES)),
         ]
 
     def __str__(self) -> str:

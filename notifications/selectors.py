@@ -1,16 +1,65 @@
-"""Reads of subscriptions and deliveries: an owner's own (the API), and the desk's lists with their counts (the admin).
+"""Reads of the outbox and of webhooks.
 
-Ownership is the only rule for the API: a subscription that is not the user's does not exist for them (404, never
-403), staff included; the desk manages everyone's in the admin.
+- For readers: the public events, newest first, that the changes feeds (public.changes_feed) list. Only
+  PUBLIC_EVENT_TYPES are ever read here; their payloads hold only what the public claim page showed when the event
+  was written, so a claim since unpublished or retracted keeps its past events (the feeds are a log).
+- For a user, their own subscriptions and deliveries (the API). Ownership is the only rule there: a subscription
+  that is not the user's does not exist for them (404, never 403), staff included.
+- For the desk, every subscription with its delivery counts, deliveries and events (the admin).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from .choices import DeliveryState
+from factcheck.db import InConstants
+
+from .choices import PUBLIC_EVENT_TYPES, DeliveryState
+from .language_rule import language_condition
 from .models import Delivery, Event, WebhookSubscription
+
+PUBLIC_FEED_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class EventStamp:
+    """What tells one version of a feed from another: the ids of the events it lists and when they happened."""
+
+    id: int
+    created_at: datetime
+
+
+def _public_events(*, language: str, tag: str) -> QuerySet[Event]:
+    # Newest first by id, the order events were written (a walk down the primary key; the filters have indexes of
+    # their own for when few events match: see Event.Meta). The types as constants, as the partial index's
+    # predicate names them, so even a prepared statement's generic plan may use it (factcheck.db.InConstants).
+    events = Event.objects.filter(InConstants("type", PUBLIC_EVENT_TYPES))
+    if language:
+        events = events.filter(language_condition(language))
+    if tag:
+        events = events.filter(tags__contains=[tag])
+    return events.order_by("-id")
+
+
+def public_events(*, language: str = "", tag: str = "", limit: int = PUBLIC_FEED_LENGTH) -> list[dict[str, Any]]:
+    """The newest ``limit`` public events as rows (id, type, created_at, payload), filtered by the claim's language
+    (notifications.language_rule) and tag; already-cleaned filters, '' for none. One statement."""
+    return list(_public_events(language=language, tag=tag).values("id", "type", "created_at", "payload")[:limit])
+
+
+def public_event_stamps(*, language: str = "", tag: str = "", limit: int = PUBLIC_FEED_LENGTH) -> list[EventStamp]:
+    """The same events as public_events, without their payloads: what a conditional GET compares. One statement
+    reading the same rows, so a poller whose feed has not changed costs this and nothing more."""
+    rows = _public_events(language=language, tag=tag).values_list("id", "created_at")[:limit]
+    return [EventStamp(id=event_id, created_at=created_at) for event_id, created_at in rows]
+
+
+# --- webhooks: a user's own (the API), everyone's (the admin) ---------------------------------------------------
 
 # What a delivery row of the API and of the admin list reads of its event: never the payload, which can be large.
 DELIVERY_EVENT_FIELDS = ("event__id", "event__type", "event__created_at")

@@ -3,7 +3,6 @@ The worker's own writes (dispatching the outbox, recording attempts) live in not
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from claims.selectors.visibility import user_sees_drafts
 
 from .choices import PUBLIC_EVENT_TYPES, DeliveryState, EventType
 from .dispatch import dispatch_soon
+from .language_rule import language_filter_clean
 from .models import MAX_URL_LENGTH, Delivery, WebhookSubscription
 from .webhook_secrets import secret_encrypt, secret_hint, secret_new
 
@@ -30,10 +30,6 @@ from .webhook_secrets import secret_encrypt, secret_hint, secret_new
 class NewSubscription:
     subscription: WebhookSubscription
     secret: str  # the only time it is readable: give it to the owner, never store or log it
-
-
-# A BCP 47 tag as the filters compare it (en, zh, zh-Hans, pt-BR): letters first, then subtags of letters and digits.
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 def receives_desk_events(user) -> bool:
@@ -86,7 +82,12 @@ def check_target_url(url: str) -> str:
         raise ValidationError({"url": [_("Enter an http or https url.")]}) from exc
     if len(url) > MAX_URL_LENGTH:
         raise ValidationError({"url": [_("The url is longer than %(limit)s characters.") % {"limit": MAX_URL_LENGTH}]})
-    host = urlsplit(url).hostname or ""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        # The sender never sends credentials written into a url (the fetcher drops them): say so now, rather than
+        # let every delivery meet a 401. The signature is how a receiver knows it is us.
+        raise ValidationError({"url": [_("Remove the user name and password from the url: they are not sent.")]})
+    host = parts.hostname or ""
     try:
         literal = parse_ip_host(host)
     except InvalidHost as exc:
@@ -99,10 +100,12 @@ def check_target_url(url: str) -> str:
 
 
 def check_filters(*, language: str = "", tag: str = "", claimant: str = "") -> dict[str, str]:
-    """The filters as stored (trimmed); ValidationError when the language is not a language tag."""
-    language = (language or "").strip()
-    if language and not LANGUAGE_TAG.fullmatch(language):
-        raise ValidationError({"language": [_("Enter a language tag such as en, zh or zh-Hans.")]})
+    """The filters as stored (trimmed); ValidationError when the language is not a language tag (the feeds' rule,
+    notifications.language_rule)."""
+    try:
+        language = language_filter_clean(language)
+    except ValidationError as exc:
+        raise ValidationError({"language": exc.messages}) from exc
     return {"language": language, "tag": (tag or "").strip(), "claimant": (claimant or "").strip()}
 
 
@@ -187,8 +190,7 @@ CHANGEABLE_FIELDS = frozenset({"url", "events", "language", "tag", "claimant", "
 @transaction.atomic
 def webhook_change(*, subscription_id: int, changes: Mapping[str, Any]) -> WebhookSubscription:
     """Change a subscription's target, events, filters, description or whether it is on, with the checks of
-    webhook_subscribe. Switching it on resumes it (as webhook_resume); switching it off keeps its deliveries
-    pending until it is on again."""
+    webhook_subscribe. Switching it on resumes it (as webhook_resume); switching it off is webhooks_switch_off's."""
     unknown = set(changes) - CHANGEABLE_FIELDS
     if unknown:
         raise TypeError(f"webhook_change cannot change {', '.join(sorted(unknown))}")
@@ -248,8 +250,9 @@ def webhook_resume(*, subscription_id: int) -> WebhookSubscription:
 
 @transaction.atomic
 def webhooks_switch_off(*, subscription_ids: Iterable[int]) -> int:
-    """Stop sending to these subscriptions until they are resumed; new events still queue up for them. How many
-    were on."""
+    """Stop sending to these subscriptions until they are resumed. Unlike a pause, which holds what is owed to a
+    receiver that is down, events that happen while one is off are not kept for it (dispatch skips it); what was
+    already pending waits. How many were on."""
     return WebhookSubscription.objects.filter(pk__in=list(subscription_ids), active=True).update(
         active=False, updated_at=timezone.now()
     )

@@ -7,6 +7,8 @@ from celery import shared_task
 
 from sources.tasks import RETRY_FOR
 
+from .delivery import webhooks_run
+
 
 @shared_task(
     bind=True,
@@ -20,7 +22,6 @@ from sources.tasks import RETRY_FOR
 )
 def webhooks_deliver(self) -> dict:
     """Dispatch the outbox's new events into deliveries, then send what is due until nothing is, or the run's time
-    is up (another run is queued then)."""
-    from .delivery import webhooks_run
-
-    return webhooks_run()
+    is up (another run is queued then). Run in-process (eagerly), it queues no follow-up: that would run at once,
+    not later, and the beat's sweep comes anyway."""
+    return webhooks_run(requeue=not self.request.is_eager)

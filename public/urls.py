@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import archive, claim, corrections, embed, feeds, home, pages, tips
+from .views import archive, changes, claim, corrections, embed, feeds, home, pages, tips
 
 urlpatterns = [
     path("", home.home, name="public-home"),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("tips/", tips.tip_form, name="public-tips"),
     path("feeds/claims.atom", feeds.AtomFeed(), name="public-feed-atom"),
     path("feeds/claims.json", feeds.json_feed, name="public-feed-json"),
+    path("feeds/changes.atom", changes.changes_atom, name="public-feed-changes-atom"),
+    path("feeds/changes.json", changes.changes_json, name="public-feed-changes-json"),
     path("sitemap.xml", feeds.sitemap, name="public-sitemap"),
     path("sitemap-<str:section>.xml", feeds.sitemap_section, name="public-sitemap-section"),
     path("robots.txt", feeds.robots_txt, name="public-robots"),

@@ -14,6 +14,9 @@ Every request goes through the same steps, on every redirect hop:
 aiohttp rather than requests/httpx: one event loop in a Celery task checks hundreds of urls at
 once (the batch task), the resolver hook is public API (``AbstractResolver``), and bodies are
 streamed, so the cap is counted in decoded bytes by our own zlib loop, not after inflation.
+
+The same guard sends webhooks (``SafeClient.post``): one POST, no redirect followed at all, the answer read up to
+the cap and then the connection dropped.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import codecs
 import contextlib
 import email.utils
 import errno
+import functools
 import hashlib
 import ipaddress
 import re
@@ -30,7 +34,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -306,6 +310,23 @@ class CheckResult:
     checked_at: datetime | None = None
 
 
+@dataclass
+class PostResult:
+    """What one POST got back. ``status`` is None when no answer came; ``failure`` (a Failure) then says why and
+    ``error`` is the exception's own text. ``excerpt`` is the start of the answer, decoded, for a log."""
+
+    url: str
+    status: int | None = None
+    elapsed_ms: int = 0
+    error: str = ""
+    failure: str = ""
+    excerpt: str = ""
+    retry_after: int | None = None
+    location: str = ""  # a redirect's Location: reported, never followed
+    truncated: bool = False
+    started_at: datetime | None = None
+
+
 class Blocked(Exception):
     pass
 
@@ -363,6 +384,21 @@ async def system_resolve(host: str, port: int) -> list[IPAddress]:
     for _family, _type, _proto, _canon, sockaddr in infos:
         seen[ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])] = None
     return list(seen)
+
+
+def resolve_once(resolve: Resolve = system_resolve) -> Resolve:
+    """``resolve`` asked once per host and port for as long as the returned function lives (one batch): the guard
+    still checks every address on every request, and a batch of POSTs to one receiver costs one lookup. A failed
+    lookup is remembered too, so the batch's other requests to that host fail alike without asking again."""
+    answers: dict[tuple[str, int], asyncio.Future[list[IPAddress]]] = {}
+
+    async def resolve_memoized(host: str, port: int) -> list[IPAddress]:
+        key = (host.lower(), port)
+        if key not in answers:
+            answers[key] = asyncio.ensure_future(resolve(host, port))
+        return list(await answers[key])
+
+    return resolve_memoized
 
 
 # --------------------------------------------------------------------------------------------
@@ -529,9 +565,21 @@ def failure_of_exception(exc: BaseException) -> Failure:
     return _FAILURE_OF_ERRNO.get(getattr(_os_error(exc), "errno", None), Failure.CONNECTION)
 
 
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+
+
+def _charset(name: str | None) -> str:
+    """A codec for a declared charset; UTF-8 when none is declared or it is unknown."""
+    try:
+        return codecs.lookup(name or "utf-8").name
+    except LookupError:
+        return "utf-8"
+
+
 def _outcome_for_exception(exc: BaseException) -> tuple[str, str, str]:
     """(outcome, failure, error) of a request that raised ``exc``; ``error`` is the exception's own text."""
-    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    text = _error_text(exc)
     failure = failure_of_exception(exc)
     if isinstance(exc, Blocked):
         return Outcome.BLOCKED, failure, str(exc)
@@ -566,6 +614,13 @@ def _without_fragment(url: URL) -> str:
     return str(url.with_fragment(None))
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process, shared by the clients: loading the CA store takes tens of
+    milliseconds, which a client per batch (the link checker's, each round of webhooks) would pay again each time."""
+    return ssl.create_default_context()
+
+
 class SafeClient:
     """One aiohttp session behind the address guard. Use as ``async with SafeClient(config) as client``."""
 
@@ -583,7 +638,7 @@ class SafeClient:
             use_dns_cache=False,
             limit=0,
             limit_per_host=self.config.host_concurrency,
-            ssl=ssl.create_default_context(),
+            ssl=_tls_context(),
             enable_cleanup_closed=False,
         )
         self._session = aiohttp.ClientSession(
@@ -737,6 +792,90 @@ class SafeClient:
                 if want_body and 200 <= status < 300 and method == "GET":
                     await self._read_body(response, result)
                 return
+
+    # -- POSTs (webhooks) -------------------------------------------------------------------
+
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str] | Callable[[], Mapping[str, str]],
+        *,
+        excerpt_bytes: int = 1024,
+        start_by: float | None = None,
+    ) -> PostResult:
+        """POST ``body`` once: the guard on every address of the url's host, no redirect followed, all under the
+        deadline. At most ``max_body_bytes`` of the answer are read, then the connection is dropped; the first
+        ``excerpt_bytes`` are kept, decoded. Nothing of the request (its headers may carry a signature) is kept.
+
+        ``headers`` may be a function, called as the request starts (a signature carries the time it was sent).
+        A POST whose turn comes after ``start_by`` (monotonic) is not sent: its ``started_at`` stays None."""
+        result = PostResult(url=url)
+        started = time.monotonic()
+        try:
+            target = self._target(url)
+        except InvalidTarget as exc:
+            result.failure, result.error = Failure.INVALID_URL, str(exc)
+            result.started_at = datetime.now(UTC)
+            return self._finish_post(result, started)
+        if self._session is None:
+            raise RuntimeError("use SafeClient as an async context manager")
+        async with self.limiter.slot(target.raw_host or ""), self._global:
+            started = time.monotonic()  # waiting for a slot is our own queue, not the receiver's slowness
+            if start_by is not None and started > start_by:
+                return result
+            result.started_at = datetime.now(UTC)
+            try:
+                async with asyncio.timeout(self.config.deadline):
+                    await self.guard(target)
+                    sent_headers = dict(headers() if callable(headers) else headers)
+                    async with self._session.post(
+                        target, data=body, headers=sent_headers, allow_redirects=False
+                    ) as response:
+                        result.status = response.status
+                        result.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                        if response.status in REDIRECT_STATUSES:
+                            result.location = response.headers.get("Location", "")[:500]
+                        await self._read_answer(response, result, excerpt_bytes)
+            except TimeoutError as exc:
+                if result.status is None:
+                    result.failure = failure_of_exception(exc)
+                    result.error = f"no answer within the {self.config.deadline:g} s deadline"
+                else:  # the status came, its body did not: the answer stands, the log says the rest is missing
+                    result.error = f"the answer's body was not complete within the {self.config.deadline:g} s deadline"
+            except (Blocked, InvalidTarget, InvalidHost, aiohttp.ClientError, OSError, ValueError, zlib.error) as exc:
+                result.failure = failure_of_exception(exc)
+                result.error = str(exc) if isinstance(exc, (Blocked, InvalidTarget, InvalidHost)) else _error_text(exc)
+                if result.status is not None:  # broken after the status line: the status is what the receiver said
+                    result.failure = ""
+        return self._finish_post(result, started)
+
+    @staticmethod
+    def _finish_post(result: PostResult, started: float) -> PostResult:
+        result.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return result
+
+    async def _read_answer(self, response: aiohttp.ClientResponse, result: PostResult, excerpt_bytes: int) -> None:
+        """Read the answer up to the cap (decoded bytes), keep its start; drop the connection rather than drain
+        more."""
+        cap = self.config.max_body_bytes
+        try:
+            decoder = _Decoder(response.headers.get("Content-Encoding", ""))
+        except ValueError:
+            decoder = _Decoder("")  # an encoding we cannot inflate: its raw bytes are still worth a look
+        kept = bytearray()
+        read = 0
+        async for chunk in response.content.iter_any():
+            out = decoder.feed(chunk, cap - read)
+            read += len(out)
+            if len(kept) < excerpt_bytes:
+                kept += out[: excerpt_bytes - len(kept)]
+            if read >= cap:
+                result.truncated = True
+                break
+        if result.truncated:
+            response.close()
+        result.excerpt = bytes(kept).decode(_charset(response.charset), errors="replace")
 
     async def _read_body(self, response: aiohttp.ClientResponse, result: CheckResult) -> None:
         cap = self.config.max_body_bytes

@@ -77,7 +77,8 @@ def test_constants_are_written_into_the_sql_and_only_plain_words_are():
     assert "IN ('published', 'retracted')" in sql
     assert "published" not in params
     assert list(query.values_list("pk", flat=True)) == [published.pk]
-    for bad in (["it's"], ["x') OR 1=1 --"], [], ["Published"]):
+    assert InConstants("type", ["claim.published", "source.dead"]).constants == "('claim.published', 'source.dead')"
+    for bad in (["it's"], ["x') OR 1=1 --"], [], ["Published"], ["claim."], [".dead"], ["a..b"]):
         with pytest.raises(ValueError, match="plain choice values"):
             InConstants("status", bad)
 

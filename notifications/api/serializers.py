@@ -124,8 +124,8 @@ class WebhookSubscriptionChangeSerializer(WebhookSubscriptionWriteSerializer):
 
     active = serializers.BooleanField(
         required=False,
-        help_text="false stops deliveries (events still queue up for it); true resumes it, a paused one too, and "
-        "sends what queued.",
+        help_text="false switches it off: nothing is sent, and events that happen meanwhile are not kept for it. "
+        "true switches it back on, or resumes one paused for failing, and sends what was held for it.",
     )
 
 

@@ -59,15 +59,29 @@ def entry_title(claim: ListedClaim) -> str:
     return _("Retracted: %(title)s") % {"title": title} if claim.retracted else title
 
 
-def entry_summary(claim: ListedClaim) -> str:
-    """One line a reader can skim: the verdict, who claimed it, and the claim."""
-    if claim.claimant:
+def claim_line(*, verdict_label: str, claimant: str, text: str) -> str:
+    """One line a reader can skim: the verdict, who claimed it, and the claim (this feed's and the changes feeds')."""
+    if claimant:
         return _("%(verdict)s. %(claimant)s claimed: %(text)s") % {
-            "verdict": claim.verdict_label,
-            "claimant": claim.claimant,
-            "text": claim.text,
+            "verdict": verdict_label,
+            "claimant": claimant,
+            "text": text,
         }
-    return f"{claim.verdict_label}. {claim.text}"
+    return f"{verdict_label}. {text}"
+
+
+def entry_summary(claim: ListedClaim) -> str:
+    return claim_line(verdict_label=claim.verdict_label, claimant=claim.claimant, text=claim.text)
+
+
+def paragraphs_html(text: str) -> str:
+    """Plain text's paragraphs as escaped HTML, for Atom's type="html" summary."""
+    return "".join(format_html("<p>{}</p>", part) for part in text.split("\n\n"))
+
+
+def organisation() -> dict[str, str]:
+    """Who publishes the feeds, as JSON Feed's author object."""
+    return {"name": settings.FACTCHECK_ORGANIZATION_NAME, "url": settings.FACTCHECK_ORGANIZATION_URL}
 
 
 def entry_text(claim: ListedClaim) -> str:
@@ -131,8 +145,7 @@ class AtomFeed(Feed):
         return entry_title(entry.claim)  # Atom's title is text: the generator escapes it
 
     def item_description(self, entry: FeedEntry):
-        # Atom's summary is type="html": the text escaped, paragraphs kept.
-        return "".join(format_html("<p>{}</p>", part) for part in entry_text(entry.claim).split("\n\n"))
+        return paragraphs_html(entry_text(entry.claim))  # Atom's summary is type="html": escaped, paragraphs kept
 
     def item_link(self, entry: FeedEntry):
         return entry.url
@@ -156,14 +169,14 @@ class AtomFeed(Feed):
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def _rfc3339(moment) -> str | None:
+def rfc3339(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
 @public_page
 def json_feed(request):
     """JSON Feed 1.1 (jsonfeed.org/version/1.1) of the same entries as the Atom feed."""
-    organisation = {"name": settings.FACTCHECK_ORGANIZATION_NAME, "url": settings.FACTCHECK_ORGANIZATION_URL}
+    authors = [organisation()]
     items = []
     for entry in feed_entries(request):
         claim = entry.claim
@@ -173,11 +186,11 @@ def json_feed(request):
             "title": entry_title(claim),
             "content_text": entry_text(claim),
             "summary": entry_summary(claim),
-            "date_published": _rfc3339(claim.published_at),
-            "date_modified": _rfc3339(claim.updated_at),
+            "date_published": rfc3339(claim.published_at),
+            "date_modified": rfc3339(claim.updated_at),
             "language": claim.review_language,
             "tags": list(claim.tags),
-            "authors": [organisation],
+            "authors": authors,
             # An extension (names starting "_" are ours by the spec): the verdict as data, for machines.
             "_factcheck": {"verdict": claim.verdict, "retracted": claim.retracted, "claim_language": claim.language},
         }
@@ -189,11 +202,17 @@ def json_feed(request):
         "feed_url": absolute(request, reverse("public-feed-json")),
         "description": _("Verdicts, newest first, with the evidence on each page."),
         "language": get_language(),
-        "authors": [organisation],
+        "authors": authors,
         "items": items,
     }
-    body = json.dumps(feed, ensure_ascii=False, indent=1)
-    return HttpResponse(body, content_type="application/feed+json; charset=utf-8")
+    return json_feed_response(feed)
+
+
+def json_feed_response(feed: dict) -> HttpResponse:
+    """A JSON Feed as UTF-8 (Chinese stays readable, not \\u-escaped)."""
+    return HttpResponse(
+        json.dumps(feed, ensure_ascii=False, indent=1), content_type="application/feed+json; charset=utf-8"
+    )
 
 
 # --- The sitemap: an index of the static pages' sitemap and the claims' sitemaps, one per id range ------------------

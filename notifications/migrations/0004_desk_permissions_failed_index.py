@@ -6,7 +6,7 @@ from claims.groups import sync_groups
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0001_initial'),
+        ('notifications', '0003_webhooks_sweep'),
     ]
 
     operations = [
