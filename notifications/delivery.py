@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from claims.selectors.visibility import reviewers
 from sources.choices import Failure
 from sources.fetch import FetchConfig, PostResult, Resolve
 
@@ -101,12 +102,14 @@ def _subscriptions_by_event_type() -> dict[str, list[WebhookSubscription]]:
     subscriptions = (
         # A paused subscription still gets its deliveries, held until it is resumed (deliveries_claim skips it):
         # pausing is about a receiver that is down, and the events it misses meanwhile are still owed to it.
-        WebhookSubscription.objects.filter(active=True, owner__is_active=True)
-        .select_related("owner")
-        .only("id", "events", "language", "tag", "claimant", "owner__is_staff")
+        WebhookSubscription.objects.filter(active=True, owner__is_active=True).only(
+            "id", "owner_id", "events", "language", "tag", "claimant"
+        )
     )
+    desk = set(reviewers().values_list("id", flat=True))  # receives_desk_events, for every owner in one query
     by_type: dict[str, list[WebhookSubscription]] = defaultdict(list)
     for subscription in subscriptions:
+        subscription.owner_gets_desk_events = subscription.owner_id in desk
         for event_type in subscription.events:
             by_type[event_type].append(subscription)
     return by_type
@@ -162,7 +165,7 @@ def events_dispatch(*, limit: int = DISPATCH_LIMIT, now: datetime | None = None)
         (subscription.pk, event.id, event.order_key)
         for event in events
         for subscription in by_type.get(event.type, ())
-        if rules.event_matches(subscription, event)
+        if rules.event_matches(subscription, event, owner_gets_desk_events=subscription.owner_gets_desk_events)
     ]
     with connection.cursor() as cursor:
         if pairs:

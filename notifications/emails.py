@@ -35,8 +35,8 @@ def subscription_paused_email(subscription: WebhookSubscription, *, last_error: 
             _("The last error: %(error)s") % {"error": last_error or _("(none recorded)")},
             "",
             _(
-                "Deliveries that were waiting stay queued and go out, oldest first, when it is resumed; events that "
-                "happen while it is paused are not sent to it."
+                "Nothing is lost: deliveries that were waiting, and those of the events that happen while it is "
+                "paused, stay queued and go out, oldest first, when it is resumed."
             ),
             "",
         ]
@@ -47,7 +47,10 @@ def subscription_paused_email(subscription: WebhookSubscription, *, last_error: 
             )
         else:
             lines.append(
-                _("Once the receiver answers again, ask the desk to resume it on its page in the admin: %(url)s")
-                % {"url": url}
+                _(
+                    "Once the receiver answers again, resume it with your API token: PATCH %(path)s with "
+                    '{"active": true}.'
+                )
+                % {"path": reverse("api-webhook-detail", kwargs={"pk": subscription.pk})}
             )
     return EmailMessage(subject=subject, body="\n".join(lines) + "\n", to=[owner.email])

@@ -26,13 +26,14 @@ RETRYABLE_STATUSES = frozenset({408, 429})
 PERMANENT_FAILURES = frozenset({Failure.BLOCKED, Failure.INVALID_URL, Failure.BAD_REDIRECT})
 
 
-def event_matches(subscription, event) -> bool:
-    """Does ``subscription`` get ``event``? Its type is one the subscription names (a desk event only when the owner
-    is staff, whatever the row says), and every filter it sets holds. An event without the filtered attribute (a
+def event_matches(subscription, event, *, owner_gets_desk_events: bool) -> bool:
+    """Does ``subscription`` get ``event``? Its type is one the subscription names (a desk event only when its owner
+    is of the desk, notifications.services.receives_desk_events, whatever the row says), and every filter it sets
+    holds. An event without the filtered attribute (a
     source event has no language, tags or claimant) does not match that filter."""
     if event.type not in subscription.events:
         return False
-    if not is_public_event(event.type) and not subscription.owner.is_staff:
+    if not is_public_event(event.type) and not owner_gets_desk_events:
         return False
     if subscription.language and not language_matches(subscription.language, event.language or ""):
         return False
