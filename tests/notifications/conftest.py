@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 from aiohttp import web
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 
 from claims.events import public_claim_of_row
 from claims.models import Claim
@@ -58,6 +59,11 @@ def assert_claim_event(event: Event, kind: str, claim: Claim, *, note: str = "",
     assert change["note"] == note == correction.note
     assert change["verdict_before"] == verdict_before
     assert change["verdict_after"] == claim.verdict
+
+
+def json_time(value) -> str:
+    """A datetime as an event's payload carries it (DjangoJSONEncoder: milliseconds, "Z")."""
+    return DjangoJSONEncoder().default(value)
 
 
 def payload_text(event: Event) -> str:
