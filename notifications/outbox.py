@@ -6,6 +6,7 @@ This module is the seam the apps below (claims, sources) and above (public) call
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -33,6 +34,7 @@ _JSON_FIELDS = frozenset({"object_ids", "payload"})
 _INSERT_CHUNK = 500
 
 
+@functools.cache
 def _insert_sql(rows: int) -> str:
     """INSERT of ``rows`` events, each value cast to its column's type (JSON is sent as text)."""
     fields = [Event._meta.get_field(name) for name in _INSERT_FIELDS]
