@@ -144,8 +144,8 @@ def _refused(*args, **kwargs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_bulk_publish_commits_each_claim_with_its_event_or_neither(reviewer, other_reviewer, monkeypatch, nudges):
-    first, second = (ClaimFactory(status=ClaimStatus.IN_REVIEW, verdict=Verdict.FALSE, explanation="x") for _ in "12")
+def test_a_bulk_publish_commits_each_claim_with_its_event_or_neither(other_reviewer, monkeypatch, nudges):
+    first, second = ClaimFactory.create_batch(2, status=ClaimStatus.IN_REVIEW, verdict=Verdict.FALSE, explanation="x")
     EvidenceFactory(claim=first)
     EvidenceFactory(claim=second)
     calls = []
