@@ -479,7 +479,7 @@ def claim_create(*, user, text: str, tags: Iterable[str] = (), **fields: Any) ->
         raise ValidationError(_("Unknown claim fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     tags = _checked_tags(tags)
     claim = Claim(text=text, **fields)
-    # A new claim has no evidence yet, so it can start as anything but published.
+    # A new claim has no evidence yet, so it can start as a draft or in review (never retracted: INITIAL_STATUSES).
     before = {"verdict": Verdict.UNRATED, "explanation": "", "status": claim.status, "version": 0}
     claim_save(claim=claim, user=user, before=before, evidence_count=0, save_related=_tags_setter(tags or None))
     return claim
