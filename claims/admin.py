@@ -3,6 +3,8 @@
 The admin classes are thin: forms validate and lock (claims/forms.py), every write goes through claims.services.
 """
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -407,14 +409,21 @@ class ClaimAdmin(
     # --- saving --------------------------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
+        pass  # saved in save_related, with the rows the form changes along with it
+
+    def save_related(self, request, form, formsets, change):
+        # The claim, its tags and its evidence rows are one change: claim_save writes the tags and rows before the
+        # public log entry, so the entry's event carries the claim as its page shows it (its new sources too).
         # The evidence formset is validated after this form and counted the rows saved along with the claim.
+        save_rows = partial(super().save_related, request, form, formsets, change)
         services.claim_save(
-            claim=obj,
+            claim=form.instance,
             user=request.user,
             before=form.claim_before,
-            evidence_count=getattr(obj, "_evidence_count", None),
+            evidence_count=getattr(form.instance, "_evidence_count", None),
             correction_note=form.cleaned_data.get("correction_note", ""),
             minor_edit=form.cleaned_data.get("minor_edit", False),
+            save_related=lambda claim: save_rows(),
         )
 
     def save_formset(self, request, form, formset, change):

@@ -38,6 +38,9 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     ClaimStatus.PUBLISHED: frozenset({ClaimStatus.IN_REVIEW, ClaimStatus.RETRACTED}),
     ClaimStatus.RETRACTED: frozenset({ClaimStatus.IN_REVIEW}),
 }
+# The statuses a new claim may start in: nothing can be retracted that was never published (and publishing straight
+# away still needs the publishing rule).
+INITIAL_STATUSES = frozenset({ClaimStatus.DRAFT, ClaimStatus.IN_REVIEW, ClaimStatus.PUBLISHED})
 
 # Statuses anonymous users and researchers may see.
 PUBLIC_STATUSES = (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED)

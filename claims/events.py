@@ -1,6 +1,6 @@
 """The events claims write to the outbox (notifications.outbox): the public ones, one per public change, and the
 desk's excerpt drift. A public event carries what the public claim page shows and nothing else (no reviewer, note,
-assignee or draft), read through the same anonymous detail row as the page.
+assignee or draft), read as the page reads it: the anonymous detail row's values, by the same expressions.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from notifications.outbox import event_record, events_record
 from .choices import ClaimStatus, CorrectionKind
 from .links import claim_path, site_url
 from .models import Claim, Correction, Evidence
-from .selectors.claims import claim_detail_row
+from .selectors.claims import claim_columns_row
 
 READER = AnonymousUser()
 
@@ -44,8 +44,34 @@ def _public_evidence(item: dict) -> dict:
     }
 
 
+# The values of the claim's detail row that public_claim_of_row reads (tests hold the two equal): the event reads
+# only these, by the detail row's own expressions, on the claim's save path.
+PUBLIC_CLAIM_ROW_FIELDS = (
+    "id",
+    "text",
+    "quote",
+    "claimant",
+    "language",
+    "review_language",
+    "verdict",
+    "status",
+    "explanation",
+    "claimed_at",
+    "published_at",
+    "updated_at",
+    "tag_names",
+    "article_id",
+    "article_url",
+    "article_title",
+    "article__outlet",
+    "article__published_at",
+    "article__language",
+    "evidence",
+)
+
+
 def public_claim_of_row(row: dict) -> dict:
-    """What the public claim page shows of a claim, from its anonymous detail row."""
+    """What the public claim page shows of a claim, from its anonymous detail row (PUBLIC_CLAIM_ROW_FIELDS of it)."""
     article = (
         {
             "url": row["article_url"],
@@ -80,8 +106,7 @@ def public_claim_of_row(row: dict) -> dict:
 
 def claim_change_event_record(claim: Claim, correction: Correction) -> None:
     """The public event of a change readers see, in the transaction of the save that made it."""
-    row = claim_detail_row(claim_id=claim.pk, user=READER)
-    public = public_claim_of_row(row)
+    public = public_claim_of_row(claim_columns_row(claim_id=claim.pk, user=READER, fields=PUBLIC_CLAIM_ROW_FIELDS))
     event_record(
         type=EVENT_OF_CHANGE[correction.kind],
         order_key=f"claim:{claim.pk}",

@@ -97,13 +97,18 @@ class ClaimAdminForm(HardenedTextMixin, forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if self.instance.pk is None:
-            # Any starting status is a valid one; publishing straight away is checked with the evidence rows.
+            # Publishing straight away is checked with the evidence rows.
             self.claim_before = {
                 "verdict": Verdict.UNRATED,
                 "explanation": "",
                 "status": cleaned.get("status", ClaimStatus.DRAFT),
                 "version": 0,
             }
+            if "status" in cleaned:
+                try:
+                    services.check_status_transition(None, cleaned["status"])
+                except ValidationError as exc:
+                    self.add_error("status", exc)
             self._check_second_review(self.instance, cleaned)
             return cleaned
         if cleaned.get("version") is None:

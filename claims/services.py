@@ -1,6 +1,6 @@
 """Every write to claims, evidence and articles goes through these functions."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -18,7 +18,16 @@ from sources.services import source_get_or_create
 from sources.urlnorm import normalize_url
 
 from . import emails
-from .choices import STATUS_TRANSITIONS, ClaimStatus, CorrectionKind, ExcerptStatus, ReviewEventKind, Stance, Verdict
+from .choices import (
+    INITIAL_STATUSES,
+    STATUS_TRANSITIONS,
+    ClaimStatus,
+    CorrectionKind,
+    ExcerptStatus,
+    ReviewEventKind,
+    Stance,
+    Verdict,
+)
 from .corrections import PublicState, is_public, needs_note, public_change_kind
 from .events import claim_change_event_record, excerpts_missing_events_record
 from .models import (
@@ -259,7 +268,16 @@ def version_conflict(current: Claim, *, seen_version: int, user=None) -> Version
     return conflict
 
 
-def check_status_transition(old: str, new: str) -> None:
+def check_status_transition(old: str | None, new: str) -> None:
+    """Refuse a move the status rule forbids; ``old`` None: a new claim, which cannot start retracted."""
+    if old is None:
+        if new not in INITIAL_STATUSES:
+            raise ValidationError(
+                _("A new claim cannot start as “%(status)s”: only a published claim can be retracted.")
+                % {"status": ClaimStatus(new).label},
+                code="transition",
+            )
+        return
     if old != new and new not in STATUS_TRANSITIONS[old]:
         raise ValidationError(
             _("A claim cannot go from “%(old)s” to “%(new)s”.")
@@ -394,10 +412,13 @@ def claim_save(
     evidence_count: int | None = None,
     correction_note: str = "",
     minor_edit: bool = False,
+    save_related: Callable[[Claim], None] | None = None,
 ) -> Claim:
     """Validate and save a claim whose fields the caller has already set (the admin form does this). A change of
-    what readers see is logged publicly (claims.corrections), and refused without a note where the rule asks one."""
-    check_status_transition(before["status"], claim.status)
+    what readers see is logged publicly (claims.corrections), and refused without a note where the rule asks one.
+    ``save_related(claim)`` writes the rest of the same change (its tags, the admin form's evidence rows) once the
+    claim row exists and before the public log entry, whose event carries the claim as readers will see it."""
+    check_status_transition(None if claim.pk is None else before["status"], claim.status)
     if claim.status == ClaimStatus.PUBLISHED:
         count = claim.evidence.count() if evidence_count is None else evidence_count
         problems = publish_problems(verdict=claim.verdict, explanation=claim.explanation, evidence_count=count)
@@ -414,10 +435,14 @@ def claim_save(
     _stamp(claim, before=before, user=user)
     # The users are set by the services, which check them (an assignee is one of reviewers()): no query for them.
     claim.full_clean(exclude=["article", "reviewer", "assignee", "verdict_changed_by"])
-    with transaction.atomic():  # the claim, its approval by publishing and its public log entry, or none of them
+    # The claim, its related rows, its approval by publishing and its public log entry (with the outbox's event), or
+    # none of them.
+    with transaction.atomic():
         claim.save()
         # The trigger has the last word on the revision columns (claims.revision): read back what it kept.
         claim.refresh_from_db(fields=REVISION_FIELDS)
+        if save_related is not None:
+            save_related(claim)
         if review is not None and review.approved_by_publishing(user):
             _review_event(claim, kind=ReviewEventKind.APPROVED, user=user)
         _log_public_change(claim, change, note=correction_note, user=user)
@@ -454,12 +479,17 @@ def claim_create(*, user, text: str, tags: Iterable[str] = (), **fields: Any) ->
         raise ValidationError(_("Unknown claim fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     tags = _checked_tags(tags)
     claim = Claim(text=text, **fields)
-    # A new claim has no evidence yet, so it can start as anything but published.
+    # A new claim has no evidence yet, so it can start as a draft or in review (never retracted: INITIAL_STATUSES).
     before = {"verdict": Verdict.UNRATED, "explanation": "", "status": claim.status, "version": 0}
-    claim_save(claim=claim, user=user, before=before, evidence_count=0)
-    if tags:
-        claim_set_tags(claim=claim, tags=tags)
+    claim_save(claim=claim, user=user, before=before, evidence_count=0, save_related=_tags_setter(tags or None))
     return claim
+
+
+def _tags_setter(tags: list[str] | None) -> Callable[[Claim], None] | None:
+    """claim_save's ``save_related`` for a change that sets these tags (None: the tags are left as they are)."""
+    if tags is None:
+        return None
+    return lambda claim: claim_set_tags(claim=claim, tags=tags)
 
 
 def _checked_tags(tags: Iterable[str] | None) -> list[str] | None:
@@ -504,9 +534,14 @@ def claim_update(
     before = snapshot(claim)
     for name, value in data.items():
         setattr(claim, name, value)
-    claim_save(claim=claim, user=user, before=before, correction_note=correction_note, minor_edit=minor_edit)
-    if tags is not None:
-        claim_set_tags(claim=claim, tags=tags)
+    claim_save(
+        claim=claim,
+        user=user,
+        before=before,
+        correction_note=correction_note,
+        minor_edit=minor_edit,
+        save_related=_tags_setter(tags),
+    )
     return claim
 
 
