@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = sorted(ROOT.glob("*/locale/*/LC_MESSAGES/django.po"))
 # Every catalogue of ours must be complete: the readers' site, and since issue 18 the admin and the API (claims,
 # sources, and the project's own strings in factcheck/, which LOCALE_PATHS names since factcheck is not an app).
-COMPLETE = ("public", "claims", "sources", "factcheck")
+COMPLETE = ("public", "claims", "sources", "factcheck", "notifications")
 
 
 def test_there_are_catalogues():

@@ -1,6 +1,6 @@
-"""The notifications tests: loopback receivers of webhooks and the settings they run under; the outbox's helpers (the
-events a test's writes left, what the public claim page shows now, and a loopback site
-whose pages a test turns dead, alive, or changes (the link checker's paths)."""
+"""The notifications tests' shared parts: loopback receivers of webhooks and the settings they run under; the events
+a test's writes left, what the public claim page shows now, and a loopback site whose pages a test turns dead,
+alive, or changes (the link checker's paths)."""
 
 from __future__ import annotations
 
