@@ -613,8 +613,8 @@ def webhooks_section(wh: dict | None, date: str) -> list[str]:
         "POSTs in flight per host and worker process.",
         "",
         "| receiver | events | delivered | time | deliveries/s | limit | requests (duplicates) | max in flight | "
-        "body | machine busy | date |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+        "body | workers' CPU per delivery | machine busy | date |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, label in (("fast", "answers at once"), ("slow", "answers after 100 ms")):
         r = wh.get(name)
@@ -625,7 +625,8 @@ def webhooks_section(wh: dict | None, date: str) -> list[str]:
         lines.append(
             f"| {label} | {r['events']:,} | {r['delivered']:,} | {r['wall_s']:.1f} s | {r['deliveries_per_s']:,.0f} | "
             f"{limit} | {r['receiver']['requests']:,} ({r['receiver']['duplicates']}) | "
-            f"{r['receiver']['max_in_flight']} | {r['body_bytes_median']:,.0f} B | {busy} | {date} |"
+            f"{r['receiver']['max_in_flight']} | {r['body_bytes_median']:,.0f} B | "
+            f"{_ms(r.get('worker_cpu_ms_per_delivery'))} ms | {busy} | {date} |"
         )
     cost = wh.get("outbox_cost")
     if cost:

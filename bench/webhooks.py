@@ -31,12 +31,13 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 
 from .client import percentile
 from .links import Workers, cpu_busy
-from .servers import ROOT, VAR, django_env, free_port, wait_port
+from .servers import ROOT, VAR, child_pids, django_env, free_port, wait_port
 
 RECEIVER_HOST = "127.0.0.2"  # loopback, beside the link checker's farm; LINKCHECK_ALLOW_NETWORKS lets it in
 BENCH_USER = "bench-webhooks"
@@ -316,6 +317,19 @@ def _wake(redis_url: str, times: int) -> None:
     client.close()
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used (from /proc; a process gone counts nothing)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def delivery_run(
     *, dsn: str, env: dict[str, str], redis_url: str, receiver_url: str, events: int, name: str, timeout: float, log
 ) -> dict:
@@ -330,9 +344,11 @@ def delivery_run(
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
             _receiver_get(receiver_url + "/__reset")
+            processes = [workers.proc.pid, *child_pids(workers.proc.pid)]
+            cpu0 = _cpu_seconds(processes)
             busy0, total0 = cpu_busy()
             t0 = time.perf_counter()
-            _wake(redis_url, 1)
+            _wake(redis_url, 1)  # one task, as the beat's sweep or one commit's nudge sends it
             done = dispatched_at = 0
             while done < events and time.perf_counter() - t0 < timeout:
                 time.sleep(0.05)
@@ -350,6 +366,7 @@ def delivery_run(
                     dispatched_at = time.perf_counter() - t0
             wall = time.perf_counter() - t0
             busy1, total1 = cpu_busy()
+            worker_cpu = _cpu_seconds(processes) - cpu0
             states = dict(
                 conn.execute(
                     "SELECT state, count(*) FROM notifications_delivery WHERE subscription_id = %s GROUP BY 1",
@@ -380,6 +397,10 @@ def delivery_run(
         "body_bytes_median": seeded["body_bytes_median"],
         "worker_concurrency": WORKER_CONCURRENCY,
         "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None,
+        # what the workers' processes spent, whatever else the machine ran meanwhile: a figure a busy machine
+        # disturbs less than the rate
+        "worker_cpu_s": worker_cpu,
+        "worker_cpu_ms_per_delivery": worker_cpu * 1000 / done if done else None,
         "task_s": _task_seconds(text, TASK),
     }
     log(
