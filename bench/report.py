@@ -644,12 +644,14 @@ def webhooks_section(wh: dict | None, date: str) -> list[str]:
         ]
         for key, label in (
             ("event_record_ms", "the event, in the save's transaction"),
+            ("event_record_cpu_ms", "… of which the writing process's own CPU"),
             ("save_with_event_ms", "the whole save, with the event"),
             ("save_without_event_ms", "the whole save, without it"),
             ("nudge_ms", "the on-commit nudge (after the commit)"),
         ):
-            e = cost[key]
-            lines.append(f"| {label} | {_ms(e['p50'])} | {_ms(e['p95'])} | {_ms(e['max'])} | {date} |")
+            e = cost.get(key)
+            if e:
+                lines.append(f"| {label} | {_ms(e['p50'])} | {_ms(e['p95'])} | {_ms(e['max'])} | {date} |")
     return lines
 
 
