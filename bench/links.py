@@ -76,7 +76,9 @@ def _flush_redis(redis_url: str) -> None:
 class Workers:
     """`celery worker` as deployed, in its own process group, with the settings of one run."""
 
-    def __init__(self, env: dict[str, str], name: str):
+    def __init__(
+        self, env: dict[str, str], name: str, *, queues: str | None = None, concurrency: str = WORKER_CONCURRENCY
+    ):
         self.log = VAR / f"celery-{name}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.log.write_text("")
@@ -90,7 +92,8 @@ class Workers:
                 "factcheck",
                 "worker",
                 "--concurrency",
-                WORKER_CONCURRENCY,
+                concurrency,
+                *(["-Q", queues] if queues else []),
                 "--loglevel",
                 "INFO",
                 "-n",

@@ -192,7 +192,50 @@ def summarise(results: dict) -> dict:
                     f"{p95:.0f} ms",
                 )
             )
+    targets += webhook_targets(results.get("webhooks"))
     return {"calls": per_call, "targets": targets, "met": sum(t["met"] for t in targets), "total": len(targets)}
+
+
+def webhook_targets(wh: dict | None) -> list[dict]:
+    """Issue 19: ≥ 1,000 deliveries/s to the fast receiver; the outbox's write on the claim save path under 1 ms; and
+    at least once (every event delivered, each delivery id once on a run without faults)."""
+    if not wh:
+        return []
+    out = []
+    fast = wh.get("fast")
+    if fast:
+        out.append(
+            _target(
+                "webhooks: ≥ 1,000 deliveries/s to a receiver answering at once",
+                fast["complete"] and fast["deliveries_per_s"] >= 1000,
+                f"{fast['deliveries_per_s']:,.0f}/s ({fast['delivered']:,}/{fast['events']:,} in "
+                f"{fast['wall_s']:.1f} s)",
+            )
+        )
+    runs = [wh[name] for name in ("fast", "slow") if name in wh]
+    if runs:
+        out.append(
+            _target(
+                "webhooks: every event delivered, each delivery id once",
+                all(r["complete"] and r["receiver"]["deliveries"] == r["events"] for r in runs),
+                "; ".join(
+                    f"{name}: {r['receiver']['deliveries']:,}/{r['events']:,} ids, {r['receiver']['duplicates']} "
+                    "duplicates"
+                    for name, r in zip(("fast", "slow"), runs, strict=False)
+                ),
+            )
+        )
+    cost = wh.get("outbox_cost")
+    if cost:
+        e = cost["event_record_ms"]
+        out.append(
+            _target(
+                "outbox write on the claim save path (the event, in the save's transaction): median < 1 ms",
+                e["p50"] < 1,
+                f"{e['p50']:.2f} ms median, {e['p95']:.2f} ms p95",
+            )
+        )
+    return out
 
 
 def _target(what: str, met: bool, figure: str) -> dict:
@@ -402,6 +445,7 @@ def markdown(results: dict) -> str:
     else:
         lines.append("Not measured in this run (see errors below).")
     lines += dashboard_section(results.get("dashboard"), date)
+    lines += webhooks_section(results.get("webhooks"), date)
     lines += ["", "## Targets", "", "| target | met | figure |", "| --- | --- | --- |"]
     for t in s["targets"]:
         lines.append(f"| {t['target']} | {'yes' if t['met'] else '**no**'} | {t['figure']} |")
@@ -547,6 +591,67 @@ def dashboard_section(db: dict | None, date: str) -> list[str]:
             f"({db['rollup_rebuild_s']:.1f} s) and the evidence tally the triggers keep from the evidence "
             f"({db.get('tally_rebuild_s', 0):.1f} s): the generated data is loaded by COPY, past both.",
         ]
+    return lines
+
+
+def webhooks_section(wh: dict | None, date: str) -> list[str]:
+    """Issue 19 (bench/webhooks.py): deliveries per second through real workers, and the outbox's cost to a save."""
+    lines = ["", "## Webhooks", ""]
+    if not wh:
+        return [*lines, "Not measured in this run (see errors below)."]
+    settings = wh.get("settings", {})
+    lines += [
+        "Events of distinct claims (no one waits for another's order) written straight into the outbox, one "
+        "subscription to them, and the webhook worker as deployed (`celery -A factcheck worker -Q webhooks`, "
+        f"{wh['worker'].split('(', 1)[-1].rstrip(')')}; WEBHOOK_BATCH_SIZE {settings.get('WEBHOOK_BATCH_SIZE')}, "
+        f"WEBHOOK_CONCURRENCY {settings.get('WEBHOOK_CONCURRENCY')}, WEBHOOK_HOST_CONCURRENCY "
+        f"{settings.get('WEBHOOK_HOST_CONCURRENCY')}) woken by one task as the beat's sweep or an on-commit nudge "
+        "wakes it; the clock runs from that send to the last delivery recorded `delivered` in PostgreSQL. Each POST "
+        "is signed and goes through the link checker's address guard, as in production. The receiver is an aiohttp "
+        "server in its own process on 127.0.0.2, answering 200 at once or after 100 ms; it counts every request "
+        "and delivery id. A receiver answering after 100 ms is limited by politeness: WEBHOOK_HOST_CONCURRENCY "
+        "POSTs in flight per host and worker process.",
+        "",
+        "| receiver | events | delivered | time | deliveries/s | limit | requests (duplicates) | max in flight | "
+        "body | workers' CPU per delivery | machine busy | date |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, label in (("fast", "answers at once"), ("slow", "answers after 100 ms")):
+        r = wh.get(name)
+        if not r:
+            continue
+        limit = f"{r['limit_per_s']:,.0f}/s ({r['ratio_to_limit']:.0%})" if r.get("limit_per_s") else "–"
+        busy = "–" if r.get("machine_cpu_busy") is None else f"{r['machine_cpu_busy']:.0%}"
+        lines.append(
+            f"| {label} | {r['events']:,} | {r['delivered']:,} | {r['wall_s']:.1f} s | {r['deliveries_per_s']:,.0f} | "
+            f"{limit} | {r['receiver']['requests']:,} ({r['receiver']['duplicates']}) | "
+            f"{r['receiver']['max_in_flight']} | {r['body_bytes_median']:,.0f} B | "
+            f"{_ms(r.get('worker_cpu_ms_per_delivery'))} ms | {busy} | {date} |"
+        )
+    cost = wh.get("outbox_cost")
+    if cost:
+        lines += [
+            "",
+            f"The outbox's cost to a claim's save: {cost['saves']:,} corrections of published claims through the "
+            "service (`claims.services.claim_update`, a new verdict with a public note), each in a transaction rolled "
+            "back, so the times leave out the commit. The event (`claims.events.claim_change_event_record`: the "
+            "claim's public row read as the public page reads it, and the INSERT) is timed on its own; the whole "
+            "save with it and with it replaced by nothing, alternately per claim. The nudge is the one task sent to "
+            "the broker after each commit that wrote events.",
+            "",
+            "| what | median ms | p95 ms | max ms | date |",
+            "| --- | ---: | ---: | ---: | --- |",
+        ]
+        for key, label in (
+            ("event_record_ms", "the event, in the save's transaction"),
+            ("event_record_cpu_ms", "… of which the writing process's own CPU"),
+            ("save_with_event_ms", "the whole save, with the event"),
+            ("save_without_event_ms", "the whole save, without it"),
+            ("nudge_ms", "the on-commit nudge (after the commit)"),
+        ):
+            e = cost.get(key)
+            if e:
+                lines.append(f"| {label} | {_ms(e['p50'])} | {_ms(e['p95'])} | {_ms(e['max'])} | {date} |")
     return lines
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from . import client, dashboard, floor, generate, links, peer, public_site, report, writes
+from . import client, dashboard, floor, generate, links, peer, public_site, report, webhooks, writes
 from .servers import VAR, RssSampler, collect_static, datasette, django_env, gunicorn, peak_rss_kb, rss_kb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,8 @@ BUDGET = {
         "writes_creates": 1000,
         "cold_pages": 500,
         "cold_seconds": 60.0,
+        "webhook_events": 10000,
+        "outbox_saves": 1000,
     },
     "small": {
         "seconds": 0.25,
@@ -60,6 +62,8 @@ BUDGET = {
         "writes_creates": 100,
         "cold_pages": 60,
         "cold_seconds": 10.0,
+        "webhook_events": 300,
+        "outbox_saves": 100,
     },
 }
 # Each language's query (no language=: read in every SEARCH_LANGUAGES, as a researcher's is by default) and the
@@ -384,6 +388,7 @@ def main() -> int:
         results["data"] = json.loads((VAR / f"data-{db}.json").read_text())
         results["data"]["reused"] = True
         links.remove_sources(dsn)  # a run stopped during the link checks leaves the farm's sources behind
+        webhooks.remove_bench_rows(dsn)  # and one stopped during the webhooks their subscription and events
     else:
         generate.recreate_database(f"{pg}/postgres", db)
         generate.migrate(database_url)
@@ -600,6 +605,21 @@ def main() -> int:
     except Exception as exc:  # the rest of the results still count
         traceback.print_exc()
         results["errors"].append(f"links: {exc}")
+
+    # 8. webhooks: the outbox to a loopback receiver through real workers, and the outbox's cost to a claim's save
+    phase("webhooks")
+    try:
+        results["webhooks"] = webhooks.run(
+            dsn=dsn,
+            database_url=database_url,
+            redis_url=redis_url,
+            events=budget["webhook_events"],
+            saves=budget["outbox_saves"],
+            log=log,
+        )
+    except Exception as exc:  # the rest of the results still count
+        traceback.print_exc()
+        results["errors"].append(f"webhooks: {exc}")
 
     phase("end")
     marks = sorted(PHASES.items(), key=lambda kv: kv[1])

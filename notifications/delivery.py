@@ -569,16 +569,25 @@ def webhooks_run(
     started = time.monotonic()
     counts: Counter[str] = Counter(dict.fromkeys(RUN_COUNTS, 0))
     out_of_time = False
+    helper_asked = False
     while True:
-        while (dispatched := events_dispatch(now=now)) > 0:
-            counts["events"] += dispatched
-            if dispatched < DISPATCH_LIMIT:
-                break
+        # One dispatch statement per round, not the whole outbox first: the first POSTs of a large backlog start
+        # after a thousand events are dispatched, not after all of them, and a helper run has deliveries to claim.
+        dispatched = events_dispatch(now=now)
+        counts["events"] += dispatched
         claimed = deliveries_claim(limit=settings.WEBHOOK_BATCH_SIZE, now=now)
         if not claimed:
+            if dispatched >= DISPATCH_LIMIT:
+                continue  # more of the outbox waits: its events may match where these matched nothing
             break
         counts["rounds"] += 1
         counts["claimed"] += len(claimed)
+        if requeue and not helper_asked and len(claimed) >= settings.WEBHOOK_BATCH_SIZE:
+            # A full round: more is due than one process sends at once. Ask for a second run (once per run), which
+            # an idle worker process takes and claims beside this one (SKIP LOCKED, the queue heads keep the order);
+            # it asks for a third only if it too claims a full round, and a run that finds nothing ends at once.
+            dispatch_soon()
+            helper_asked = True
         report = deliveries_send(claimed, resolve=resolve)
         recorded = deliveries_record(report, now=now)
         counts.update(

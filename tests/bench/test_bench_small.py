@@ -41,6 +41,12 @@ PAGE_TARGETS = [
     "archive q=render: p95 ≤ 40 ms at 1 client",
     "archive q=渲染: p95 ≤ 40 ms at 1 client",
 ]
+# Issue 19 (bench/webhooks.py).
+WEBHOOK_TARGETS = [
+    "webhooks: ≥ 1,000 deliveries/s to a receiver answering at once",
+    "webhooks: every event delivered, each delivery id once",
+    "outbox write on the claim save path (the event, in the save's transaction): median < 1 ms",
+]
 
 
 def _bench_env() -> dict[str, str]:
@@ -133,7 +139,23 @@ def check_results(results: dict) -> None:
         assert cold["requests"] == cold["pages"] == cold["cache_entries_after"] > 0, conc
     for name in ("archive_en", "archive_zh"):
         assert pages[name]["items_on_page"] > 0, name
+    webhooks = results["webhooks"]
+    for name in ("fast", "slow"):
+        run = webhooks[name]
+        assert run["complete"], name
+        assert run["states"] == {"delivered": run["events"]}, name
+        assert run["receiver"]["deliveries"] == run["events"], name  # every event reached the receiver
+        assert run["attempts"] >= run["events"], name  # and its log has the attempt
+        assert run["deliveries_per_s"] > 0, name
+    # politeness: at most WEBHOOK_HOST_CONCURRENCY in flight per worker process, whatever the receiver's delay
+    per_process = webhooks["settings"]["WEBHOOK_HOST_CONCURRENCY"]
+    assert webhooks["slow"]["receiver"]["max_in_flight"] <= per_process * webhooks["slow"]["worker_concurrency"]
+    cost = webhooks["outbox_cost"]
+    for key in ("event_record_ms", "save_with_event_ms", "save_without_event_ms", "nudge_ms"):
+        assert 0 < cost[key]["p50"] <= cost[key]["p95"], key
+    assert cost["event_record_ms"]["n"] == cost["saves"] > 0
     targets = results["summary"]["targets"]
     assert targets
     assert set(PAGE_TARGETS) <= {t["target"] for t in targets}
+    assert set(WEBHOOK_TARGETS) <= {t["target"] for t in targets}
     assert all({"target", "met", "figure"} <= set(t) for t in targets)

@@ -474,6 +474,35 @@ class Worker(Process):
         return [int(p) for p in out.split()]
 
 
+class Beat(Process):
+    """`celery beat` with the database scheduler, as deployed: it sends what the PeriodicTask rows say."""
+
+    def __init__(self, name: str, env: dict[str, str]) -> None:
+        super().__init__(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "factcheck",
+                "beat",
+                "--scheduler",
+                "django_celery_beat.schedulers:DatabaseScheduler",
+                "-l",
+                "info",
+                "--pidfile=",
+            ],
+            env,
+        )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        if not wait_for(lambda: "beat: Starting" in self.output() or not self.alive(), timeout=timeout) or (
+            not self.alive()
+        ):
+            raise RuntimeError(f"celery beat did not start:\n{self.output()[-3000:]}")
+
+
 @pytest.fixture
 def processes():
     """Start processes through this list; all are stopped at the end of the test, whatever happened."""
