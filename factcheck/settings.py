@@ -332,6 +332,9 @@ WEBHOOK_PAUSE_AFTER_HOURS = env.float("WEBHOOK_PAUSE_AFTER_HOURS", default=72)  
 WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
 WEBHOOK_DEADLINE = env.float("WEBHOOK_DEADLINE", default=10.0)  # one POST, connect to last byte read
 WEBHOOK_MAX_RESPONSE_BYTES = env.int("WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)  # read at most, then hang up
+# A claimed delivery's lease is 2 x the deadline + this: what recording a round may take. A worker killed mid-send
+# leaves its deliveries to be sent again (same delivery id) once the lease has run out.
+WEBHOOK_LEASE_MARGIN_SECONDS = env.float("WEBHOOK_LEASE_MARGIN_SECONDS", default=30.0)
 WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=500)  # deliveries claimed per round
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=100)  # POSTs in flight per worker
 WEBHOOK_HOST_CONCURRENCY = env.int("WEBHOOK_HOST_CONCURRENCY", default=20)  # per receiving host

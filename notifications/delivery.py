@@ -45,9 +45,6 @@ from .webhook_secrets import SecretUnreadable, secret_decrypt
 logger = logging.getLogger(__name__)
 
 DISPATCH_LIMIT = 1000  # events per dispatch statement
-# A lease outlives the round that took it: a POST may start until LEASE_MARGIN / 2 after the deadline's length from
-# the claim, and lasts at most a deadline; the rest of the margin covers recording.
-LEASE_MARGIN_SECONDS = 30.0
 RUN_BUDGET_SECONDS = 60.0  # a run stops starting rounds after this, and queues the next run at once
 SECRET_UNREADABLE = "secret_unreadable"  # an attempt's error kind beside sources.choices.Failure: nothing was sent
 # One dispatcher at a time (pg_try_advisory_xact_lock's key: "webhooks" in ASCII).
@@ -217,7 +214,10 @@ class ClaimedDelivery:
 
 
 def lease_seconds() -> float:
-    return 2 * settings.WEBHOOK_DEADLINE + LEASE_MARGIN_SECONDS
+    """How long a claimed delivery is its worker's: a POST may start until half the margin after a deadline's length
+    from the claim and lasts at most a deadline; the rest of the margin covers recording (WEBHOOK_LEASE_MARGIN_SECONDS).
+    A worker that died is replaced after this long."""
+    return 2 * settings.WEBHOOK_DEADLINE + settings.WEBHOOK_LEASE_MARGIN_SECONDS
 
 
 # A pending delivery is a queue's head when no earlier event of its order key is pending for its subscription. A
@@ -330,8 +330,8 @@ def deliveries_send(
         Outgoing(delivery.url, delivery.body, _signed_headers(delivery, secrets[delivery.subscription_id]))
         for delivery in sendable
     ]
-    # A POST may start while it can still end within the lease (see LEASE_MARGIN_SECONDS).
-    start_by = started + lease_seconds() - config.deadline - LEASE_MARGIN_SECONDS / 2
+    # A POST may start while it can still end within the lease (lease_seconds).
+    start_by = started + lease_seconds() - config.deadline - settings.WEBHOOK_LEASE_MARGIN_SECONDS / 2
     results = asyncio.run(post_many(outgoing, config=config, resolve=resolve, start_by=start_by)) if outgoing else []
     for delivery, result in zip(sendable, results, strict=True):
         if result.started_at is None:
