@@ -126,5 +126,6 @@ def test_the_email_is_in_the_owners_language_and_zone(subscribe, receiver, djang
     assert "2031年3月14日 17:30" in email.body  # 09:30 UTC, in Beijing, in Chinese format
     assert "(Asia/Shanghai)" in email.body
     # a researcher cannot open the admin: they resume it through the API
-    assert f"PATCH /api/v1/webhooks/{subscription.pk}/" in email.body
+    assert f"/api/v1/webhooks/{subscription.pk}/" in email.body
+    assert "PATCH" in email.body
     assert '{"active": true}' in email.body

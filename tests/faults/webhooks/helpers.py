@@ -2,8 +2,8 @@
 and the one check they all end with, "at least once, never lost".
 
 A delivery's lease is 2 × WEBHOOK_DEADLINE + WEBHOOK_LEASE_MARGIN_SECONDS (notifications.delivery.lease_seconds); the
-tests set them to DEADLINE and LEASE_MARGIN, so a delivery a killed worker held is claimable again LEASE seconds after its claim, and the beat's
-sweep (every SWEEP seconds here) finds it then.
+tests set them to DEADLINE and LEASE_MARGIN, so a delivery a killed worker held is claimable again LEASE seconds after
+its claim, and the beat's sweep (every SWEEP seconds here) finds it then.
 """
 
 from __future__ import annotations
