@@ -14,7 +14,7 @@ REVIEWER_ONLY = {
 }
 READ_ONLY = {
     "claims": ["historicalclaim"],
-    "sources": ["linkcheck"],
+    "sources": ["linkcheck", "capture"],
 }
 
 

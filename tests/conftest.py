@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import translation
 
 from claims import services
@@ -16,6 +17,14 @@ def _tasks_run_in_process():
     """Tasks run in-process unless a test starts a real worker (those tests switch this off)."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _files_kept_under_a_temporary_root(tmp_path_factory):
+    """What a test keeps (a capture's WARC, sources.capture) is written under a temporary MEDIA_ROOT, never var/media.
+    Evidence added in a test that runs its on-commit callbacks is captured, as it is everywhere else."""
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
 
 
 @pytest.fixture(autouse=True)
