@@ -11,11 +11,14 @@ The hash is SHA-256 of the body as the server sent it, after the transfer's chun
 content decoding: exactly the payload of the WARC's response record. We ask for ``Accept-Encoding: identity``, so
 that payload is the page's own bytes, and anyone can check the hash against a plain download of an unchanged page
 (``curl URL | sha256sum``) or against the WARC (``warcio extract --payload``). A server that compresses anyway is
-kept as it answered; the hash is then of the compressed bytes, as the payload is.
+kept as it answered; the hash is then of the compressed bytes, as the payload is (warcio's reader inflates it, so
+check such a capture against the record's raw payload).
 
 A body this source already has (same hash) is not stored again: the new row points to the capture that holds the
 file. Only within a source: the shared WARC then names this source's url, so replaying it shows the right address,
-and removing one source's captures never takes another's evidence with it.
+and removing one source's captures never takes another's evidence with it. Two captures recorded at once cannot
+break it, nor make two rows of one key: the database holds both rules (Capture's constraints), and the loser of a
+race removes the file it wrote.
 
 A capture that cannot be taken (blocked address, timeout, 404, too large, TLS...) is a ``failed`` row with its
 reason in words (sources.choices.Failure), and a desk event, never silence. Only our own troubles (database,
@@ -39,7 +42,7 @@ from typing import IO
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
@@ -65,7 +68,7 @@ WARC_VERSION = "1.1"
 # "chunked" would try to undo framing that is not there. The original stays under the name replay tools use.
 _TRANSFER_ENCODING = "transfer-encoding"
 _ORIGINAL_PREFIX = "X-Archive-Orig-"
-# "Accept-Encoding: identity" makes the payload the page itself; a server may still compress.
+# Our metadata record: JSON, since it holds a list of excerpts (warc-fields are flat name: value lines).
 _METADATA_TYPE = "application/json"
 
 
@@ -115,18 +118,43 @@ def sources_capture(
 ) -> list[Capture]:
     """Take the captures asked for, CAPTURE_CONCURRENCY at once, in the order asked (those of sources gone are left
     out). A key already taken returns its capture and fetches nothing."""
-    from claims.seam import evidence_citing_sources  # not at the top: claims.services imports sources
-
     wanted = list({request.key: request for request in requests}.values())
     done = {capture.key: capture for capture in Capture.objects.filter(key__in=[r.key for r in wanted])}
     todo = [request for request in wanted if request.key not in done]
-    urls = dict(Source.objects.filter(id__in={r.source_id for r in todo}).values_list("id", "url"))
-    todo = [request for request in todo if request.source_id in urls]
+    batch = _Batch.read(source_ids={r.source_id for r in todo})
+    todo = [request for request in todo if request.source_id in batch.urls]
     if todo:
-        citing = evidence_citing_sources(source_ids=list(urls))
         config = config or FetchConfig.from_settings(max_body_bytes=settings.CAPTURE_MAX_BODY_BYTES)
-        done.update(async_to_sync(_capture_all)(todo, urls, citing, config=config, use_redis=use_redis))
+        done.update(async_to_sync(_capture_all)(todo, batch, config=config, use_redis=use_redis))
     return [done[request.key] for request in wanted if request.key in done]
+
+
+@dataclass
+class _Batch:
+    """What a batch reads once, not once per capture: the sources' urls, the evidence citing them (evidence id,
+    claim id, excerpt), and the captures holding their files by (source id, hash)."""
+
+    urls: dict[int, str]
+    citing: dict[int, list[tuple[int, int, str]]]
+    holders: dict[tuple[int, str], Capture]
+
+    @classmethod
+    def read(cls, *, source_ids: set[int]) -> _Batch:
+        from claims.seam import evidence_citing_sources  # not at the top: claims.services imports sources
+
+        urls = dict(Source.objects.filter(id__in=source_ids).values_list("id", "url"))
+        if not urls:
+            return cls(urls={}, citing={}, holders={})
+        holders = (
+            Capture.objects.filter(source_id__in=list(urls), status=CaptureStatus.OK, duplicate_of=None)
+            .exclude(warc="")
+            .only("id", "source_id", "sha256", "warc")
+        )
+        return cls(
+            urls=urls,
+            citing=evidence_citing_sources(source_ids=list(urls)),
+            holders={(holder.source_id, holder.sha256): holder for holder in holders},
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,12 +163,7 @@ def sources_capture(
 
 
 async def _capture_all(
-    todo: list[CaptureRequest],
-    urls: dict[int, str],
-    citing: dict[int, list[tuple[int, int, str]]],
-    *,
-    config: FetchConfig,
-    use_redis: bool,
+    todo: list[CaptureRequest], batch: _Batch, *, config: FetchConfig, use_redis: bool
 ) -> dict[str, Capture]:
     # Recorded in the thread that called sources_capture: its database connection and transaction, one at a time.
     record = sync_to_async(_record, thread_sensitive=True)
@@ -151,7 +174,7 @@ async def _capture_all(
     # One runner per host slot, as check_many does: a host whose turn has not come never holds a place.
     queues: dict[str, list[CaptureRequest]] = {}
     for request in todo:
-        queues.setdefault(_host(urls[request.source_id]), []).append(request)
+        queues.setdefault(_host(batch.urls[request.source_id]), []).append(request)
 
     limiter = limiter_from_settings(use_redis=use_redis)
     try:
@@ -160,11 +183,14 @@ async def _capture_all(
             async def runner(queue: list[CaptureRequest]) -> None:
                 while queue:
                     request = queue.pop(0)
-                    url = urls[request.source_id]
+                    url = batch.urls[request.source_id]
                     async with places:
                         with tempfile.TemporaryFile() as body:
                             result = await client.stream(url, body, headers=CAPTURE_HEADERS, text_bytes=text_bytes)
-                            capture = await record(request, url, result, body, citing.get(request.source_id, []))
+                            # The page's text is pure Python work: in a thread of its own it overlaps the
+                            # recording thread's waits on the database, and the loop keeps fetching.
+                            read = await asyncio.to_thread(_read, result, batch.citing.get(request.source_id, []))
+                            capture = await record(request, url, result, body, read, batch)
                     if capture is not None:
                         captured[request.key] = capture
 
@@ -193,9 +219,31 @@ def _host(url: str) -> str:
         return ""
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What a fetch amounts to: its failure (None: a page to keep), the page's text, the citing excerpts found."""
+
+    failure: str | None
+    text: str = ""
+    excerpts: tuple[dict, ...] = ()
+
+
+def _read(result: CheckResult, citing: list[tuple[int, int, str]]) -> _Read:
+    failure = check_failure(outcome=result.outcome, failure=result.failure, error=result.error)
+    if failure is not None:
+        return _Read(failure=failure)
+    # PostgreSQL's text holds no NUL character; a page may (a binary file sent as text/html).
+    text = page_text(result.text, result.content_type).replace("\x00", "") if result.text else ""
+    return _Read(failure=None, text=text, excerpts=tuple(_excerpts_found(text, citing)))
+
+
 # --------------------------------------------------------------------------------------------
 # Recording
 # --------------------------------------------------------------------------------------------
+
+# The database keeps the two rules a concurrent capture could break (sources.models.Capture's constraints).
+_ONE_PER_KEY = "capture_one_per_key"
+_ONE_FILE_PER_BODY = "capture_one_file_per_body"
 
 
 @dataclass(frozen=True)
@@ -204,62 +252,77 @@ class _Stored:
     size: int
 
 
+class _SourceGone(Exception):
+    pass
+
+
 def _record(
-    request: CaptureRequest, url: str, result: CheckResult, body: IO[bytes], citing: list[tuple[int, int, str]]
+    request: CaptureRequest, url: str, result: CheckResult, body: IO[bytes], read: _Read, batch: _Batch
 ) -> Capture | None:
     """The capture's row (and its file unless the source has this body already), its event, the source's next
     scheduled capture: one transaction. None when the source was deleted meanwhile."""
-    failure = check_failure(outcome=result.outcome, failure=result.failure, error=result.error)
-    fetched_at = result.hops[-1].at if result.hops else (result.checked_at or timezone.now())
-    text = page_text(result.text, result.content_type) if failure is None and result.text else ""
+    citing = batch.citing.get(request.source_id, [])
     row = Capture(
         source_id=request.source_id,
-        evidence_id=request.evidence_id,
+        # Only while it still cites this source (an edit may have pointed it elsewhere, or removed it).
+        evidence_id=request.evidence_id if any(request.evidence_id == e for e, _c, _x in citing) else None,
         reason=request.reason,
         key=request.key,
         url=url,
         final_url=result.final_url,
-        fetched_at=fetched_at,
+        fetched_at=result.hops[-1].at if result.hops else (result.checked_at or timezone.now()),
         http_status=result.http_status,
         content_type=result.content_type[:255],
-        status=CaptureStatus.OK if failure is None else CaptureStatus.FAILED,
-        failure=failure or "",
+        status=CaptureStatus.OK if read.failure is None else CaptureStatus.FAILED,
+        failure=read.failure or "",
         # A refusal the status says (404, 403...) has no text of the fetcher's own: the answer's status line is it.
-        error=(result.error or (_status_line(result) if failure else ""))[:2000],
+        error=(result.error or (_status_line(result) if read.failure else ""))[:2000],
     )
-    excerpts = _excerpts_found(text, citing) if failure is None else []
     stored = None
-    if failure is None:
-        row.sha256, row.text = result.content_hash, text
-        row.duplicate_of = _file_holder(request.source_id, row.sha256)
-        if row.duplicate_of is None:
-            stored = _warc_store(row, result, body, excerpts)
     try:
-        with transaction.atomic():
-            # Captures of one source are recorded one at a time: the key and the holder of a body are read again
-            # under the lock, so a redelivered task or a capture taken meanwhile cannot make a second row or file.
-            locked = Source.objects.select_for_update().filter(id=request.source_id).values_list("id", flat=True)
-            if not locked:
+        if read.failure is None:
+            row.sha256, row.text = result.content_hash, read.text
+            row.duplicate_of = batch.holders.get((row.source_id, row.sha256))
+            if row.duplicate_of is None:
+                stored = _warc_store(row, result, body, list(read.excerpts))
+                row.warc.name, row.size = stored.name, stored.size
+        try:
+            _insert(row, citing, read.excerpts)
+        except IntegrityError as exc:
+            constraint = _constraint_of(exc)
+            if constraint == _ONE_PER_KEY:  # taken meanwhile under the same key (a redelivered task)
                 _discard(stored)
-                return None
-            taken = Capture.objects.filter(key=request.key).first()
-            if taken is not None:
-                _discard(stored)
-                return taken
-            if stored is not None:
-                holder = _file_holder(request.source_id, row.sha256)
-                if holder is not None:
-                    _discard(stored)
-                    row.duplicate_of, stored = holder, None
-                else:
-                    row.warc.name, row.size = stored.name, stored.size
-            row.save(force_insert=True)
-            Source.objects.filter(id=request.source_id).update(next_capture_at=next_capture_at(fetched_at))
-            _event_record(row, citing, excerpts)
+                return Capture.objects.get(key=request.key)
+            if constraint != _ONE_FILE_PER_BODY or stored is None:
+                raise
+            # Another capture of this source stored the same body meanwhile: share its file.
+            _discard(stored)
+            stored = None
+            row.pk, row.warc, row.size = None, "", 0
+            row.duplicate_of = _file_holder(row.source_id, row.sha256)
+            _insert(row, citing, read.excerpts)
+    except _SourceGone:
+        _discard(stored)
+        return None
     except BaseException:
         _discard(stored)
         raise
+    if stored is not None:
+        batch.holders[(row.source_id, row.sha256)] = row
     return row
+
+
+def _insert(row: Capture, citing: list[tuple[int, int, str]], excerpts: Sequence[dict]) -> None:
+    with transaction.atomic():
+        # First: it fails on a source deleted meanwhile, and holds the source's row until the capture commits.
+        if not Source.objects.filter(id=row.source_id).update(next_capture_at=next_capture_at(row.fetched_at)):
+            raise _SourceGone
+        row.save(force_insert=True)
+        _event_record(row, citing, list(excerpts))
+
+
+def _constraint_of(exc: IntegrityError) -> str:
+    return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or ""
 
 
 def _status_line(result: CheckResult) -> str:
@@ -290,6 +353,11 @@ def next_capture_at(fetched_at: datetime, *, rng: random.Random | None = None) -
 def _excerpts_found(text: str, citing: list[tuple[int, int, str]]) -> list[dict]:
     """Each citing piece of evidence with its excerpt and whether the capture's text holds it, as the drift check
     decides it (None for evidence without an excerpt)."""
+    if not any(excerpt.strip() for _evidence, _claim, excerpt in citing):
+        return [
+            {"evidence_id": evidence_id, "claim_id": claim_id, "excerpt": excerpt, "found": None}
+            for evidence_id, claim_id, excerpt in citing
+        ]
     folded = fold_text(text)
     return [
         {

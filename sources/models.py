@@ -179,7 +179,7 @@ class Capture(models.Model):
     )
     reason = models.CharField(_("why taken"), max_length=16, choices=CaptureReason.choices)
     # Whoever asks for a capture names it; asking again with the same key (a redelivered task) takes no second one.
-    key = models.CharField(_("capture key"), max_length=128, unique=True)
+    key = models.CharField(_("capture key"), max_length=128)
     status = models.CharField(_("status"), max_length=8, choices=CaptureStatus.choices)
     failure = models.CharField(_("reason"), max_length=24, choices=Failure.choices, blank=True)
     error = models.TextField(_("error"), blank=True, help_text=_("The fetcher's own words, for diagnosis."))
@@ -211,6 +211,13 @@ class Capture(models.Model):
         verbose_name_plural = _("captures")
         ordering = ["-fetched_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["key"], name="capture_one_per_key"),
+            # One file per body and source: a second capture of it points to the first (sources.capture).
+            models.UniqueConstraint(
+                fields=["source", "sha256"],
+                condition=Q(status=CaptureStatus.OK, duplicate_of=None) & ~Q(warc=""),
+                name="capture_one_file_per_body",
+            ),
             models.CheckConstraint(
                 condition=Q(status=CaptureStatus.OK) | Q(warc="", sha256="", duplicate_of=None),
                 name="capture_failed_keeps_nothing",
@@ -220,7 +227,7 @@ class Capture(models.Model):
             # The latest capture of each source, and a source's captures newest first.
             models.Index(fields=["source", "-fetched_at", "-id"], name="capture_source_latest_idx"),
             # Which capture holds a body (a hash a reader verifies; the dedupe of a recapture).
-            models.Index(fields=["sha256", "source"], name="capture_sha256_idx"),
+            models.Index(fields=["sha256"], name="capture_sha256_idx"),
         ]
 
     def __str__(self) -> str:

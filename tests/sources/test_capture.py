@@ -4,6 +4,7 @@ back with its hashes holding, failures recorded with their reasons, through the 
 import base64
 import hashlib
 import json
+import threading
 import time
 import tracemalloc
 import zlib
@@ -417,3 +418,71 @@ def test_captured_files_are_not_served_at_the_media_url(capture_farm, client):
     assert capture.warc.name
     assert client.get(f"/{settings.MEDIA_URL}{capture.warc.name}").status_code == 404
     assert client.get(f"/media/{capture.warc.name}").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_at_once_make_one_capture_and_two_captures_at_once_one_file(capture_farm, settings):
+    """Both fetch before either records: the database's constraints decide (one row per key, one file per body)."""
+    from django.db import connection
+
+    from .farm import hold_until_in_flight
+
+    source = factories.SourceFactory(url=capture_farm.page_url("race", article()))
+
+    def race(keys: list[str]) -> list:
+        results = [None] * len(keys)
+
+        def one(index: int) -> None:
+            try:
+                results[index] = source_capture(source_id=source.id, reason=CaptureReason.ON_DEMAND, key=keys[index])
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(len(keys))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    hold_until_in_flight(capture_farm, settings, 2)  # neither answer goes before both requests are in
+    before = stored_bytes()
+    first, second = race(["same-key", "same-key"])
+    assert first.pk == second.pk
+    assert Capture.objects.count() == 1
+    assert capture_farm.hits["/page/race"] == 2  # both fetched
+    one_file = stored_bytes() - before
+    assert one_file == first.size > 0  # the loser's file was removed
+
+    capture_farm.reset()
+    capture_farm.page_url("race", article())
+    hold_until_in_flight(capture_farm, settings, 2)
+    a, b = race(["key-a", "key-b"])
+    assert {a.duplicate_of_id, b.duplicate_of_id} == {first.pk}  # the body was stored already: no file at all
+    assert stored_bytes() - before == one_file
+
+    capture_farm.reset()
+    changed = capture_farm.page_url("race", DRIFTED)
+    assert changed == source.url
+    hold_until_in_flight(capture_farm, settings, 2)
+    c, d = race(["key-c", "key-d"])
+    holder, sharer = sorted((c, d), key=lambda capture: capture.duplicate_of_id or 0)
+    assert holder.duplicate_of_id is None
+    assert sharer.duplicate_of_id == holder.pk
+    assert stored_bytes() - before == one_file + holder.size  # one new file, not two
+
+
+def test_evidence_that_no_longer_cites_the_source_is_not_named(capture_farm):
+    source = factories.SourceFactory(url=capture_farm.page_url("moved-on", article()))
+    elsewhere = factories.EvidenceFactory()  # cites another source (an edit pointed it there after asking)
+    capture = capture_now(source, evidence_id=elsewhere.pk)
+    assert (capture.status, capture.evidence_id) == ("ok", None)
+
+
+def test_a_page_with_nul_characters_is_kept(capture_farm):
+    body = article().replace(b"<h1>", b"<h1>\x00")
+    capture = capture_now(factories.SourceFactory(url=capture_farm.page_url("nul", body)))
+    assert capture.status == "ok"
+    assert capture.sha256 == hashlib.sha256(body).hexdigest()  # the body as sent, NUL and all
+    assert "\x00" not in capture.text
+    assert "Budget report" in capture.text
