@@ -34,6 +34,7 @@ import random
 import tempfile
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -42,7 +43,7 @@ from typing import IO
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
@@ -125,8 +126,27 @@ def sources_capture(
     todo = [request for request in todo if request.source_id in batch.urls]
     if todo:
         config = config or FetchConfig.from_settings(max_body_bytes=settings.CAPTURE_MAX_BODY_BYTES)
-        done.update(async_to_sync(_capture_all)(todo, batch, config=config, use_redis=use_redis))
+        done.update(_run(_capture_all, todo, batch, config=config, use_redis=use_redis))
     return [done[request.key] for request in wanted if request.key in done]
+
+
+def _run(function, *args, **kwargs):
+    """Run the async ``function`` from this synchronous code, its recording back in this thread. A thread that
+    already runs an event loop (a test driving a browser) cannot wait on another: there the whole of it runs in a
+    thread of its own, with a database connection of its own, closed after."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(function)(*args, **kwargs)
+
+    def apart():
+        try:
+            return async_to_sync(function)(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(apart).result()
 
 
 @dataclass

@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -249,8 +248,13 @@ def captures_enqueue_on_commit(*, requests: Sequence[CaptureRequest]) -> None:
     are queued while CAPTURE_ENABLED is off. A broker that cannot take them is logged and the change stands: the beat
     job (sources_capture_due) takes a cited source that still has no capture."""
     wanted = [r for r in requests if settings.CAPTURE_ENABLED or r.reason == CaptureReason.ON_DEMAND]
+
+    # A function, not a functools.partial: Django logs a robust callback's failure by its __qualname__.
+    def captures_enqueue_now() -> None:
+        captures_enqueue(requests=wanted)
+
     if wanted:
-        transaction.on_commit(partial(captures_enqueue, requests=wanted), robust=True)
+        transaction.on_commit(captures_enqueue_now, robust=True)
 
 
 def captures_enqueue(*, requests: Sequence[CaptureRequest]) -> bool:

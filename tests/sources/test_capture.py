@@ -486,3 +486,19 @@ def test_a_page_with_nul_characters_is_kept(capture_farm):
     assert capture.sha256 == hashlib.sha256(body).hexdigest()  # the body as sent, NUL and all
     assert "\x00" not in capture.text
     assert "Budget report" in capture.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_capture_asked_for_where_an_event_loop_runs_is_taken_all_the_same(capture_farm, monkeypatch):
+    """As in a test that drives a browser: the caller's thread runs a loop, and cannot wait on another there."""
+    import asyncio
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # what such a test sets for its own database calls
+    source = factories.SourceFactory(url=capture_farm.page_url("looped", article()))
+
+    async def inside_a_loop():
+        return source_capture(source_id=source.id, reason=CaptureReason.ON_DEMAND)
+
+    capture = asyncio.run(inside_a_loop())
+    assert capture.status == "ok"
+    assert Capture.objects.get().pk == capture.pk
