@@ -372,6 +372,8 @@ def sources_claim_capture_due(
 def sources_capture_due(*, run_key: str | None = None) -> int:
     """Beat: claim the sources due a scheduled capture and queue them in batches; how many were claimed. Their keys
     name the run, so a batch delivered twice takes each capture once."""
+    if not settings.CAPTURE_ENABLED:
+        return 0
     claimed = sources_claim_capture_due()
     run_key = run_key or new_run_key("capture")
     captures_enqueue(

@@ -20,10 +20,11 @@ def _tasks_run_in_process():
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _files_kept_under_a_temporary_root(tmp_path_factory):
-    """What a test keeps (a capture's WARC, sources.capture) is written under a temporary MEDIA_ROOT, never var/media.
-    Evidence added in a test that runs its on-commit callbacks is captured, as it is everywhere else."""
-    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+def _captures_off_and_kept_under_a_temporary_root(tmp_path_factory):
+    """A capture fetches the url cited, and tests cite example.org: captures are taken by themselves only in the tests
+    that turn them on (CAPTURE_ENABLED, tests/sources/test_capture*.py), against loopback servers. What they keep is
+    written under a temporary MEDIA_ROOT, never var/media."""
+    with override_settings(CAPTURE_ENABLED=False, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
         yield
 
 

@@ -32,6 +32,12 @@ from .capture_farm import EXCERPT, article
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _captures_on(settings):
+    settings.CAPTURE_ENABLED = True  # off elsewhere in the tests (tests/conftest.py)
+
+
 DRIFTED = article().replace(b"3.1&nbsp;per cent", b"3.4&nbsp;per cent")
 
 

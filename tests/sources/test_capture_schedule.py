@@ -21,6 +21,11 @@ from .capture_farm import article
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _captures_on(settings):
+    settings.CAPTURE_ENABLED = True  # off elsewhere in the tests (tests/conftest.py)
+
+
 def cite(source: Source, *, public: bool, ago: timedelta = timedelta(hours=3)) -> Evidence:
     claim = factories.PublishedClaimFactory(evidence=None) if public else factories.ClaimFactory()
     evidence = factories.EvidenceFactory(claim=claim, source=source)
@@ -170,3 +175,13 @@ def test_the_captures_list_shows_failures_and_hides_what_drafts_cite(client, rev
     page = client.get(reverse("admin:sources_capture_change", args=[listing.context["cl"].result_list[0].pk]))
     assert page.status_code == 200
     assert "the page is not there" in page.content.decode()
+
+
+def test_with_captures_off_the_beat_job_takes_none(capture_farm, settings):
+    settings.CAPTURE_ENABLED = False
+    cite(factories.SourceFactory(url=capture_farm.page_url("off", article())), public=True)
+    assert sources_capture_due.delay().get() == 0
+    assert Capture.objects.count() == 0
+    assert capture_farm.hits["/page/off"] == 0
+    # A reviewer's "Capture now" still takes one.
+    assert sources_capture_now(source_ids=Source.objects.values_list("id", flat=True)).taken[0].status == "ok"
