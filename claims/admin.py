@@ -26,7 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
+from sources.admin import capture_now_message
 from sources.choices import Health
+from sources.services import sources_capture_now
 
 from . import dashboard, services
 from .admin_assign import AssignedFilter, ClaimAssignAdminMixin, DueFilter
@@ -594,6 +596,8 @@ class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     search_fields = ("excerpt", "note", "source__url")
     show_full_result_count = False
 
+    actions = ["capture_now"]
+
     def has_add_permission(self, request):
         return False
 
@@ -602,6 +606,15 @@ class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_capture_permission(self, request) -> bool:
+        # Evidence is read-only here; who may check a source now may capture it now.
+        return request.user.has_perm("sources.change_source")
+
+    @admin.action(description=_("Capture now"), permissions=["capture"])
+    def capture_now(self, request, queryset):
+        done = sources_capture_now(evidence=queryset.values_list("id", "source_id"))
+        capture_now_message(self, request, done)
 
     @admin.display(description=_("claim"), ordering="claim_id")
     def claim_link(self, obj: Evidence):

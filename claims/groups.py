@@ -21,7 +21,7 @@ REVIEWER_READS = {
 }
 READ_ONLY = {
     "claims": ["historicalclaim"],
-    "sources": ["linkcheck"],
+    "sources": ["linkcheck", "capture"],
 }
 
 

@@ -2,12 +2,16 @@
 
 claims builds on sources (evidence cites a source); the way back is narrow and named here: which sources, link checks
 and citing evidence a user may see (they follow claim visibility, in the API and the admin alike), who reads the
-checker's own error text, what the link checker reads of the evidence citing a source and what it records of it, and
-the project's text rules for forms.
+checker's own error text, what the link checker reads of the evidence citing a source and what it records of it, what
+a capture records of the evidence citing its source and which sources are due one (as SQL conditions), and the
+project's text rules for forms.
 """
 
 from .selectors.sources import (
+    cited_before_sql,
+    cited_by_public_claim_sql,
     claims_citing_sources,
+    evidence_citing_sources,
     evidence_excerpts_for_sources,
     evidence_of_ids,
     restrict_link_checks,
@@ -21,7 +25,10 @@ from .services import evidence_excerpt_status_record
 from .validators import harden_form
 
 __all__ = [
+    "cited_before_sql",
+    "cited_by_public_claim_sql",
     "claims_citing_sources",
+    "evidence_citing_sources",
     "evidence_excerpt_status_record",
     "evidence_excerpts_for_sources",
     "evidence_of_ids",

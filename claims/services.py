@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from factcheck.sentences import join_sentences
-from sources.services import source_get_or_create
+from sources.choices import CaptureReason
+from sources.services import (
+    CaptureRequest,
+    capture_key_cited,
+    capture_key_drift,
+    captures_enqueue_on_commit,
+    source_get_or_create,
+)
 from sources.urlnorm import normalize_url
 
 from . import emails
@@ -742,7 +749,15 @@ def evidence_add(
     evidence = Evidence(claim=claim, source=source, stance=stance, excerpt=excerpt, note=note, added_by=user)
     _name_history_user(evidence, user)
     evidence.save(force_insert=True)
+    _capture_cited(evidence)
     return evidence
+
+
+def _capture_cited(evidence: Evidence) -> None:
+    """Keep the page as it is when it is cited: a capture, queued once the citation commits."""
+    key = capture_key_cited(evidence_id=evidence.pk, source_id=evidence.source_id)
+    request = CaptureRequest(source_id=evidence.source_id, reason=CaptureReason.CITED, key=key, evidence_id=evidence.pk)
+    captures_enqueue_on_commit(requests=[request])
 
 
 def _name_history_user(row, user) -> None:
@@ -836,6 +851,8 @@ def evidence_update(
     if changed:
         _name_history_user(current, user)
         current.save(update_fields=changed)
+    if "source" in changed:
+        _capture_cited(current)  # a new source cited
     return current
 
 
@@ -855,7 +872,7 @@ _MARK_MISSING_SQL = """
 UPDATE {table} AS e SET excerpt_status = %(missing)s, excerpt_checked_at = %(at)s
 FROM {table} AS before
 WHERE e.id = before.id AND e.id = ANY(%(ids)s) AND e.source_id = ANY(%(sources)s)
-RETURNING e.id, before.excerpt_status
+RETURNING e.id, e.source_id, before.excerpt_status
 """
 
 
@@ -877,9 +894,30 @@ def evidence_excerpt_status_record(
             {"missing": ExcerptStatus.MISSING, "at": checked_at, "ids": missing, "sources": source_ids},
         )
         rows = cursor.fetchall()
-    went = tuple(sorted(eid for eid, before in rows if before != ExcerptStatus.MISSING))
+    went = tuple(sorted(eid for eid, _source, before in rows if before != ExcerptStatus.MISSING))
     excerpts_missing_events_record(went)
+    _capture_drift(rows, checked_at=checked_at)
     return ExcerptStatusChange(found=found_rows, missing=len(rows), went_missing=went)
+
+
+def _capture_drift(rows: list[tuple[int, int, str]], *, checked_at: datetime) -> None:
+    """Keep the page as it is now that an excerpt left it, beside the capture of when it was cited: one capture per
+    source, for the first piece of evidence whose excerpt went missing."""
+    went: dict[int, int] = {}
+    for evidence_id, source_id, before in sorted(rows):
+        if before != ExcerptStatus.MISSING:
+            went.setdefault(source_id, evidence_id)
+    captures_enqueue_on_commit(
+        requests=[
+            CaptureRequest(
+                source_id=source_id,
+                reason=CaptureReason.DRIFT,
+                key=capture_key_drift(source_id=source_id, checked_at=checked_at),
+                evidence_id=evidence_id,
+            )
+            for source_id, evidence_id in went.items()
+        ]
+    )
 
 
 def claims_search_refresh(*, article_id: int | None = None, claim_ids: Iterable[int] | None = None) -> int:

@@ -139,8 +139,32 @@ FORMAT_MODULE_PATH = ["factcheck.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Files we keep (the captures' WARCs): under MEDIA_ROOT, or in an S3-compatible bucket when MEDIA_S3_BUCKET is set.
+# Nothing serves MEDIA_URL: a capture is someone else's page, downloaded through views that check who asks.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+MEDIA_URL = "media/"
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    # django-storages; keys left empty fall back to boto3's own chain (AWS_* variables, an instance or task role).
+    _MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("MEDIA_S3_ADDRESSING_STYLE", default="") or None,  # path | virtual
+            "location": env.str("MEDIA_S3_PREFIX", default=""),  # a folder inside the bucket
+            "default_acl": None,  # private: the bucket's own policy decides, and it must not be public-read
+            "querystring_auth": True,  # any url handed out is signed and expires
+            "file_overwrite": True,  # our names are unique: spare the HEAD request that checks
+        },
+    }
+else:
+    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -255,6 +279,22 @@ LINKCHECK_DUE_PER_HOST = env.int("LINKCHECK_DUE_PER_HOST", default=100)  # per h
 LINKCHECK_LEASE_SECONDS = env.int("LINKCHECK_LEASE_SECONDS", default=3600)  # a claimed source is re-due after
 ARCHIVE_LOOKUP_URL = env.str("ARCHIVE_LOOKUP_URL", default="https://archive.org/wayback/available")
 
+# --- Captures (sources/capture.py: our own WARC of each cited page, README "Captures") ----------------------------
+# Through the link checker's fetcher, its guard, politeness and deadline. Off: no capture is taken by itself (at
+# citation, on drift, monthly); a reviewer's "Capture now" still takes one.
+CAPTURE_ENABLED = env.bool("CAPTURE_ENABLED", default=True)
+# Bodies stream to a file, so this may be raised well past the checker's cap (reports in PDF are often larger); the
+# text is read from the first LINKCHECK_MAX_BODY_BYTES, as the drift check reads it.
+CAPTURE_MAX_BODY_BYTES = env.int("CAPTURE_MAX_BODY_BYTES", default=LINKCHECK_MAX_BODY_BYTES)
+CAPTURE_INTERVAL_DAYS = env.float("CAPTURE_INTERVAL_DAYS", default=30)  # recapture of sources public claims cite
+CAPTURE_CONCURRENCY = env.int("CAPTURE_CONCURRENCY", default=20)  # captures in flight per task
+CAPTURE_BATCH_SIZE = env.int("CAPTURE_BATCH_SIZE", default=100)  # sources per batch task
+CAPTURE_DUE_LIMIT = env.int("CAPTURE_DUE_LIMIT", default=2000)  # sources claimed per beat run
+CAPTURE_LEASE_SECONDS = env.int("CAPTURE_LEASE_SECONDS", default=3600)  # a claimed source is due again after
+# A source cited this long ago and never captured (its task was lost, or it was cited before captures existed) is
+# taken by the beat job; sooner, the capture queued at citation is still on its way.
+CAPTURE_GRACE_MINUTES = env.int("CAPTURE_GRACE_MINUTES", default=60)
+
 # --- Import (article and ClaimReview import, similar claims) ----------------------------------------------------
 # Similarity scores are 0..1 (claims.similarity). Above SUGGEST a match is shown to reviewers; above LINK an
 # importer adds the appearance to the existing claim instead of creating another (see README "Similar claims").
@@ -295,14 +335,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=int(LINKCHECK_BATCH_BUDGET) + 120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=int(LINKCHECK_BATCH_BUDGET) + 180)
 
-# Queues: link checks, imports and maintenance apart, so a large import never starves the check schedule.
+# Queues: link checks, captures, imports and maintenance apart, so a large import never starves the check schedule.
 # A worker started without -Q consumes them all (make run, tests); production runs a worker per group.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("linkcheck"), Queue("imports"), Queue("maintenance"), Queue("webhooks")]
+CELERY_TASK_QUEUES = [
+    Queue("celery"),
+    Queue("linkcheck"),
+    Queue("captures"),
+    Queue("imports"),
+    Queue("maintenance"),
+    Queue("webhooks"),
+]
 CELERY_TASK_ROUTES = {
     "sources.tasks.check_source": {"queue": "linkcheck"},
     "sources.tasks.check_sources_batch": {"queue": "linkcheck"},
     "sources.tasks.check_due_sources": {"queue": "maintenance"},
+    # Captures apart from checks: a capture downloads whole pages and writes files, and must not delay the schedule.
+    "sources.tasks.source_capture": {"queue": "captures"},
+    "sources.tasks.sources_capture": {"queue": "captures"},
+    "sources.tasks.sources_capture_due": {"queue": "maintenance"},
     "claims.tasks.claims_flag_stale": {"queue": "maintenance"},
     "sources.tasks.check_rollups_rebuild": {"queue": "maintenance"},
     "claims.tasks.claim_tallies_rebuild": {"queue": "maintenance"},

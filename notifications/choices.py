@@ -12,6 +12,8 @@ class EventType(models.TextChoices):
     SOURCE_DEAD = "source.dead", _("Source dead")
     SOURCE_RECOVERED = "source.recovered", _("Source recovered")
     EVIDENCE_EXCERPT_MISSING = "evidence.excerpt_missing", _("Excerpt missing from its page")
+    EVIDENCE_CAPTURED = "evidence.captured", _("Cited page captured")
+    EVIDENCE_CAPTURE_FAILED = "evidence.capture_failed", _("Capture of a cited page failed")
     TIP_RECEIVED = "tip.received", _("Tip received")
 
 

@@ -18,8 +18,8 @@ from factcheck import charts
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 
 from . import selectors
-from .choices import OUTCOME_GROUPS, Outcome, check_error_shown, check_reason, outcome_group
-from .models import LINK_HEALTH_FIELDS, LinkCheck, Source
+from .choices import OUTCOME_GROUPS, CaptureStatus, Outcome, check_error_shown, check_reason, outcome_group
+from .models import LINK_HEALTH_FIELDS, Capture, LinkCheck, Source
 from .urlnorm import normalize_url
 
 # Shared with the claims admin, which owns the label styles.
@@ -102,7 +102,7 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         "claim_count",
         "moved_or_archived",
     )
-    actions = ["check_now"]
+    actions = ["check_now", "capture_now"]
     list_filter = ("health", "last_outcome", TurnedDeadFilter, DomainFilter)
     search_fields = ("url", "title", "domain")
     readonly_fields = (
@@ -196,6 +196,13 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         drift = excerpt_drift_message(report.excerpts_went_missing, request.user)
         if drift:
             self.message_user(request, drift, messages.WARNING)
+
+    @admin.action(description=_("Capture now"), permissions=["change"])
+    def capture_now(self, request, queryset):
+        from .services import sources_capture_now
+
+        done = sources_capture_now(source_ids=queryset.values_list("id", flat=True))
+        capture_now_message(self, request, done)
 
     def _checks(self, obj: Source) -> list[LinkCheck]:
         # The timeline and the table read the same newest checks: one query for both.
@@ -303,6 +310,35 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         return format_html("<ul>{}</ul>", items)
 
 
+def capture_now_message(model_admin, request, done) -> None:
+    """Tell the reviewer what "Capture now" did (sources.services.CaptureNow): each failure with its reason."""
+    if done.not_queued:
+        message = ngettext(
+            "The task queue is unavailable; %(count)d capture was not taken. Try again in a while.",
+            "The task queue is unavailable; %(count)d captures were not taken. Try again in a while.",
+            done.not_queued,
+        )
+        model_admin.message_user(request, message % {"count": done.not_queued}, messages.WARNING)
+    if done.queued:
+        message = ngettext(
+            "%(count)d capture queued; it appears on the source when it is taken.",
+            "%(count)d captures queued; they appear on their sources when they are taken.",
+            done.queued,
+        )
+        model_admin.message_user(request, message % {"count": done.queued})
+    ok = [c for c in done.taken if c.status == CaptureStatus.OK]
+    if ok:
+        message = ngettext("Captured %(count)d page.", "Captured %(count)d pages.", len(ok))
+        model_admin.message_user(request, message % {"count": len(ok)})
+    for capture in done.taken:
+        if capture.status != CaptureStatus.OK:
+            message = gettext("The capture of %(url)s failed: %(reason)s.") % {
+                "url": Truncator(capture.url).chars(100),
+                "reason": capture.get_failure_display(),
+            }
+            model_admin.message_user(request, message, messages.WARNING)
+
+
 def excerpt_drift_message(evidence_ids: list[int], user) -> str:
     """The pieces of evidence whose excerpt a check no longer found on the page, each with its claim and source
     (empty when there are none the user may see)."""
@@ -388,6 +424,43 @@ class LinkCheckAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("The checker's message"))
     def error_text(self, obj: LinkCheck):
         return error_shown(obj, viewer_of(obj))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _captures_visible(captures, *, user):
+    """Captures of the sources this user may see (those a claim they may see cites)."""
+    return captures.filter(source__in=seam.restrict_sources(Source.objects.all(), user=user))
+
+
+@admin.register(Capture)
+class CaptureAdmin(VisibilityAdminMixin, admin.ModelAdmin):
+    """Captures are written by the capturer: listed here to find a failure and its reason, edited by nobody."""
+
+    visibility_rule = staticmethod(_captures_visible)
+
+    list_display = ("fetched_at", "source", "reason", "status", "failure", "http_status", "sha256", "size")
+    list_filter = ("status", "reason", "failure")
+    list_select_related = ("source",)
+    search_fields = ("source__url", "final_url", "sha256")
+    date_hierarchy = "fetched_at"
+    exclude = ("error", "text")
+    readonly_fields = ("error_text",)
+    show_full_result_count = False
+
+    @admin.display(description=_("The fetcher's message"))
+    def error_text(self, obj: Capture):
+        # As a check's: the fetcher's own text names hosts and addresses; others read the reason in words.
+        viewer = viewer_of(obj)
+        detailed = viewer is not None and seam.user_sees_check_details(viewer)
+        return obj.error if detailed else (obj.get_failure_display() if obj.failure else "")
 
     def has_add_permission(self, request):
         return False

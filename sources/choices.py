@@ -68,6 +68,8 @@ class Failure(models.TextChoices):
     BAD_REDIRECT = "bad_redirect", _("a redirect leads to an unusable url")
     BLOCKED = "blocked", _("blocked: the address is on a private network")
     INVALID_URL = "invalid_url", _("not a usable url")
+    # Only a capture fails so: the checker reads the first LINKCHECK_MAX_BODY_BYTES of a page and judges those.
+    TOO_LARGE = "too_large", _("the page is larger than the most we keep")
 
 
 # The failure an outcome stands for when nothing finer is known: checks recorded before failures were, and the
@@ -114,6 +116,20 @@ def check_error_shown(*, outcome: str, error: str, detailed: bool, failure: str 
     if not error or detailed:
         return error
     return check_reason(outcome=outcome, failure=failure, error=error) or str(_("the check failed"))
+
+
+class CaptureStatus(models.TextChoices):
+    OK = "ok", _("OK")
+    FAILED = "failed", _("Failed")
+
+
+class CaptureReason(models.TextChoices):
+    """Why a capture was taken."""
+
+    CITED = "cited", _("Cited")  # evidence was added (or pointed at another source)
+    DRIFT = "drift", _("Excerpt went missing")  # the checker no longer found an excerpt on the page
+    SCHEDULED = "scheduled", _("Scheduled")  # the monthly recapture of sources public claims cite
+    ON_DEMAND = "on_demand", _("On demand")  # a reviewer asked
 
 
 class OutcomeGroup(NamedTuple):

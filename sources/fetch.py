@@ -37,6 +37,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -290,6 +291,29 @@ def user_agent_from_settings() -> str:
     return f"factcheck-linkcheck/1.0 (+{settings.LINKCHECK_CONTACT_URL}; {settings.FACTCHECK_ORGANIZATION_NAME})"
 
 
+@dataclass(frozen=True)
+class Hop:
+    """One request of a fetch and the head of its answer, as sent and as received: a capture keeps each of them in
+    its WARC (sources.capture)."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    status: int
+    reason: str
+    version: str  # "1.1"
+    # In the order received; values as their bytes came (latin-1 is HTTP's own: every byte maps to one character).
+    headers: tuple[tuple[str, str], ...]
+    at: datetime
+    peer: str = ""  # the address connected to, when the host had only one
+
+
+class BodySink(Protocol):
+    """Where a streamed body goes, chunk by chunk (a temporary file and a hash, for a capture)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 @dataclass
 class CheckResult:
     """What one check found. ``text`` is the decoded page (up to the cap) when a body was asked for."""
@@ -308,6 +332,8 @@ class CheckResult:
     content_type: str = ""
     redirects: list[tuple[int, str]] = field(default_factory=list)
     checked_at: datetime | None = None
+    hops: list[Hop] = field(default_factory=list)  # filled by ``SafeClient.stream`` only
+    body_bytes: int = 0  # bytes streamed to the sink (``SafeClient.stream``)
 
 
 @dataclass
@@ -701,6 +727,27 @@ class SafeClient:
 
     async def check(self, url: str, *, want_body: bool = False) -> CheckResult:
         """Check one url: HEAD (or GET when a body is wanted), redirects by hand, all under the deadline."""
+        return await self._run(url, want_body=want_body)
+
+    async def stream(
+        self, url: str, sink: BodySink, *, headers: dict[str, str] | None = None, text_bytes: int | None = None
+    ) -> CheckResult:
+        """GET a url as ``check(want_body=True)`` does (the guard on every hop, the host's slot, the deadline), but
+        hand a 2xx body to ``sink`` as it arrives: as the server sent it, after the transfer's chunking and before any
+        content decoding, and never held whole. The decoded size still counts against the cap: past it the fetch
+        stops with ``failure`` too_large. ``text`` is the decoded text of the first ``text_bytes`` (default: the
+        cap); ``content_hash`` is the SHA-256 of what the sink got; ``hops`` holds each request and answer head."""
+        return await self._run(url, want_body=True, sink=sink, headers=headers, text_bytes=text_bytes)
+
+    async def _run(
+        self,
+        url: str,
+        *,
+        want_body: bool,
+        sink: BodySink | None = None,
+        headers: dict[str, str] | None = None,
+        text_bytes: int | None = None,
+    ) -> CheckResult:
         started = time.monotonic()
         result = CheckResult(url=url, outcome=Outcome.OK)
         try:
@@ -712,7 +759,9 @@ class SafeClient:
             started = time.monotonic()  # waiting for our turn is politeness, not the server's slowness
             try:
                 async with asyncio.timeout(self.config.deadline):
-                    await self._follow(target, result, want_body=want_body)
+                    await self._follow(
+                        target, result, want_body=want_body, sink=sink, headers=headers, text_bytes=text_bytes
+                    )
             except TimeoutError as exc:
                 # aiohttp's connect and read timeouts are TimeoutErrors too; the deadline's is a plain one.
                 if result.outcome == Outcome.OK and not result.error:
@@ -730,7 +779,16 @@ class SafeClient:
         result.checked_at = datetime.now(UTC)
         return result
 
-    async def _follow(self, target: URL, result: CheckResult, *, want_body: bool) -> None:
+    async def _follow(
+        self,
+        target: URL,
+        result: CheckResult,
+        *,
+        want_body: bool,
+        sink: BodySink | None = None,
+        headers: dict[str, str] | None = None,
+        text_bytes: int | None = None,
+    ) -> None:
         if self._session is None:
             raise RuntimeError("use SafeClient as an async context manager")
         method = "GET" if want_body else "HEAD"
@@ -739,15 +797,20 @@ class SafeClient:
         permanent = False
         first = True
         while True:
-            await self.guard(current)
+            addresses = await self.guard(current)
             if not first and (self.config.pace_follow_ups or (current.raw_host or "") != (target.raw_host or "")):
                 # The slot covers the whole check on its host; a hop to another host waits that host's interval.
                 pace = getattr(self.limiter, "pace", None)
                 if pace is not None:
                     await pace(current.raw_host or "")
             first = False
-            async with self._session.request(method, current, allow_redirects=False) as response:
+            async with self._session.request(method, current, allow_redirects=False, headers=headers) as response:
                 status = response.status
+                if sink is not None:
+                    # The address connected to, when there was one to choose (else which one aiohttp took is
+                    # not known once the body is read).
+                    peer = str(addresses[0]) if len(addresses) == 1 else ""
+                    result.hops.append(_hop_of(method, current, response, peer=peer))
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 if method == "HEAD" and status >= 400 and not (status == 429 or (status == 503 and retry_after)):
                     # HEAD is often refused or answered wrongly (405, 403, 501...): ask the real question.
@@ -790,7 +853,10 @@ class SafeClient:
                     result.failure = Failure.NO_LOCATION
                     result.error = "redirect without a Location header"
                 if want_body and 200 <= status < 300 and method == "GET":
-                    await self._read_body(response, result)
+                    if sink is not None:
+                        await self._stream_body(response, result, sink, text_bytes=text_bytes)
+                    else:
+                        await self._read_body(response, result)
                 return
 
     # -- POSTs (webhooks) -------------------------------------------------------------------
@@ -896,6 +962,52 @@ class SafeClient:
         data = bytes(body)
         result.content_hash = hashlib.sha256(data).hexdigest()
         result.text = decode_body(data, charset=response.charset, content_type=result.content_type)
+
+    async def _stream_body(
+        self, response: aiohttp.ClientResponse, result: CheckResult, sink: BodySink, *, text_bytes: int | None
+    ) -> None:
+        cap = self.config.max_body_bytes
+        keep = cap if text_bytes is None else min(cap, text_bytes)
+        try:
+            decoder: _Decoder | None = _Decoder(response.headers.get("Content-Encoding", ""))
+        except ValueError:
+            decoder = None  # kept as sent all the same; only its text cannot be read
+        digest = hashlib.sha256()
+        sent = decoded = 0
+        text = bytearray()
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            sent += len(chunk)
+            if decoder is not None:
+                # One byte past the cap tells a body of exactly the cap from a longer one.
+                out = decoder.feed(chunk, cap + 1 - decoded)
+                decoded += len(out)
+                if len(text) < keep:
+                    text += out[: keep - len(text)]
+            if max(sent, decoded) > cap:
+                result.failure, result.truncated = Failure.TOO_LARGE, True
+                result.error = f"the body is larger than {cap} bytes"
+                response.close()  # drop the connection rather than drain the rest
+                return
+            digest.update(chunk)
+            sink.write(chunk)
+        result.body_bytes = sent
+        result.content_hash = digest.hexdigest()
+        if decoder is not None:
+            result.text = decode_body(bytes(text), charset=response.charset, content_type=result.content_type)
+
+
+def _hop_of(method: str, url: URL, response: aiohttp.ClientResponse, *, peer: str) -> Hop:
+    return Hop(
+        method=method,
+        url=str(url),
+        request_headers=tuple(response.request_info.headers.items()),
+        status=response.status,
+        reason=response.reason or "",
+        version=f"{response.version.major}.{response.version.minor}" if response.version else "1.1",
+        headers=tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in response.raw_headers),
+        at=datetime.now(UTC),
+        peer=peer,
+    )
 
 
 # --------------------------------------------------------------------------------------------

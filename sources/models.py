@@ -5,7 +5,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Failure, Health, Outcome
+from .choices import CaptureReason, CaptureStatus, Failure, Health, Outcome
 from .urlnorm import MAX_URL_LENGTH, normalize_url, url_domain
 
 # The fields the link checker keeps (sources/health.py writes them; admin and API show them read-only).
@@ -45,6 +45,8 @@ class Source(models.Model):
         _("archived at"), null=True, blank=True, help_text=_("Date of the archived snapshot.")
     )
     next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+    # When the scheduled recapture is due (sources.services.sources_claim_capture_due); empty until the first capture.
+    next_capture_at = models.DateTimeField(_("next capture at"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -56,6 +58,7 @@ class Source(models.Model):
         indexes = [
             models.Index(fields=["health", "id"], name="source_health_idx"),
             models.Index(fields=["next_check_at"], name="source_next_check_idx"),
+            models.Index(fields=["next_capture_at"], name="source_next_capture_idx"),
             # The dashboard (claims.dashboard): dead sources are a few per cent of the rows. "Turned dead this
             # week" starts from the recently checked dead ones, the top domains read the dead ones index-only,
             # and "every source dead" starts from the dead ones with no archived copy.
@@ -156,3 +159,84 @@ class SourceHealthWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.health}: {self.sources}"
+
+
+class Capture(models.Model):
+    """One fetch of a source kept as evidence: a WARC file of the request and the answer, the page's text as the
+    drift check reads it, and the body's hash. A body equal to one this source already has stores no second file: the
+    row points to the capture that holds it (``duplicate_of``). A failed fetch is a row too, with its reason."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="captures", verbose_name=_("source"))
+    # The evidence whose citation or drift asked for it (none for a scheduled or a source's own capture). Named by
+    # string: sources imports nothing of claims but its seam; the database holds the reference.
+    evidence = models.ForeignKey(
+        "claims.Evidence",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="captures",
+        verbose_name=_("evidence"),
+    )
+    reason = models.CharField(_("why taken"), max_length=16, choices=CaptureReason.choices)
+    # Whoever asks for a capture names it; asking again with the same key (a redelivered task) takes no second one.
+    key = models.CharField(_("capture key"), max_length=128)
+    status = models.CharField(_("status"), max_length=8, choices=CaptureStatus.choices)
+    failure = models.CharField(_("reason"), max_length=24, choices=Failure.choices, blank=True)
+    error = models.TextField(_("error"), blank=True, help_text=_("The fetcher's own words, for diagnosis."))
+    url = models.URLField(_("url"), max_length=MAX_URL_LENGTH, help_text=_("The url asked for: the source's."))
+    final_url = models.URLField(
+        _("final url"), max_length=MAX_URL_LENGTH, blank=True, help_text=_("Where the redirects led, if anywhere.")
+    )
+    fetched_at = models.DateTimeField(_("fetched at"))
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=255, blank=True)
+    # Hex SHA-256 of the body as the server sent it, after the transfer's chunking is undone and before any content
+    # decoding: the payload of the WARC's response record, byte for byte (README "Captures").
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    warc = models.FileField(_("WARC file"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("bytes stored"), default=0, help_text=_("0 when the file is shared."))
+    text = models.TextField(_("text"), blank=True, help_text=_("The page's text, read as the drift check reads it."))
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("same body as"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("capture")
+        verbose_name_plural = _("captures")
+        ordering = ["-fetched_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="capture_one_per_key"),
+            # One file per body and source: a second capture of it points to the first (sources.capture).
+            models.UniqueConstraint(
+                fields=["source", "sha256"],
+                condition=Q(status=CaptureStatus.OK, duplicate_of=None) & ~Q(warc=""),
+                name="capture_one_file_per_body",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=CaptureStatus.OK) | Q(warc="", sha256="", duplicate_of=None),
+                name="capture_failed_keeps_nothing",
+            ),
+        ]
+        indexes = [
+            # The latest capture of each source, and a source's captures newest first.
+            models.Index(fields=["source", "-fetched_at", "-id"], name="capture_source_latest_idx"),
+            # Which capture holds a body (a hash a reader verifies; the dedupe of a recapture).
+            models.Index(fields=["sha256"], name="capture_sha256_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Capture of source %(source)s at %(when)s") % {
+            "source": self.source_id,
+            "when": date_format(timezone.localtime(self.fetched_at), "DATETIME_FORMAT"),
+        }
+
+    @property
+    def stored_warc(self):
+        """The WARC this capture's body is in: its own, or the one it shares."""
+        return self.duplicate_of.warc if self.duplicate_of_id else self.warc

@@ -5,14 +5,18 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from factcheck.failsafe import enqueue
+
+from .capture import CaptureRequest, new_capture_key, sources_capture
+from .choices import CaptureReason, Health
 from .fetch import CheckResult, FetchConfig, SafeClient, check_many
 from .health import (
     SourceResult,
@@ -24,7 +28,7 @@ from .health import (
     source_set_archive,
     sources_cited_at,
 )
-from .models import LinkCheck, Source
+from .models import Capture, LinkCheck, Source
 from .politeness import limiter_from_settings
 from .urlnorm import normalize_url
 
@@ -224,3 +228,157 @@ def sources_claim_due(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [source_id for source_id, _rank in sorted(rows, key=lambda row: (row[1], row[0]))]
+
+
+# --- Captures (sources/capture.py takes them; these say when) ---------------------------------------------------
+
+
+def capture_key_cited(*, evidence_id: int, source_id: int) -> str:
+    """The key of the capture a citation asks for: one per piece of evidence and the source it cites."""
+    return f"cited:{evidence_id}:{source_id}"
+
+
+def capture_key_drift(*, source_id: int, checked_at: datetime) -> str:
+    """The key of the capture an excerpt's drift asks for: one per source and check."""
+    return f"drift:{source_id}:{checked_at.isoformat()}"
+
+
+def captures_enqueue_on_commit(*, requests: Sequence[CaptureRequest]) -> None:
+    """Queue these captures once the caller's transaction commits (none if it rolls back). Only captures on demand
+    are queued while CAPTURE_ENABLED is off. A broker that cannot take them is logged and the change stands: the beat
+    job (sources_capture_due) takes a cited source that still has no capture."""
+    wanted = [r for r in requests if settings.CAPTURE_ENABLED or r.reason == CaptureReason.ON_DEMAND]
+
+    # A function, not a functools.partial: Django logs a robust callback's failure by its __qualname__.
+    def captures_enqueue_now() -> None:
+        captures_enqueue(requests=wanted)
+
+    if wanted:
+        transaction.on_commit(captures_enqueue_now, robust=True)
+
+
+def captures_enqueue(*, requests: Sequence[CaptureRequest]) -> bool:
+    """Send these captures to the captures queue now: one task for one, batches of CAPTURE_BATCH_SIZE for more.
+    False when the broker could not take them all."""
+    from .tasks import source_capture, sources_capture  # the tasks import this module (see claims/tasks.py)
+
+    requests = list(requests)
+    if len(requests) == 1:
+        (one,) = requests
+        return enqueue(source_capture, one.source_id, one.reason, one.evidence_id, one.key)
+    size = max(1, settings.CAPTURE_BATCH_SIZE)
+    sent = [
+        enqueue(sources_capture, [r.as_task_argument() for r in requests[start : start + size]])
+        for start in range(0, len(requests), size)
+    ]
+    return all(sent)
+
+
+@dataclass
+class CaptureNow:
+    """What "Capture now" did: the captures taken while the reviewer waited, or how many went to the worker."""
+
+    taken: list[Capture] = field(default_factory=list)
+    queued: int = 0
+    not_queued: int = 0  # the broker was away
+
+
+CAPTURE_NOW_INLINE = 5  # more than this are taken by the worker
+
+
+def sources_capture_now(
+    *, source_ids: Iterable[int] = (), evidence: Iterable[tuple[int, int]] = (), inline: int = CAPTURE_NOW_INLINE
+) -> CaptureNow:
+    """Capture these sources, and the sources of these (evidence id, source id) pairs, on demand: a few while the
+    caller waits, more on the worker. Taken whether or not CAPTURE_ENABLED is on."""
+    requests = [
+        CaptureRequest(source_id=s, reason=CaptureReason.ON_DEMAND, key=new_capture_key(CaptureReason.ON_DEMAND, s))
+        for s in dict.fromkeys(source_ids)
+    ] + [
+        CaptureRequest(
+            source_id=s,
+            reason=CaptureReason.ON_DEMAND,
+            key=new_capture_key(CaptureReason.ON_DEMAND, s),
+            evidence_id=e,
+        )
+        for e, s in dict.fromkeys(evidence)
+    ]
+    if len(requests) <= inline:
+        return CaptureNow(taken=sources_capture(requests=requests))
+    if captures_enqueue(requests=requests):
+        return CaptureNow(queued=len(requests))
+    return CaptureNow(not_queued=len(requests))
+
+
+# The sources due a scheduled capture, claimed as sources_claim_due claims checks (one statement, SKIP LOCKED, a
+# lease, interleaved by host, each wanted row locked through a LATERAL lookup by key). Due: not dead (its page is
+# gone; its last capture stands), not leased, and either cited by a claim the public sees (the monthly recapture) or
+# never captured though cited a while ago (a capture lost on the way, or a citation older than captures).
+_CLAIM_CAPTURE_DUE_SQL = """
+WITH ranked AS (
+    SELECT s.id, row_number() OVER (PARTITION BY s.domain ORDER BY s.next_capture_at NULLS FIRST, s.id) AS host_rank
+    FROM {source} s
+    WHERE (s.next_capture_at IS NULL OR s.next_capture_at <= %(now)s) AND s.health <> %(dead)s
+      AND ({public} OR (s.next_capture_at IS NULL AND {cited_before}
+                        AND NOT EXISTS (SELECT 1 FROM {capture} c WHERE c.source_id = s.id)))
+), picked AS (
+    SELECT s.id, w.host_rank
+    FROM (SELECT id, host_rank FROM ranked WHERE host_rank <= %(per_host)s ORDER BY host_rank, id) w
+    CROSS JOIN LATERAL (
+        SELECT id FROM {source} s
+        WHERE s.id = w.id AND (s.next_capture_at IS NULL OR s.next_capture_at <= %(now)s)
+        FOR UPDATE SKIP LOCKED
+    ) s
+    LIMIT %(limit)s
+)
+UPDATE {source} s SET next_capture_at = %(lease_until)s
+FROM picked WHERE s.id = picked.id
+RETURNING s.id, picked.host_rank
+"""
+
+
+def sources_claim_capture_due(
+    *, limit: int | None = None, per_host: int | None = None, lease_seconds: int | None = None
+) -> list[int]:
+    """Claim the sources due a scheduled capture, pushing their next one past a lease, in one statement; two beat
+    runs never get the same source. Returned interleaved by host. A claim whose batch is lost is due again when the
+    lease ends; a capture recorded sets the next one CAPTURE_INTERVAL_DAYS on (sources.capture)."""
+    from claims.seam import cited_before_sql, cited_by_public_claim_sql  # not at the top: claims imports us
+
+    limit = settings.CAPTURE_DUE_LIMIT if limit is None else limit
+    per_host = settings.LINKCHECK_DUE_PER_HOST if per_host is None else per_host
+    lease = settings.CAPTURE_LEASE_SECONDS if lease_seconds is None else lease_seconds
+    now = timezone.now()
+    params = {
+        "now": now,
+        "dead": Health.DEAD,
+        "cited_before": now - timedelta(minutes=settings.CAPTURE_GRACE_MINUTES),
+        "per_host": per_host,
+        "limit": limit,
+        "lease_until": now + timedelta(seconds=lease),
+    }
+    sql = _CLAIM_CAPTURE_DUE_SQL.format(
+        source=connection.ops.quote_name(Source._meta.db_table),
+        capture=connection.ops.quote_name(Capture._meta.db_table),
+        public=cited_by_public_claim_sql("s.id"),
+        cited_before=cited_before_sql("s.id", before_param="cited_before"),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [source_id for source_id, _rank in sorted(rows, key=lambda row: (row[1], row[0]))]
+
+
+def sources_capture_due(*, run_key: str | None = None) -> int:
+    """Beat: claim the sources due a scheduled capture and queue them in batches; how many were claimed. Their keys
+    name the run, so a batch delivered twice takes each capture once."""
+    if not settings.CAPTURE_ENABLED:
+        return 0
+    claimed = sources_claim_capture_due()
+    run_key = run_key or new_run_key("capture")
+    captures_enqueue(
+        requests=[
+            CaptureRequest(source_id=s, reason=CaptureReason.SCHEDULED, key=f"scheduled:{run_key}:{s}") for s in claimed
+        ]
+    )
+    return len(claimed)

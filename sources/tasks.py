@@ -9,6 +9,7 @@ result, recorded like any other.
 
 from __future__ import annotations
 
+import botocore.exceptions
 import kombu.exceptions
 import redis.exceptions
 from celery import shared_task
@@ -17,8 +18,13 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from . import rollups
+from .capture import CaptureRequest
+from .capture import source_capture as source_capture_take
+from .capture import sources_capture as sources_capture_take
+from .choices import CaptureStatus
 from .models import Source
 from .services import new_run_key, source_check, sources_check, sources_claim_due
+from .services import sources_capture_due as sources_capture_due_enqueue
 
 logger = get_task_logger(__name__)
 
@@ -88,3 +94,38 @@ def check_rollups_rebuild(self) -> dict:
     """Beat, weekly: recompute the dashboard's link-check rollups from the whole history (a repair: the service
     keeps them current as checks are recorded). Safe to run twice: the same history gives the same rows."""
     return rollups.check_rollups_rebuild()
+
+
+# A capture also writes to storage: the disk (OSError) or an S3 bucket (botocore) may fail for a while too. A page
+# that cannot be fetched is not among these: it is a failed capture, recorded.
+CAPTURE_RETRY_FOR = (*RETRY_FOR, OSError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
+_CAPTURE_RELIABLE = {**_RELIABLE, "autoretry_for": CAPTURE_RETRY_FOR}
+
+
+@shared_task(bind=True, soft_time_limit=4 * _DEADLINE + 60, time_limit=4 * _DEADLINE + 90, **_CAPTURE_RELIABLE)
+def source_capture(
+    self, source_id: int, reason: str, evidence_id: int | None = None, key: str | None = None
+) -> dict | None:
+    """Capture one source; a redelivered task has the same key, so it takes one capture."""
+    capture = source_capture_take(
+        source_id=source_id, reason=reason, evidence_id=evidence_id, key=key or f"task-{self.request.id}"
+    )
+    return {"capture": capture.pk, "status": capture.status} if capture else None
+
+
+@shared_task(
+    bind=True,
+    soft_time_limit=int(settings.LINKCHECK_BATCH_BUDGET) + 3 * _DEADLINE + 60,
+    time_limit=int(settings.LINKCHECK_BATCH_BUDGET) + 3 * _DEADLINE + 120,
+    **_CAPTURE_RELIABLE,
+)
+def sources_capture(self, requests: list[dict]) -> dict:
+    """Capture many sources in this one task, CAPTURE_CONCURRENCY at once; each request names its key."""
+    captures = sources_capture_take(requests=[CaptureRequest.of_task_argument(r) for r in requests])
+    return {"captured": len(captures), "failed": sum(1 for c in captures if c.status != CaptureStatus.OK)}
+
+
+@shared_task(bind=True, soft_time_limit=120, time_limit=180, **_RELIABLE)
+def sources_capture_due(self) -> int:
+    """Beat: claim the sources due a scheduled capture (each at most once, even with two beats), queue them."""
+    return sources_capture_due_enqueue(run_key=f"task-{self.request.id}")

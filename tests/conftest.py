@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import translation
 
 from claims import services
@@ -16,6 +17,15 @@ def _tasks_run_in_process():
     """Tasks run in-process unless a test starts a real worker (those tests switch this off)."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _captures_off_and_kept_under_a_temporary_root(tmp_path_factory):
+    """A capture fetches the url cited, and tests cite example.org: captures are taken by themselves only in the tests
+    that turn them on (CAPTURE_ENABLED, tests/sources/test_capture*.py), against loopback servers. What they keep is
+    written under a temporary MEDIA_ROOT, never var/media."""
+    with override_settings(CAPTURE_ENABLED=False, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -38,11 +38,23 @@ def restrict_link_checks(checks: QuerySet[LinkCheck], *, user) -> QuerySet[LinkC
 
 def _cited_by_public_claim(source_id_column: str) -> RawSQL:
     # The visibility rule as SQL: composed through the ORM this EXISTS cost more to build than the page to read.
-    return RawSQL(
+    return RawSQL(cited_by_public_claim_sql(source_id_column), (), output_field=BooleanField())
+
+
+def cited_by_public_claim_sql(source_id_column: str) -> str:
+    """An SQL condition: a claim the public may see cites the source whose id is in ``source_id_column``."""
+    return (
         "EXISTS (SELECT 1 FROM claims_evidence e JOIN claims_claim c ON c.id = e.claim_id"
-        f" WHERE e.source_id = {source_id_column} AND {public_status_sql('c.status')})",
-        (),
-        output_field=BooleanField(),
+        f" WHERE e.source_id = {source_id_column} AND {public_status_sql('c.status')})"
+    )
+
+
+def cited_before_sql(source_id_column: str, *, before_param: str) -> str:
+    """An SQL condition: some evidence, of any claim, cited the source in ``source_id_column`` before the time the
+    named parameter (``%(before_param)s``) holds."""
+    return (
+        "EXISTS (SELECT 1 FROM claims_evidence e"
+        f" WHERE e.source_id = {source_id_column} AND e.created_at < %({before_param})s)"
     )
 
 
@@ -67,6 +79,20 @@ def evidence_excerpts_for_sources(*, source_ids) -> dict[int, list[tuple[int, st
     for source_id, evidence_id, excerpt in rows:
         excerpts.setdefault(source_id, []).append((evidence_id, excerpt))
     return excerpts
+
+
+def evidence_citing_sources(*, source_ids) -> dict[int, list[tuple[int, int, str]]]:
+    """For each source, the (evidence id, claim id, excerpt) of every piece of evidence citing it, oldest first: what
+    a capture records of its citations (excerpts may be empty)."""
+    citing: dict[int, list[tuple[int, int, str]]] = {}
+    rows = (
+        Evidence.objects.filter(source_id__in=list(source_ids))
+        .order_by("source_id", "id")
+        .values_list("source_id", "id", "claim_id", "excerpt")
+    )
+    for source_id, evidence_id, claim_id, excerpt in rows:
+        citing.setdefault(source_id, []).append((evidence_id, claim_id, excerpt))
+    return citing
 
 
 def claims_citing_sources(*, source_ids, limit: int = 100) -> dict[int, list[int]]:

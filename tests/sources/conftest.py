@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 
+from .capture_farm import CaptureFarm
 from .farm import Farm, HeadTrickleServer
 
 
@@ -22,6 +23,22 @@ def farm(farm_pair):
     inside.reset()
     outside.reset()
     return inside
+
+
+@pytest.fixture(scope="session")
+def capture_farm_server():
+    server = CaptureFarm("127.0.0.1").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def capture_farm(capture_farm_server, farm_pair):
+    """The farm with pages a test writes (sources/capture tests); ``other`` is the server outside the allow-list."""
+    capture_farm_server.reset()
+    farm_pair[1].reset()
+    capture_farm_server.other = farm_pair[1]
+    return capture_farm_server
 
 
 @pytest.fixture(scope="session")
