@@ -7,6 +7,7 @@ COPY claims ./claims
 COPY sources ./sources
 COPY public ./public
 COPY accounts ./accounts
+COPY notifications ./notifications
 COPY manage.py ./
 COPY deploy/gunicorn.conf.py ./deploy/
 RUN pip install --no-cache-dir . && useradd --system --home /app factcheck \

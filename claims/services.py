@@ -3,7 +3,6 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -654,7 +653,10 @@ def _assign(claim: Claim, *, assignee, due_at: datetime | None, note: str, user,
     if assignment_is_emailed(assignee=assignee, user=user):
         # After commit only: a rolled-back assignment emails nobody. Robust: a broker that cannot take the task (or,
         # in-process, a mail server that refuses it) is logged, and the assignment stands.
-        send = partial(claim_assignment_notify_task.delay, assignment.pk, link_base)
+        # A function, not a partial: Django names a robust callback that failed by its __qualname__.
+        def send() -> None:
+            claim_assignment_notify_task.delay(assignment.pk, link_base)
+
         transaction.on_commit(send, robust=True)
     return assignment
 

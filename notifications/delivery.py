@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -473,9 +472,11 @@ def deliveries_record(report: SendReport, *, now: datetime | None = None) -> Rec
             outcome.released = cursor.rowcount
         _failure_clocks(cursor, succeeded=succeeded, last_errors=last_errors, now=now, outcome=outcome)
     if outcome.paused:
-        transaction.on_commit(
-            partial(subscriptions_paused_notify, subscription_ids=outcome.paused, last_errors=last_errors), robust=True
-        )
+        # A function, not a partial: Django names a robust callback that failed by its __qualname__.
+        def notify() -> None:
+            subscriptions_paused_notify(subscription_ids=outcome.paused, last_errors=last_errors)
+
+        transaction.on_commit(notify, robust=True)
     return outcome
 
 
