@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256')),
                 ('warc', models.FileField(blank=True, max_length=255, upload_to='', verbose_name='WARC file')),
                 ('size', models.PositiveBigIntegerField(default=0, help_text='0 when the file is shared.', verbose_name='bytes stored')),
-                ('text', models.TextField(blank=True, help_text="The page's text, read as the drift check reads it.", verbose_name='text')),
+                ('text', models.TextField(blank=True, help_text="The page's text, read as the drift check reads it.", verbose_name='page text')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
             ],
             options={
