@@ -4,7 +4,7 @@ nudges sent to a throwaway Redis."""
 import pytest
 
 from ..conftest import send
-from .helpers import SECRET_KEY, HoldingReceiver
+from .helpers import ENCRYPTION_KEY, HoldingReceiver
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def hook_receiver():
 @pytest.fixture
 def webhook_settings(settings):
     """The test process subscribes with the workers' secret key and allow list."""
-    settings.WEBHOOK_SECRET_KEYS = [SECRET_KEY]
+    settings.WEBHOOK_SECRET_KEYS = [ENCRYPTION_KEY]
     settings.LINKCHECK_ALLOW_NETWORKS = ["127.0.0.1/32"]
     settings.FACTCHECK_SITE_URL = "https://factcheck.example.org"
     return settings

@@ -32,7 +32,7 @@ LEASE_MARGIN = 6  # seconds: the workers' recording of a round of three deliveri
 LEASE = 2 * DEADLINE + LEASE_MARGIN
 SWEEP = 2  # seconds between the beat's sweeps, for these tests (production: WEBHOOK_SWEEP_SECONDS, 30)
 # Both sides of the secret: the test process encrypts it at subscribe, the worker decrypts it to sign.
-SECRET_KEY = "faults-webhook-secrets-key"
+ENCRYPTION_KEY = "faults-webhook-secrets-key"
 DELIVER_TASK = "notifications.tasks.webhooks_deliver"
 
 
@@ -68,14 +68,14 @@ def webhook_env(*, database_url: str, redis: RedisServer, **extra: str) -> dict[
         WEBHOOK_DEADLINE=str(DEADLINE),
         WEBHOOK_LEASE_MARGIN_SECONDS=str(LEASE_MARGIN),
         WEBHOOK_CONNECT_TIMEOUT="2",
-        WEBHOOK_SECRET_KEYS=SECRET_KEY,
+        WEBHOOK_SECRET_KEYS=ENCRYPTION_KEY,
         FACTCHECK_SITE_URL="https://factcheck.example.org",
         **extra,
     )
 
 
 def staff_subscription(url: str, events=(EventType.CLAIM_PUBLISHED, EventType.CLAIM_CORRECTED)):
-    """A staff member's subscription through the service (its secret encrypted under SECRET_KEY)."""
+    """A staff member's subscription through the service (its secret encrypted under ENCRYPTION_KEY)."""
     users = get_user_model().objects
     owner = users.filter(username="sam-faults").first() or users.create_user(
         "sam-faults", email="sam@example.org", password="x", is_staff=True
