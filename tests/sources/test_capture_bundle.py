@@ -5,7 +5,9 @@ receipts saying which excerpts the captures hold; reviewers only; validated by t
 import hashlib
 import io
 import json
+import os
 import subprocess
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -229,6 +231,32 @@ def test_the_bundle_is_read_in_a_bounded_number_of_queries(
     captures = [q["sql"] for q in counted.captured_queries if '"sources_capture"' in q["sql"]]
     assert len(captures) == 1  # one read of the captures for all six sources
     assert len([n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("archive/")]) == 6
+
+
+def test_the_bundle_streams_in_flat_memory(client, capture_farm, reviewer, settings):
+    """A 12 MB WARC (random bytes: gzip cannot shrink them) goes through the response in blocks, never whole."""
+    settings.CAPTURE_MAX_BODY_BYTES = 32 * 1024 * 1024
+    settings.LINKCHECK_DEADLINE = 30.0
+    size = 12 * 1024 * 1024
+    claim = factories.ClaimFactory()
+    evidence = services.evidence_add(
+        claim=claim, url=capture_farm.page_url("noise", os.urandom(size), "application/octet-stream")
+    )
+    capture = source_capture(source_id=evidence.source_id, reason=CaptureReason.ON_DEMAND)
+    assert capture.size > size
+    response = client.get(bundle_url(claim), headers=token_headers(reviewer))
+    total, largest = 0, 0
+    tracemalloc.start()
+    try:
+        for piece in response.streaming_content:
+            total += len(piece)
+            largest = max(largest, len(piece))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert total > capture.size
+    assert largest < 1024 * 1024, largest
+    assert peak < 4 * 1024 * 1024, f"peak {peak} bytes for a {capture.size} byte WARC"
 
 
 @pytest.mark.skipif(
