@@ -136,3 +136,14 @@ def test_the_list_reads_captures_in_one_query(client, source, reviewer, django_a
         response = client.get(captures_url(source), headers=headers)
     assert len(response.json()["results"]) == 5
     assert sum('"sources_capture"' in q["sql"] for q in counted.captured_queries) == 1
+
+
+def test_the_schema_documents_the_capture_endpoints_and_the_bundle(client):
+    paths = client.get("/api/schema/", headers={"Accept": "application/json"}).json()["paths"]
+    capture = paths["/api/v1/sources/{id}/capture/"]["post"]
+    assert set(capture["responses"]) >= {"201", "202", "503"}
+    assert "reviewers" in capture["summary"]
+    assert "reviewers" in paths["/api/v1/sources/{id}/captures/"]["get"]["summary"]
+    bundle = paths["/api/v1/claims/{claim_id}/evidence.wacz"]["get"]
+    assert "application/wacz" in bundle["responses"]["200"]["content"]
+    assert set(bundle["responses"]) >= {"200", "304", "404"}
