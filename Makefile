@@ -40,6 +40,7 @@ test: $(VENV)/.installed-dev
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
 	scripts/ensure-nginx.sh
+	PYTHON=$(PYTHON) scripts/ensure-wacz.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -84,4 +85,4 @@ lint: $(VENV)/.installed-dev
 # The embedded server is stopped first: its files must not vanish under a running `make run`.
 clean:
 	if [ -x $(PY) ]; then $(PY) -m factcheck.embedded_postgres stop; fi
-	rm -rf $(VENV) var/postgres var/static
+	rm -rf $(VENV) var/postgres var/static var/wacz-venv

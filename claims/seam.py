@@ -2,9 +2,9 @@
 
 claims builds on sources (evidence cites a source); the way back is narrow and named here: which sources, link checks
 and citing evidence a user may see (they follow claim visibility, in the API and the admin alike), who reads the
-checker's own error text, what the link checker reads of the evidence citing a source and what it records of it, what
-a capture records of the evidence citing its source and which sources are due one (as SQL conditions), and the
-project's text rules for forms.
+checker's own error text and who sees a source's captures, what the link checker reads of the evidence citing a
+source and what it records of it, what a capture records of the evidence citing its source and which sources are due
+one (as SQL conditions), and the project's text rules for forms.
 """
 
 from .selectors.sources import (
@@ -20,7 +20,12 @@ from .selectors.sources import (
     source_get,
     source_list,
 )
-from .selectors.visibility import restrict_evidence, user_sees_check_details, visible_claims_condition
+from .selectors.visibility import (
+    restrict_evidence,
+    user_sees_captures,
+    user_sees_check_details,
+    visible_claims_condition,
+)
 from .services import evidence_excerpt_status_record
 from .validators import harden_form
 
@@ -39,6 +44,7 @@ __all__ = [
     "source_checks",
     "source_get",
     "source_list",
+    "user_sees_captures",
     "user_sees_check_details",
     "visible_claims_condition",
 ]

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from .choices import Health
 from .health_rule import DeadRule, failure_q
-from .models import LinkCheck, LinkCheckDay, Source, SourceHealthWeek
+from .models import Capture, LinkCheck, LinkCheckDay, Source, SourceHealthWeek
 
 TURNED_DEAD_DAYS = 7  # "sources that turned dead this week": the dashboard's count and the source list's filter
 
@@ -89,3 +89,9 @@ def source_recent_checks(*, source_id: int, limit: int) -> list[LinkCheck]:
         .only("id", "source_id", "checked_at", "outcome", "failure", "http_status", "elapsed_ms", "final_url", "error")
         .order_by("-checked_at", "-id")[:limit]
     )
+
+
+def source_captures(*, source_id: int) -> QuerySet[Capture]:
+    """The source's captures, newest first (along the index of a source's captures), without their text: a list
+    shows when, why, how each went and its hash, not the page."""
+    return Capture.objects.filter(source_id=source_id).defer("text").order_by("-fetched_at", "-id")

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .bundle import ClaimEvidenceBundleView
 from .review import ClaimNoteDetailView
 from .similar import SimilarClaimsView
 
@@ -20,6 +21,11 @@ urlpatterns = [
         "claims/<int:claim_id>/notes/<int:note_id>/",
         ClaimNoteDetailView.as_view(),
         name="api-claim-note-detail",
+    ),
+    path(
+        "claims/<int:claim_id>/evidence.wacz",
+        ClaimEvidenceBundleView.as_view(),
+        name="api-claim-evidence-bundle",
     ),
     path("claimreview/", views.ClaimReviewFeedView.as_view(), name="api-claimreview-feed"),
     path("claims/<int:pk>/similar/", SimilarClaimsView.as_view(), name="api-claim-similar"),

@@ -56,6 +56,12 @@ def user_sees_check_details(user) -> bool:
     return user_sees_drafts(user)
 
 
+def user_sees_captures(user) -> bool:
+    """True for reviewers: a source's captures (their text, the fetcher's own errors, when and why each was taken)
+    are the desk's working record, not yet the readers'; and only they ask for one."""
+    return user_sees_drafts(user)
+
+
 def public_claims() -> QuerySet[Claim]:
     """What anyone may see: published and retracted claims."""
     return restrict(Claim.objects.all(), user=None)

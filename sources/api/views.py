@@ -1,4 +1,5 @@
-"""Sources and their link checks. Sources cited only by unpublished claims are hidden like those claims.
+"""Sources, their link checks and their captures. Sources cited only by unpublished claims are hidden like those
+claims; captures are the reviewers' own (for anyone else those endpoints do not exist: 404, as a claim's notes).
 
 Visibility is a claims rule, so these views read through claims.seam, the one module of claims that sources uses.
 """
@@ -6,18 +7,22 @@ Visibility is a claims rule, so these views read through claims.seam, the one mo
 import functools
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from django.utils.translation import ngettext
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from claims import seam
 from factcheck.api.filters import SchemaOnlyFilterBackend
 from factcheck.api.rows import SerializerRows
 from factcheck.filtersets import filtered
 from sources.models import Source
+from sources.selectors import source_captures
+from sources.services import sources_capture_now
 
 from .filters import SourceFilterSet
-from .serializers import LinkCheckSerializer, SourceSerializer
+from .serializers import CaptureNowSerializer, CaptureSerializer, LinkCheckSerializer, SourceSerializer
 
 
 @functools.cache
@@ -66,3 +71,60 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(checks)
         context = {"detailed": seam.user_sees_check_details(request.user)}
         return self.get_paginated_response(LinkCheckSerializer(page, many=True, context=context).data)
+
+    # --- captures (reviewers only) ------------------------------------------------------------------------------
+
+    def _reviewers_source(self, pk) -> Source:
+        if not seam.user_sees_captures(self.request.user):
+            raise Http404
+        return self._source(pk)
+
+    @extend_schema(
+        summary="The source's captures, newest first (reviewers)",
+        description="Each capture's time, why it was taken, how it went (`failure` and the reason in words), the "
+        "body's SHA-256 and the bytes stored; a capture whose body another one of this source already holds stores "
+        "none and names it in `duplicate_of`.",
+        responses={200: CaptureSerializer(many=True), 404: OpenApiResponse(description="Not a reviewer.")},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], serializer_class=CaptureSerializer)
+    def captures(self, request, pk=None):
+        source = self._reviewers_source(pk)
+        page = self.paginate_queryset(source_captures(source_id=source.pk))
+        return self.get_paginated_response(CaptureSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Capture the source now (reviewers)",
+        description="Fetches the page through the link checker's guard and politeness and keeps it as a WARC, "
+        "while you wait: 201 with the capture, failed or not (a failure says why). 202 if it went to the "
+        "captures queue instead, 503 if the queue could not take it. Taken whether or not scheduled captures are "
+        "on (CAPTURE_ENABLED).",
+        request=None,
+        responses={
+            201: CaptureSerializer,
+            202: CaptureNowSerializer,
+            503: OpenApiResponse(description="The task queue is unavailable; try again in a while."),
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def capture(self, request, pk=None):
+        source = self._reviewers_source(pk)
+        done = sources_capture_now(source_ids=[source.pk])
+        if done.taken:
+            return Response(CaptureSerializer(done.taken[0]).data, status=status.HTTP_201_CREATED)
+        if done.queued:
+            detail = ngettext(
+                "%(count)d capture queued; it appears on the source when it is taken.",
+                "%(count)d captures queued; they appear on their sources when they are taken.",
+                done.queued,
+            ) % {"count": done.queued}
+            return Response({"queued": done.queued, "detail": detail}, status=status.HTTP_202_ACCEPTED)
+        if done.not_queued:
+            detail = ngettext(
+                "The task queue is unavailable; %(count)d capture was not taken. Try again in a while.",
+                "The task queue is unavailable; %(count)d captures were not taken. Try again in a while.",
+                done.not_queued,
+            ) % {"count": done.not_queued}
+            return Response({"detail": detail}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        raise Http404  # the source was deleted meanwhile
