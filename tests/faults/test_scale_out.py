@@ -227,6 +227,8 @@ def test_database_replica_urls_become_aliases():
         ("sources.tasks.check_due_sources", "maintenance"),
         ("claims.tasks.claims_flag_stale", "maintenance"),
         ("notifications.tasks.webhooks_deliver", "webhooks"),
+        ("sources.tasks.source_capture", "captures"),
+        ("sources.tasks.sources_capture", "captures"),
         ("something.else", "celery"),
     ],
 )
@@ -235,7 +237,7 @@ def test_tasks_are_routed_to_their_queue(task, queue):
     assert route["queue"].name == queue
 
 
-QUEUES = {"celery", "linkcheck", "imports", "maintenance", "webhooks"}
+QUEUES = {"celery", "linkcheck", "imports", "maintenance", "webhooks", "captures"}
 
 
 def test_a_worker_without_q_consumes_every_queue():
@@ -257,5 +259,6 @@ def test_compose_runs_a_worker_per_queue_group_and_checks_healthz():
     assert consumed["imports"] != consumed["linkcheck"]
     assert consumed["maintenance"] != consumed["linkcheck"]
     assert consumed["webhooks"] not in (consumed["linkcheck"], consumed["imports"], consumed["maintenance"])
+    assert consumed["captures"] not in (consumed["linkcheck"], consumed["webhooks"])  # big downloads apart
     assert services["worker"]["deploy"]["replicas"] >= 2
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
