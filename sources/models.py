@@ -195,7 +195,9 @@ class Capture(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     warc = models.FileField(_("WARC file"), max_length=255, blank=True)
     size = models.PositiveBigIntegerField(_("bytes stored"), default=0, help_text=_("0 when the file is shared."))
-    text = models.TextField(_("page text"), blank=True, help_text=_("The page's text, read as the drift check reads it."))
+    text = models.TextField(
+        _("page text"), blank=True, help_text=_("The page's text, read as the drift check reads it.")
+    )
     duplicate_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
