@@ -161,12 +161,15 @@ def _lines(text: str) -> list[str]:
 # --- Which capture readers are shown ------------------------------------------------------------------------------
 
 
-def capture_as_cited_condition(*, evidence_id_column: str = "e.id", source_id_column: str = "e.source_id") -> str:
-    """SQL for the id of the capture readers are shown for a piece of evidence: the ok capture taken when it was
-    cited, else the source's earliest ok capture (the nearest to the citation we hold). See
-    capture_as_cited for the same rule in the ORM; a test holds the two equal."""
+def capture_as_cited_sql(
+    *, select: str = "k.id", evidence_id_column: str = "e.id", source_id_column: str = "e.source_id"
+) -> str:
+    """SQL for the capture readers are shown for a piece of evidence (``select`` of it, ``k`` its alias): the ok
+    capture taken when it was cited, else the source's earliest ok capture, the nearest to the citation we hold (a
+    later one may already show the change a reader is told about). capture_as_cited is the same rule in the ORM; a
+    test holds the two equal."""
     return (
-        "(SELECT k.id FROM sources_capture k"
+        f"(SELECT {select} FROM sources_capture k"
         f" WHERE k.source_id = {source_id_column} AND k.status = '{CaptureStatus.OK}'"
         # IS TRUE: a capture of no evidence compares as NULL, which DESC would put first.
         f" ORDER BY (k.reason = '{CaptureReason.CITED}' AND k.evidence_id = {evidence_id_column}) IS TRUE DESC,"

@@ -15,7 +15,7 @@ from sources.capture import source_capture
 from sources.capture_read import (
     CAPTURED_HTML_CSP,
     capture_as_cited,
-    capture_as_cited_condition,
+    capture_as_cited_sql,
     excerpt_spans,
     text_diff,
     text_marked,
@@ -277,7 +277,7 @@ def test_readers_are_shown_the_capture_taken_at_citation_in_sql_as_in_the_orm(
     def in_sql(e):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {capture_as_cited_condition()} FROM claims_evidence e WHERE e.id = %s",
+                f"SELECT {capture_as_cited_sql()} FROM claims_evidence e WHERE e.id = %s",
                 [e.pk],
             )
             return cursor.fetchone()[0]
