@@ -103,3 +103,48 @@ def test_the_captured_page_runs_nothing_and_requests_nothing(page_factory, scree
     page.wait_for_function("() => document.getElementById('title').textContent === 'owned'")
     page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.includes('/beacon/fetch'))")
     assert {"/beacon/pixel.png", "/beacon/fetch"} <= set(entry["path"] for entry in tracker.log)
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_the_public_capture_page_and_the_claim_page_linking_it_are_axe_clean(reader_page, screenshot, locale):
+    from django.utils import timezone
+
+    from sources.choices import Health
+    from sources.models import Capture
+    from tests.e2e.test_public_site import violations
+    from tests.factories import PublishedClaimFactory
+
+    claim = PublishedClaimFactory(text="The deficit fell to 3.1 per cent in 2023.")
+    evidence = claim.evidence.get()
+    evidence.excerpt = "the deficit fell to 3.1 per cent"
+    evidence.save()
+    source = evidence.source
+    source.health, source.archive_url = Health.DEAD, "https://web.archive.org/web/2024/https://example.org/"
+    source.save()
+    text = "Budget report\nThe minister said that the deficit\n fell to 3.1\xa0per cent in 2023.\n" + "x" * 300
+    capture = Capture.objects.create(
+        source=source,
+        evidence=evidence,
+        reason=CaptureReason.CITED,
+        key="e2e:1",
+        status="ok",
+        url=source.url,
+        fetched_at=timezone.now(),
+        http_status=200,
+        content_type="text/html",
+        sha256="a" * 64,
+        text=text,
+    )
+    page = reader_page(locale)
+    page.goto(reverse("public-claim", args=[claim.pk]))
+    link = page.locator(f'a[href="{reverse("public-capture", args=[claim.pk, capture.pk])}"]')
+    assert link.count() == 1
+    # No script on either page (counted before axe-core is added to check it).
+    assert page.locator("script:not([type='application/ld+json'])").count() == 0
+    assert violations(page) == []
+    link.click()
+    page.wait_for_load_state("load")
+    assert page.locator("mark").inner_text() == "the deficit\n fell to 3.1\xa0per cent"
+    assert page.locator("script").count() == 0
+    assert violations(page) == []
+    screenshot(page, f"capture-public-{locale}")
