@@ -539,7 +539,7 @@ class CaptureAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         "compare",
         "marked_text",
     )
-    readonly_fields = fields
+    readonly_fields = tuple(name for row in fields for name in (row if isinstance(row, tuple) else (row,)))
     show_full_result_count = False
 
     def get_urls(self):
