@@ -11,7 +11,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,8 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
-from sources.admin import capture_now_message
+from sources.admin import capture_now_message, captures_table
 from sources.choices import Health
+from sources.models import Capture
 from sources.services import sources_capture_now
 
 from . import dashboard, services
@@ -202,12 +203,20 @@ class EvidenceInline(admin.TabularInline):
     model = Evidence
     form = EvidenceInlineForm
     formset = EvidenceInlineFormSet
-    fields = ("url", "stance", "excerpt", "excerpt_status", "source_health", "note")
-    readonly_fields = ("excerpt_status", "source_health")
+    fields = ("url", "stance", "excerpt", "excerpt_status", "source_health", "source_captures", "note")
+    readonly_fields = ("excerpt_status", "source_health", "source_captures")
     extra = 1
+    # The newest captures of each cited source; all of them are on the source's page.
+    CAPTURES_SHOWN = 3
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source")
+        # One query for every row's captures (a sliced prefetch: a window function, not a query per source).
+        newest = Prefetch(
+            "source__captures",
+            queryset=Capture.objects.order_by("-fetched_at", "-id")[: self.CAPTURES_SHOWN],
+            to_attr="newest_captures",
+        )
+        return super().get_queryset(request).select_related("source").prefetch_related(newest)
 
     # Shown in place of the url field when the page is read-only (researchers).
     @admin.display(description=_("Source url"))
@@ -221,6 +230,15 @@ class EvidenceInline(admin.TabularInline):
         if obj.pk is None:
             return "—"
         return label("health", obj.source.health, obj.source.get_health_display())
+
+    @admin.display(description=_("Captures"))
+    def source_captures(self, obj: Evidence):
+        if obj.pk is None:
+            return "—"
+        captures = getattr(obj.source, "newest_captures", None)
+        if captures is None:  # a page that did not read through get_queryset
+            captures = list(obj.source.captures.all()[: self.CAPTURES_SHOWN])
+        return captures_table(captures, source_id=obj.source_id)
 
 
 class AppearanceInline(admin.TabularInline):

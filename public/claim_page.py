@@ -67,10 +67,23 @@ def claim_review(row: dict, request, canonical_url: str) -> dict:
     return review
 
 
-def _evidence(item: dict) -> dict:
+def _capture(claim_id: int, capture: dict | None) -> dict | None:
+    """Our capture of a source that is gone or drifted ("as we cited it"): the claim detail row holds one only for
+    those (claims.selectors.claims EVIDENCE_CAPTURE_FIELDS)."""
+    if capture is None:
+        return None
+    return {
+        "url": reverse("public-capture", args=[claim_id, capture["id"]]),
+        "sha256": capture["sha256"],
+        "fetched_at": capture["fetched_at"],
+    }
+
+
+def _evidence(item: dict, claim_id: int) -> dict:
     source = item["source"]
     dead = source["health"] == Health.DEAD
     return {
+        "capture": _capture(claim_id, item["capture"]),
         "stance": item["stance"],
         "stance_label": Stance(item["stance"]).label,
         "excerpt": item["excerpt"],
@@ -117,7 +130,7 @@ def claim_page_context(row: dict, request) -> dict:
         }
         if has_article
         else None,
-        "evidence": [_evidence(item) for item in row["evidence"]],
+        "evidence": [_evidence(item, row["id"]) for item in row["evidence"]],
         "external_reviews": row["external_reviews"],
         "tags": sorted(row["tag_names"]),
         "report_url": f"{reverse('public-tips')}?claim={row['id']}",

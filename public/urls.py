@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from .views import archive, changes, claim, corrections, embed, feeds, home, pages, tips
+from .views import archive, captures, changes, claim, corrections, embed, feeds, home, pages, tips
 
 urlpatterns = [
     path("", home.home, name="public-home"),
     path("claims/", archive.archive, name="public-archive"),
     path("claims/<int:claim_id>/", claim.claim_page, name="public-claim"),
+    path("claims/<int:claim_id>/sources/<int:capture_id>/", captures.capture_text, name="public-capture"),
     path("claims/<int:claim_id>/embed/", embed.embed, name="public-embed"),  # before the slug, which "embed" fits
     path("claims/<int:claim_id>/<str:slug>/", claim.claim_page, name="public-claim-slug"),
     path("oembed", embed.oembed, name="public-oembed"),

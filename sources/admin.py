@@ -4,20 +4,28 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import Count
-from django.urls import reverse
+from django.http import FileResponse, Http404, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from claims import seam
 from factcheck import charts
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 
 from . import selectors
+from .capture_read import CAPTURED_HTML_CSP, captured_html, text_diff, text_marked
 from .choices import OUTCOME_GROUPS, CaptureStatus, Outcome, check_error_shown, check_reason, outcome_group
 from .models import LINK_HEALTH_FIELDS, Capture, LinkCheck, Source
 from .urlnorm import normalize_url
@@ -111,6 +119,7 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         "check_timeline",
         "recent_checks",
         "citing_claims",
+        "captures",
         "created_at",
         "updated_at",
     )
@@ -132,6 +141,7 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         (_("Archive"), {"fields": ("archive_url", "archived_at")}),
         (_("Recent checks"), {"fields": ("check_timeline", "recent_checks")}),
         (_("Cited by"), {"fields": ("citing_claims",)}),
+        (_("Captures"), {"fields": ("captures",)}),
         (None, {"fields": (("created_at", "updated_at"),)}),
     )
 
@@ -285,6 +295,12 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
             all_url,
             gettext("All checks of this source"),
         )
+
+    @admin.display(description=_("Captures"))
+    def captures(self, obj: Source):
+        if obj.pk is None:
+            return "—"
+        return captures_table(list(obj.captures.all()[:RECENT_CAPTURES]), source_id=obj.pk)
 
     @admin.display(description=_("Claims citing it"))
     def citing_claims(self, obj: Source):
@@ -440,20 +456,114 @@ def _captures_visible(captures, *, user):
     return captures.filter(source__in=seam.restrict_sources(Source.objects.all(), user=user))
 
 
+# A source's newest captures listed on its page and on the evidence citing it; the rest are in the captures' list.
+RECENT_CAPTURES = 20
+
+
+def capture_status(capture: Capture) -> str:
+    """ "OK", or "Failed: <the reason in words>": a failure is never shown without why."""
+    if capture.status == CaptureStatus.OK:
+        return capture.get_status_display()
+    return gettext("%(status)s: %(reason)s") % {
+        "status": capture.get_status_display(),
+        "reason": capture.get_failure_display() if capture.failure else gettext("no reason recorded"),
+    }
+
+
+def captures_table(captures: list[Capture], *, source_id: int | None) -> str:
+    """Each capture's time, why it was taken, its status (a failure with its reason), SHA-256 and size, linked to its
+    page; and a link to all of a source's captures."""
+    if not captures:
+        return gettext("No capture taken yet.")
+    rows = format_html_join(
+        "",
+        '<tr class="fc-capture-{}"><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td>'
+        "<td>{}</td></tr>",
+        (
+            (
+                c.status,
+                reverse("admin:sources_capture_change", args=[c.pk]),
+                _when(c.fetched_at),
+                c.get_reason_display(),
+                capture_status(c),
+                c.sha256 or "—",
+                capture_size(c),
+            )
+            for c in captures
+        ),
+    )
+    table = format_html(
+        '<table class="fc-captures"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>SHA-256</th><th>{}</th></tr>'
+        "</thead><tbody>{}</tbody></table>",
+        gettext("Captured"),
+        gettext("Why taken"),
+        gettext("Status"),
+        gettext("Size"),
+        rows,
+    )
+    if source_id is None:
+        return table
+    all_url = reverse("admin:sources_capture_changelist") + f"?source__id__exact={source_id}"
+    return format_html('{}<p><a href="{}">{}</a></p>', table, all_url, gettext("All captures of this source"))
+
+
+def capture_size(capture: Capture) -> str:
+    if capture.status != CaptureStatus.OK:
+        return "—"
+    if capture.duplicate_of_id:
+        return gettext("same body as an earlier capture")
+    return filesizeformat(capture.size)
+
+
 @admin.register(Capture)
 class CaptureAdmin(VisibilityAdminMixin, admin.ModelAdmin):
-    """Captures are written by the capturer: listed here to find a failure and its reason, edited by nobody."""
+    """Captures are written by the capturer: listed here to find a failure and its reason, edited by nobody. A
+    capture's page shows its text with the cited excerpts marked, the differences from the source's other captures,
+    and, to reviewers, the WARC and the captured page in a sandboxed frame."""
 
     visibility_rule = staticmethod(_captures_visible)
 
-    list_display = ("fetched_at", "source", "reason", "status", "failure", "http_status", "sha256", "size")
+    list_display = ("fetched_at", "source", "reason", "status_shown", "http_status", "sha256", "size")
     list_filter = ("status", "reason", "failure")
     list_select_related = ("source",)
     search_fields = ("source__url", "final_url", "sha256")
     date_hierarchy = "fetched_at"
-    exclude = ("error", "text")
-    readonly_fields = ("error_text",)
+    fields = (
+        ("source", "fetched_at"),
+        ("reason", "status_shown"),
+        ("url", "final_url"),
+        ("http_status", "content_type"),
+        ("sha256", "size_shown"),
+        "error_text",
+        "files",
+        "compare",
+        "marked_text",
+    )
+    readonly_fields = tuple(name for row in fields for name in (row if isinstance(row, tuple) else (row,)))
     show_full_result_count = False
+
+    def get_urls(self):
+        views = [
+            path("<int:capture_id>/warc/", self.admin_site.admin_view(self.warc_view), name="sources_capture_warc"),
+            path("<int:capture_id>/page/", self.admin_site.admin_view(self.html_view), name="sources_capture_html"),
+            path(
+                "<int:capture_id>/diff/<int:other_id>/",
+                self.admin_site.admin_view(self.diff_view),
+                name="sources_capture_diff",
+            ),
+        ]
+        return views + super().get_urls()
+
+    def get_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, obj: Capture) -> str:
+        return capture_status(obj)
+
+    @admin.display(description=_("size"))
+    def size_shown(self, obj: Capture) -> str:
+        return capture_size(obj)
 
     @admin.display(description=_("The fetcher's message"))
     def error_text(self, obj: Capture):
@@ -461,6 +571,147 @@ class CaptureAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         viewer = viewer_of(obj)
         detailed = viewer is not None and seam.user_sees_check_details(viewer)
         return obj.error if detailed else (obj.get_failure_display() if obj.failure else "")
+
+    @admin.display(description=_("Files"))
+    def files(self, obj: Capture):
+        if obj.status != CaptureStatus.OK:
+            return gettext("A failed capture keeps no file.")
+        viewer = viewer_of(obj)
+        if not seam.user_sees_check_details(viewer):
+            return gettext("The WARC file and the captured page are shown to reviewers.")
+        warc = format_html(
+            '<p><a href="{}" download>{}</a></p>',
+            reverse("admin:sources_capture_warc", args=[obj.pk]),
+            gettext("Download the WARC file"),
+        )
+        if "html" not in (obj.content_type or "").lower():
+            return warc
+        # No allow-scripts, no allow-same-origin: the captured page runs nothing and reaches nothing of ours; its own
+        # response forbids every request (capture_read.CAPTURED_HTML_CSP).
+        frame = format_html(
+            '<p>{}</p><iframe class="fc-captured-page" sandbox src="{}" title="{}" referrerpolicy="no-referrer"'
+            ' loading="lazy"></iframe>',
+            gettext(
+                "The captured page, as its HTML was received: without its scripts, images or styles from elsewhere, "
+                "in a frame that can reach nothing."
+            ),
+            reverse("admin:sources_capture_html", args=[obj.pk]),
+            gettext("The captured page"),
+        )
+        return format_html("{}{}", warc, frame)
+
+    @admin.display(description=_("Compare"))
+    def compare(self, obj: Capture):
+        others = list(
+            Capture.objects.filter(source_id=obj.source_id, status=CaptureStatus.OK)
+            .exclude(pk=obj.pk)
+            .order_by("-fetched_at", "-id")
+            .only("id", "fetched_at", "reason", "sha256")[:RECENT_CAPTURES]
+        )
+        if obj.status != CaptureStatus.OK or not others:
+            return gettext("No other capture of this source to compare with.")
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({}){}</li>',
+            (
+                (
+                    reverse("admin:sources_capture_diff", args=[obj.pk, other.pk]),
+                    _when(other.fetched_at),
+                    other.get_reason_display(),
+                    gettext(": the same body") if other.sha256 == obj.sha256 else "",
+                )
+                for other in others
+            ),
+        )
+        return format_html("<p>{}</p><ul>{}</ul>", gettext("The differences in text from:"), items)
+
+    @admin.display(description=_("text"))
+    def marked_text(self, obj: Capture):
+        if obj.status != CaptureStatus.OK:
+            return "—"
+        viewer = viewer_of(obj)
+        citing = seam.restrict_evidence(obj.source.evidence.select_related("claim"), user=viewer).exclude(excerpt="")
+        citing = list(citing.order_by("claim_id"))
+        marked, found = text_marked(obj.text, [e.excerpt for e in citing])
+        items = format_html_join(
+            "",
+            '<li class="{}">{} <a href="{}">#{}</a>: <q>{}</q></li>',
+            (
+                (
+                    "fc-excerpt-found" if f.found else "fc-excerpt-missing",
+                    gettext("Found in this capture") if f.found else gettext("Not found in this capture"),
+                    reverse("admin:claims_claim_change", args=[e.claim_id]),
+                    e.claim_id,
+                    Truncator(e.excerpt).chars(200),
+                )
+                for e, f in zip(citing, found, strict=True)
+            ),
+        )
+        none = format_html("<p>{}</p>", gettext("No excerpt cited."))
+        excerpts = format_html("<ul>{}</ul>", items) if citing else none
+        return format_html('{}<pre class="fc-capture-text">{}</pre>', excerpts, marked)
+
+    def _capture_or_404(self, request, capture_id: int) -> Capture:
+        # The visibility rule, as the change page: a capture the user may not see is "not found".
+        capture = self.get_queryset(request).filter(pk=capture_id).select_related("source", "duplicate_of").first()
+        if capture is None or not self.has_view_permission(request, capture):
+            raise Http404
+        return capture
+
+    def _reviewer_capture(self, request, capture_id: int) -> Capture:
+        capture = self._capture_or_404(request, capture_id)
+        if not seam.user_sees_check_details(request.user):
+            raise PermissionDenied
+        if capture.status != CaptureStatus.OK or not capture.stored_warc:
+            raise Http404
+        return capture
+
+    def warc_view(self, request, capture_id: int):
+        """The WARC file as an attachment, streamed from storage (reviewers only)."""
+        capture = self._reviewer_capture(request, capture_id)
+        name = capture.stored_warc.name
+        response = FileResponse(
+            default_storage.open(name, "rb"),
+            as_attachment=True,
+            filename=f"capture-{capture.pk}-{capture.sha256[:12]}.warc.gz",
+            content_type="application/warc",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @method_decorator(xframe_options_sameorigin)
+    def html_view(self, request, capture_id: int):
+        """The captured HTML, for the sandboxed frame of the capture's page (reviewers only): someone else's page,
+        maybe hostile, so it may run nothing and request nothing (CAPTURED_HTML_CSP)."""
+        capture = self._reviewer_capture(request, capture_id)
+        html = captured_html(capture)
+        if html is None:
+            raise Http404
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = CAPTURED_HTML_CSP
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def diff_view(self, request, capture_id: int, other_id: int):
+        """The differences between two captures' texts of one source, the older first."""
+        first, second = self._capture_or_404(request, capture_id), self._capture_or_404(request, other_id)
+        if first.source_id != second.source_id:
+            raise Http404
+        older, newer = sorted((first, second), key=lambda c: (c.fetched_at, c.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Differences between two captures"),
+            "opts": self.model._meta,
+            "source": older.source,
+            "older": older,
+            "newer": newer,
+            "older_when": _when(older.fetched_at),
+            "newer_when": _when(newer.fetched_at),
+            "lines": text_diff(older.text, newer.text),
+        }
+        return TemplateResponse(request, "admin/sources/capture/diff.html", context)
 
     def has_add_permission(self, request):
         return False

@@ -15,9 +15,11 @@ from django.db.models.expressions import RawSQL
 
 from factcheck.db import built_once, values_list_read_ahead
 from factcheck.filtersets import filtered
+from sources.capture_read import capture_as_cited_sql
+from sources.choices import Health
 
 from .. import search
-from ..choices import ClaimStatus
+from ..choices import ClaimStatus, ExcerptStatus
 from ..filters import ClaimFilterSet
 from ..models import Claim, Evidence, ExternalReview
 from .attention import needs_attention_annotation, needs_attention_sql
@@ -233,10 +235,22 @@ EXTERNAL_REVIEW_DECIMALS = ("rating_value", "best_rating", "worst_rating")
 # Tables of the detail statement by the prefix of a values() name: the claim (c), its article (a), its reviewer (u),
 # its assignee (au).
 _DETAIL_TABLES = {"": "c", "article": "a", "reviewer": "u", "assignee": "au"}
+# The capture readers are offered in place of a page that is gone or no longer holds the excerpt ("as we cited
+# it"): read only for such evidence, so a healthy citation costs nothing. Not part of the API's evidence (its
+# serializer builds each item from EVIDENCE_COLUMNS); the public claim page reads it (public.claim_page).
+EVIDENCE_CAPTURE_FIELDS = ("id", "sha256", "fetched_at")
+_CAPTURE_SHOWN_SQL = (
+    f"CASE WHEN s.health = '{Health.DEAD}' OR e.excerpt_status = '{ExcerptStatus.MISSING}'"
+    f" THEN {capture_as_cited_sql(select='json_build_array(k.id, k.sha256, k.fetched_at)')} END"
+)
 _EVIDENCE_JSON_SQL = (
     "(SELECT json_agg(json_build_array({columns}) ORDER BY e.id)"
     " FROM claims_evidence e JOIN sources_source s ON s.id = e.source_id WHERE e.claim_id = c.id)"
-).format(columns=", ".join([*(f"e.{n}" for n in EVIDENCE_FIELDS), *(f"s.{n}" for n in EVIDENCE_SOURCE_FIELDS)]))
+).format(
+    columns=", ".join(
+        [*(f"e.{n}" for n in EVIDENCE_FIELDS), *(f"s.{n}" for n in EVIDENCE_SOURCE_FIELDS), _CAPTURE_SHOWN_SQL]
+    )
+)
 
 # Decimals as text, so they come back exact (JSON numbers would arrive as floats).
 _EXTERNAL_REVIEWS_JSON_SQL = (
@@ -358,7 +372,12 @@ def _evidence_of_json(values: list) -> dict:
     width = len(EVIDENCE_FIELDS)
     item = dict(zip(EVIDENCE_FIELDS, values[:width], strict=True))
     item["created_at"] = _moment(item["created_at"])
-    item["source"] = source = dict(zip(EVIDENCE_SOURCE_FIELDS, values[width:], strict=True))
+    *source_values, capture = values[width:]
+    item["source"] = source = dict(zip(EVIDENCE_SOURCE_FIELDS, source_values, strict=True))
+    item["capture"] = None
+    if capture is not None:
+        item["capture"] = dict(zip(EVIDENCE_CAPTURE_FIELDS, capture, strict=True))
+        item["capture"]["fetched_at"] = _moment(item["capture"]["fetched_at"])
     source["last_checked_at"] = _moment(source["last_checked_at"])
     source["archived_at"] = _moment(source["archived_at"])
     return item
