@@ -625,7 +625,7 @@ class CaptureAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         )
         return format_html("<p>{}</p><ul>{}</ul>", gettext("The differences in text from:"), items)
 
-    @admin.display(description=_("text"))
+    @admin.display(description=_("page text"))
     def marked_text(self, obj: Capture):
         if obj.status != CaptureStatus.OK:
             return "—"
