@@ -224,13 +224,12 @@ def lease_seconds() -> float:
 # claimable, another worker could send event 2 while event 1 is in flight, and if event 1 then fails and waits for
 # its retry, the receiver has had them out of order. Failed deliveries do not block (the queue would stop for good).
 # Different order keys and subscriptions never wait for each other; SKIP LOCKED lets claims run side by side.
-CLAIM_SQL = f"""
-WITH due AS (
-    SELECT d.id
-    FROM {DELIVERY_TABLE} d
+# The queue heads a worker may take, whenever due: pending, lease free or run out, subscription on and not paused,
+# and no earlier event of the same order key pending for the same subscription. Claiming and "when is the next one
+# due" ask the same rule.
+QUEUE_HEADS_SQL = f"""FROM {DELIVERY_TABLE} d
     JOIN {SUBSCRIPTION_TABLE} s ON s.id = d.subscription_id
     WHERE d.state = %(pending)s
-      AND d.next_attempt_at <= %(now)s
       AND (d.leased_until IS NULL OR d.leased_until <= %(now)s)
       AND s.active AND s.paused_at IS NULL
       AND NOT EXISTS (
@@ -239,7 +238,13 @@ WITH due AS (
             AND earlier.order_key = d.order_key
             AND earlier.state = %(pending)s
             AND earlier.event_id < d.event_id
-      )
+      )"""
+
+CLAIM_SQL = f"""
+WITH due AS (
+    SELECT d.id
+    {QUEUE_HEADS_SQL}
+      AND d.next_attempt_at <= %(now)s
     ORDER BY d.next_attempt_at, d.id
     LIMIT %(limit)s
     FOR UPDATE OF d SKIP LOCKED
@@ -529,18 +534,7 @@ def subscriptions_paused_notify(*, subscription_ids: Sequence[int], last_errors:
 
 NEXT_DUE_SQL = f"""
 SELECT d.next_attempt_at
-FROM {DELIVERY_TABLE} d
-JOIN {SUBSCRIPTION_TABLE} s ON s.id = d.subscription_id
-WHERE d.state = %(pending)s
-  AND (d.leased_until IS NULL OR d.leased_until <= %(now)s)
-  AND s.active AND s.paused_at IS NULL
-  AND NOT EXISTS (
-      SELECT 1 FROM {DELIVERY_TABLE} earlier
-      WHERE earlier.subscription_id = d.subscription_id
-        AND earlier.order_key = d.order_key
-        AND earlier.state = %(pending)s
-        AND earlier.event_id < d.event_id
-  )
+{QUEUE_HEADS_SQL}
 ORDER BY d.next_attempt_at
 LIMIT 1
 """
