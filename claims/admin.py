@@ -25,6 +25,7 @@ from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext_
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from factcheck.admin_readonly import ReadOnlyAdminMixin
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 from sources.admin import capture_now_message, captures_table
 from sources.choices import Health
@@ -590,7 +591,7 @@ class ClaimAdmin(
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(ReadOnlyAdminMixin, VisibilityAdminMixin, admin.ModelAdmin):
     """All evidence in one list, to find what needs a look (the dashboard links here for missing excerpts).
 
     Read-only: evidence is edited on its claim's page, where the claim's version check and history apply.
@@ -615,15 +616,6 @@ class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
     actions = ["capture_now"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_capture_permission(self, request) -> bool:
         # Evidence is read-only here; who may check a source now may capture it now.
@@ -655,7 +647,7 @@ class EvidenceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
         return Truncator(obj.excerpt).chars(80) or "—"
 
 
-class ArticleClaimInline(VisibilityAdminMixin, admin.TabularInline):
+class ArticleClaimInline(ReadOnlyAdminMixin, VisibilityAdminMixin, admin.TabularInline):
     """The article's claims, read-only: they are edited on their own pages."""
 
     model = Claim
@@ -665,15 +657,6 @@ class ArticleClaimInline(VisibilityAdminMixin, admin.TabularInline):
     extra = 0
     show_change_link = True
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("verdict"))
     def verdict_label(self, obj: Claim):

@@ -28,6 +28,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from factcheck.admin_readonly import ReadOnlyAdminMixin
+
 from . import selectors, services
 from .choices import DeliveryState, EventType
 from .forms import ReplaySinceForm, WebhookSubscriptionForm
@@ -511,7 +513,7 @@ def _listed(items: list[str]) -> str:
     return pgettext("list separator", ", ").join(items)
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The delivery's log: each POST and what came back."""
 
     model = DeliveryAttempt
@@ -522,15 +524,6 @@ class DeliveryAttemptInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("duration"))
     def duration(self, obj: DeliveryAttempt) -> str:
@@ -662,7 +655,7 @@ class EventChangeList(ChangeList):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox: what happened, as it is sent. Written in the change's own transaction; nobody edits it."""
 
     class Media:
@@ -692,15 +685,6 @@ class EventAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return EventChangeList
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("object ids"))
     def ids(self, obj: Event) -> str:

@@ -22,6 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from claims import seam
 from factcheck import charts
+from factcheck.admin_readonly import ReadOnlyAdminMixin
 from factcheck.admin_visibility import VisibilityAdminMixin, viewer_of
 
 from . import selectors
@@ -414,7 +415,7 @@ def outcomes_summary(outcomes) -> str:
 
 
 @admin.register(LinkCheck)
-class LinkCheckAdmin(VisibilityAdminMixin, admin.ModelAdmin):
+class LinkCheckAdmin(ReadOnlyAdminMixin, VisibilityAdminMixin, admin.ModelAdmin):
     """Checks are a log written by the link checker: readable by everyone who may see sources, edited by nobody."""
 
     visibility_rule = staticmethod(seam.restrict_link_checks)  # the checks of sources the user may see
@@ -440,15 +441,6 @@ class LinkCheckAdmin(VisibilityAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("The checker's message"))
     def error_text(self, obj: LinkCheck):
         return error_shown(obj, viewer_of(obj))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _captures_visible(captures, *, user):
@@ -516,7 +508,7 @@ def capture_size(capture: Capture) -> str:
 
 
 @admin.register(Capture)
-class CaptureAdmin(VisibilityAdminMixin, admin.ModelAdmin):
+class CaptureAdmin(ReadOnlyAdminMixin, VisibilityAdminMixin, admin.ModelAdmin):
     """Captures are written by the capturer: listed here to find a failure and its reason, edited by nobody. A
     capture's page shows its text with the cited excerpts marked, the differences from the source's other captures,
     and, to reviewers, the WARC and the captured page in a sandboxed frame."""
@@ -712,12 +704,3 @@ class CaptureAdmin(VisibilityAdminMixin, admin.ModelAdmin):
             "lines": text_diff(older.text, newer.text),
         }
         return TemplateResponse(request, "admin/sources/capture/diff.html", context)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
