@@ -4,30 +4,17 @@ nudge, with no beat and nothing run in-process."""
 
 import hashlib
 import hmac
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from claims import services as claims
 from claims.choices import ClaimStatus, Verdict
-from factcheck.celery import app as celery_app
 from notifications.choices import DeliveryState, EventType
 from notifications.models import Delivery, Event
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.workers import solo_worker
 
 
 def wait_for(predicate, timeout=60.0) -> bool:
@@ -43,56 +30,13 @@ def wait_for(predicate, timeout=60.0) -> bool:
 def worker(transactional_db):
     if not settings.REDIS_URL:
         pytest.skip("needs Redis (make test sets REDIS_URL)")
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("webhooks")  # nothing left over from another test
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "LINKCHECK_ALLOW_NETWORKS": "127.0.0.1/32",
-        "WEBHOOK_DEADLINE": "5",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "factcheck",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            "webhooks",
-            "-l",
-            "info",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-            "-n",
-            "webhooks-test@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    celery_app.conf.task_always_eager = False
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("webhooks")  # nothing left over from another test
     try:
-        yield process
+        with solo_worker("webhooks", LINKCHECK_ALLOW_NETWORKS="127.0.0.1/32", WEBHOOK_DEADLINE="5") as process:
+            yield process
     finally:
-        celery_app.conf.task_always_eager = True
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        if os.environ.get("SHOW_WORKER_LOG"):
-            print(output)
-        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("webhooks")
-        connection.close()
+        broker.delete("webhooks")
 
 
 @pytest.mark.slow

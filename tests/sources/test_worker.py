@@ -1,29 +1,17 @@
 """A real Celery worker, started as a subprocess on the local Redis, checks sources end to end."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from factcheck.celery import app as celery_app
 from sources.choices import Health, Outcome
 from sources.models import LinkCheck, Source
 from sources.tasks import check_source, check_sources_batch
 from tests import factories
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.workers import solo_worker
 
 
 @pytest.fixture
@@ -31,60 +19,20 @@ def worker(transactional_db, farm):
     if not settings.REDIS_URL:
         pytest.skip("needs Redis (make test sets REDIS_URL)")
     queue = f"linkcheck-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "LINKCHECK_ALLOW_NETWORKS": "127.0.0.1/32",
-        "LINKCHECK_HOST_INTERVAL": "0",
-        "LINKCHECK_DEADLINE": "3",
-        "LINKCHECK_CONNECT_TIMEOUT": "2",
-        "LINKCHECK_READ_TIMEOUT": "2",
-        "LINKCHECK_REDIS_PREFIX": f"{queue}:",
-        "ARCHIVE_LOOKUP_URL": farm.url("/wayback/available"),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "factcheck",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            queue,
-            "-l",
-            "info",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    celery_app.conf.task_always_eager = False
-    try:
-        yield queue
-    finally:
-        celery_app.conf.task_always_eager = True
-        celery_app.amqp.queues.pop(queue, None)  # apply_async(queue=...) declared it app-wide; forget it
-        process.terminate()
+    with solo_worker(
+        queue,
+        LINKCHECK_ALLOW_NETWORKS="127.0.0.1/32",
+        LINKCHECK_HOST_INTERVAL="0",
+        LINKCHECK_DEADLINE="3",
+        LINKCHECK_CONNECT_TIMEOUT="2",
+        LINKCHECK_READ_TIMEOUT="2",
+        LINKCHECK_REDIS_PREFIX=f"{queue}:",
+        ARCHIVE_LOOKUP_URL=farm.url("/wayback/available"),
+    ):
         try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        if os.environ.get("SHOW_WORKER_LOG"):
-            print(output)
-        connection.close()
+            yield queue
+        finally:
+            celery_app.amqp.queues.pop(queue, None)  # apply_async(queue=...) declared it app-wide; forget it
 
 
 def wait_for(predicate, timeout=30.0):
