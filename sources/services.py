@@ -187,25 +187,39 @@ def source_check(*, source_id: int, run_key: str | None = None, use_redis: bool 
 # quadratic, 10 s for 5,000 due sources and minutes for LINKCHECK_DUE_LIMIT (make bench). Rows are locked
 # one by one in rank order as the LIMIT pulls them, so a row another claimer holds is skipped and the next
 # one taken, as before.
+# Both claims of due sources (checks, scheduled captures) are this statement over their own due column, the capture's
+# with more conditions in ``also``.
 _CLAIM_DUE_SQL = """
 WITH ranked AS (
-    SELECT id, row_number() OVER (PARTITION BY domain ORDER BY next_check_at NULLS FIRST, id) AS host_rank
-    FROM {table}
-    WHERE next_check_at IS NULL OR next_check_at <= %(now)s
+    SELECT s.id, row_number() OVER (PARTITION BY s.domain ORDER BY s.{due} NULLS FIRST, s.id) AS host_rank
+    FROM {table} s
+    WHERE (s.{due} IS NULL OR s.{due} <= %(now)s){also}
 ), picked AS (
     SELECT s.id, w.host_rank
     FROM (SELECT id, host_rank FROM ranked WHERE host_rank <= %(per_host)s ORDER BY host_rank, id) w
     CROSS JOIN LATERAL (
         SELECT id FROM {table} s
-        WHERE s.id = w.id AND (s.next_check_at IS NULL OR s.next_check_at <= %(now)s)
+        WHERE s.id = w.id AND (s.{due} IS NULL OR s.{due} <= %(now)s)
         FOR UPDATE SKIP LOCKED
     ) s
     LIMIT %(limit)s
 )
-UPDATE {table} s SET next_check_at = %(lease_until)s
+UPDATE {table} s SET {due} = %(lease_until)s
 FROM picked WHERE s.id = picked.id
 RETURNING s.id, picked.host_rank
 """
+
+
+def _sources_claim_due_by_host(
+    *, due: str, limit: int, per_host: int, lease_seconds: int, now, also: str = "", params: dict | None = None
+) -> list[int]:
+    """Claim due sources (``due`` the column that says when, pushed past the lease), interleaved by host."""
+    values = {"now": now, "per_host": per_host, "limit": limit, "lease_until": now + timedelta(seconds=lease_seconds)}
+    sql = _CLAIM_DUE_SQL.format(table=connection.ops.quote_name(Source._meta.db_table), due=due, also=also)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, {**values, **(params or {})})
+        rows = cursor.fetchall()
+    return [source_id for source_id, _rank in sorted(rows, key=lambda row: (row[1], row[0]))]
 
 
 def sources_claim_due(
@@ -221,13 +235,9 @@ def sources_claim_due(
     limit = settings.LINKCHECK_DUE_LIMIT if limit is None else limit
     per_host = settings.LINKCHECK_DUE_PER_HOST if per_host is None else per_host
     lease = settings.LINKCHECK_LEASE_SECONDS if lease_seconds is None else lease_seconds
-    now = timezone.now()
-    params = {"now": now, "per_host": per_host, "limit": limit, "lease_until": now + timedelta(seconds=lease)}
-    sql = _CLAIM_DUE_SQL.format(table=connection.ops.quote_name(Source._meta.db_table))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [source_id for source_id, _rank in sorted(rows, key=lambda row: (row[1], row[0]))]
+    return _sources_claim_due_by_host(
+        due="next_check_at", limit=limit, per_host=per_host, lease_seconds=lease, now=timezone.now()
+    )
 
 
 # --- Captures (sources/capture.py takes them; these say when) ---------------------------------------------------
@@ -314,27 +324,9 @@ def sources_capture_now(
 # lease, interleaved by host, each wanted row locked through a LATERAL lookup by key). Due: not dead (its page is
 # gone; its last capture stands), not leased, and either cited by a claim the public sees (the monthly recapture) or
 # never captured though cited a while ago (a capture lost on the way, or a citation older than captures).
-_CLAIM_CAPTURE_DUE_SQL = """
-WITH ranked AS (
-    SELECT s.id, row_number() OVER (PARTITION BY s.domain ORDER BY s.next_capture_at NULLS FIRST, s.id) AS host_rank
-    FROM {source} s
-    WHERE (s.next_capture_at IS NULL OR s.next_capture_at <= %(now)s) AND s.health <> %(dead)s
+_CAPTURE_DUE_ALSO = """ AND s.health <> %(dead)s
       AND ({public} OR (s.next_capture_at IS NULL AND {cited_before}
-                        AND NOT EXISTS (SELECT 1 FROM {capture} c WHERE c.source_id = s.id)))
-), picked AS (
-    SELECT s.id, w.host_rank
-    FROM (SELECT id, host_rank FROM ranked WHERE host_rank <= %(per_host)s ORDER BY host_rank, id) w
-    CROSS JOIN LATERAL (
-        SELECT id FROM {source} s
-        WHERE s.id = w.id AND (s.next_capture_at IS NULL OR s.next_capture_at <= %(now)s)
-        FOR UPDATE SKIP LOCKED
-    ) s
-    LIMIT %(limit)s
-)
-UPDATE {source} s SET next_capture_at = %(lease_until)s
-FROM picked WHERE s.id = picked.id
-RETURNING s.id, picked.host_rank
-"""
+                        AND NOT EXISTS (SELECT 1 FROM {capture} c WHERE c.source_id = s.id)))"""
 
 
 def sources_claim_capture_due(
@@ -349,24 +341,20 @@ def sources_claim_capture_due(
     per_host = settings.LINKCHECK_DUE_PER_HOST if per_host is None else per_host
     lease = settings.CAPTURE_LEASE_SECONDS if lease_seconds is None else lease_seconds
     now = timezone.now()
-    params = {
-        "now": now,
-        "dead": Health.DEAD,
-        "cited_before": now - timedelta(minutes=settings.CAPTURE_GRACE_MINUTES),
-        "per_host": per_host,
-        "limit": limit,
-        "lease_until": now + timedelta(seconds=lease),
-    }
-    sql = _CLAIM_CAPTURE_DUE_SQL.format(
-        source=connection.ops.quote_name(Source._meta.db_table),
+    also = _CAPTURE_DUE_ALSO.format(
         capture=connection.ops.quote_name(Capture._meta.db_table),
         public=cited_by_public_claim_sql("s.id"),
         cited_before=cited_before_sql("s.id", before_param="cited_before"),
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [source_id for source_id, _rank in sorted(rows, key=lambda row: (row[1], row[0]))]
+    return _sources_claim_due_by_host(
+        due="next_capture_at",
+        also=also,
+        params={"dead": Health.DEAD, "cited_before": now - timedelta(minutes=settings.CAPTURE_GRACE_MINUTES)},
+        limit=limit,
+        per_host=per_host,
+        lease_seconds=lease,
+        now=now,
+    )
 
 
 def sources_capture_due(*, run_key: str | None = None) -> int:
