@@ -253,8 +253,8 @@ def outbox_cost(saves: int) -> dict:
     return {
         "saves": len(with_s),
         "event_record_ms": _ms_summary(event_s),
-        # this process's own CPU in it (building the payload, the ORM's INSERT): the rest of the event's time is
-        # PostgreSQL's two statements and, on a busy machine, waiting for a core
+        # this process's own CPU in it (the change's JSON, the slug, sending the statement): the rest of the event's
+        # time is PostgreSQL's statement and, on a busy machine, waiting for a core
         "event_record_cpu_ms": _ms_summary(event_cpu_s),
         "save_with_event_ms": _ms_summary(with_s),
         "save_without_event_ms": _ms_summary(without_s),

@@ -329,18 +329,35 @@ def claim_detail_row(*, claim_id: int, user) -> dict:
 def _claim_columns_sql(fields: tuple[str, ...], visible: str) -> str:
     """The detail statement for ``fields`` only: their expressions, and only the joins they read."""
     tables = {_COMPUTED_TABLES.get(name) or _DETAIL_TABLES[name.rpartition("__")[0]] for name in fields}
-    select = ",\n       ".join(map(_detail_select_sql, fields))
+    # Named as the row's keys, so a statement can select from this one.
+    select = ",\n       ".join(f'{_detail_select_sql(name)} AS "{name}"' for name in fields)
     return f"SELECT {select}{_detail_from_sql(tables)}".replace("{visible}", visible)
+
+
+def claim_columns_sql(*, user, fields: tuple[str, ...]) -> str:
+    """claim_columns_row's statement (one ``%s``: the claim's id), for a write that selects from it in SQL, as the
+    outbox's INSERT of a public event does (claims.events)."""
+    unknown = set(fields) - set(CLAIM_DETAIL_FIELDS)
+    if unknown:
+        raise ValueError(f"not detail row values: {sorted(unknown)}")
+    return _claim_columns_sql(tuple(fields), visible_status_sql("c.status", user=user))
+
+
+# The positions of the values in each item of the detail row's evidence JSON (_EVIDENCE_JSON_SQL's columns).
+_EVIDENCE_JSON_NAMES = (*EVIDENCE_FIELDS, *(f"source__{name}" for name in EVIDENCE_SOURCE_FIELDS), "capture")
+
+
+def evidence_json_value_sql(item: str, name: str) -> str:
+    """In SQL, the value ``name`` (of EVIDENCE_FIELDS, or ``source__`` and one of EVIDENCE_SOURCE_FIELDS) of one
+    element ``item`` of the detail row's evidence JSON array, as json."""
+    return f"({item} -> {_EVIDENCE_JSON_NAMES.index(name)})"
 
 
 def claim_columns_row(*, claim_id: int, user, fields: tuple[str, ...]) -> dict:
     """Some of claim_detail_row's values (``fields``: names of CLAIM_DETAIL_FIELDS), read by the same expressions
     without the subqueries and joins of the others: for a write path that shows part of a claim (claims.events'
     payloads), where a millisecond counts. Claim.DoesNotExist as claim_detail_row."""
-    unknown = set(fields) - set(CLAIM_DETAIL_FIELDS)
-    if unknown:
-        raise ValueError(f"not detail row values: {sorted(unknown)}")
-    sql = _claim_columns_sql(tuple(fields), visible_status_sql("c.status", user=user))
+    sql = claim_columns_sql(user=user, fields=fields)
     with connections[router.db_for_read(Claim)].cursor() as cursor:
         cursor.execute(sql, [claim_id])
         found = cursor.fetchone()
