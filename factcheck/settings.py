@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "axes",
     "drf_spectacular_sidecar",
     "django.forms",  # the widgets' own templates, for FORM_RENDERER below
+    # Last, as it asks: a FileField's file (a capture's WARC) is deleted from storage once the deletion of its row
+    # commits, so a deleted source leaves no WARC that nothing names.
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [

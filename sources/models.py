@@ -198,9 +198,11 @@ class Capture(models.Model):
     text = models.TextField(
         _("page text"), blank=True, help_text=_("The page's text, read as the drift check reads it.")
     )
+    # RESTRICT, not PROTECT: the file's holder cannot go while a capture shares its file, except with it (a source
+    # deleted with all its captures).
     duplicate_of = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="duplicates",
