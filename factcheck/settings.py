@@ -361,6 +361,7 @@ CELERY_TASK_ROUTES = {
     "sources.tasks.check_rollups_rebuild": {"queue": "maintenance"},
     "claims.tasks.claim_tallies_rebuild": {"queue": "maintenance"},
     "notifications.tasks.webhooks_deliver": {"queue": "webhooks"},
+    "notifications.tasks.webhook_deliveries_prune": {"queue": "maintenance"},
 }
 # The broker may go away: workers retry the connection forever (also at start-up) and web processes give up
 # publishing after about a second (the request still succeeds: what is due lives in PostgreSQL).
@@ -393,6 +394,9 @@ WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=500)  # deliveries cl
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=100)  # POSTs in flight per worker
 WEBHOOK_HOST_CONCURRENCY = env.int("WEBHOOK_HOST_CONCURRENCY", default=20)  # per receiving host
 WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=30)  # beat: the outbox and due retries
+# Delivered and failed deliveries (and their attempt logs) are deleted this many days after their event or last
+# replay, daily; 0 keeps them forever. Events stay: the changes feeds list them.
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 HEALTHZ_BEAT_TASK = "sources.tasks.check_due_sources"  # its PeriodicTask.last_run_at is beat's heartbeat (/healthz)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -285,3 +285,42 @@ def subscription_replay_since(*, subscription_id: int, since: datetime) -> int:
     if since > timezone.now():
         raise ValidationError({"since": [_("Choose a time in the past.")]})
     return _replay(Delivery.objects.filter(subscription_id=subscription_id, event__created_at__gte=since))
+
+
+# A final delivery's rows (and its attempt log) are kept this long after its event or its last replay, as webhook
+# providers keep theirs (Stripe resends 30 days of events); the events themselves stay, the changes feeds list them.
+_PRUNE_SQL = """
+WITH doomed AS (
+    SELECT id FROM notifications_delivery
+     WHERE state IN (%(delivered)s, %(failed)s) AND created_at < %(before)s
+       AND (replayed_at IS NULL OR replayed_at < %(before)s)
+     ORDER BY id LIMIT %(batch)s
+       FOR UPDATE SKIP LOCKED
+), attempts AS (
+    DELETE FROM notifications_deliveryattempt WHERE delivery_id IN (SELECT id FROM doomed)
+)
+DELETE FROM notifications_delivery WHERE id IN (SELECT id FROM doomed)
+"""
+
+
+def deliveries_prune(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete the delivered and failed deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS (0 keeps them all),
+    with their attempt logs, a batch per transaction so no lock is held for long; pending ones are never touched.
+    How many went."""
+    days = settings.WEBHOOK_DELIVERY_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    params = {
+        "delivered": DeliveryState.DELIVERED,
+        "failed": DeliveryState.FAILED,
+        "before": (now or timezone.now()) - timedelta(days=days),
+        "batch": batch,
+    }
+    pruned = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_PRUNE_SQL, params)
+            gone = cursor.rowcount
+        pruned += gone
+        if gone < batch:
+            return pruned

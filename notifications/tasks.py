@@ -8,6 +8,7 @@ from celery import shared_task
 from sources.tasks import RETRY_FOR
 
 from .delivery import webhooks_run
+from .services import deliveries_prune
 
 
 @shared_task(
@@ -25,3 +26,9 @@ def webhooks_deliver(self) -> dict:
     is up (another run is queued then). Run in-process (eagerly), it queues no follow-up: that would run at once,
     not later, and the beat's sweep comes anyway."""
     return webhooks_run(requeue=not self.request.is_eager)
+
+
+@shared_task(acks_late=True, autoretry_for=RETRY_FOR, retry_backoff=2, retry_backoff_max=60, max_retries=10)
+def webhook_deliveries_prune() -> int:
+    """Daily (beat): forget final deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS. Safe to run twice."""
+    return deliveries_prune()
