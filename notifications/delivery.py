@@ -423,7 +423,7 @@ WHERE d.id = v.id AND d.leased_until = v.lease
 # The pause, once: only a row not paused yet is, and RETURNING says which this statement paused.
 PAUSE_SQL = f"""
 UPDATE {SUBSCRIPTION_TABLE} s
-SET paused_at = %s, pause_reason = v.reason, updated_at = %s
+SET paused_at = %s, pause_reason = v.reason, pause_notified_at = NULL, updated_at = %s
 FROM unnest(%s::bigint[], %s::text[]) AS v(id, reason)
 WHERE s.id = v.id AND s.paused_at IS NULL AND s.failing_since <= %s
 RETURNING s.id
@@ -476,12 +476,6 @@ def deliveries_record(report: SendReport, *, now: datetime | None = None) -> Rec
             cursor.execute(RELEASE_SQL, [[d.id for d in report.not_started], [d.lease for d in report.not_started]])
             outcome.released = cursor.rowcount
         _failure_clocks(cursor, succeeded=succeeded, last_errors=last_errors, now=now, outcome=outcome)
-    if outcome.paused:
-        # A function, not a partial: Django names a robust callback that failed by its __qualname__.
-        def notify() -> None:
-            subscriptions_paused_notify(subscription_ids=outcome.paused, last_errors=last_errors)
-
-        transaction.on_commit(notify, robust=True)
     return outcome
 
 
@@ -511,21 +505,53 @@ def _failure_clocks(cursor, *, succeeded: set[int], last_errors: dict[int, str],
     outcome.paused = sorted(row[0] for row in cursor.fetchall())
 
 
-def subscriptions_paused_notify(*, subscription_ids: Sequence[int], last_errors: dict[int, str]) -> int:
-    """After the pause commits: email each owner (with an address and an active account) once; how many emails."""
-    subscriptions = WebhookSubscription.objects.filter(pk__in=subscription_ids, paused_at__isnull=False).select_related(
-        "owner"
+def subscriptions_paused_notify() -> int:
+    """Email the owner (with an address and an active account) of each paused subscription not told yet, once: the
+    row records it when the mail server took the email, so a refused or unreachable server is tried again at the
+    next run, and two runs at once send one email (the rows are locked, SKIP LOCKED). How many were sent."""
+    sent = 0
+    with transaction.atomic():
+        untold = (
+            WebhookSubscription.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(paused_at__isnull=False, pause_notified_at__isnull=True)
+            .select_related("owner")
+            .order_by("id")
+        )
+        told = []
+        mailer = None
+        for subscription in untold:
+            logger.warning("webhook subscription %s paused: %s", subscription.pk, subscription.pause_reason)
+            if subscription.owner.email and subscription.owner.is_active:
+                message = subscription_paused_email(subscription, last_error=_last_error(subscription.pk))
+                mailer = mailer or mail.get_connection()
+                try:
+                    mailer.send_messages([message])
+                except Exception:  # any mail failure: leave it untold, the next run tries again
+                    logger.warning(
+                        "could not email the owner of paused subscription %s", subscription.pk, exc_info=True
+                    )
+                    continue
+                sent += 1
+            told.append(subscription.pk)
+        if told:
+            WebhookSubscription.objects.filter(pk__in=told).update(pause_notified_at=timezone.now())
+    return sent
+
+
+def _owners_untold() -> bool:
+    return WebhookSubscription.objects.filter(paused_at__isnull=False, pause_notified_at__isnull=True).exists()
+
+
+def _last_error(subscription_id: int) -> str:
+    """The error of the subscription's latest attempt, as its attempt log words it."""
+    latest = (
+        DeliveryAttempt.objects.filter(delivery__subscription_id=subscription_id)
+        .exclude(error="")
+        .order_by("-started_at", "-id")
+        .values_list("error", flat=True)
+        .first()
     )
-    messages = [
-        subscription_paused_email(subscription, last_error=last_errors.get(subscription.pk, ""))
-        for subscription in subscriptions
-        if subscription.owner.email and subscription.owner.is_active
-    ]
-    if messages:
-        mail.get_connection().send_messages(messages)
-    for subscription in subscriptions:
-        logger.warning("webhook subscription %s paused: %s", subscription.pk, subscription.pause_reason)
-    return len(messages)
+    return latest or ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,7 +574,18 @@ def deliveries_next_due(*, now: datetime | None = None) -> datetime | None:
     return row[0] if row else None
 
 
-RUN_COUNTS = ("events", "rounds", "claimed", "delivered", "retrying", "failed", "not_started", "stale", "paused")
+RUN_COUNTS = (
+    "events",
+    "rounds",
+    "claimed",
+    "delivered",
+    "retrying",
+    "failed",
+    "not_started",
+    "stale",
+    "paused",
+    "owners_told",
+)
 
 
 def webhooks_run(
@@ -596,6 +633,8 @@ def webhooks_run(
         if time.monotonic() - started >= budget_seconds:
             out_of_time = True
             break
+    if counts["paused"] or _owners_untold():
+        counts["owners_told"] = subscriptions_paused_notify()
     next_run_in = 0.0 if out_of_time else _next_run_in(now)
     if requeue and next_run_in is not None:
         dispatch_soon(countdown=next_run_in)

@@ -88,6 +88,9 @@ class WebhookSubscription(models.Model):
     active = models.BooleanField(_("active"), default=True)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     pause_reason = models.CharField(_("why paused"), max_length=300, blank=True)
+    # When the owner was emailed about the pause; empty while the email is still to send (the webhook worker's runs
+    # send it, and try again while the mail server refuses).
+    pause_notified_at = models.DateTimeField(_("owner told at"), null=True, blank=True, editable=False)
     # The first failed attempt since the last success: every delivery failing for WEBHOOK_PAUSE_AFTER pauses it.
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -1,10 +1,12 @@
 """A subscription whose every delivery fails for WEBHOOK_PAUSE_AFTER_HOURS is paused, its owner told once; resuming
 sends what waited."""
 
+import smtplib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from notifications.choices import DeliveryState
@@ -129,3 +131,62 @@ def test_the_email_is_in_the_owners_language_and_zone(subscribe, receiver, djang
     assert f"/api/v1/webhooks/{subscription.pk}/" in email.body
     assert "PATCH" in email.body
     assert '{"active": true}' in email.body
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """The mail server refuses while ``down`` is set, then takes messages as locmem does."""
+
+    down = True
+
+    def send_messages(self, messages):
+        if RefusingBackend.down:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+def test_an_email_the_mail_server_refused_is_sent_by_a_later_run_once(subscribe, receiver, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    RefusingBackend.down = True
+    owner = factories.ReviewerFactory(username="omar", email="omar@example.org")
+    subscription = subscribe(receiver.url("/gone"), owner=owner).subscription
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(failing_since=hours_ago(80))
+    record_event()
+    receiver.script = [Reply(503, "unavailable")]
+
+    result = webhooks_run(requeue=False)
+    subscription.refresh_from_db()
+    assert result["paused"] == 1
+    assert result["owners_told"] == 0
+    assert subscription.paused_at is not None
+    assert subscription.pause_notified_at is None  # not told: still to do
+    assert mail.outbox == []
+
+    RefusingBackend.down = False
+    assert webhooks_run(requeue=False)["owners_told"] == 1  # a later run, with nothing to deliver, sends it
+    (email,) = mail.outbox
+    assert email.to == ["omar@example.org"]
+    assert "HTTP 503" in email.body  # the last error, from the attempt log
+    subscription.refresh_from_db()
+    assert subscription.pause_notified_at is not None
+    assert webhooks_run(requeue=False)["owners_told"] == 0
+    assert len(mail.outbox) == 1
+
+    # resumed, failing again for as long: paused again, and told again
+    webhook_resume(subscription_id=subscription.pk)
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(failing_since=hours_ago(80))
+    receiver.script = [Reply(503, "unavailable")] * 2
+    record_event(order_key="claim:9")
+    webhooks_run(requeue=False, now=timezone.now() + timedelta(hours=1))
+    assert len(mail.outbox) == 2
+
+
+def test_an_owner_without_an_address_is_not_emailed_and_not_asked_again(subscribe, receiver):
+    owner = factories.ReviewerFactory(username="noemail", email="")
+    subscription = subscribe(receiver.url("/quiet"), owner=owner).subscription
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(failing_since=hours_ago(80))
+    record_event()
+    receiver.script = [Reply(500, "down")]
+    assert webhooks_run(requeue=False)["owners_told"] == 0
+    subscription.refresh_from_db()
+    assert subscription.pause_notified_at is not None  # settled: nothing to send, ever
+    assert mail.outbox == []
