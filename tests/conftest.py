@@ -1,5 +1,10 @@
+import os
+import warnings
+
+import psutil
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from django.utils import translation
 
@@ -26,6 +31,32 @@ def _captures_off_and_kept_under_a_temporary_root(tmp_path_factory):
     written under a temporary MEDIA_ROOT, never var/media."""
     with override_settings(CAPTURE_ENABLED=False, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_session_outlives_the_suite(django_db_setup, django_db_blocker):
+    """At the end, name whatever is still connected to the test database (a thread's or a child process's connection
+    a test left open), which would otherwise show only as "being accessed by other users" when it is dropped."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_port, application_name, state, left(query, 160) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        others = cursor.fetchall()
+    if not others:
+        return
+    owners = {c.laddr.port: c.pid for c in psutil.net_connections(kind="tcp") if c.laddr and c.pid}
+    described = []
+    for port, application, state, query in others:
+        pid = owners.get(port)
+        who = "unknown process"
+        if pid == os.getpid():
+            who = "this process (a thread's connection)"
+        elif pid:
+            who = f"pid {pid}: {' '.join(psutil.Process(pid).cmdline())[:160]}"
+        described.append(f"{who}, {application or 'no name'}, {state}, last query: {query}")
+    warnings.warn("still connected to the test database at the end: " + " | ".join(described), stacklevel=1)
 
 
 @pytest.fixture(autouse=True)
