@@ -34,6 +34,13 @@ def _captures_off_and_kept_under_a_temporary_root(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _passwords_cost_nothing():
+    """Users are made by the thousand here: hash their passwords in one round (tests/hashers.py)."""
+    with override_settings(PASSWORD_HASHERS=["tests.hashers.OneRoundPBKDF2PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _no_session_outlives_the_suite(django_db_setup, django_db_blocker):
     """At the end, name whatever is still connected to the test database (a thread's or a child process's connection
     a test left open), which would otherwise show only as "being accessed by other users" when it is dropped."""

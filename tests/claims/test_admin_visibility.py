@@ -23,11 +23,6 @@ SECRET_SOURCE = "https://zqxleak-insider.example.org/contact"
 LOOK_ALIKE = "The mayor of Exampletown spent a million dollars on a golden bridge over the river"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users made by the dozen
-
-
 @pytest.fixture
 def world(reviewer):
     """A draft in an article and citing a source that only it cites; a published claim sharing its article and

@@ -6,11 +6,9 @@ from tests.api.conftest import token_headers
 
 @pytest.fixture(autouse=True)
 def _no_throttling(settings):
-    """Table-driven tests send many anonymous requests; throttling has its own test in tests/api.
-    A fast password hasher: these tests make users by the hundred (PBKDF2 costs 0.2 s each)."""
+    """Table-driven tests send many anonymous requests; throttling has its own test in tests/api."""
     settings.API_ANON_THROTTLE_RATE = None
     settings.API_USER_THROTTLE_RATE = None
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
     AnonThrottle.reset("127.0.0.1")
 
