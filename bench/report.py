@@ -200,8 +200,7 @@ def summarise(results: dict) -> dict:
 def capture_targets(cap: dict | None) -> list[dict]:
     """Issue 20: captures/s through the worker ≥ 50% of the fetcher alone at the same politeness; a recapture of
     unchanged pages stores 0 new bytes; the worker's peak memory flat in the body's size up to the cap (the rule:
-    growth from the smallest body to the largest within bench/captures.py MEMORY_GROWTH_LIMIT_MIB). The bytes stored
-    per capture are a figure without a target."""
+    bench/captures.py MEMORY_RATIO_LIMIT). The bytes stored per capture are a figure without a target."""
     if not cap:
         return []
     out = []
@@ -230,9 +229,10 @@ def capture_targets(cap: dict | None) -> list[dict]:
         peaks = ", ".join(f"{mib} MiB: {e['peak_rss_mb']:.0f} MB" for mib, e in m["sizes"].items())
         out.append(
             _target(
-                f"captures: worker peak memory flat in body size up to the cap (growth ≤ {m['growth_limit_mb']:g} MB)",
+                "captures: worker peak memory flat in body size up to the cap "
+                f"(largest / smallest ≤ {m['ratio_limit']:g})",
                 m["flat"],
-                f"{peaks}; growth {m['growth_mb']:.1f} MB",
+                f"{peaks}; {m['ratio_largest_to_smallest']:.2f}×, growth {m['growth_mb']:.1f} MB",
             )
         )
     return out
@@ -645,8 +645,8 @@ def captures_section(cap: dict | None, date: str) -> list[str]:
     if m:
         lines += [
             "",
-            f"The worker's peak memory (VmHWM of its processes, reset before each size), CAPTURE_MAX_BODY_BYTES raised "
-            f"to {m['cap_bytes'] / 2**20:.0f} MiB; each size a task capturing "
+            f"The worker's peak memory (VmHWM of its processes, reset after a warm-up), a fresh worker for each size, "
+            f"CAPTURE_MAX_BODY_BYTES raised to {m['cap_bytes'] / 2**20:.0f} MiB; each size a task capturing "
             f"{next(iter(m['sizes'].values()))['urls']} urls of it at once (text read from the first "
             f"{st['LINKCHECK_MAX_BODY_BYTES'] / 2**20:.0f} MiB, as the drift check reads it).",
             "",

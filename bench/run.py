@@ -68,7 +68,7 @@ BUDGET = {
         "webhook_events": 300,
         "outbox_saves": 100,
         "captures": 200,
-        "capture_memory_mib": (1.0, 4.0, 7.5),
+        "capture_memory_mib": (1.0, 7.5),
         "capture_cap_mib": 8,
     },
 }
