@@ -303,6 +303,8 @@ def capture_run(
         ).fetchone()
     busy1, total1 = cpu_busy()
     worker_cpu = _cpu_seconds(processes) - cpu0
+    # what the worker's processes keep between tasks, after this many captures (their peak is the memory row's)
+    worker_rss = [rss_kb(pid) / 1024 for pid in child_pids(workers.proc.pid)]
     files1, bytes1 = _stored_bytes()
     wall = (last_at - sent["sent_at"]) if last_at else 0.0
     out = {
@@ -320,11 +322,13 @@ def capture_run(
         "worker_cpu_s": worker_cpu,
         "worker_cpu_ms_per_capture": worker_cpu * 1000 / ok if ok else None,
         "machine_cpu_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else None,
+        "worker_rss_after_mb": worker_rss,
         "farm": _farm_stats(farm_url),
     }
     log(
         f"  {run_key}: {ok}/{n} ok in {wall:.1f} s = {out['captures_per_s']:.0f}/s; {duplicates} duplicate rows, "
-        f"{out['new_files']} new files, {out['new_bytes']:,} new bytes; worker CPU {worker_cpu:.1f} s"
+        f"{out['new_files']} new files, {out['new_bytes']:,} new bytes; worker CPU {worker_cpu:.1f} s, machine busy "
+        f"{out['machine_cpu_busy'] or 0:.0%}, worker RSS after {', '.join(f'{mb:.0f}' for mb in worker_rss)} MB"
     )
     return out
 

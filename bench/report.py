@@ -614,23 +614,25 @@ def captures_section(cap: dict | None, date: str) -> list[str]:
         "same batches in two processes, through the same SafeClient, places and per-host runners, bodies thrown "
         "away. *Recapture*: the same pages again through the same path.",
         "",
-        "| what | captures | time | per second | ratio to the fetcher | worker CPU per capture | stored | "
-        "farm: max in flight per host, min gap | date |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+        "| what | captures | time | per second | ratio to the fetcher | worker CPU per capture | machine busy | stored "
+        "| farm: max in flight per host, min gap | date |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
     ]
     fo = cap["fetcher_only"]
     lines.append(
         f"| fetcher only | {fo['ok']:,}/{fo['urls']:,} | {fo['wall_s']:.1f} s | {fo['fetches_per_s']:.0f} | – | – "
-        "| – | "
+        "| – | – | "
         f"{fo['farm']['max_in_flight_per_host']}, {(fo['farm']['min_start_gap_per_host_s'] or 0) * 1000:.0f} ms "
         f"| {date} |"
     )
     for key, label in (("capture", "capture, through the worker"), ("recapture", "recapture, unchanged pages")):
         r = cap[key]
         ratio = r["captures_per_s"] / fo["fetches_per_s"] if fo["fetches_per_s"] else None
+        busy = r.get("machine_cpu_busy")
         lines.append(
             f"| {label} | {r['ok']:,}/{r['captures']:,} | {r['wall_s']:.1f} s | {r['captures_per_s']:.0f} | "
             f"{'–' if ratio is None else f'{ratio:.0%}'} | {_ms(r['worker_cpu_ms_per_capture'])} ms | "
+            f"{'–' if busy is None else f'{busy:.0%}'} | "
             f"{r['new_files']:,} files, {r['new_bytes']:,} B ({r['duplicate_rows']:,} rows sharing a file) | "
             f"{r['farm']['max_in_flight_per_host']}, {(r['farm']['min_start_gap_per_host_s'] or 0) * 1000:.0f} ms "
             f"| {date} |"
