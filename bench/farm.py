@@ -3,6 +3,9 @@
 Every answer comes after ``--delay`` (100 ms). The path says what a url is:
 ``/ok/N`` 200 with a small HTML page, ``/moved/N`` 301 to ``/ok/N`` on the same host, ``/gone/N`` 404,
 ``/slow/N`` 200 whose body trickles in five pieces over a further half second. ``/robots.txt`` is a 404.
+For the captures' row (bench/captures.py): ``/page/N`` 200 with an article of about 50 KB, its text drawn from the
+bench's news vocabulary and the same on every request of N (so a recapture finds it unchanged), and
+``/big/SIZE/N`` 200 with SIZE bytes of such articles one after the other.
 
 The farm also watches the checkers' manners: per host it records the most requests in flight at once and
 the shortest gap between the starts of two requests. ``GET /__stats`` (any host) returns them as JSON,
@@ -13,9 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
+import random
 import time
 from collections import Counter
+
+from .words import EN_COMMON
 
 HTML = (
     b"<!doctype html><html lang=en><head><meta charset=utf-8><title>Bench page</title></head><body>"
@@ -24,6 +31,49 @@ HTML = (
 )
 SLOW_PIECES = 5
 SLOW_GAP = 0.1
+PAGE_BYTES = 50 * 1024
+
+
+@functools.cache
+def _sentences() -> list[str]:
+    """A fixed pool of news sentences (Zipf-weighted words of the bench vocabulary) that pages draw from: a page is
+    then text that compresses like prose, cheap enough to build per request."""
+    rng = random.Random(20)
+    weights = [1 / (rank + 1) for rank in range(len(EN_COMMON))]
+    out = []
+    for _ in range(4000):
+        words = rng.choices(EN_COMMON, weights, k=rng.randint(10, 24))
+        number = f" {rng.randint(2, 990)}.{rng.randint(0, 9)} per cent" if rng.random() < 0.3 else ""
+        out.append(" ".join(words).capitalize() + number + ".")
+    return out
+
+
+def page_body(n: int, size: int = PAGE_BYTES) -> bytes:
+    """The article at /page/N: about ``size`` bytes of HTML, the same for the same N."""
+    rng = random.Random(n)
+    pool = _sentences()
+    head = (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Report {n}: "
+        f"{pool[n % len(pool)][:60]}</title></head><body><nav><a href=/>Home</a> <a href=/news>News</a></nav>"
+        f"<article><h1>Report {n}</h1><p class=byline>By the desk, {2000 + n % 25}-{1 + n % 12:02d}-"
+        f"{1 + n % 28:02d}</p>\n"
+    )
+    tail = "</article><footer>© The farm's newspaper</footer></body></html>\n"
+    parts, length = [head], len(head) + len(tail)
+    while length < size:
+        paragraph = "<p>" + " ".join(rng.choices(pool, k=rng.randint(3, 7))) + "</p>\n"
+        if rng.random() < 0.15:
+            paragraph = f"<h2>{rng.choice(pool)[:50]}</h2>\n" + paragraph
+        parts.append(paragraph)
+        length += len(paragraph)
+    parts.append(tail)
+    return "".join(parts).encode()
+
+
+def big_body(size: int, n: int) -> bytes:
+    """``size`` bytes of articles one after the other (the last one cut short)."""
+    page = page_body(n)
+    return (page * (size // len(page) + 1))[:size]
 
 
 class Stats:
@@ -132,6 +182,11 @@ class Handler(asyncio.Protocol):
         try:
             if kind == "ok":
                 self._send(200, HTML, "text/html; charset=utf-8", keep_alive, head_only)
+            elif kind == "page":
+                self._send(200, page_body(int(path.split("/")[-1])), "text/html; charset=utf-8", keep_alive, head_only)
+            elif kind == "big":
+                _, _, size, n = path.split("/")
+                self._send(200, big_body(int(size), int(n)), "text/html; charset=utf-8", keep_alive, head_only)
             elif kind == "moved":
                 self._send(301, b"", "text/plain", keep_alive, head_only, f"Location: /ok/{path.split('/')[-1]}\r\n")
             elif kind == "slow":
@@ -190,6 +245,12 @@ def url_list(port: int, n: int, hosts: int = 50) -> list[str]:
         kind = "moved" if r in (3, 15) else "gone" if r in (7, 19) else "slow" if r == 11 else "ok"
         out.append(f"http://{addrs[i % hosts]}:{port}/{kind}/{i}")
     return out
+
+
+def page_urls(port: int, n: int, hosts: int = 50) -> list[str]:
+    """n article urls (/page/N) spread evenly over the hosts."""
+    addrs = host_addresses(hosts)
+    return [f"http://{addrs[i % hosts]}:{port}/page/{i}" for i in range(n)]
 
 
 def main() -> None:

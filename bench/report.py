@@ -192,8 +192,50 @@ def summarise(results: dict) -> dict:
                     f"{p95:.0f} ms",
                 )
             )
+    targets += capture_targets(results.get("captures"))
     targets += webhook_targets(results.get("webhooks"))
     return {"calls": per_call, "targets": targets, "met": sum(t["met"] for t in targets), "total": len(targets)}
+
+
+def capture_targets(cap: dict | None) -> list[dict]:
+    """Issue 20: captures/s through the worker ≥ 50% of the fetcher alone at the same politeness; a recapture of
+    unchanged pages stores 0 new bytes; the worker's peak memory flat in the body's size up to the cap (the rule:
+    bench/captures.py MEMORY_RATIO_LIMIT). The bytes stored per capture are a figure without a target."""
+    if not cap:
+        return []
+    out = []
+    c, ceiling = cap.get("capture"), cap.get("fetcher_only")
+    if c and ceiling:
+        ratio = cap.get("ratio_to_fetcher") or 0.0
+        out.append(
+            _target(
+                "captures: ≥ 50% of the fetcher-only rate at the same politeness, end to end through the worker",
+                c["complete"] and ratio >= 0.5,
+                f"{c['captures_per_s']:.0f}/s of {ceiling['fetches_per_s']:.0f}/s = {ratio:.0%} "
+                f"({c['ok']:,}/{c['captures']:,} in {c['wall_s']:.1f} s)",
+            )
+        )
+    d = cap.get("dedupe")
+    if d:
+        out.append(
+            _target(
+                "captures: a recapture of unchanged pages stores 0 new bytes",
+                d["new_bytes"] == 0 and d["duplicate_rows"] == d["captures"] > 0,
+                f"{d['new_bytes']:,} new bytes, {d['duplicate_rows']:,}/{d['captures']:,} rows pointing to the first",
+            )
+        )
+    m = cap.get("memory")
+    if m:
+        peaks = ", ".join(f"{mib} MiB: {e['peak_rss_mb']:.0f} MB" for mib, e in m["sizes"].items())
+        out.append(
+            _target(
+                "captures: worker peak memory flat in body size up to the cap "
+                f"(largest / smallest ≤ {m['ratio_limit']:g})",
+                m["flat"],
+                f"{peaks}; {m['ratio_largest_to_smallest']:.2f}×, growth {m['growth_mb']:.1f} MB",
+            )
+        )
+    return out
 
 
 def webhook_targets(wh: dict | None) -> list[dict]:
@@ -444,6 +486,7 @@ def markdown(results: dict) -> str:
             )
     else:
         lines.append("Not measured in this run (see errors below).")
+    lines += captures_section(results.get("captures"), date)
     lines += dashboard_section(results.get("dashboard"), date)
     lines += webhooks_section(results.get("webhooks"), date)
     lines += ["", "## Targets", "", "| target | met | figure |", "| --- | --- | --- |"]
@@ -550,6 +593,73 @@ def writes_section(writes: dict | None, data: dict, date: str) -> list[str]:
         f"claims/s ({c['on_ms_per_claim']:.2f} ms each) with the triggers, {c['off_claims_per_s']:,.0f} claims/s "
         f"({c['off_ms_per_claim']:.2f} ms) without.",
     ]
+    return lines
+
+
+def captures_section(cap: dict | None, date: str) -> list[str]:
+    """Issue 20 (bench/captures.py): captures through the worker against the fetcher alone, storage, dedupe, memory."""
+    lines = ["", "## Captures", ""]
+    if not cap:
+        return [*lines, "Not measured in this run (see errors below)."]
+    f, st = cap["farm"], cap["settings"]
+    lines += [
+        f"{f['urls']:,} articles of about {f['body_bytes_mean'] / 1024:.0f} KB on the link-check farm ({f['hosts']} "
+        f"loopback hosts, every answer after {f['delay_s'] * 1000:.0f} ms), each the same on every request. Sent as "
+        "the monthly beat job sends the captures it claims (`sources.services.captures_enqueue`, batches of "
+        f"{st['CAPTURE_BATCH_SIZE']}) to the captures worker as deployed ({cap['worker']}; CAPTURE_CONCURRENCY "
+        f"{st['CAPTURE_CONCURRENCY']} a task; politeness LINKCHECK_HOST_CONCURRENCY "
+        f"{st['LINKCHECK_HOST_CONCURRENCY']}, "
+        f"LINKCHECK_HOST_INTERVAL {st['LINKCHECK_HOST_INTERVAL']:g} s through Redis); WARCs to the filesystem "
+        "storage. The clock runs from the first send to the last Capture row. *Fetcher only*: the same urls in the "
+        "same batches in two processes, through the same SafeClient, places and per-host runners, bodies thrown "
+        "away. *Recapture*: the same pages again through the same path.",
+        "",
+        "| what | captures | time | per second | ratio to the fetcher | worker CPU per capture | machine busy | stored "
+        "| farm: max in flight per host, min gap | date |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+    ]
+    fo = cap["fetcher_only"]
+    lines.append(
+        f"| fetcher only | {fo['ok']:,}/{fo['urls']:,} | {fo['wall_s']:.1f} s | {fo['fetches_per_s']:.0f} | – | – "
+        "| – | – | "
+        f"{fo['farm']['max_in_flight_per_host']}, {(fo['farm']['min_start_gap_per_host_s'] or 0) * 1000:.0f} ms "
+        f"| {date} |"
+    )
+    for key, label in (("capture", "capture, through the worker"), ("recapture", "recapture, unchanged pages")):
+        r = cap[key]
+        ratio = r["captures_per_s"] / fo["fetches_per_s"] if fo["fetches_per_s"] else None
+        busy = r.get("machine_cpu_busy")
+        lines.append(
+            f"| {label} | {r['ok']:,}/{r['captures']:,} | {r['wall_s']:.1f} s | {r['captures_per_s']:.0f} | "
+            f"{'–' if ratio is None else f'{ratio:.0%}'} | {_ms(r['worker_cpu_ms_per_capture'])} ms | "
+            f"{'–' if busy is None else f'{busy:.0%}'} | "
+            f"{r['new_files']:,} files, {r['new_bytes']:,} B ({r['duplicate_rows']:,} rows sharing a file) | "
+            f"{r['farm']['max_in_flight_per_host']}, {(r['farm']['min_start_gap_per_host_s'] or 0) * 1000:.0f} ms "
+            f"| {date} |"
+        )
+    s = cap["storage"]
+    lines += [
+        "",
+        f"Storage: {s['bytes_per_capture'] or 0:,.0f} bytes of WARC (gzip per record) a capture, for "
+        f"{s['body_bytes_per_capture']:,.0f} bytes of body ({s['stored_over_body'] or 0:.0%}).",
+    ]
+    m = cap.get("memory")
+    if m:
+        lines += [
+            "",
+            f"The worker's peak memory (VmHWM of its processes, reset after a warm-up), a fresh worker for each size, "
+            f"CAPTURE_MAX_BODY_BYTES raised to {m['cap_bytes'] / 2**20:.0f} MiB; each size a task capturing "
+            f"{next(iter(m['sizes'].values()))['urls']} urls of it at once (text read from the first "
+            f"{st['LINKCHECK_MAX_BODY_BYTES'] / 2**20:.0f} MiB, as the drift check reads it).",
+            "",
+            "| body | captured | RSS before | peak RSS | date |",
+            "| ---: | ---: | ---: | ---: | --- |",
+        ]
+        for mib, e in m["sizes"].items():
+            lines.append(
+                f"| {mib} MiB | {e['ok']}/{e['urls']} | {e['rss_before_mb']:.0f} MB | {e['peak_rss_mb']:.0f} MB "
+                f"| {date} |"
+            )
     return lines
 
 

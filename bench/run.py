@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from . import client, dashboard, floor, generate, links, peer, public_site, report, webhooks, writes
+from . import captures, client, dashboard, floor, generate, links, peer, public_site, report, webhooks, writes
 from .servers import VAR, RssSampler, collect_static, datasette, django_env, gunicorn, peak_rss_kb, rss_kb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,9 @@ BUDGET = {
         "cold_seconds": 60.0,
         "webhook_events": 10000,
         "outbox_saves": 1000,
+        "captures": 5000,
+        "capture_memory_mib": (1.0, 8.0, 31.5),
+        "capture_cap_mib": 32,
     },
     "small": {
         "seconds": 0.25,
@@ -64,6 +67,9 @@ BUDGET = {
         "cold_seconds": 10.0,
         "webhook_events": 300,
         "outbox_saves": 100,
+        "captures": 200,
+        "capture_memory_mib": (1.0, 7.5),
+        "capture_cap_mib": 8,
     },
 }
 # Each language's query (no language=: read in every SEARCH_LANGUAGES, as a researcher's is by default) and the
@@ -387,7 +393,8 @@ def main() -> int:
             conn.execute("VACUUM ANALYZE")
         results["data"] = json.loads((VAR / f"data-{db}.json").read_text())
         results["data"]["reused"] = True
-        links.remove_sources(dsn)  # a run stopped during the link checks leaves the farm's sources behind
+        captures.remove_bench_rows(dsn)  # a run stopped during the captures leaves their rows and files behind,
+        links.remove_sources(dsn)  # one stopped during the link checks the farm's sources
         webhooks.remove_bench_rows(dsn)  # and one stopped during the webhooks their subscription and events
     else:
         generate.recreate_database(f"{pg}/postgres", db)
@@ -605,6 +612,22 @@ def main() -> int:
     except Exception as exc:  # the rest of the results still count
         traceback.print_exc()
         results["errors"].append(f"links: {exc}")
+
+    # 7b. captures (issue 20): the farm's pages captured through the captures worker, against the fetcher alone
+    phase("captures")
+    try:
+        results["captures"] = captures.run(
+            dsn=dsn,
+            database_url=database_url,
+            redis_url=redis_url,
+            n=budget["captures"],
+            memory_sizes_mib=budget["capture_memory_mib"],
+            memory_cap_mib=budget["capture_cap_mib"],
+            log=log,
+        )
+    except Exception as exc:  # the rest of the results still count
+        traceback.print_exc()
+        results["errors"].append(f"captures: {exc}")
 
     # 8. webhooks: the outbox to a loopback receiver through real workers, and the outbox's cost to a claim's save
     phase("webhooks")

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from .test_bench_captures import check_captures
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results-small.json"
 CALLS = [
@@ -156,6 +158,7 @@ def check_results(results: dict) -> None:
     assert cost["event_record_ms"]["n"] == cost["saves"] > 0
     targets = results["summary"]["targets"]
     assert targets
+    check_captures(results["captures"], targets)
     assert set(PAGE_TARGETS) <= {t["target"] for t in targets}
     assert set(WEBHOOK_TARGETS) <= {t["target"] for t in targets}
     assert all({"target", "met", "figure"} <= set(t) for t in targets)
