@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from .test_bench_captures import check_captures
+from .captures_checks import check_captures, check_captures_left_nothing
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results-small.json"
@@ -81,6 +81,8 @@ def test_bench_small_writes_every_measurement():
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     check_results(json.loads(RESULTS.read_text()))
+    env = _bench_env()
+    check_captures_left_nothing(f"{env['BENCH_PG']}/{env['BENCH_DB']}")
 
 
 def check_results(results: dict) -> None:

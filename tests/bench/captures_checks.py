@@ -1,18 +1,12 @@
-"""The captures row of `make bench` (bench/captures.py) on its own at the small scale, so it never rots between full
-runs: the farm's pages through the real captures worker, the fetcher alone, the recapture, the memory row.
-
-It builds its own database beside the test database (``<name>_bench_captures``) and uses Redis database 9 of the
-test Redis, as the small bench does (BENCH_REDIS_URL names another; it is flushed); ``check_captures`` also holds the
-small bench's results to the same shape.
+"""The captures row of `make bench` (bench/captures.py), as the small bench's test holds it (tests/bench/
+test_bench_small.py runs the row inside `BENCH_SCALE=small make bench`, once: a second run of it alone would cost the
+suite as much again): the farm's pages through the real captures worker, the fetcher alone, the recapture, the
+memory row, and nothing of it left behind.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,43 +51,9 @@ def check_captures(captures: dict, targets: list[dict]) -> None:
     assert any(name.startswith("captures: worker peak memory flat") for name in names)
 
 
-@pytest.mark.slow
-def test_bench_captures_row_alone(tmp_path):
-    sys.path.insert(0, str(ROOT))
-    from bench import generate, report
-
-    db = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/factcheck"))
-    redis = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"))
-    server = urlunsplit(("postgresql", db.netloc, "", "", ""))
-    name = f"{db.path.strip('/') or 'factcheck'}_bench_captures"
-    database_url = urlunsplit(("postgres", db.netloc, f"/{name}", "", ""))
-    generate.recreate_database(f"{server}/postgres", name)
-    generate.migrate(database_url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL") or urlunsplit((redis.scheme, redis.netloc, "/9", "", "")),
-        "PYTHONPATH": str(ROOT),
-    }
-    proc = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.captures", "run", "--urls", "200"),
-            *("--sizes", "1", "7.5", "--cap", "8", "--out", str(tmp_path / "captures.json")),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    captures = json.loads((tmp_path / "captures.json").read_text())
-    check_captures(captures, report.capture_targets(captures))
-    # nothing of the row is left behind: the farm's sources, their captures, their files
-    import psycopg
-
-    with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1)) as conn:
+def check_captures_left_nothing(database_url: str) -> None:
+    """The row took its sources, captures and files out again."""
+    with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM sources_capture").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM sources_source WHERE url LIKE 'http://127.0.0.%'").fetchone()[0] == 0
     assert not (ROOT / "var" / "bench" / "captures-media").exists()
