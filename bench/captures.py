@@ -28,7 +28,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -39,11 +38,10 @@ import psycopg
 
 from . import farm, links
 from .links import Workers, cpu_busy
-from .servers import ROOT, VAR, child_pids, django_env, free_port, peak_rss_kb, rss_kb, wait_port
+from .servers import ROOT, VAR, child_pids, django_env, peak_rss_kb, rss_kb
 from .webhooks import _cpu_seconds
 
-HOSTS = 50
-DELAY = 0.1
+HOSTS, DELAY = links.HOSTS, links.DELAY  # the link checks' farm, as links.FarmProcess serves it
 QUEUE = "captures"
 # docker-compose.yml worker-captures
 WORKER_CONCURRENCY = 2
@@ -422,18 +420,9 @@ def run(
         CELERY_BROKER_URL=redis_url,
         MEDIA_ROOT=str(MEDIA),
     )
-    port = free_port("127.0.0.2")
-    farm_log = open(VAR / "captures-farm.log", "wb")  # closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.farm", "--port", str(port), "--hosts", str(HOSTS), "--delay", str(DELAY)],
-        cwd=ROOT,
-        stdout=farm_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    served = links.FarmProcess("captures-farm.log")
     try:
-        wait_port("127.0.0.2", port, proc)
-        wait_port(f"127.0.0.{HOSTS + 1}", port, proc)
+        port = served.ready()
         farm_url = f"http://127.0.0.2:{port}"
         urls = farm.page_urls(port, n, HOSTS)
         # The memory row's urls after the articles: three of each size on hosts of their own, then the warm-up's
@@ -526,9 +515,7 @@ def run(
         log(f"  memory: peak grew {m['growth_mb']:.1f} MB from the smallest body to the largest")
         return result
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
-        farm_log.close()
+        served.stop()
         remove_bench_rows(dsn)
 
 

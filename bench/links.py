@@ -297,20 +297,47 @@ def linkchecker_run(urls: list[str], farm_url: str, timeout: float, log=print) -
     }
 
 
+class FarmProcess:
+    """The farm (bench/farm.py) on its HOSTS loopback hosts at a free port, its output in var/bench/``log_name``,
+    answering once ``ready()`` returns, until ``stop()``."""
+
+    def __init__(self, log_name: str) -> None:
+        self.port = free_port("127.0.0.2")
+        VAR.mkdir(parents=True, exist_ok=True)
+        self._log = open(VAR / log_name, "wb")  # closed by stop()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.farm",
+                "--port",
+                str(self.port),
+                "--hosts",
+                str(HOSTS),
+                "--delay",
+                str(DELAY),
+            ],
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def ready(self) -> int:
+        wait_port("127.0.0.2", self.port, self.proc)
+        wait_port(f"127.0.0.{HOSTS + 1}", self.port, self.proc)
+        return self.port
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(10)
+        self._log.close()
+
+
 def run(*, dsn: str, database_url: str, redis_url: str, n: int, log=print, with_default: bool = True) -> dict:
-    port = free_port("127.0.0.2")
-    VAR.mkdir(parents=True, exist_ok=True)
-    farm_log = open(VAR / "farm.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.farm", "--port", str(port), "--hosts", str(HOSTS), "--delay", str(DELAY)],
-        cwd=ROOT,
-        stdout=farm_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    served = FarmProcess("farm.log")
     try:
-        wait_port("127.0.0.2", port, proc)
-        wait_port(f"127.0.0.{HOSTS + 1}", port, proc)
+        port = served.ready()
         farm_url = f"http://127.0.0.2:{port}"
         urls = farm.url_list(port, n, HOSTS)
         first, last = insert_sources(dsn, urls)
@@ -360,7 +387,5 @@ def run(*, dsn: str, database_url: str, redis_url: str, n: int, log=print, with_
         )
         return result
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
-        farm_log.close()
+        served.stop()
         remove_sources(dsn)
