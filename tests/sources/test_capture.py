@@ -517,11 +517,18 @@ def test_a_capture_asked_for_where_an_event_loop_runs_is_taken_all_the_same(capt
     """As in a test that drives a browser: the caller's thread runs a loop, and cannot wait on another there."""
     import asyncio
 
+    from django.db import connections
+
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # what such a test sets for its own database calls
     source = factories.SourceFactory(url=capture_farm.page_url("looped", article()))
 
     async def inside_a_loop():
-        return source_capture(source_id=source.id, reason=CaptureReason.ON_DEMAND)
+        try:
+            return source_capture(source_id=source.id, reason=CaptureReason.ON_DEMAND)
+        finally:
+            # Django keeps connections per context, and this task's is its own: closed here, or it would stay open
+            # past the suite (the test database's teardown found it "being accessed by other users").
+            connections.close_all()
 
     capture = asyncio.run(inside_a_loop())
     assert capture.status == "ok"
