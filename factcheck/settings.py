@@ -394,6 +394,9 @@ WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=500)  # deliveries cl
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=100)  # POSTs in flight per worker
 WEBHOOK_HOST_CONCURRENCY = env.int("WEBHOOK_HOST_CONCURRENCY", default=20)  # per receiving host
 WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=30)  # beat: the outbox and due retries
+# After-commit nudges of the webhook worker: at most one per this many seconds per process, the next held to the end
+# of the interval (notifications.dispatch.NudgeClock); 0 sends one per committing transaction.
+WEBHOOK_NUDGE_INTERVAL_SECONDS = env.float("WEBHOOK_NUDGE_INTERVAL_SECONDS", default=0.5)
 # Delivered and failed deliveries (and their attempt logs) are deleted this many days after their event or last
 # replay, daily; 0 keeps them forever. Events stay: the changes feeds list them.
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)

@@ -156,6 +156,6 @@ def _nudge_on_commit() -> None:
 def _nudge_dispatch() -> None:
     """After commit, ask the webhook worker to look at the outbox now rather than at its next sweep. Losing this
     (no broker) loses nothing: the sweep finds the events in the table."""
-    from .dispatch import dispatch_soon  # the worker side is above this module
+    from .dispatch import nudge_after_commit  # the worker side is above this module
 
-    dispatch_soon()
+    nudge_after_commit()

@@ -34,6 +34,14 @@ def _captures_off_and_kept_under_a_temporary_root(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _nudges_unpaced():
+    """One webhook nudge per committing transaction, as tests count them; the pacing has its own tests
+    (tests/notifications/test_nudge_pacing.py)."""
+    with override_settings(WEBHOOK_NUDGE_INTERVAL_SECONDS=0):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _passwords_cost_nothing():
     """Users are made by the thousand here: hash their passwords in one round (tests/hashers.py)."""
     with override_settings(PASSWORD_HASHERS=["tests.hashers.OneRoundPBKDF2PasswordHasher"]):
