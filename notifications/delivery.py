@@ -520,7 +520,6 @@ def subscriptions_paused_notify() -> int:
         told = []
         mailer = None
         for subscription in untold:
-            logger.warning("webhook subscription %s paused: %s", subscription.pk, subscription.pause_reason)
             if subscription.owner.email and subscription.owner.is_active:
                 message = subscription_paused_email(subscription, last_error=_last_error(subscription.pk))
                 mailer = mailer or mail.get_connection()
@@ -532,6 +531,7 @@ def subscriptions_paused_notify() -> int:
                     )
                     continue
                 sent += 1
+            logger.warning("webhook subscription %s paused: %s", subscription.pk, subscription.pause_reason)
             told.append(subscription.pk)
         if told:
             WebhookSubscription.objects.filter(pk__in=told).update(pause_notified_at=timezone.now())
