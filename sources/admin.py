@@ -330,19 +330,9 @@ class SourceAdmin(VisibilityAdminMixin, admin.ModelAdmin):
 def capture_now_message(model_admin, request, done) -> None:
     """Tell the reviewer what "Capture now" did (sources.services.CaptureNow): each failure with its reason."""
     if done.not_queued:
-        message = ngettext(
-            "The task queue is unavailable; %(count)d capture was not taken. Try again in a while.",
-            "The task queue is unavailable; %(count)d captures were not taken. Try again in a while.",
-            done.not_queued,
-        )
-        model_admin.message_user(request, message % {"count": done.not_queued}, messages.WARNING)
+        model_admin.message_user(request, done.not_queued_words(), messages.WARNING)
     if done.queued:
-        message = ngettext(
-            "%(count)d capture queued; it appears on the source when it is taken.",
-            "%(count)d captures queued; they appear on their sources when they are taken.",
-            done.queued,
-        )
-        model_admin.message_user(request, message % {"count": done.queued})
+        model_admin.message_user(request, done.queued_words())
     ok = [c for c in done.taken if c.status == CaptureStatus.OK]
     if ok:
         message = ngettext("Captured %(count)d page.", "Captured %(count)d pages.", len(ok))

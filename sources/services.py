@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from factcheck.failsafe import enqueue
 
@@ -291,6 +292,21 @@ class CaptureNow:
     taken: list[Capture] = field(default_factory=list)
     queued: int = 0
     not_queued: int = 0  # the broker was away
+
+    # What the admin's message and the API's answer say of the captures not taken while the reviewer waited.
+    def queued_words(self) -> str:
+        return ngettext(
+            "%(count)d capture queued; it appears on the source when it is taken.",
+            "%(count)d captures queued; they appear on their sources when they are taken.",
+            self.queued,
+        ) % {"count": self.queued}
+
+    def not_queued_words(self) -> str:
+        return ngettext(
+            "The task queue is unavailable; %(count)d capture was not taken. Try again in a while.",
+            "The task queue is unavailable; %(count)d captures were not taken. Try again in a while.",
+            self.not_queued,
+        ) % {"count": self.not_queued}
 
 
 CAPTURE_NOW_INLINE = 5  # more than this are taken by the worker

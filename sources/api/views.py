@@ -7,7 +7,6 @@ Visibility is a claims rule, so these views read through claims.seam, the one mo
 import functools
 
 from django.http import Http404
-from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -114,17 +113,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
         if done.taken:
             return Response(CaptureSerializer(done.taken[0]).data, status=status.HTTP_201_CREATED)
         if done.queued:
-            detail = ngettext(
-                "%(count)d capture queued; it appears on the source when it is taken.",
-                "%(count)d captures queued; they appear on their sources when they are taken.",
-                done.queued,
-            ) % {"count": done.queued}
-            return Response({"queued": done.queued, "detail": detail}, status=status.HTTP_202_ACCEPTED)
+            return Response({"queued": done.queued, "detail": done.queued_words()}, status=status.HTTP_202_ACCEPTED)
         if done.not_queued:
-            detail = ngettext(
-                "The task queue is unavailable; %(count)d capture was not taken. Try again in a while.",
-                "The task queue is unavailable; %(count)d captures were not taken. Try again in a while.",
-                done.not_queued,
-            ) % {"count": done.not_queued}
-            return Response({"detail": detail}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return Response({"detail": done.not_queued_words()}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         raise Http404  # the source was deleted meanwhile
