@@ -335,8 +335,9 @@ def _claim_columns_sql(fields: tuple[str, ...], visible: str) -> str:
 
 
 def claim_columns_sql(*, user, fields: tuple[str, ...]) -> str:
-    """claim_columns_row's statement (one ``%s``: the claim's id), for a write that selects from it in SQL, as the
-    outbox's INSERT of a public event does (claims.events)."""
+    """The detail statement for some of claim_detail_row's values (``fields``, named as its keys; one ``%s``: the
+    claim's id), read by the same expressions without the subqueries and joins of the others: for a write that
+    selects from it, as the outbox's INSERT of a public event does (claims.events), where a millisecond counts."""
     unknown = set(fields) - set(CLAIM_DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"not detail row values: {sorted(unknown)}")
@@ -351,22 +352,6 @@ def evidence_json_value_sql(item: str, name: str) -> str:
     """In SQL, the value ``name`` (of EVIDENCE_FIELDS, or ``source__`` and one of EVIDENCE_SOURCE_FIELDS) of one
     element ``item`` of the detail row's evidence JSON array, as json."""
     return f"({item} -> {_EVIDENCE_JSON_NAMES.index(name)})"
-
-
-def claim_columns_row(*, claim_id: int, user, fields: tuple[str, ...]) -> dict:
-    """Some of claim_detail_row's values (``fields``: names of CLAIM_DETAIL_FIELDS), read by the same expressions
-    without the subqueries and joins of the others: for a write path that shows part of a claim (claims.events'
-    payloads), where a millisecond counts. Claim.DoesNotExist as claim_detail_row."""
-    sql = claim_columns_sql(user=user, fields=fields)
-    with connections[router.db_for_read(Claim)].cursor() as cursor:
-        cursor.execute(sql, [claim_id])
-        found = cursor.fetchone()
-    if found is None:
-        raise Claim.DoesNotExist(f"No claim {claim_id} that this user may see.")
-    row = dict(zip(fields, found, strict=True))
-    if "evidence" in row:
-        row["evidence"] = [_evidence_of_json(values) for values in row["evidence"] or ()]
-    return row
 
 
 def claim_detail_digest(*, claim_id: int, user) -> str | None:

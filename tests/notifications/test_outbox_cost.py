@@ -14,7 +14,7 @@ from claims import services
 from claims.choices import ClaimStatus, CorrectionKind, Stance, Verdict
 from claims.events import PUBLIC_CLAIM_ROW_FIELDS, READER, claim_change_event_record, public_claim_of_row
 from claims.models import Appearance, Claim, Correction
-from claims.selectors.claims import claim_columns_row, claim_detail_row
+from claims.selectors.claims import claim_columns_sql, claim_detail_row
 from notifications.models import Event
 from notifications.outbox import as_json, json_datetime_sql
 from sources.choices import Health
@@ -67,29 +67,14 @@ def test_the_payload_reads_exactly_the_values_its_rule_uses():
     assert read == set(PUBLIC_CLAIM_ROW_FIELDS)
 
 
-def test_the_narrow_read_gives_the_detail_rows_values(reviewer):
-    claim = PublishedClaimFactory(claimed_at="2024-11-20T08:00:00Z", article__title="Bridge news")
-    claim.tags.create(name="budget")
-    services.evidence_add(claim=claim, url="https://example.org/second", user=reviewer, excerpt="1.2 billion")
-    Appearance.objects.create(claim=claim, url="https://elsewhere.example/post")
-    ExternalReviewFactory(claim=claim)
-    bare = PublishedClaimFactory(article=None, claimant="", quote="")
-    for each in (claim, bare):
-        detail = claim_detail_row(claim_id=each.pk, user=READER)
-        narrow = claim_columns_row(claim_id=each.pk, user=READER, fields=PUBLIC_CLAIM_ROW_FIELDS)
-        assert narrow == {name: detail[name] for name in PUBLIC_CLAIM_ROW_FIELDS}
-        assert public_claim_of_row(narrow) == public_claim_of_row(detail)
-    with pytest.raises(Claim.DoesNotExist):  # the same visibility rule: a draft is nobody's to read here
-        claim_columns_row(claim_id=PublishedClaimFactory(status="draft").pk, user=READER, fields=("id",))
+def test_the_narrow_statement_reads_only_detail_row_values():
     with pytest.raises(ValueError, match="not detail row values"):
-        claim_columns_row(claim_id=claim.pk, user=READER, fields=("id", "password"))
+        claim_columns_sql(user=READER, fields=("id", "password"))
 
 
 def python_public_claim(claim_id: int) -> dict:
-    """The payload's rule in Python, as JSON will carry it."""
-    return as_json(
-        public_claim_of_row(claim_columns_row(claim_id=claim_id, user=READER, fields=PUBLIC_CLAIM_ROW_FIELDS))
-    )
+    """The payload's rule in Python, on the claim page's own detail row, as JSON will carry it."""
+    return as_json(public_claim_of_row(claim_detail_row(claim_id=claim_id, user=READER)))
 
 
 def varied_claims(reviewer) -> list[Claim]:
