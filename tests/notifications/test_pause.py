@@ -1,12 +1,11 @@
 """A subscription whose every delivery fails for WEBHOOK_PAUSE_AFTER_HOURS is paused, its owner told once; resuming
 sends what waited."""
 
-import smtplib
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from notifications.choices import DeliveryState
@@ -133,20 +132,17 @@ def test_the_email_is_in_the_owners_language_and_zone(subscribe, receiver, djang
     assert '{"active": true}' in email.body
 
 
-class RefusingBackend(locmem.EmailBackend):
-    """The mail server refuses while ``down`` is set, then takes messages as locmem does."""
-
-    down = True
-
-    def send_messages(self, messages):
-        if RefusingBackend.down:
-            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-        return super().send_messages(messages)
+def closed_loopback_port() -> int:
+    """A loopback port nothing listens on: a connection to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_an_email_the_mail_server_refused_is_sent_by_a_later_run_once(subscribe, receiver, settings):
-    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
-    RefusingBackend.down = True
+    # Django's SMTP backend, aimed at a mail server that is down: the connection is refused.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_loopback_port()
     owner = factories.ReviewerFactory(username="omar", email="omar@example.org")
     subscription = subscribe(receiver.url("/gone"), owner=owner).subscription
     WebhookSubscription.objects.filter(pk=subscription.pk).update(failing_since=hours_ago(80))
@@ -161,7 +157,7 @@ def test_an_email_the_mail_server_refused_is_sent_by_a_later_run_once(subscribe,
     assert subscription.pause_notified_at is None  # not told: still to do
     assert mail.outbox == []
 
-    RefusingBackend.down = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the mail server takes it again
     assert webhooks_run(requeue=False)["owners_told"] == 1  # a later run, with nothing to deliver, sends it
     (email,) = mail.outbox
     assert email.to == ["omar@example.org"]
